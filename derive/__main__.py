@@ -1,0 +1,6 @@
+"""`python -m derive`: hands the command line to cli.main."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,63 @@
+"""The `gradients` command's two outputs over one Derivation: JSON and a plain-text table."""
+from __future__ import annotations
+
+import sympy as sp
+
+from .diff import rewrite_plain
+from .engine import Derivation, decimal
+from .latex import latex
+
+
+def text(expr: sp.Expr | None) -> str | None:
+    """SymPy-readable text (sigmoid and relu spelled out), or None."""
+    return None if expr is None else str(rewrite_plain(expr))
+
+
+def to_json(d: Derivation) -> dict:
+    """The JSON object of `derive gradients --json`."""
+    return {
+        "target": d.target,
+        "wrt": list(d.exercise.wrt),
+        "nodes": {n: {"kind": node.kind, "formula": None if node.kind == "input" else text(node.expr),
+                      "layer": node.layer, "exact": text(node.exact), "decimal": decimal(node.value)}
+                  for n, node in d.nodes.items()},
+        "gradients": {x: {"exact": text(g.exact), "decimal": decimal(g.value), "expression": text(g.expression),
+                          "latex": latex(g.exact) if g.exact is not None else None,
+                          "kink": None if g.kink is None else {
+                              "node": g.kink.node, "at": text(g.kink.expr),
+                              "left": text(g.kink.left), "right": text(g.kink.right)}}
+                      for x, g in d.gradients.items()},
+        "warnings": [{"code": w.code, "node": w.node, "message": w.message} for w in d.warnings],
+    }
+
+
+def to_text(d: Derivation) -> str:
+    """Forward values and the gradient table, for a terminal."""
+    ex = d.exercise
+    lines = [f"{ex.title or ex.path}", "", "Forward pass:"]
+    width = max(len(n) for n in d.nodes)
+    for n, node in d.nodes.items():
+        formula = "" if node.kind == "input" else f" = {_short(text(node.expr))}"
+        exact = text(node.exact)
+        shown = f"{exact} ≈ {decimal(node.value)}" if exact and exact != _trim(decimal(node.value)) \
+            else decimal(node.value)
+        lines.append(f"  {n:<{width}}{formula}  ->  {shown}")
+    lines += ["", f"Gradients of {d.target}:"]
+    for x, g in d.gradients.items():
+        if g.kink is not None:
+            lines.append(f"  d{d.target}/d{x} = undefined: {text(g.kink.expr)} in {g.kink.node!r} is on its kink "
+                         f"(left {text(g.kink.left)}, right {text(g.kink.right)})")
+        else:
+            exact = text(g.exact) or "(exact form omitted: too large)"
+            lines.append(f"  d{d.target}/d{x} = {exact} ≈ {decimal(g.value)}")
+    for w in d.warnings:
+        lines.append(f"warning [{w.code}]: {w.message}")
+    return "\n".join(lines)
+
+
+def _short(s: str, limit: int = 60) -> str:
+    return s if len(s) <= limit else s[:limit - 1] + "…"
+
+
+def _trim(s: str | None) -> str | None:
+    return None if s is None else s.rstrip("0").rstrip(".")
