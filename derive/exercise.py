@@ -9,6 +9,7 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
+import networkx as nx
 import sympy as sp
 
 from .errors import DeriveError, Spot
@@ -41,6 +42,7 @@ class Source:
             header = re.match(r"\s*\[\s*([^\]\s]+)\s*\]", line)
             if header:
                 table = header.group(1)
+                self._where.setdefault(("", table), number)
                 continue
             key = re.match(r"""\s*(["']?)([^"'=\s]+)\1\s*=""", line)
             if key:
@@ -241,6 +243,7 @@ def _gradient(data: dict, source: Source, title, lang) -> GradientExercise:
     values = {name: value_of(raw, name, source) for name, raw in values_raw.items()}
     known = set(values) | set(formulas_raw)
     formulas = {name: _formula(name, text, known, source) for name, text in formulas_raw.items()}
+    _check_acyclic(formulas, source)
     target, wrt = _gradient_table(data, values, formulas, source)
     return GradientExercise(source.path, title, lang, values, formulas, target, wrt, source)
 
@@ -257,6 +260,23 @@ def _formula(name: str, text, known: set[str], source: Source) -> Formula:
                           Spot(spot.file, spot.line, _shift(start, e.spot.column), spot.text if start else text),
                           e.hint) from None
     return Formula(name, text, parsed.expr, parsed.names, spot.line)
+
+
+def _check_acyclic(formulas: dict[str, Formula], source: Source):
+    """Refuse formulas that depend on each other in a cycle, naming the whole cycle."""
+    uses = nx.DiGraph((name, used) for name, f in formulas.items() for used in f.uses if used in formulas)
+    try:
+        ring = [name for name, _ in nx.find_cycle(uses)]      # each uses the next
+    except nx.NetworkXNoCycle:
+        return
+    start = min(range(len(ring)), key=lambda i: list(formulas).index(ring[i]))
+    ring = ring[start:] + ring[:start]
+    first, second = ring[0], (ring + ring)[1]
+    column = source.value_column("formulas", first, formulas[first].text)
+    raise DeriveError(f"the formulas depend on each other in a cycle: {' -> '.join(ring + [first])} "
+                      f"({first!r} uses {second!r}, which leads back to {first!r})",
+                      source.spot("formulas", first, _shift(column, formulas[first].uses[second])),
+                      "each formula may use only inputs and formulas that do not lead back to it")
 
 
 def _gradient_table(data, values, formulas, source: Source) -> tuple[str, list[str]]:

@@ -178,28 +178,25 @@ class _Parser:
 
     def expr(self) -> sp.Expr:
         self.nest()
-        value = self.term()
+        terms = [self.term()]
         while self.is_op("+", "-"):
             sign = self.advance().text
             rhs = self.term()
-            value = value + rhs if sign == "+" else value - rhs
+            terms.append(rhs if sign == "+" else -rhs)
         self.depth -= 1
-        return value
+        return sp.Add(*terms)          # one Add, not a chain: long sums stay linear-time
 
     def term(self) -> sp.Expr:
-        value = self.unary()
+        factors = [self.unary()]
         while True:
             if self.is_op("*", "/"):
                 op = self.advance()
                 rhs = self.unary()
-                if op.text == "/":
-                    value = value * _power(rhs, sp.Integer(-1), self, op)
-                else:
-                    value = value * rhs
+                factors.append(_power(rhs, sp.Integer(-1), self, op) if op.text == "/" else rhs)
             elif self._starts_primary():
-                value = value * self.unary()
+                factors.append(self.unary())
             else:
-                return value
+                return sp.Mul(*factors)
 
     def _starts_primary(self) -> bool:
         tok = self.tok

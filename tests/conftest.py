@@ -1,0 +1,37 @@
+"""Shared helpers: build an exercise from a few lines, and differentiate it."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import settings
+
+from derive.engine import derive
+from derive.exercise import loads
+
+settings.register_profile("default", max_examples=40, deadline=None)
+settings.load_profile("default")
+
+
+def exercise_text(values: dict, formulas: dict, of: str | None = None, wrt: list | None = None) -> str:
+    lines = ['kind = "gradient"', "[values]"]
+    lines += [f"{k} = {v}" for k, v in values.items()]
+    lines.append("[formulas]")
+    lines += [f"{k} = '{v}'" for k, v in formulas.items()]
+    if of or wrt:
+        lines.append("[gradient]")
+        if of:
+            lines.append(f'of = "{of}"')
+        if wrt:
+            lines.append("wrt = [" + ", ".join(f'"{w}"' for w in wrt) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def differentiate(values: dict, formulas: dict, of: str | None = None, wrt: list | None = None):
+    """The Derivation of a small exercise given as dicts of TOML values and formula texts."""
+    return derive(loads(exercise_text(values, formulas, of, wrt)))
+
+
+@pytest.fixture
+def seed():
+    from derive.exercise import load
+
+    return derive(load("ejercicio2"))
