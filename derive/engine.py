@@ -22,6 +22,8 @@ from .ops import op_of
 from .parser import symbol
 
 SIZE_CAP = 400          # tree nodes in an exact expression before it is omitted
+NESTING_CAP = 4         # functions nested deeper than this in an exact value: omitted (SymPy's
+                        # sign tests on tanh(tanh(tanh(...))) cost time exponential in the depth)
 MAGNITUDE_CAP = 1000    # exact values beyond 10^±1000 are omitted (their decimal stays)
 DIGITS = 30             # significant digits of every decimal
 PRECISIONS = (60, 90, 200, 500)   # mpmath working precisions tried until two agree
@@ -106,8 +108,8 @@ def derive(ex: GradientExercise) -> Derivation:
     for p, c in g.edges:
         if p in relevant and c in relevant:
             g.edges[p, c]["local"] = local_grad(g.nodes[c]["expr"], symbol(p))
-    exact = _exact_values(g, order)
     values = _precise(lambda: _numeric(g, order, relevant, ex.target))
+    exact = _exact_values(g, order, values[0])
     with mpmath.workdps(WORKING_DPS):
         _check_domains(g, order, values[0], exact, ex)
         kinks = _kinks(g, order, values[0])
@@ -150,34 +152,36 @@ def size(expr: sp.Expr, cap: int = SIZE_CAP) -> int:
 
 
 def _capped(expr: sp.Expr | None) -> sp.Expr | None:
-    return expr if expr is not None and size(expr) <= SIZE_CAP else None
+    return expr if expr is not None and size(expr) <= SIZE_CAP and nesting(expr) <= NESTING_CAP else None
 
 
 # -- forward pass ----------------------------------------------------------------------------------
 
-def _exact_values(g: nx.DiGraph, order: list[str]) -> dict[str, sp.Expr | None]:
+def _exact_values(g: nx.DiGraph, order: list[str], values) -> dict[str, sp.Expr | None]:
     """Exact values, omitted past the size or magnitude caps (an omitted parent omits its children)."""
     exact: dict[str, sp.Expr | None] = {}
-    with mpmath.workdps(30):
-        for n in order:
-            expr = g.nodes[n]["expr"]
-            parents = list(g.predecessors(n))
-            if any(exact[p] is None for p in parents) or not _moderate(expr, parents, exact):
-                exact[n] = None
-                continue
-            value = expr.xreplace({symbol(p): exact[p] for p in parents})
-            exact[n] = _capped(value)
+    for n in order:
+        parents = list(g.predecessors(n))
+        if any(exact[p] is None for p in parents) or not _moderate(values[n]):
+            exact[n] = None
+            continue
+        value = g.nodes[n]["expr"].xreplace({symbol(p): exact[p] for p in parents}) \
+            if nesting(g.nodes[n]["expr"]) + max((nesting(exact[p]) for p in parents), default=0) <= NESTING_CAP \
+            else None
+        exact[n] = _capped(value)
     return exact
 
 
-def _moderate(expr, parents, exact) -> bool:
-    """Whether evaluating expr exactly stays small: its value (to 30 digits) is within 10^±1000."""
-    try:
-        value = evaluate(expr, {p: MP.number(exact[p]) for p in parents})
-    except (ZeroDivisionError, ValueError, OverflowError):
-        return True           # the domain check reports it
+def nesting(expr: sp.Expr) -> int:
+    """How deeply functions nest in expr: tanh(0.9 tanh(x)) is 2."""
+    inner = max((nesting(a) for a in expr.args), default=0)
+    return inner + 1 if isinstance(expr, sp.Function) else inner
+
+
+def _moderate(value) -> bool:
+    """Whether a value is small enough to write exactly: within 10^±1000 (7^10^9 is not)."""
     if not mpmath.isfinite(value) or value == 0:
-        return True
+        return True           # the domain check reports it
     return abs(mpmath.log10(abs(value))) <= MAGNITUDE_CAP
 
 
