@@ -8,6 +8,7 @@ kinks:   where max/min/abs/relu sit on their kink, one-sided derivatives by forw
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import mpmath
 import networkx as nx
@@ -26,7 +27,7 @@ NESTING_CAP = 4         # functions nested deeper than this in an exact value: o
                         # sign tests on tanh(tanh(tanh(...))) cost time exponential in the depth)
 MAGNITUDE_CAP = 1000    # exact values beyond 10^±1000 are omitted (their decimal stays)
 DIGITS = 30             # significant digits of every decimal
-PRECISIONS = (60, 90, 200, 500)   # mpmath working precisions tried until two agree
+PRECISIONS = (45, 60, 120, 300)   # mpmath working precisions tried until two agree
 WORKING_DPS = 60        # precision for kink and domain tests (ties: agreement to 35 digits)
 
 
@@ -123,7 +124,7 @@ def derive(ex: GradientExercise) -> Derivation:
     for k in kinks:
         d.warnings.append(Warning("kink", k.node, f"{_plain(k.expr)} in formula {k.node!r} sits exactly on its "
                                   "kink at this point: derivatives through it are undefined"))
-    composed = _composed(g, order)
+    composed = _composed(g, order, ex.target)
     with mpmath.workdps(WORKING_DPS):
         for x in ex.wrt:
             d.gradients[x] = _gradient(d, x, composed, relevant)
@@ -143,35 +144,47 @@ def _relevant(g: nx.DiGraph, target: str, wrt: list[str]) -> set[str]:
 
 def size(expr: sp.Expr, cap: int = SIZE_CAP) -> int:
     """Tree nodes in expr, counting stops just past `cap`."""
-    count = 0
-    for _ in sp.preorder_traversal(expr):
+    count, stack = 0, [expr]
+    while stack and count <= cap:
         count += 1
-        if count > cap:
-            break
+        stack.extend(stack.pop().args)
     return count
 
 
 def _capped(expr: sp.Expr | None) -> sp.Expr | None:
-    return expr if expr is not None and size(expr) <= SIZE_CAP and nesting(expr) <= NESTING_CAP else None
+    return expr if expr is not None and size(expr) <= SIZE_CAP else None
 
 
 # -- forward pass ----------------------------------------------------------------------------------
 
 def _exact_values(g: nx.DiGraph, order: list[str], values) -> dict[str, sp.Expr | None]:
     """Exact values, omitted past the size or magnitude caps (an omitted parent omits its children)."""
-    exact: dict[str, sp.Expr | None] = {}
+    return _substitute(g, order, lambda n: None if not _moderate(values[n]) else g.nodes[n]["expr"],
+                       lambda n: g.nodes[n]["expr"])
+
+
+def _substitute(g, order, formula, leaf) -> dict[str, sp.Expr | None]:
+    """Each node's formula with its parents replaced by their results, bottom up, within the caps.
+    `leaf(n)` is an input's result; `formula(n)` a formula's expression (None: omit this node)."""
+    result: dict[str, sp.Expr | None] = {}
+    sizes: dict[str, int] = {}
+    depth: dict[str, int] = {}
     for n in order:
         parents = list(g.predecessors(n))
-        if any(exact[p] is None for p in parents) or not _moderate(values[n]):
-            exact[n] = None
+        expr = leaf(n) if g.nodes[n]["kind"] == "input" else formula(n)
+        if expr is None or any(result[p] is None for p in parents) \
+                or size(expr) + sum(sizes[p] for p in parents) > SIZE_CAP \
+                or nesting(expr) + max((depth[p] for p in parents), default=0) > NESTING_CAP:
+            result[n] = None
             continue
-        value = g.nodes[n]["expr"].xreplace({symbol(p): exact[p] for p in parents}) \
-            if nesting(g.nodes[n]["expr"]) + max((nesting(exact[p]) for p in parents), default=0) <= NESTING_CAP \
-            else None
-        exact[n] = _capped(value)
-    return exact
+        value = _capped(expr.xreplace({symbol(p): result[p] for p in parents}) if parents else expr)
+        result[n] = value
+        if value is not None:
+            sizes[n], depth[n] = size(value), nesting(value)
+    return result
 
 
+@lru_cache(maxsize=100_000)
 def nesting(expr: sp.Expr) -> int:
     """How deeply functions nest in expr: tanh(0.9 tanh(x)) is 2."""
     inner = max((nesting(a) for a in expr.args), default=0)
@@ -335,19 +348,14 @@ def _adjoints(g, order, relevant, target, edges, values) -> dict[str, Adjoint]:
 
 # -- gradients -------------------------------------------------------------------------------------
 
-def _composed(g, order) -> dict[str, sp.Expr | None]:
-    """Each node as a closed form in the inputs (None past the size cap)."""
-    composed: dict[str, sp.Expr | None] = {}
-    for n in order:
-        if g.nodes[n]["kind"] == "input":
-            composed[n] = symbol(n)
-            continue
-        parents = list(g.predecessors(n))
-        if any(composed[p] is None for p in parents):
-            composed[n] = None
-        else:
-            composed[n] = _capped(g.nodes[n]["expr"].xreplace({symbol(p): composed[p] for p in parents}))
-    return composed
+def _composed(g, order, target) -> dict[str, sp.Expr | None]:
+    """Each node as a closed form in the inputs (all None when the target's would pass the size cap)."""
+    tree: dict[str, int] = {}
+    for n in order:                      # an upper bound on each closed form's size, without building it
+        tree[n] = min(10 * SIZE_CAP, size(g.nodes[n]["expr"]) + sum(tree[p] for p in g.predecessors(n)))
+    if tree[target] > 4 * SIZE_CAP:
+        return dict.fromkeys(order)
+    return _substitute(g, order, lambda n: g.nodes[n]["expr"], symbol)
 
 
 def _expression(d: Derivation, x: str, composed) -> sp.Expr | None:
@@ -367,8 +375,8 @@ def _gradient(d: Derivation, x: str, composed, relevant) -> Gradient:
     adj = d.adjoints.get(x)
     if adj is None:                      # x does not reach the target
         return Gradient(x, sp.Integer(0), mpmath.mpf(0), sp.Integer(0))
-    expression = _expression(d, x, composed)
-    kinks = [k for k in d.kinks if k.node in nx.descendants(d.graph, x) and k.node in relevant]
+    expression = _expression(d, x, composed) if composed[d.target] is not None else None
+    kinks = [k for k in d.kinks if k.node in relevant and nx.has_path(d.graph, x, k.node)] if d.kinks else []
     if kinks:
         left, right = (_one_sided(d, x, side) for side in (-1, 1))
         if left != right and sp.simplify(left - right) != 0:
