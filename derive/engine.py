@@ -124,10 +124,10 @@ def derive(ex: GradientExercise) -> Derivation:
     for k in kinks:
         d.warnings.append(Warning("kink", k.node, f"{_plain(k.expr)} in formula {k.node!r} sits exactly on its "
                                   "kink at this point: derivatives through it are undefined"))
-    composed = _composed(g, order, ex.target)
+    expressions = _expressions(d, _composed(g, order, ex.target))
     with mpmath.workdps(WORKING_DPS):
         for x in ex.wrt:
-            d.gradients[x] = _gradient(d, x, composed, relevant)
+            d.gradients[x] = _gradient(d, x, expressions.get(x), relevant)
     return d
 
 
@@ -358,24 +358,23 @@ def _composed(g, order, target) -> dict[str, sp.Expr | None]:
     return _substitute(g, order, lambda n: g.nodes[n]["expr"], symbol)
 
 
-def _expression(d: Derivation, x: str, composed) -> sp.Expr | None:
-    """d target / d x as a closed form in the inputs, by reverse mode on closed forms."""
+def _expressions(d: Derivation, composed) -> dict[str, sp.Expr | None]:
+    """d target / d input as closed forms in the inputs: one reverse pass over closed-form locals."""
+    if composed[d.target] is None:
+        return {}
     g, relevant = d.graph, set(d.adjoints)
-    reach = (nx.descendants(g, x) | {x}) & relevant
     local = {}
     for (p, c), e in d.edges.items():
-        if p in reach and c in reach:
-            parents = {symbol(q): composed[q] for q in g.predecessors(c)}
-            local[p, c] = None if None in parents.values() else _capped(e.local.xreplace(parents))
-    adjoint = _accumulate(g, d.order, reach, d.target, local, sp.Integer(1), sp.Integer(0))
-    return _capped(adjoint.get(x))
+        parents = {symbol(q): composed[q] for q in g.predecessors(c)}
+        local[p, c] = None if None in parents.values() else _capped(e.local.xreplace(parents))
+    adjoint = _accumulate(g, d.order, relevant, d.target, local, sp.Integer(1), sp.Integer(0))
+    return {x: _capped(adjoint.get(x)) for x in d.exercise.wrt}
 
 
-def _gradient(d: Derivation, x: str, composed, relevant) -> Gradient:
+def _gradient(d: Derivation, x: str, expression, relevant) -> Gradient:
     adj = d.adjoints.get(x)
     if adj is None:                      # x does not reach the target
         return Gradient(x, sp.Integer(0), mpmath.mpf(0), sp.Integer(0))
-    expression = _expression(d, x, composed) if composed[d.target] is not None else None
     kinks = [k for k in d.kinks if k.node in relevant and nx.has_path(d.graph, x, k.node)] if d.kinks else []
     if kinks:
         left, right = (_one_sided(d, x, side) for side in (-1, 1))
@@ -389,7 +388,7 @@ def _gradient(d: Derivation, x: str, composed, relevant) -> Gradient:
 
 def _tidy(expr: sp.Expr | None) -> sp.Expr | None:
     """A shorter equal form of a small exact value: -4*exp(-46)/(1 + exp(-46)) -> -4/(1 + exp(46))."""
-    if expr is None or expr.is_Rational or size(expr, 80) > 80:
+    if expr is None or expr.is_Rational or size(expr, 40) > 40:
         return expr
     tidy = sp.cancel(expr)
     return tidy if size(tidy) <= size(expr) else expr
