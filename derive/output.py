@@ -37,10 +37,10 @@ def to_text(d: Derivation) -> str:
     lines = [f"{ex.title or ex.path}", "", "Forward pass:"]
     width = max(len(n) for n in d.nodes)
     for n, node in d.nodes.items():
-        formula = "" if node.kind == "input" else f" = {_short(text(node.expr))}"
+        formula = "" if node.kind == "input" else f" = {_short(ex.formulas[n].text)}"
         exact = text(node.exact)
-        shown = f"{exact} ≈ {decimal(node.value)}" if exact and exact != _trim(decimal(node.value)) \
-            else decimal(node.value)
+        shown = exact if node.exact is not None and node.exact.is_Integer else \
+            f"{exact} ≈ {decimal(node.value)}" if exact else decimal(node.value)
         lines.append(f"  {n:<{width}}{formula}  ->  {shown}")
     lines += ["", f"Gradients of {d.target}:"]
     for x, g in d.gradients.items():
@@ -58,6 +58,3 @@ def to_text(d: Derivation) -> str:
 def _short(s: str, limit: int = 60) -> str:
     return s if len(s) <= limit else s[:limit - 1] + "…"
 
-
-def _trim(s: str | None) -> str | None:
-    return None if s is None else s.rstrip("0").rstrip(".")
