@@ -17,7 +17,13 @@ def _gradients(args) -> int:
     if ex.kind != "gradient":
         raise DeriveError(f"{args.file} is a {ex.kind!r} exercise; `gradients` needs kind = \"gradient\"")
     d = derive(ex)
-    print(json.dumps(output.to_json(d), indent=2, ensure_ascii=False) if args.json else output.to_text(d))
+    checks = None
+    if not args.exact_only:
+        from .numeric import check_gradients
+
+        checks = check_gradients(d)
+    print(json.dumps(output.to_json(d, checks), indent=2, ensure_ascii=False) if args.json
+          else output.to_text(d, checks))
     return 0
 
 
@@ -36,6 +42,7 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gradients", help="exact gradients of an exercise's target")
     g.add_argument("file", help="an exercise file, or a bundled exercise's name (see `derive list`)")
     g.add_argument("--json", action="store_true", help="print one JSON object")
+    g.add_argument("--exact-only", action="store_true", help="skip the torch autograd and finite-difference checks")
     g.set_defaults(run=_gradients)
     sub.add_parser("list", help="the bundled exercises").set_defaults(run=_list)
     return top

@@ -13,9 +13,9 @@ def text(expr: sp.Expr | None) -> str | None:
     return None if expr is None else str(rewrite_plain(expr))
 
 
-def to_json(d: Derivation) -> dict:
-    """The JSON object of `derive gradients --json`."""
-    return {
+def to_json(d: Derivation, checks=None) -> dict:
+    """The JSON object of `derive gradients --json` (with `checks`: autograd and finite differences)."""
+    data = {
         "target": d.target,
         "wrt": list(d.exercise.wrt),
         "nodes": {n: {"kind": node.kind, "formula": None if node.kind == "input" else text(node.expr),
@@ -27,12 +27,37 @@ def to_json(d: Derivation) -> dict:
                               "node": g.kink.node, "at": text(g.kink.expr),
                               "left": text(g.kink.left), "right": text(g.kink.right)}}
                       for x, g in d.gradients.items()},
-        "warnings": [{"code": w.code, "node": w.node, "message": w.message} for w in d.warnings],
+        "warnings": [{"code": w.code, "node": w.node, "message": w.message}
+                     for w in d.warnings + (checks.warnings if checks else [])],
     }
+    if checks is not None:
+        data["values"] = {"float64": checks.values["float64"], "float32": checks.values["float32"]}
+        for x, c in checks.checks.items():
+            data["gradients"][x].update(_numeric_json(c))
+    return data
 
 
-def to_text(d: Derivation) -> str:
-    """Forward values and the gradient table, for a terminal."""
+def _numeric_json(c) -> dict:
+    fd = c.fd
+    out = {
+        "autograd": dict(c.autograd),
+        "finite_differences": {
+            "forward": None if fd.best_forward is None else {"step": fd.best_forward[0], "value": fd.best_forward[1]},
+            "central": None if fd.best_central is None else {"step": fd.best_central[0], "value": fd.best_central[1]},
+            "richardson": fd.richardson,
+            "curve": {"steps": fd.steps, "forward": fd.forward, "central": fd.central,
+                      "central_float32": fd.central32},
+        },
+        "errors": c.errors,
+        "verdict": c.verdict,
+    }
+    if c.conventions is not None:
+        out["torch_conventions"] = c.conventions
+    return out
+
+
+def to_text(d: Derivation, checks=None) -> str:
+    """Forward values, the gradient table and (with `checks`) the numeric comparison, for a terminal."""
     ex = d.exercise
     lines = [f"{ex.title or ex.path}", "", "Forward pass:"]
     width = max(len(n) for n in d.nodes)
@@ -50,7 +75,13 @@ def to_text(d: Derivation) -> str:
         else:
             exact = text(g.exact) or "(exact form omitted: too large)"
             lines.append(f"  d{d.target}/d{x} = {exact} ≈ {decimal(g.value)}")
-    for w in d.warnings:
+    if checks is not None:
+        lines += ["", "Exact vs torch autograd vs finite differences (best step):", checks.table()]
+        for x, c in checks.checks.items():
+            if c.conventions:
+                shown = ", ".join(f"{k} {v:g}" for k, v in c.conventions.items())
+                lines.append(f"  at the kink, torch's formulations give d{d.target}/d{x}: {shown}")
+    for w in d.warnings + (checks.warnings if checks else []):
         lines.append(f"warning [{w.code}]: {w.message}")
     return "\n".join(lines)
 
