@@ -106,6 +106,8 @@ def autograd(d: Derivation, dtype, ops=None, device="cpu") -> tuple[float, dict[
     for x in d.exercise.wrt:
         inputs[x].requires_grad_(True)
     target = run_graph(d, inputs, Torch(dtype, device, ops))[d.target]
+    if not target.requires_grad:                     # a constant target, e.g. x - x
+        return float(target), dict.fromkeys(d.exercise.wrt, 0.0)
     grads = torch.autograd.grad(target, [inputs[x] for x in d.exercise.wrt], allow_unused=True)
     return float(target.detach()), {x: 0.0 if g is None else float(g) for x, g in zip(d.exercise.wrt, grads)}
 
