@@ -265,6 +265,8 @@ def _formula(name: str, text, known: set[str], source: Source) -> Formula:
 def _check_acyclic(formulas: dict[str, Formula], source: Source):
     """Refuse formulas that depend on each other in a cycle, naming the whole cycle."""
     uses = nx.DiGraph((name, used) for name, f in formulas.items() for used in f.uses if used in formulas)
+    if nx.is_directed_acyclic_graph(uses):
+        return
     try:
         ring = [name for name, _ in nx.find_cycle(uses)]      # each uses the next
     except nx.NetworkXNoCycle:

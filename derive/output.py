@@ -6,11 +6,15 @@ import sympy as sp
 from .diff import rewrite_plain
 from .engine import Derivation, decimal
 from .latex import latex
+from .ops import relu, sigmoid
 
 
 def text(expr: sp.Expr | None) -> str | None:
     """SymPy-readable text (sigmoid and relu spelled out), or None."""
-    return None if expr is None else str(rewrite_plain(expr))
+    if expr is None:
+        return None
+    # order="none": SymPy's default term ordering evaluates every term numerically (slow on big sums)
+    return sp.sstr(rewrite_plain(expr) if expr.has(sigmoid, relu) else expr, order="none")
 
 
 def to_json(d: Derivation, checks=None) -> dict:
