@@ -118,7 +118,7 @@ def derive(ex: GradientExercise) -> Derivation:
                      exact[n], values[0][n]) for n in order}
     for n in order:
         g.nodes[n]["value"] = exact[n] if exact[n] is not None else values[0][n]
-    edges = _edges(g, relevant, exact, values[1], ex)
+    edges = _edges(g, exact, values[1], ex)
     adjoints = _adjoints(g, order, relevant, ex.target, edges, values[2])
     d = Derivation(ex, g, order, nodes, edges, adjoints, {}, kinks)
     for k in kinks:
@@ -253,24 +253,26 @@ def decimal(value) -> str | None:
         return mpmath.nstr(value, DIGITS, strip_zeros=False, min_fixed=-4, max_fixed=DIGITS)
 
 
-def _check_domains(g, order, values, exact, ex):
-    """Refuse log(0), sqrt(-1), 1/0 and the like at the point, naming the formula and the value."""
+def _applications(g, order, values, attribute: str):
+    """(node, sub-expression, op, argument values) for every application of an op that has `attribute`."""
     for n in order:
         if g.nodes[n]["kind"] != "formula":
             continue
         env = {p: values[p] for p in g.predecessors(n)}
         for sub in sp.preorder_traversal(g.nodes[n]["expr"]):
             op = op_of(sub)
-            if op is None or op.domain is None:
-                continue
-            args = [evaluate(a, env) for a in sub.args]
-            problem = op.domain(args)
-            if problem:
-                where = ", ".join(f"{p} = {_show(exact[p], values[p])}" for p in g.predecessors(n))
-                spot = ex.source.spot("formulas", n)
-                raise DeriveError(f"in formula {n!r}: {problem} at the point: {_plain(sub)} with {where}",
-                                  spot, "choose values where every formula is defined")
-    return None
+            if op is not None and getattr(op, attribute) is not None:
+                yield n, sub, op, [evaluate(a, env) for a in sub.args]
+
+
+def _check_domains(g, order, values, exact, ex):
+    """Refuse log(0), sqrt(-1), 1/0 and the like at the point, naming the formula and the value."""
+    for n, sub, op, args in _applications(g, order, values, "domain"):
+        problem = op.domain(args)
+        if problem:
+            where = ", ".join(f"{p} = {_show(exact[p], values[p])}" for p in g.predecessors(n))
+            raise DeriveError(f"in formula {n!r}: {problem} at the point: {_plain(sub)} with {where}",
+                              ex.source.spot("formulas", n), "choose values where every formula is defined")
 
 
 def _show(exact, value) -> str:
@@ -285,21 +287,12 @@ def _plain(expr) -> str:
 
 def _kinks(g, order, values) -> list[Kink]:
     """Every application of a non-smooth function that sits exactly on its kink at the point."""
-    found = []
-    for n in order:
-        if g.nodes[n]["kind"] != "formula":
-            continue
-        env = {p: values[p] for p in g.predecessors(n)}
-        for sub in sp.preorder_traversal(g.nodes[n]["expr"]):
-            op = op_of(sub)
-            if op is not None and op.kink is not None and op.kink([evaluate(a, env) for a in sub.args]):
-                found.append(Kink(n, sub))
-    return found
+    return [Kink(n, sub) for n, sub, op, args in _applications(g, order, values, "kink") if op.kink(args)]
 
 
 # -- local derivatives and the backward pass -------------------------------------------------------
 
-def _edges(g, relevant, exact, local_values, ex) -> dict[tuple[str, str], Edge]:
+def _edges(g, exact, local_values, ex) -> dict[tuple[str, str], Edge]:
     edges = {}
     for (p, c), value in local_values.items():
         local = g.edges[p, c]["local"]
