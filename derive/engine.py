@@ -122,7 +122,7 @@ def derive(ex: GradientExercise) -> Derivation:
     adjoints = _adjoints(g, order, relevant, ex.target, edges, values[2])
     d = Derivation(ex, g, order, nodes, edges, adjoints, {}, kinks)
     for k in kinks:
-        d.warnings.append(Warning("kink", k.node, f"{_plain(k.expr)} in formula {k.node!r} sits exactly on its "
+        d.warnings.append(Warning("kink", k.node, f"{plain(k.expr)} in formula {k.node!r} sits exactly on its "
                                   "kink at this point: derivatives through it are undefined"))
     expressions = _expressions(d, _composed(g, order, ex.target))
     with mpmath.workdps(WORKING_DPS):
@@ -271,7 +271,7 @@ def _check_domains(g, order, values, exact, ex):
         problem = op.domain(args)
         if problem:
             where = ", ".join(f"{p} = {_show(exact[p], values[p])}" for p in g.predecessors(n))
-            raise DeriveError(f"in formula {n!r}: {problem} at the point: {_plain(sub)} with {where}",
+            raise DeriveError(f"in formula {n!r}: {problem} at the point: {plain(sub)} with {where}",
                               ex.source.spot("formulas", n), "choose values where every formula is defined")
 
 
@@ -279,7 +279,8 @@ def _show(exact, value) -> str:
     return str(exact) if exact is not None and size(exact, 20) <= 20 else mpmath.nstr(value, 12)
 
 
-def _plain(expr) -> str:
+def plain(expr) -> str:
+    """A formula as people write it: max, min, abs in lower case."""
     return str(expr).replace("Max", "max").replace("Min", "min").replace("Abs", "abs")
 
 
@@ -374,7 +375,7 @@ def _gradient(d: Derivation, x: str, expression, relevant) -> Gradient:
         if left != right and sp.simplify(left - right) != 0:
             return Gradient(x, None, None, expression, Kink(kinks[0].node, kinks[0].expr, left, right))
         d.warnings.append(Warning("kink-passed", kinks[0].node, f"d {d.target}/d {x} exists although "
-                                  f"{_plain(kinks[0].expr)} sits on its kink: both one-sided derivatives are equal"))
+                                  f"{plain(kinks[0].expr)} sits on its kink: both one-sided derivatives are equal"))
         return Gradient(x, _tidy(left), _to_mp(left), expression)
     return Gradient(x, _tidy(adj.exact), adj.value, expression)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .diff import rewrite_plain
-from .engine import Derivation, decimal
+from .engine import Derivation, decimal, plain
 from .latex import latex
 from .ops import relu, sigmoid
 
@@ -74,7 +74,7 @@ def to_text(d: Derivation, checks=None) -> str:
     lines += ["", f"Gradients of {d.target}:"]
     for x, g in d.gradients.items():
         if g.kink is not None:
-            lines.append(f"  d{d.target}/d{x} = undefined: {text(g.kink.expr)} in {g.kink.node!r} is on its kink "
+            lines.append(f"  d{d.target}/d{x} = undefined: {plain(g.kink.expr)} in {g.kink.node!r} is on its kink "
                          f"(left {text(g.kink.left)}, right {text(g.kink.right)})")
         else:
             exact = text(g.exact) or "(exact form omitted: too large)"
