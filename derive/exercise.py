@@ -216,8 +216,8 @@ def value_of(raw, name: str, source: Source) -> sp.Expr:
     try:
         return parse_number(raw)
     except DeriveError as e:
-        e.spot = Spot(spot.file, spot.line, _shift(source.value_column("values", name, raw), e.spot.column),
-                      spot.text if source.value_column("values", name, raw) else raw)
+        start = source.value_column("values", name, raw)
+        e.spot = Spot(spot.file, spot.line, _shift(start, e.spot.column), spot.text if start else raw)
         raise
 
 
