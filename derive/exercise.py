@@ -267,10 +267,7 @@ def _check_acyclic(formulas: dict[str, Formula], source: Source):
     uses = nx.DiGraph((name, used) for name, f in formulas.items() for used in f.uses if used in formulas)
     if nx.is_directed_acyclic_graph(uses):
         return
-    try:
-        ring = [name for name, _ in nx.find_cycle(uses)]      # each uses the next
-    except nx.NetworkXNoCycle:
-        return
+    ring = [name for name, _ in nx.find_cycle(uses)]          # each uses the next
     start = min(range(len(ring)), key=lambda i: list(formulas).index(ring[i]))
     ring = ring[start:] + ring[:start]
     first, second = ring[0], (ring + ring)[1]

@@ -98,18 +98,20 @@ def _point(d: Derivation, dtype, device="cpu"):
             for n, node in d.nodes.items() if node.kind == "input"}
 
 
-def autograd(d: Derivation, dtype, ops=None, device="cpu") -> tuple[float, dict[str, float]]:
-    """The target's value and its gradient by torch.autograd.grad, in one dtype."""
+def autograd(d: Derivation, dtype, ops=None, device="cpu") -> tuple[dict[str, float], dict[str, float]]:
+    """Every node's value and the target's gradient by torch.autograd.grad, in one dtype."""
     import torch
 
     inputs = _point(d, dtype, device)
     for x in d.exercise.wrt:
         inputs[x].requires_grad_(True)
-    target = run_graph(d, inputs, Torch(dtype, device, ops))[d.target]
+    nodes = run_graph(d, inputs, Torch(dtype, device, ops))
+    values = {n: float(t.detach()) for n, t in nodes.items()}
+    target = nodes[d.target]
     if not target.requires_grad:                     # a constant target, e.g. x - x
-        return float(target), dict.fromkeys(d.exercise.wrt, 0.0)
+        return values, dict.fromkeys(d.exercise.wrt, 0.0)
     grads = torch.autograd.grad(target, [inputs[x] for x in d.exercise.wrt], allow_unused=True)
-    return float(target.detach()), {x: 0.0 if g is None else float(g) for x, g in zip(d.exercise.wrt, grads)}
+    return values, {x: 0.0 if g is None else float(g) for x, g in zip(d.exercise.wrt, grads)}
 
 
 def finite_differences(d: Derivation, dtype) -> tuple[list[list[float]], list[list[float]]]:
@@ -193,8 +195,9 @@ def check_gradients(d: Derivation) -> Checks:
     """Autograd (float32, float64) and finite differences beside every exact gradient, with diagnostics."""
     import torch
 
-    value64, auto64 = autograd(d, torch.float64)
-    value32, auto32 = autograd(d, torch.float32)
+    nodes64, auto64 = autograd(d, torch.float64)
+    nodes32, auto32 = autograd(d, torch.float32)
+    value64 = nodes64[d.target]
     fwd, cen = finite_differences(d, torch.float64)
     _, cen32 = finite_differences(d, torch.float32)
     at_kink = conventions(d) if any(g.kink for g in d.gradients.values()) else {}
@@ -210,8 +213,8 @@ def check_gradients(d: Derivation) -> Checks:
                   "richardson": relative_error(fd.richardson, exact)}
         checks[x] = Check(x, exact, {"float32": auto32[x], "float64": auto64[x]}, fd, errors,
                           _verdict(errors, exact, value64, d), at_kink.get(x) if g.kink else None)
-    result = Checks(checks, {"float64": value64, "float32": value32})
-    result.warnings = diagnostics(d, result)
+    result = Checks(checks, {"float64": value64, "float32": nodes32[d.target]})
+    result.warnings = diagnostics(d, result, nodes64, nodes32)
     return result
 
 
@@ -233,16 +236,13 @@ def _verdict(errors, exact, value64, d: Derivation) -> str:
 SATURATING = (sp.exp, sp.tanh, sigmoid)
 
 
-def diagnostics(d: Derivation, checks: Checks) -> list[Warning]:
-    """Saturation, overflow, rounding to zero, cancellation, float32 underflow, and a stable rewrite."""
-    import torch
-
+def diagnostics(d: Derivation, checks: Checks, v64: dict[str, float], v32: dict[str, float]) -> list[Warning]:
+    """Saturation, overflow, rounding to zero, cancellation, float32 underflow, and a stable rewrite,
+    from the node values the float64 and float32 autograd runs computed."""
     out: list[Warning] = []
-    v64 = run_graph(d, _point(d, torch.float64), Torch(torch.float64))
-    v32 = run_graph(d, _point(d, torch.float32), Torch(torch.float32))
     for n in d.order:
         node = d.nodes[n]
-        exact, f64, f32 = node.value, float(v64[n]), float(v32[n])
+        exact, f64, f32 = node.value, v64[n], v32[n]
         if not math.isfinite(f64) or not math.isfinite(f32):
             bad = "float64" if not math.isfinite(f64) else "float32"
             out.append(Warning("overflow", n, f"{n} is {f64 if bad == 'float64' else f32} in {bad}: "

@@ -5,7 +5,7 @@ import sympy as sp
 from hypothesis import assume, given, strategies as st
 
 from derive.diff import rewrite_plain
-from derive.engine import decimal, derive
+from derive.engine import decimal
 from derive.errors import DeriveError
 from derive.exercise import loads
 from tests.conftest import differentiate, exercise_text
