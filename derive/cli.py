@@ -27,6 +27,67 @@ def _gradients(args) -> int:
     return 0
 
 
+def _solve(args) -> int:
+    from . import output
+    from .system import METHODS, Analysis, Solver, analyse
+
+    if args.random is not None:
+        import sympy as sp
+
+        from .solvers import study_random
+
+        if not 1 <= args.random <= 20000:
+            raise DeriveError(f"--random takes a size from 1 to 20000, got {args.random}")
+        A, x, kappa, L, mu, study = study_random(args.random, args.seed, Solver(), METHODS)
+        unknowns = [f"x{i + 1}" for i in range(args.random)]
+        exact = {u: sp.Integer(int(v)) for u, v in zip(unknowns, x.tolist())}
+        analysis = Analysis(args.random, args.random, "unique", exact, None, None, [], [], kappa, L, mu)
+        equations = None
+    else:
+        if args.file is None:
+            raise DeriveError("solve needs an exercise FILE or --random N")
+        from .exercise import load
+        from .solvers import study
+
+        ex = load(args.file)
+        if ex.kind != "linear-system":
+            raise DeriveError(f"{args.file} is a {ex.kind!r} exercise; `solve` needs kind = \"linear-system\"")
+        unknowns, analysis = ex.system.unknowns, analyse(ex.system)
+        study = study(ex.system, analysis)
+        equations = [e.text for e in ex.system.equations]
+    print(json.dumps(output.solve_json(unknowns, analysis, study), indent=2, ensure_ascii=False) if args.json
+          else output.solve_text(unknowns, analysis, study, equations))
+    return 0
+
+
+def _bench(args) -> int:
+    from . import bench
+
+    spec = bench.Spec()
+    if args.file:
+        from .exercise import load
+
+        ex = load(args.file)
+        if ex.kind != "matmul-benchmark":
+            raise DeriveError(f"{args.file} is a {ex.kind!r} exercise; `bench` needs kind = \"matmul-benchmark\"")
+        spec = ex.spec
+    for key in ("sizes", "dtypes", "devices"):
+        if getattr(args, key):
+            setattr(spec, key, getattr(args, key))
+    if args.sizes:
+        spec.quick = args.sizes
+    bad = [n for n in spec.sizes if not 1 <= n <= bench.MAX_SIZE]
+    if bad:
+        raise DeriveError(f"size {bad[0]} is out of range", hint=f"sizes go from 1 to {bench.MAX_SIZE}")
+    result = bench.run(spec, quick=args.quick, progress=not args.json and sys.stderr.isatty())
+    if args.plot:
+        from .report import figures
+
+        figures.bench_plot(result, args.plot, "en")
+    print(json.dumps(result.to_json(), indent=2) if args.json else bench.to_text(result))
+    return 0
+
+
 def _list(args) -> int:
     from .exercise import bundled, load
 
@@ -44,6 +105,23 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true", help="print one JSON object")
     g.add_argument("--exact-only", action="store_true", help="skip the torch autograd and finite-difference checks")
     g.set_defaults(run=_gradients)
+    s = sub.add_parser("solve", help="solve a linear system exactly and by gradient descent, CG, ...")
+    s.add_argument("file", nargs="?", help="a linear-system exercise file or bundled name")
+    s.add_argument("--random", type=int, metavar="N", help="a random well-conditioned N x N system instead")
+    s.add_argument("--seed", type=int, default=0, help="seed for --random (default 0)")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(run=_solve)
+    from .bench import DEVICES, DTYPES
+
+    b = sub.add_parser("bench", help="time A @ B on the CPU and any GPU, honestly")
+    b.add_argument("file", nargs="?", help="a matmul-benchmark exercise file or bundled name")
+    b.add_argument("--sizes", type=int, nargs="+", metavar="N")
+    b.add_argument("--dtypes", nargs="+", choices=DTYPES)
+    b.add_argument("--devices", nargs="+", choices=DEVICES)
+    b.add_argument("--quick", action="store_true", help="sizes up to 1000, 5 repeats (under 3 s)")
+    b.add_argument("--json", action="store_true", help="print one JSON object")
+    b.add_argument("--plot", metavar="FILE", help="also draw GFLOP/s against n (PNG or SVG)")
+    b.set_defaults(run=_bench)
     sub.add_parser("list", help="the bundled exercises").set_defaults(run=_list)
     return top
 

@@ -93,15 +93,27 @@ class GradientExercise:
 
 
 @dataclass
-class OtherExercise:
-    """The other kinds (linear systems, benchmarks): their tables, checked only for their kind."""
+class BenchExercise:
+    """kind = "matmul-benchmark": what to time (a bench.Spec)."""
 
     path: str
-    kind: str
     title: str | None
     lang: str | None
-    data: dict
+    spec: object
     source: Source = field(repr=False)
+    kind: str = "matmul-benchmark"
+
+
+@dataclass
+class SystemExercise:
+    """kind = "linear-system": the equations as a system.System."""
+
+    path: str
+    title: str | None
+    lang: str | None
+    system: object
+    source: Source = field(repr=False)
+    kind: str = "linear-system"
 
 
 def bundled() -> dict[str, Path]:
@@ -159,8 +171,14 @@ def loads(source: Source | str):
     lang = _optional_str(data, "lang", source)
     if lang is not None and lang not in LANGS:
         raise DeriveError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}", source.spot("", "lang"))
-    if kind != "gradient":
-        return OtherExercise(source.path, kind, title, lang, data, source)
+    if kind == "matmul-benchmark":
+        from .bench import spec_of
+
+        return BenchExercise(source.path, title, lang, spec_of(data, source), source)
+    if kind == "linear-system":
+        from .system import system_of
+
+        return SystemExercise(source.path, title, lang, system_of(data, source), source)
     return _gradient(data, source, title, lang)
 
 

@@ -93,3 +93,89 @@ def to_text(d: Derivation, checks=None) -> str:
 def _short(s: str, limit: int = 60) -> str:
     return s if len(s) <= limit else s[:limit - 1] + "…"
 
+
+
+# -- linear systems -------------------------------------------------------------------------------
+
+def _named_text(values):
+    return None if values is None else {k: str(v) for k, v in values.items()}
+
+
+def run_json(run) -> dict:
+    """One solver's run, as the `solve --json` object shows it."""
+    import math
+
+    step = run.step
+    return {"solution": run.solution, "iterations": run.iterations, "converged": run.converged, "residual": run.residual,
+            "diverged": run.diverged,
+            "learning_rate": None if math.isnan(step.rate) else step.rate, "momentum": step.beta,
+            "step_rule": step.rule, "rho": step.rho, "bound": step.bound, "estimate": step.estimate,
+            "seconds": run.seconds}
+
+
+def solve_json(unknowns, analysis, study) -> dict:
+    """`solve --json`: the exact analysis and every method's run."""
+    methods = {}
+    for name, run in study.runs.items():
+        item = run_json(run)
+        item["solution"] = dict(zip(unknowns, run.solution))
+        methods[name] = item
+    out = {"unknowns": list(unknowns), "classification": analysis.classification,
+           "exact": _named_text(analysis.exact), "least_squares": _named_text(analysis.least_squares),
+           "minimum_norm": _named_text(analysis.minimum_norm), "free": analysis.free,
+           "rank": analysis.rank, "rank_augmented": analysis.rank_augmented,
+           "condition_number": analysis.condition_number if analysis.condition_number != float("inf") else None,
+           "L": analysis.L, "mu": analysis.mu, "methods": methods}
+    if study.divergence is not None:
+        d = study.divergence
+        out["divergence"] = {"learning_rate": d.step.rate, "iterations": d.iterations,
+                             "residuals": [r for _, r in d.history]}
+    if study.gradient is not None:
+        g = study.gradient
+        out["gradient_check"] = {"engine": {k: str(v) for k, v in g.engine.items()},
+                                 "matches_AT_r": g.matches_formula, "autograd_agrees": g.autograd_agrees}
+    return out
+
+
+def _listing(items: list[str], most: int = 6) -> str:
+    return ", ".join(items) if len(items) <= most else ", ".join(items[:most]) + f", … ({len(items)} in all)"
+
+
+def solve_text(unknowns, analysis, study, equations=None) -> str:
+    """`solve`: the classification and answer, then one line per method."""
+    from .solvers import REASONS
+
+    lines = []
+    if equations:
+        lines += [f"  {e}" for e in equations] + [""]
+    kappa = analysis.condition_number
+    lines.append(f"rank A = {analysis.rank}, rank [A|b] = {analysis.rank_augmented}: "
+                 + {"unique": "one solution", "none": "no solution (inconsistent)",
+                    "infinite": f"infinitely many solutions (free: {', '.join(analysis.free)})"}[analysis.classification])
+    for label, values in (("exact", analysis.exact), ("least squares", analysis.least_squares),
+                          ("minimum norm", analysis.minimum_norm)):
+        if values is not None:
+            lines.append(f"{label}: " + _listing([f"{k} = {v}" for k, v in values.items()]))
+    lines.append(f"condition number κ(A) = {kappa:.6g}; L = λmax(AᵀA) = {analysis.L:.6g}, "
+                 f"μ = λmin(AᵀA) = {analysis.mu:.6g}")
+    if study.gradient is not None:
+        g = study.gradient
+        lines.append("∇f from derive's engine: " + ", ".join(f"∂f/∂{k} = {v}" for k, v in g.engine.items()))
+        lines.append(f"  equals Aᵀ(Ax − b): {'yes' if g.matches_formula else 'NO'}; "
+                     f"autograd agrees: {'yes' if g.autograd_agrees else 'NO'}")
+    lines.append("")
+    lines.append(f"{'method':<19} {'iterations':>10} {'bound':>7} {'residual':>10}  solution")
+    for name, run in study.runs.items():
+        bound = run.step.bound if run.step.bound is not None else (
+            f"~{run.step.estimate}" if run.step.estimate is not None else "")
+        mark = "" if run.converged else " (not converged)"
+        lines.append(f"{name:<19} {run.iterations:>10} {bound!s:>7} {run.residual:>10.2e}  "
+                     + _listing([f"{u} = {v:.10g}" for u, v in zip(unknowns, run.solution)]) + mark)
+    lines.append("")
+    for name, run in study.runs.items():
+        lines.append(f"{name}: {REASONS[run.step.rule]}")
+    if study.divergence is not None:
+        d = study.divergence
+        lines.append(f"A step of 2.1/L = {d.step.rate:.4g} (past 2/L) diverges: relative residual "
+                     f"{d.history[0][1]:.3g} -> {d.history[-1][1]:.3g} after {d.iterations} iterations.")
+    return "\n".join(lines)

@@ -1,0 +1,354 @@
+"""Ejercicio 1: time A @ B on each device honestly — medians, spreads, FLOP/s, and a physics check."""
+from __future__ import annotations
+
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+from .errors import DeriveError
+
+DEVICES = ("cpu", "cuda", "mps")
+DTYPES = ("float32", "tf32", "bfloat16", "float16", "float64")   # tf32: float32 data, TF32 tensor-core maths
+MAX_SIZE = 16384
+QUICK = {"max_size": 1000, "repeats": 5, "block_s": 0.01}
+FULL = {"repeats": 15, "block_s": 0.05, "reference_s": 0.3}
+
+# Dense peak TFLOP/s of common GPUs (vendor data sheets, no sparsity) per arithmetic path.
+GPU_PEAK_TFLOPS = {
+    "H200": {"float64": 67, "float32": 67, "tf32": 495, "bfloat16": 990, "float16": 990},
+    "H100": {"float64": 67, "float32": 67, "tf32": 495, "bfloat16": 990, "float16": 990},
+    "A100": {"float64": 19.5, "float32": 19.5, "tf32": 156, "bfloat16": 312, "float16": 312},
+    "L40S": {"float64": 1.5, "float32": 91.6, "tf32": 183, "bfloat16": 366, "float16": 366},
+    "L4": {"float64": 0.5, "float32": 30.3, "tf32": 120, "bfloat16": 242, "float16": 242},
+    "A10": {"float64": 1, "float32": 31.2, "tf32": 62.5, "bfloat16": 125, "float16": 125},
+    "V100": {"float64": 7.8, "float32": 15.7, "tf32": 15.7, "bfloat16": 15.7, "float16": 125},
+    "T4": {"float64": 0.26, "float32": 8.1, "tf32": 8.1, "bfloat16": 8.1, "float16": 65},
+    "RTX 4090": {"float64": 1.3, "float32": 82.6, "tf32": 165, "bfloat16": 330, "float16": 330},
+    "RTX 3090": {"float64": 0.6, "float32": 35.6, "tf32": 71, "bfloat16": 142, "float16": 142},
+}
+
+
+@dataclass
+class Spec:
+    """What to measure: the sizes, dtypes and devices of an exercise file or the command line."""
+
+    sizes: list[int] = field(default_factory=lambda: [1000])
+    dtypes: list[str] = field(default_factory=lambda: ["float32", "float64"])
+    devices: list[str] = field(default_factory=lambda: list(DEVICES))
+    repeats: int = FULL["repeats"]
+    quick: list[int] | None = None        # sizes for --quick (default: the sizes up to 1000)
+
+    def quick_sizes(self) -> list[int]:
+        return self.quick or [n for n in self.sizes if n <= QUICK["max_size"]] or [min(self.sizes)]
+
+
+@dataclass
+class Result:
+    """One (device, dtype, n): seconds per A @ B, spread, GFLOP/s, and the checks beside it."""
+
+    device: str
+    dtype: str
+    n: int
+    median_s: float
+    iqr_s: float
+    gflops: float
+    repeats: int
+    calls_per_repeat: int
+    copy_s: float | None = None          # host-to-device copy of A and B (accelerators only)
+    reference_s: float | None = None     # torch.utils.benchmark's median, same thread count
+    peak_gflops: float | None = None
+    above_peak: bool = False
+
+
+@dataclass
+class Unavailable:
+    device: str
+    reason: str
+
+
+@dataclass
+class Bench:
+    """All the measurements of one run, the devices that could not run, and where it ran."""
+
+    results: list[Result]
+    unavailable: list[Unavailable]
+    environment: dict
+    quick: bool
+
+    def to_json(self) -> dict:
+        return {"results": [asdict(r) for r in self.results],
+                "unavailable": [asdict(u) for u in self.unavailable],
+                "environment": self.environment, "quick": self.quick}
+
+
+# -- the exercise file ---------------------------------------------------------------------------
+
+def spec_of(data: dict, source) -> Spec:
+    """The `kind = "matmul-benchmark"` tables, checked, as a Spec."""
+    spec = Spec()
+    for key, allowed, kind in (("sizes", None, int), ("dtypes", DTYPES, str), ("devices", DEVICES, str),
+                               ("quick", None, int)):
+        if key not in data:
+            continue
+        items = data[key]
+        if not isinstance(items, list) or not items or not all(type(v) is kind for v in items):
+            raise DeriveError(f"{key} must be a non-empty list of {'integers' if kind is int else 'strings'}",
+                              source.spot("", key))
+        for v in items:
+            if allowed and v not in allowed:
+                raise DeriveError(f"unknown {key[:-1]} {v!r}", source.spot("", key), f"allowed: {', '.join(allowed)}")
+            if kind is int and not 1 <= v <= MAX_SIZE:
+                raise DeriveError(f"size {v} is out of range", source.spot("", key), f"sizes go from 1 to {MAX_SIZE}")
+        setattr(spec, key, list(dict.fromkeys(items)))
+    if "repeats" in data:
+        r = data["repeats"]
+        if type(r) is not int or not 3 <= r <= 1000:
+            raise DeriveError("repeats must be an integer from 3 to 1000", source.spot("", "repeats"))
+        spec.repeats = r
+    return spec
+
+
+# -- devices and environment ---------------------------------------------------------------------
+
+def unavailable_reason(device: str) -> str | None:
+    """Why `device` cannot run here, or None when it can."""
+    import torch
+
+    if device == "cpu":
+        return None
+    if device == "cuda":
+        if not torch.backends.cuda.is_built():
+            return f"this torch ({torch.__version__}) was built without CUDA (a CPU-only wheel)"
+        if not torch.cuda.is_available():
+            return "torch has CUDA support but finds no usable NVIDIA GPU or driver"
+        return None
+    if device == "mps":
+        if not torch.backends.mps.is_built():
+            return "MPS exists only in torch builds for Apple silicon (macOS)"
+        if not torch.backends.mps.is_available():
+            return "this Mac has no MPS-capable GPU or its macOS is too old"
+        return None
+    return f"unknown device {device!r}"
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _cpu_clock_ghz() -> float | None:
+    try:
+        with open("/proc/cpuinfo") as f:
+            mhz = [float(line.split(":")[1]) for line in f if line.startswith("cpu MHz")]
+        return max(mhz) / 1000 if mhz else None
+    except (OSError, ValueError):
+        return None
+
+
+def cpu_peak_gflops(dtype: str) -> tuple[float, str]:
+    """An upper bound for the CPU: cores x clock x SIMD lanes x 2 FMA units x 2 FLOP per FMA."""
+    import torch
+
+    cores = os.cpu_count() or 1
+    capability = torch.backends.cpu.get_cpu_capability()
+    bits = 512 if "512" in capability else 256 if "AVX2" in capability else 128
+    width = {"float64": 64, "float16": 16, "bfloat16": 16}.get(dtype, 32)
+    clock = _cpu_clock_ghz()
+    # The reported clock is the base clock; turbo can reach about 1.5x, so allow for it.
+    ghz = 1.5 * clock if clock else 5.0
+    lanes = bits // width
+    peak = cores * ghz * lanes * 2 * 2
+    how = f"{cores} cores x {ghz:.2f} GHz (1.5 x base) x {lanes} lanes ({capability}) x 2 FMA units x 2"
+    return peak, how
+
+
+def gpu_peak_gflops(name: str, dtype: str) -> float | None:
+    for key, peaks in GPU_PEAK_TFLOPS.items():
+        if key.lower() in name.lower():
+            return peaks.get(dtype, peaks["float32"]) * 1000
+    return None
+
+
+def environment(devices: list[str]) -> dict:
+    """Where the numbers came from: torch, threads, BLAS, matmul precision, CPU and GPU names."""
+    import torch
+
+    config = torch.__config__.show()
+    blas = next((part.split("=", 1)[1] for part in config.replace(",", " ").split() if part.startswith("BLAS_INFO=")),
+                "unknown")
+    env = {"python": platform.python_version(), "torch": torch.__version__, "platform": platform.platform(),
+           "cpu": _cpu_model(), "cpu_count": os.cpu_count(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+           "threads": torch.get_num_threads(), "blas": blas,
+           "float32_matmul_precision": torch.get_float32_matmul_precision(),
+           "cuda_matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32}
+    if "cuda" in devices and unavailable_reason("cuda") is None:
+        env["cuda_device"] = torch.cuda.get_device_name()
+        env["cuda_version"] = torch.version.cuda
+    return env
+
+
+# -- timing --------------------------------------------------------------------------------------
+
+def _sync(device: str):
+    import torch
+
+    if device == "cuda":
+        torch.cuda.synchronize()
+    elif device == "mps":
+        torch.mps.synchronize()
+
+
+def time_calls(fn, device: str, repeats: int, block_s: float) -> tuple[list[float], int]:
+    """Seconds per call of `fn`, `repeats` times: each repeat is a block of calls lasting >= block_s,
+    synchronised before the clock starts and before it stops. One warm-up call first."""
+    fn()
+    _sync(device)
+    start = time.perf_counter()
+    fn()
+    _sync(device)
+    once = max(time.perf_counter() - start, 1e-9)
+    calls = max(1, math.ceil(block_s / once))
+    samples = []
+    for _ in range(repeats):
+        _sync(device)
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        _sync(device)
+        samples.append((time.perf_counter() - start) / calls)
+    return samples, calls
+
+
+def _iqr(samples: list[float]) -> float:
+    if len(samples) < 4:
+        return max(samples) - min(samples)
+    q = statistics.quantiles(samples, n=4)
+    return q[2] - q[0]
+
+
+class _precision:
+    """float32 matmul precision for one measurement: 'high' (TF32 allowed) for tf32, else 'highest'."""
+
+    def __init__(self, dtype: str):
+        self.mode = "high" if dtype == "tf32" else "highest"
+
+    def __enter__(self):
+        import torch
+
+        self.saved = torch.get_float32_matmul_precision()
+        torch.set_float32_matmul_precision(self.mode)
+
+    def __exit__(self, *exc):
+        import torch
+
+        torch.set_float32_matmul_precision(self.saved)
+
+
+def measure(device: str, dtype: str, n: int, repeats: int, block_s: float, reference_s: float | None) -> Result:
+    """One matmul size on one device: data made there first, then timed; copies timed apart."""
+    import torch
+
+    real = getattr(torch, "float32" if dtype == "tf32" else dtype)
+    a = torch.randn(n, n, dtype=real, device=device)
+    b = torch.randn(n, n, dtype=real, device=device)
+    c = torch.empty(n, n, dtype=real, device=device)
+    with _precision(dtype):
+        samples, calls = time_calls(lambda: torch.matmul(a, b, out=c), device, repeats, block_s)
+        reference = None
+        if reference_s:
+            from torch.utils.benchmark import Timer
+
+            timer = Timer("torch.matmul(a, b, out=c)", globals={"torch": torch, "a": a, "b": b, "c": c},
+                          num_threads=torch.get_num_threads())
+            reference = timer.blocked_autorange(min_run_time=reference_s).median
+    copy = None
+    if device != "cpu":
+        host = (a.cpu(), b.cpu())
+        copies, _ = time_calls(lambda: [h.to(device) for h in host], device, 5, 0.0)
+        copy = statistics.median(copies)
+    median = statistics.median(samples)
+    gflops = 2 * n**3 / median / 1e9
+    if device == "cpu":
+        peak = cpu_peak_gflops(dtype)[0]
+    else:
+        peak = gpu_peak_gflops(torch.cuda.get_device_name() if device == "cuda" else "", dtype)
+    return Result(device, dtype, n, median, _iqr(samples), gflops, repeats, calls, copy, reference,
+                  peak, peak is not None and gflops > peak)
+
+
+def run(spec: Spec, quick: bool = False, progress: bool = False) -> Bench:
+    """Every requested (device, dtype, size); an unavailable device is listed, never replaced."""
+    import torch
+
+    unavailable, devices = [], []
+    for device in spec.devices:
+        reason = unavailable_reason(device)
+        (devices.append(device) if reason is None else unavailable.append(Unavailable(device, reason)))
+    sizes = spec.quick_sizes() if quick else spec.sizes
+    repeats = QUICK["repeats"] if quick else spec.repeats
+    block = QUICK["block_s"] if quick else FULL["block_s"]
+    reference = None if quick else FULL["reference_s"]
+    jobs = [(dev, dt, n) for dev in devices for dt in spec.dtypes for n in sizes]
+    results = []
+    torch.manual_seed(0)
+    for i, (dev, dt, n) in enumerate(jobs):
+        if progress:
+            _progress(i, len(jobs), f"{dev} {dt} n={n}")
+        if dt == "tf32" and dev == "cpu":
+            continue        # TF32 is a tensor-core path; on the CPU it is plain float32
+        results.append(measure(dev, dt, n, repeats, block, reference))
+    if progress:
+        _progress(len(jobs), len(jobs), "done")
+        print(file=sys.stderr)
+    return Bench(results, unavailable, environment(spec.devices), quick)
+
+
+def _progress(done: int, total: int, label: str):
+    width = 30
+    filled = width * done // max(total, 1)
+    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<28}", end="", file=sys.stderr,
+          flush=True)
+
+
+# -- text ----------------------------------------------------------------------------------------
+
+def seconds(t: float) -> str:
+    """A duration with a unit a person reads at a glance."""
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6)):
+        if t >= scale:
+            return f"{t / scale:.3g} {unit}"
+    return f"{t / 1e-9:.3g} ns"
+
+
+def to_text(bench: Bench) -> str:
+    """The table a terminal shows, then the devices that could not run and the environment."""
+    env = bench.environment
+    lines = [f"{'device':<6} {'dtype':<9} {'n':>6} {'median':>10} {'IQR':>10} {'GFLOP/s':>9}  notes"]
+    for r in bench.results:
+        notes = []
+        if r.reference_s:
+            notes.append(f"torch.utils.benchmark {seconds(r.reference_s)} ({100 * (r.median_s / r.reference_s - 1):+.1f} %)")
+        if r.copy_s is not None:
+            notes.append(f"host-to-device copy {seconds(r.copy_s)}")
+        if r.above_peak:
+            notes.append(f"ABOVE THE PEAK {r.peak_gflops:.0f} GFLOP/s: a measurement error")
+        lines.append(f"{r.device:<6} {r.dtype:<9} {r.n:>6} {seconds(r.median_s):>10} {seconds(r.iqr_s):>10} "
+                     f"{r.gflops:>9.1f}  {'; '.join(notes)}")
+    for u in bench.unavailable:
+        lines.append(f"{u.device}: not measured — {u.reason}")
+    lines.append(f"torch {env['torch']}, {env['threads']} threads, BLAS {env['blas']}, float32 matmul precision "
+                 f"{env['float32_matmul_precision']!r}, CPU {env['cpu']} ({env['cpu_capability']})"
+                 + (f", GPU {env['cuda_device']}" if "cuda_device" in env else ""))
+    if not any(r.device != "cpu" for r in bench.results):
+        lines.append("No GPU was available: every timing above is a CPU timing.")
+    return "\n".join(lines)
