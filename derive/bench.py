@@ -68,6 +68,7 @@ class Result:
 class Unavailable:
     device: str
     reason: str
+    code: str = ""
 
 
 @dataclass
@@ -114,25 +115,35 @@ def spec_of(data: dict, source) -> Spec:
 
 # -- devices and environment ---------------------------------------------------------------------
 
-def unavailable_reason(device: str) -> str | None:
-    """Why `device` cannot run here, or None when it can."""
+REASONS = {
+    "no-cuda-build": "this torch ({torch}) was built without CUDA (a CPU-only wheel)",
+    "no-cuda-device": "torch has CUDA support but finds no usable NVIDIA GPU or driver",
+    "no-mps-build": "MPS exists only in torch builds for Apple silicon (macOS)",
+    "no-mps-device": "this Mac has no MPS-capable GPU or its macOS is too old",
+}
+
+
+def unavailable_code(device: str) -> str | None:
+    """Why `device` cannot run here (a key of REASONS), or None when it can."""
     import torch
 
-    if device == "cpu":
-        return None
     if device == "cuda":
         if not torch.backends.cuda.is_built():
-            return f"this torch ({torch.__version__}) was built without CUDA (a CPU-only wheel)"
-        if not torch.cuda.is_available():
-            return "torch has CUDA support but finds no usable NVIDIA GPU or driver"
-        return None
+            return "no-cuda-build"
+        return None if torch.cuda.is_available() else "no-cuda-device"
     if device == "mps":
         if not torch.backends.mps.is_built():
-            return "MPS exists only in torch builds for Apple silicon (macOS)"
-        if not torch.backends.mps.is_available():
-            return "this Mac has no MPS-capable GPU or its macOS is too old"
-        return None
-    return f"unknown device {device!r}"
+            return "no-mps-build"
+        return None if torch.backends.mps.is_available() else "no-mps-device"
+    return None
+
+
+def unavailable_reason(device: str) -> str | None:
+    """The same in words."""
+    import torch
+
+    code = unavailable_code(device)
+    return None if code is None else REASONS[code].format(torch=torch.__version__)
 
 
 def _cpu_model() -> str:
@@ -153,6 +164,18 @@ def _cpu_clock_ghz() -> float | None:
         return max(mhz) / 1000 if mhz else None
     except (OSError, ValueError):
         return None
+
+
+def cpu_peak_parts(dtype: str) -> dict:
+    """The factors of the CPU's peak: cores, clock (GHz, 1.5 x base for turbo), SIMD lanes, capability."""
+    import torch
+
+    cores = os.cpu_count() or 1
+    capability = torch.backends.cpu.get_cpu_capability()
+    bits = 512 if "512" in capability else 256 if "AVX2" in capability else 128
+    width = {"float64": 64, "float16": 16, "bfloat16": 16}.get(dtype, 32)
+    clock = _cpu_clock_ghz()
+    return {"cores": cores, "ghz": 1.5 * clock if clock else 5.0, "lanes": bits // width, "capability": capability}
 
 
 def cpu_peak_gflops(dtype: str) -> tuple[float, str]:
@@ -292,8 +315,11 @@ def run(spec: Spec, quick: bool = False, progress: bool = False) -> Bench:
 
     unavailable, devices = [], []
     for device in spec.devices:
-        reason = unavailable_reason(device)
-        (devices.append(device) if reason is None else unavailable.append(Unavailable(device, reason)))
+        code = unavailable_code(device)
+        if code is None:
+            devices.append(device)
+        else:
+            unavailable.append(Unavailable(device, unavailable_reason(device), code))
     sizes = spec.quick_sizes() if quick else spec.sizes
     repeats = QUICK["repeats"] if quick else spec.repeats
     block = QUICK["block_s"] if quick else FULL["block_s"]
@@ -301,6 +327,7 @@ def run(spec: Spec, quick: bool = False, progress: bool = False) -> Bench:
     jobs = [(dev, dt, n) for dev in devices for dt in spec.dtypes for n in sizes]
     results = []
     torch.manual_seed(0)
+    jobs.sort(key=lambda job: (job[0], DTYPES.index(job[1]), job[2]))
     for i, (dev, dt, n) in enumerate(jobs):
         if progress:
             _progress(i, len(jobs), f"{dev} {dt} n={n}")

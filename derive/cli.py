@@ -88,12 +88,45 @@ def _bench(args) -> int:
     return 0
 
 
-def _list(args) -> int:
+def _report(args) -> int:
+    import time
+    from pathlib import Path
+
+    from . import report
     from .exercise import bundled, load
+    from .report.write import TEX_HINT, tex_engine, write
+
+    formats = set(args.format.split(",")) if args.format else {"md", "tex", "ipynb", "pdf"}
+    unknown = formats - set(report.FORMATS)
+    if unknown:
+        raise DeriveError(f"unknown format {sorted(unknown)[0]!r}", hint=f"formats: {', '.join(report.FORMATS)}")
+    files = args.files or [str(p) for _, p in sorted(bundled().items())]
+    lang = args.lang or ("all" if not args.files else None)
+    exercises = [load(f) for f in files]              # every file is checked before anything is computed
+    engine = tex_engine() if "pdf" in formats else None
+    if "pdf" in formats and engine is None:
+        print(f"PDF skipped: no TeX engine found; {TEX_HINT}", file=sys.stderr)
+    reports = []
+    for ex in exercises:
+        start = time.perf_counter()
+        computed = report.compute(ex, quick_bench=not args.full_bench)
+        langs = report.languages(lang, ex)
+        reports += [report.build(computed, code) for code in langs]
+        print(f"{computed.stem}: {ex.kind}, {'+'.join(langs)} ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+    written, problems = write(reports, Path(args.out), formats, engine)
+    for path in written:
+        print(path)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _list(args) -> int:
+    from .exercise import bundled, load, title_for
 
     for name, path in sorted(bundled().items()):
         ex = load(path)
-        print(f"{name:<12} {ex.kind:<17} {ex.title or ''}")
+        print(f"{name:<12} {ex.kind:<17} {title_for(ex, ex.lang or 'en') or ''}")
     return 0
 
 
@@ -122,6 +155,14 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.add_argument("--plot", metavar="FILE", help="also draw GFLOP/s against n (PNG or SVG)")
     b.set_defaults(run=_bench)
+    r = sub.add_parser("report", help="write worked solutions (Markdown, LaTeX/PDF, notebook, figures)")
+    r.add_argument("files", nargs="*", metavar="FILE", help="exercise files or bundled names (default: all bundled)")
+    r.add_argument("--out", default="reports", help="output folder (default: reports); files go to OUT/<lang>/")
+    r.add_argument("--lang", choices=("en", "es", "all"),
+                   help="language (default: the exercise's lang, else en; bundled exercises: all)")
+    r.add_argument("--format", help="comma-separated: md,tex,pdf,ipynb (default: all; pdf where TeX exists)")
+    r.add_argument("--full-bench", action="store_true", help="run the full benchmark sweep, not the quick profile")
+    r.set_defaults(run=_report)
     sub.add_parser("list", help="the bundled exercises").set_defaults(run=_list)
     return top
 

@@ -81,6 +81,7 @@ class Warning:
     code: str
     node: str | None
     message: str
+    data: dict = field(default_factory=dict)     # the numbers in the message, for renderers
 
 
 @dataclass
@@ -375,12 +376,13 @@ def _gradient(d: Derivation, x: str, expression, relevant) -> Gradient:
         if left != right and sp.simplify(left - right) != 0:
             return Gradient(x, None, None, expression, Kink(kinks[0].node, kinks[0].expr, left, right))
         d.warnings.append(Warning("kink-passed", kinks[0].node, f"d {d.target}/d {x} exists although "
-                                  f"{plain(kinks[0].expr)} sits on its kink: both one-sided derivatives are equal"))
-        return Gradient(x, _tidy(left), _to_mp(left), expression)
-    return Gradient(x, _tidy(adj.exact), adj.value, expression)
+                                  f"{plain(kinks[0].expr)} sits on its kink: both one-sided derivatives are equal",
+                                  {"wrt": x}))
+        return Gradient(x, tidy(left), _to_mp(left), expression)
+    return Gradient(x, tidy(adj.exact), adj.value, expression)
 
 
-def _tidy(expr: sp.Expr | None) -> sp.Expr | None:
+def tidy(expr: sp.Expr | None) -> sp.Expr | None:
     """A shorter equal form of a small exact value: -4*exp(-46)/(1 + exp(-46)) -> -4/(1 + exp(46))."""
     if expr is None or expr.is_Rational or size(expr, 40) > 40:
         return expr

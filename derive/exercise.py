@@ -82,7 +82,7 @@ class GradientExercise:
     """kind = "gradient": inputs with their values, formulas, a target and the inputs to differentiate by."""
 
     path: str
-    title: str | None
+    title: dict[str, str]               # language (or "any") -> title
     lang: str | None
     values: dict[str, sp.Expr]
     formulas: dict[str, Formula]
@@ -97,7 +97,7 @@ class BenchExercise:
     """kind = "matmul-benchmark": what to time (a bench.Spec)."""
 
     path: str
-    title: str | None
+    title: dict[str, str]               # language (or "any") -> title
     lang: str | None
     spec: object
     source: Source = field(repr=False)
@@ -109,7 +109,7 @@ class SystemExercise:
     """kind = "linear-system": the equations as a system.System."""
 
     path: str
-    title: str | None
+    title: dict[str, str]               # language (or "any") -> title
     lang: str | None
     system: object
     source: Source = field(repr=False)
@@ -167,10 +167,10 @@ def loads(source: Source | str):
             close = difflib.get_close_matches(key, TOP_KEYS[kind], n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(sorted(TOP_KEYS[kind]))}"
             raise DeriveError(f"unknown key {key!r} for kind {kind!r}", source.spot("", key), hint)
-    title = _optional_str(data, "title", source)
     lang = _optional_str(data, "lang", source)
     if lang is not None and lang not in LANGS:
         raise DeriveError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}", source.spot("", "lang"))
+    title = _title(data, source, lang)
     if kind == "matmul-benchmark":
         from .bench import spec_of
 
@@ -180,6 +180,25 @@ def loads(source: Source | str):
 
         return SystemExercise(source.path, title, lang, system_of(data, source), source)
     return _gradient(data, source, title, lang)
+
+
+def _title(data: dict, source: Source, lang: str | None) -> dict[str, str]:
+    """title = "..." (any language) or a table {en = "...", es = "..."}: language -> title."""
+    raw = data.get("title")
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        return {lang or "any": raw}
+    if isinstance(raw, dict) and raw and all(k in LANGS and isinstance(v, str) for k, v in raw.items()):
+        return dict(raw)
+    raise DeriveError("title must be a string or a table of languages", source.spot("", "title"),
+                      'title = "Cálculo del gradiente"  or  title = { es = "Cálculo del gradiente", en = "Computing the gradient" }')
+
+
+def title_for(exercise, lang: str) -> str | None:
+    """The exercise's title in `lang`, else its only or first title."""
+    titles = exercise.title
+    return titles.get(lang) or titles.get("any") or next(iter(titles.values()), None) if titles else None
 
 
 def _toml(source: Source) -> dict:

@@ -49,8 +49,9 @@ class Check:
 @dataclass
 class Checks:
     checks: dict[str, Check]
-    values: dict[str, dict[str, float]]            # dtype -> target value
+    values: dict[str, float]                       # dtype -> target value
     warnings: list[Warning] = field(default_factory=list)
+    nodes: dict[str, dict[str, float]] = field(default_factory=dict)   # dtype -> node -> value in torch
 
     def table(self) -> str:
         """Exact, autograd and finite differences side by side."""
@@ -213,7 +214,8 @@ def check_gradients(d: Derivation) -> Checks:
                   "richardson": relative_error(fd.richardson, exact)}
         checks[x] = Check(x, exact, {"float32": auto32[x], "float64": auto64[x]}, fd, errors,
                           _verdict(errors, exact, value64, d), at_kink.get(x) if g.kink else None)
-    result = Checks(checks, {"float64": value64, "float32": nodes32[d.target]})
+    result = Checks(checks, {"float64": value64, "float32": nodes32[d.target]}, [],
+                    {"float64": nodes64, "float32": nodes32})
     result.warnings = diagnostics(d, result, nodes64, nodes32)
     return result
 
@@ -246,7 +248,8 @@ def diagnostics(d: Derivation, checks: Checks, v64: dict[str, float], v32: dict[
         if not math.isfinite(f64) or not math.isfinite(f32):
             bad = "float64" if not math.isfinite(f64) else "float32"
             out.append(Warning("overflow", n, f"{n} is {f64 if bad == 'float64' else f32} in {bad}: "
-                               "the value overflows or is not a number there"))
+                               "the value overflows or is not a number there",
+                               {"dtype": bad, "value": f64 if bad == "float64" else f32}))
             continue
         if node.kind != "formula" or exact == 0:
             continue
@@ -292,5 +295,7 @@ def _stable_rewrites(d: Derivation) -> list[Warning]:
         naive = float(torch.log(torch.sigmoid(torch.tensor(zval, dtype=torch.float64))))
         out.append(Warning("stable-rewrite", n, f"log σ({z}) = -softplus(-{z}) (torch.nn.functional.logsigmoid): "
                            f"at {z} = {zval:g} it gives {stable['float64']!r} in float64 and "
-                           f"{stable['float32']!r} in float32, where log(sigmoid(·)) gives {naive!r}"))
+                           f"{stable['float32']!r} in float32, where log(sigmoid(·)) gives {naive!r}",
+                           {"z": z, "at": zval, "float64": stable["float64"], "float32": stable["float32"],
+                            "naive": naive}))
     return out

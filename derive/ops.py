@@ -121,6 +121,7 @@ class Op:
     one_sided: Callable | None = None     # (values, tangents, side=+1/-1) -> directional derivative
     domain: Callable | None = None        # values -> a message when outside the real domain
     function: bool = True                 # False for arithmetic (+, *, ^), which has no spelled name
+    code: str | None = None               # the torch function's name in generated Python (reduced pairwise)
 
 
 REGISTRY: list[Op] = [
@@ -131,30 +132,30 @@ REGISTRY: list[Op] = [
     Op("pow", sp.Pow, sp.Pow, _pow_partial, lambda b, e: b**e, mpmath.power, arity=2,
        domain=_pow_domain, function=False),
     Op("exp", sp.exp, sp.exp, lambda a, i: sp.exp(a[0]), lambda x: _torch().exp(x), mpmath.exp,
-       aliases=(r"\exp",)),
+       aliases=(r"\exp",), code="torch.exp"),
     Op("log", sp.log, sp.log, lambda a, i: 1 / a[0], lambda x: _torch().log(x), mpmath.log,
        aliases=("ln", r"\log", r"\ln"),
-       domain=lambda v: "logarithm of a non-positive number" if v[0] <= 0 else None),
+       domain=lambda v: "logarithm of a non-positive number" if v[0] <= 0 else None, code="torch.log"),
     Op("sqrt", None, sp.sqrt, aliases=(r"\sqrt",)),
     Op("abs", sp.Abs, sp.Abs, lambda a, i: _step(a[0], 1, -1), lambda x: _torch().abs(x), mpmath.fabs,
-       kink=lambda v: close(v[0], 0), one_sided=lambda v, t, side: side * abs(t[0])),
+       kink=lambda v: close(v[0], 0), one_sided=lambda v, t, side: side * abs(t[0]), code="torch.abs"),
     Op("max", sp.Max, sp.Max, _max_partial, lambda *x: reduce(_torch().maximum, x), max,
-       arity=None, aliases=(r"\max",), kink=_max_kink, one_sided=_max_one_sided),
+       arity=None, aliases=(r"\max",), kink=_max_kink, one_sided=_max_one_sided, code="torch.maximum"),
     Op("min", sp.Min, sp.Min, lambda a, i: _max_partial(a, i, -1), lambda *x: reduce(_torch().minimum, x),
        min, arity=None, aliases=(r"\min",), kink=lambda v: _max_kink(v, -1),
-       one_sided=lambda v, t, side: _max_one_sided(v, t, side, -1)),
+       one_sided=lambda v, t, side: _max_one_sided(v, t, side, -1), code="torch.minimum"),
     Op("relu", relu, relu, lambda a, i: _step(a[0], 1, 0), lambda x: _torch().relu(x),
        lambda x: max(x, 0), latex=r"\operatorname{relu}", kink=lambda v: close(v[0], 0),
-       one_sided=lambda v, t, side: side * max(side * t[0], 0)),
+       one_sided=lambda v, t, side: side * max(side * t[0], 0), code="torch.relu"),
     Op("sigmoid", sigmoid, sigmoid, lambda a, i: sigmoid(a[0]) * (1 - sigmoid(a[0])),
        lambda x: _torch().sigmoid(x), lambda x: 1 / (1 + mpmath.exp(-x)),
-       aliases=(r"\sigma",), latex=r"\sigma"),
+       aliases=(r"\sigma",), latex=r"\sigma", code="torch.sigmoid"),
     Op("tanh", sp.tanh, sp.tanh, lambda a, i: 1 - sp.tanh(a[0]) ** 2, lambda x: _torch().tanh(x),
-       mpmath.tanh, aliases=(r"\tanh",)),
+       mpmath.tanh, aliases=(r"\tanh",), code="torch.tanh"),
     Op("sin", sp.sin, sp.sin, lambda a, i: sp.cos(a[0]), lambda x: _torch().sin(x), mpmath.sin,
-       aliases=(r"\sin",)),
+       aliases=(r"\sin",), code="torch.sin"),
     Op("cos", sp.cos, sp.cos, lambda a, i: -sp.sin(a[0]), lambda x: _torch().cos(x), mpmath.cos,
-       aliases=(r"\cos",)),
+       aliases=(r"\cos",), code="torch.cos"),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in REGISTRY}

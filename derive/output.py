@@ -63,7 +63,9 @@ def _numeric_json(c) -> dict:
 def to_text(d: Derivation, checks=None) -> str:
     """Forward values, the gradient table and (with `checks`) the numeric comparison, for a terminal."""
     ex = d.exercise
-    lines = [f"{ex.title or ex.path}", "", "Forward pass:"]
+    from .exercise import title_for
+
+    lines = [f"{title_for(ex, 'en') or ex.path}", "", "Forward pass:"]
     width = max(len(n) for n in d.nodes)
     for n, node in d.nodes.items():
         formula = "" if node.kind == "input" else f" = {_short(ex.formulas[n].text)}"

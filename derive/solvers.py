@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 ADAM_RATE = 0.1           # Adam's default-style step for this problem size (a teaching comparison, not tuned)
-HISTORY_CAP = 4000        # residuals kept for the plot: every k-th iteration beyond this many
+HISTORY_CAP = 2000        # residuals kept for the plot (evenly thinned, first and last kept)
 
 
 REASONS = {
@@ -86,9 +86,12 @@ def step_for(method: str, L: float, mu: float, kappa_A: float, tol: float, rate:
     raise ValueError(method)
 
 
-def _record(history, k, r, every):
-    if k % every == 0:
-        history.append((k, r))
+def _thin(history: list, cap: int = HISTORY_CAP) -> list:
+    if len(history) <= cap:
+        return history
+    step = len(history) / (cap - 1)
+    kept = [history[round(i * step)] for i in range(cap - 1)]
+    return kept + [history[-1]] if kept[-1] != history[-1] else kept
 
 
 def solve(method: str, A, b, step: Step, tol: float, max_iterations: int) -> Run:
@@ -97,7 +100,6 @@ def solve(method: str, A, b, step: Step, tol: float, max_iterations: int) -> Run
 
     x = torch.zeros(A.shape[1], dtype=A.dtype)
     norm_b = float(torch.linalg.vector_norm(b)) or 1.0
-    every = max(1, max_iterations // HISTORY_CAP)
     r = A @ x - b
     rel = float(torch.linalg.vector_norm(r)) / norm_b
     history = [(0, rel)]
@@ -109,14 +111,12 @@ def solve(method: str, A, b, step: Step, tol: float, max_iterations: int) -> Run
         x, r = _update(method, A, b, x, r, step, state, k)
         k += 1
         rel = float(torch.linalg.vector_norm(r)) / norm_b
-        _record(history, k, rel, every)
+        history.append((k, rel))
         if not math.isfinite(rel) or rel > 1e12:
             diverged = True
             break
-    if history[-1][0] != k:
-        history.append((k, rel))
     seconds = time.perf_counter() - start
-    return Run(method, [float(v) for v in x], k, rel <= tol, rel, step, history, seconds, diverged)
+    return Run(method, [float(v) for v in x], k, rel <= tol, rel, step, _thin(history), seconds, diverged)
 
 
 def _init(method, A, b, x, r):

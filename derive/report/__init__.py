@@ -1,0 +1,77 @@
+"""Worked solutions: compute each exercise once, build one Report per language, render every format."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import DeriveError
+
+FORMATS = ("md", "tex", "pdf", "ipynb")
+
+
+@dataclass
+class Computed:
+    """An exercise and everything computed about it, shared by both languages and every format."""
+
+    exercise: object
+    stem: str
+    results: tuple
+
+
+def stem_of(path: str) -> str:
+    """A safe file-name stem from an exercise's path: letters, digits, '-', '_' and '.' only."""
+    stem = re.sub(r"[^\w.-]", "_", Path(path).stem).strip(".") or "exercise"
+    return stem[:80]
+
+
+def compute(exercise, quick_bench: bool = True) -> Computed:
+    """Every number the report needs, computed once."""
+    stem = stem_of(exercise.path)
+    if exercise.kind == "gradient":
+        from ..engine import derive
+        from ..numeric import check_gradients
+
+        d = derive(exercise)
+        return Computed(exercise, stem, (d, check_gradients(d)))
+    if exercise.kind == "linear-system":
+        from ..solvers import study
+        from ..system import analyse
+
+        analysis = analyse(exercise.system)
+        return Computed(exercise, stem, (analysis, study(exercise.system, analysis)))
+    if exercise.kind == "matmul-benchmark":
+        from ..bench import run
+
+        return Computed(exercise, stem, (run(exercise.spec, quick=quick_bench),))
+    raise DeriveError(f"no report for kind {exercise.kind!r}")
+
+
+def build(c: Computed, lang: str):
+    """The Report of one computed exercise in one language."""
+    from ..exercise import title_for
+
+    ex = c.exercise
+    title = title_for(ex, lang) or c.stem
+    if ex.kind == "gradient":
+        from . import gradient
+
+        return gradient.build(c.stem, title, *c.results, lang)
+    if ex.kind == "linear-system":
+        from . import linear
+
+        return linear.build(c.stem, title, ex.system, *c.results, lang)
+    from . import benchmark
+
+    return benchmark.build(c.stem, title, c.stem, *c.results, lang)
+
+
+def languages(option: str | None, exercise) -> list[str]:
+    """--lang, else the exercise's lang, else English; "all" gives both."""
+    from .i18n import LANGS
+
+    if option == "all":
+        return list(LANGS)
+    if option:
+        return [option]
+    return [exercise.lang or "en"]

@@ -1,0 +1,213 @@
+"""The report's figures with matplotlib: the graph as an arrow diagram, error against step, convergence,
+benchmark throughput. Each writes `path.<format>` for the formats asked (png, svg, pdf)."""
+from __future__ import annotations
+
+import math
+
+from .diagram import edge_label, layout, node_label
+from .i18n import t
+
+GRAPH_DETAIL_LIMIT = 40       # nodes beyond which the graph figure is summarised by layer
+DPI = 150
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.hashsalt": "derive", "font.size": 10, "axes.spines.top": False,
+                         "axes.spines.right": False})
+    return plt
+
+
+def _save(fig, path: str, formats):
+    """Write each format with no timestamps or version strings, so files are reproducible."""
+    plt = _pyplot()
+    for fmt in formats:
+        meta = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "Producer": None}}
+        fig.savefig(f"{path}.{fmt}", format=fmt, dpi=DPI, bbox_inches="tight", metadata=meta.get(fmt))
+    plt.close(fig)
+
+
+def _extents(fig, ax, texts) -> dict:
+    """Each label's box in data coordinates (x0, y0, x1, y1), measured after a draw."""
+    fig.canvas.draw()
+    inverse = ax.transData.inverted()
+    out = {}
+    for key, text in texts.items():
+        box = text.get_bbox_patch().get_window_extent()
+        (x0, y0), (x1, y1) = inverse.transform([(box.x0, box.y0), (box.x1, box.y1)])
+        out[key] = (x0, y0, x1, y1)
+    return out
+
+
+def _clip(start, end, box):
+    """Where the segment from `start` (inside `box`) to `end` leaves the box."""
+    (x0, y0), (x1, y1) = start, end
+    bx0, by0, bx1, by1 = box
+    dx, dy = x1 - x0, y1 - y0
+    ts = [t for t in ((bx1 - x0) / dx if dx > 0 else (bx0 - x0) / dx if dx < 0 else None,
+                      (by1 - y0) / dy if dy > 0 else (by0 - y0) / dy if dy < 0 else None) if t is not None and t >= 0]
+    t = min(ts) if ts else 0.0
+    return x0 + t * dx, y0 + t * dy
+
+
+def graph_figure(d, path: str, formats=("png", "svg")):
+    """Inputs on the left, the target on the right, each node with its value and each arrow with the
+    local derivative at the point; past GRAPH_DETAIL_LIMIT nodes, one box per layer."""
+    if d.graph.number_of_nodes() > GRAPH_DETAIL_LIMIT:
+        return _graph_summary(d, path, formats)
+    plt = _pyplot()
+    pos = layout(d)
+    layers = int(max(x for x, _ in pos.values())) + 1
+    tallest = max(sum(1 for p in pos.values() if p[0] == x) for x in range(layers))
+    fig, ax = plt.subplots(figsize=(max(6.0, 2.1 * layers), max(2.2, 1.0 * tallest + 0.6)))
+    ax.set_axis_off()
+    ys = [y for _, y in pos.values()]
+    ax.set_xlim(-0.5, layers - 0.5)
+    ax.set_ylim(min(ys) - 0.55, max(ys) + 0.55)
+    texts = {}
+    for n, (x, y) in pos.items():
+        formula = d.nodes[n].kind == "formula"
+        texts[n] = ax.text(x, y, node_label(d, n), ha="center", va="center", fontsize=10, zorder=3,
+                           bbox={"boxstyle": "round,pad=0.35" if formula else "round4,pad=0.35",
+                                 "fc": "#e8f0fe" if formula else "#e6f4ea", "ec": "#3367d6" if formula else "#188038"})
+    boxes = _extents(fig, ax, texts)
+    for (p, c) in d.edges:
+        start = _clip(pos[p], pos[c], boxes[p])
+        end = _clip(pos[c], pos[p], boxes[c])
+        ax.annotate("", xy=end, xytext=start, zorder=1,
+                    arrowprops={"arrowstyle": "-|>", "color": "#5f6368", "lw": 1.0, "shrinkA": 0, "shrinkB": 1})
+        # a lone arrow gets its label in the middle; in a fan, near the source, before the arrows cross
+        f = 0.5 if d.graph.out_degree(p) == 1 and d.graph.in_degree(c) == 1 else 0.25
+        ax.text(start[0] + f * (end[0] - start[0]), start[1] + f * (end[1] - start[1]), edge_label(d, p, c),
+                ha="center", va="center", fontsize=8, color="#a50e0e", zorder=2,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
+    _save(fig, path, formats)
+
+
+def _graph_summary(d, path: str, formats):
+    plt = _pyplot()
+    counts: dict[int, int] = {}
+    for n in d.order:
+        counts[d.nodes[n].layer] = counts.get(d.nodes[n].layer, 0) + 1
+    links: dict[tuple[int, int], int] = {}
+    for (p, c) in d.edges:
+        key = (d.nodes[p].layer, d.nodes[c].layer)
+        links[key] = links.get(key, 0) + 1
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.9 * len(counts)), 2.6))
+    ax.set_axis_off()
+    boxes = {}
+    for layer, count in sorted(counts.items()):
+        label = d.target if layer == max(counts) and count == 1 else f"{count}"
+        boxes[layer] = ax.text(layer, 0, label, ha="center", va="center", fontsize=10,
+                               bbox={"boxstyle": "round,pad=0.5", "fc": "#e8f0fe", "ec": "#3367d6"})
+    for (a, b), count in sorted(links.items()):
+        bend = 0.0 if b == a + 1 else 0.35
+        ax.annotate("", xy=(b, 0), xytext=(a, 0), arrowprops={"arrowstyle": "-|>", "color": "#5f6368",
+                    "connectionstyle": f"arc3,rad={bend}", "patchA": boxes[a], "patchB": boxes[b]})
+        ax.text((a + b) / 2, 0.12 + bend * (b - a) * 0.45, str(count), ha="center", fontsize=8, color="#a50e0e")
+    ax.set_xlim(-0.6, max(counts) + 0.6)
+    ax.set_ylim(-0.8, 0.8 + 0.25 * max((b - a for a, b in links), default=1))
+    _save(fig, path, formats)
+
+
+def steps_figure(d, checks, lang: str, path: str, formats=("png", "svg")):
+    """Relative error of forward and central differences against h, one colour per input."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    floor = 1e-17
+    for i, (x, c) in enumerate(checks.checks.items()):
+        if c.exact is None:
+            continue
+        colour = f"C{i % 10}"
+        for values, style, label in ((c.fd.forward, "--", t(lang, "fig_forward")),
+                                     (c.fd.central, "-", t(lang, "fig_central"))):
+            errors = [max(_rel(v, c.exact), floor) for v in values]
+            ax.loglog(c.fd.steps, errors, style, color=colour, marker="o", ms=3, label=f"{x}: {label}")
+    ax.axhline(1e-6, color="#999999", lw=0.8, ls=":")
+    ax.set_xlabel(t(lang, "fig_step"))
+    ax.set_ylabel(t(lang, "fig_rel_error"))
+    ax.invert_xaxis()
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _save(fig, path, formats)
+
+
+def _rel(value, exact) -> float:
+    if not math.isfinite(value):
+        return 1e3
+    return abs(value - exact) / abs(exact) if exact else abs(value)
+
+
+def convergence_figure(study, lang: str, path: str, formats=("png", "svg")):
+    """log relative residual against iteration for each method, and the theoretical rate of GD as a line."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    for i, (method, run) in enumerate(study.runs.items()):
+        ks = [k for k, _ in run.history]
+        rs = [max(r, 1e-18) for _, r in run.history]
+        ax.semilogy(ks, rs, color=f"C{i}", lw=1.4, label=t(lang, f"method_{method}"))
+        if method == "gradient-descent" and run.step.rho:
+            kappa_bound = [min(1.0, run.history[0][1] * run.step.rho ** k) for k in ks]
+            ax.semilogy(ks, kappa_bound, color=f"C{i}", lw=0.9, ls=":", label=t(lang, "fig_theory"))
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlabel(t(lang, "fig_iteration"))
+    ax.set_ylabel(t(lang, "fig_residual"))
+    ax.legend(fontsize=8, frameon=False)
+    _save(fig, path, formats)
+
+
+def bench_figure(bench, lang: str, path: str, formats=("png", "svg")):
+    """GFLOP/s against n per device and dtype, and the speedup over the CPU where a GPU ran."""
+    plt = _pyplot()
+    series: dict[tuple[str, str], list] = {}
+    for r in bench.results:
+        series.setdefault((r.device, r.dtype), []).append(r)
+    gpu = any(dev != "cpu" for dev, _ in series)
+    fig, axes = plt.subplots(1, 2 if gpu else 1, figsize=(10 if gpu else 6.4, 3.8), squeeze=False)
+    ax = axes[0][0]
+    for i, ((dev, dtype), rows) in enumerate(sorted(series.items())):
+        rows = sorted(rows, key=lambda r: r.n)
+        ax.plot([r.n for r in rows], [r.gflops for r in rows], marker="o", color=f"C{i}", label=f"{dev} {dtype}")
+        if dev == "cpu" and rows[0].peak_gflops and not gpu:
+            ax.axhline(rows[0].peak_gflops, color=f"C{i}", ls=":", lw=1,
+                       label=t(lang, "fig_peak", device=dev, dtype=dtype))
+    _size_axis(ax, sorted({r.n for r in bench.results}))
+    ax.set_xlabel(t(lang, "fig_size"))
+    ax.set_ylabel("GFLOP/s")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if gpu:
+        ax2 = axes[0][1]
+        cpu = {(r.dtype, r.n): r for r in bench.results if r.device == "cpu"}
+        for (dev, dtype), rows in sorted(series.items()):
+            if dev == "cpu":
+                continue
+            pairs = sorted((r.n, cpu[("float32" if dtype == "tf32" else dtype, r.n)].median_s / r.median_s)
+                           for r in rows if ("float32" if dtype == "tf32" else dtype, r.n) in cpu)
+            if pairs:
+                ax2.plot(*zip(*pairs), marker="o", label=f"{dev} {dtype}")
+        _size_axis(ax2, sorted({r.n for r in bench.results}))
+        ax2.set_yscale("log")
+        ax2.set_xlabel(t(lang, "fig_size"))
+        ax2.set_ylabel(t(lang, "fig_speedup"))
+        ax2.legend(fontsize=8, frameon=False)
+    _save(fig, path, formats)
+
+
+def _size_axis(ax, sizes):
+    """A log axis whose ticks are the sizes measured, written out."""
+    ax.set_xscale("log")
+    ax.set_xticks(sizes, [str(n) for n in sizes])
+    ax.minorticks_off()
+
+
+def bench_plot(bench, file: str, lang: str = "en"):
+    """`derive bench --plot FILE.png`: one figure file."""
+    stem, _, fmt = file.rpartition(".")
+    if fmt not in ("png", "svg", "pdf"):
+        stem, fmt = file, "png"
+    bench_figure(bench, lang, stem, (fmt,))
+

@@ -1,0 +1,290 @@
+"""The worked solution of a gradient exercise: statement, forward pass, graph, local derivatives,
+backward pass, gradient, numeric checks and diagnostics, as report blocks."""
+from __future__ import annotations
+
+import math
+
+import mpmath
+import sympy as sp
+
+from ..engine import Derivation, _composed, tidy
+from ..numeric import TOL, Checks
+from ..parser import symbol
+from . import diagram, figures, torchcode
+from .doc import B, C, Code, Figure, Heading, Items, M, Math, Mermaid, Para, Report, Table, rich
+from .i18n import t
+from .mathtex import bar, exact_eq, factor, name, number, partial, short, substituted, tex, value_tex
+
+FULL_FORM_LIMIT = 300       # LaTeX characters beyond which a closed form in the inputs is not printed
+
+
+def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str) -> Report:
+    """Every section of a gradient exercise's walkthrough, in `lang`."""
+    r = Report(stem, lang, title)
+    _statement(r, d, lang)
+    _forward(r, d, lang)
+    _graph(r, d, lang)
+    _local(r, d, lang)
+    _backward(r, d, lang)
+    _result(r, d, lang)
+    if checks is not None:
+        _checks(r, d, checks, lang)
+        _diagnostics(r, d, checks, lang)
+        _reproduce(r, d, checks, lang)
+    return r
+
+
+def _m(node: str) -> str:
+    return f"${name(node)}$"
+
+
+def _statement(r: Report, d: Derivation, lang: str):
+    ex = d.exercise
+    point = ", ".join(f"{name(x)} = {tex(v)}" for x, v in ex.values.items())
+    rows = [f"{name(f)} &= {tex(ex.formulas[f].expr, lang)}" for f in d.order if f in ex.formulas]
+    wanted = ", \\quad ".join(partial(d.target, x) for x in ex.wrt)
+    r.add(Heading(2, [t(lang, "g_statement")]),
+          Para([t(lang, "g_statement_text") + " ", M(point), " " + t(lang, "g_formulas")]),
+          Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"),
+          Para(rich(t(lang, "g_task", target=_m(d.target)))),
+          Math(wanted),
+          Para(rich(t(lang, "g_three_ways"))))
+
+
+def _values(d: Derivation, lang: str) -> dict[str, tuple[str, object]]:
+    return {n: value_tex(node.exact, node.value, lang) for n, node in d.nodes.items()}
+
+
+def _forward(r: Report, d: Derivation, lang: str):
+    values = _values(d, lang)
+    rows = []
+    for n in d.order:
+        node = d.nodes[n]
+        if node.kind != "formula":
+            continue
+        parts = [tex(node.expr, lang), substituted(node.expr, values, lang)]
+        if node.exact is not None and (node.exact.is_Rational or sp.count_ops(node.exact) < sp.count_ops(node.expr)):
+            parts.append(tex(node.exact, lang))
+        parts = list(dict.fromkeys(parts))
+        approx = "" if node.exact is not None and node.exact.is_Integer else rf" \approx {number(node.value)}"
+        rows.append(f"{name(n)} &= " + " = ".join(parts) + approx)
+    r.add(Heading(2, [t(lang, "g_forward")]), Para(rich(t(lang, "g_forward_text"))),
+          Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", wide=True))
+
+
+def _graph(r: Report, d: Derivation, lang: str):
+    big = d.graph.number_of_nodes() > figures.GRAPH_DETAIL_LIMIT
+    r.add(Heading(2, [t(lang, "g_graph")]), Para(rich(t(lang, "g_graph_text", target=_m(d.target)))))
+    if big:
+        r.add(Para([t(lang, "g_graph_summary", nodes=d.graph.number_of_nodes(), edges=d.graph.number_of_edges())]))
+    r.figures[f"{r.stem}.graph"] = lambda path, formats: figures.graph_figure(d, path, formats)
+    r.add(Figure(f"{r.stem}.graph", rich(t(lang, "g_graph_caption", target=_m(d.target)))))
+    r.attachments[f"{r.stem}.graph.dot"] = diagram.dot(d)
+    r.attachments[f"{r.stem}.graph.tikz.tex"] = diagram.tikz(d)
+    mermaid = diagram.mermaid(d)
+    r.attachments[f"{r.stem}.graph.mmd"] = mermaid
+    r.add(Para([t(lang, "g_graph_files") + " ", C(f"{r.stem}.graph.mmd"), ", ", C(f"{r.stem}.graph.dot"), ", ",
+                C(f"{r.stem}.graph.tikz.tex"), "."]))
+    if not big:
+        r.add(Mermaid(mermaid))
+
+
+def _local(r: Report, d: Derivation, lang: str):
+    r.add(Heading(2, [t(lang, "g_local")]), Para(rich(t(lang, "g_local_text"))))
+    values = _values(d, lang)
+    rows = []
+    for child in d.order:
+        for p in (p for p in d.order if (p, child) in d.edges):
+            e = d.edges[p, child]
+            lhs = partial(child, p)
+            symbolic = tex(e.local, lang)
+            if e.exact is None and mpmath.isnan(e.value):
+                value = r"\text{" + t(lang, "g_local_kink") + "}"
+            else:
+                value = exact_eq(tidy(e.exact), e.value, lang, digits=15)
+            if e.local.is_number:
+                rows.append(rf"{lhs} &= {symbolic} & &")
+                continue
+            at = ", ".join(f"{name(q)} = {values[q][0]}" for q in d.order
+                           if (q, child) in d.edges and symbol(q) in e.local.free_symbols)
+            rows.append(rf"{lhs} &= {symbolic}, & \left.{lhs}\right|_{{{at}}} &= {value}")
+    r.add(Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", wide=True))
+
+
+def _backward(r: Report, d: Derivation, lang: str):
+    r.add(Heading(2, [t(lang, "g_backward")]),
+          Para(rich(t(lang, "g_backward_text", bar=f"${bar('v')} = {partial(d.target, 'v')}$",
+                      target=_m(d.target)))))
+    rows = [rf"{bar(d.target)} &= {partial(d.target, d.target)} = 1"]
+    for n in reversed(d.order):
+        adj = d.adjoints.get(n)
+        if adj is None or n == d.target:
+            continue
+        chain = " + ".join(rf"{bar(c)} \, {partial(c, n)}" for c in adj.children)
+        numbers = " + ".join(rf"{factor(value_tex(tidy(d.adjoints[c].exact), d.adjoints[c].value, lang))} \cdot "
+                             rf"{factor(value_tex(tidy(d.edges[n, c].exact), d.edges[n, c].value, lang))}"
+                             for c in adj.children)
+        result = exact_eq(tidy(adj.exact), adj.value, lang, digits=15)
+        rows.append(rf"{bar(n)} &= {chain} = {numbers} " + (result if result.startswith(r"\approx") else f"= {result}"))
+    r.add(Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", wide=True))
+
+
+def _abbreviated(d: Derivation, expr):
+    """A closed form in the inputs rewritten with the formulas' names where their expressions appear."""
+    composed = _composed(d.graph, d.order, d.target)
+    for n in reversed(d.order):
+        c = composed.get(n)
+        if d.nodes[n].kind == "formula" and c is not None and n != d.target:
+            expr = expr.xreplace({c: symbol(n), -c: -symbol(n)})
+    return expr
+
+
+def _result(r: Report, d: Derivation, lang: str):
+    r.add(Heading(2, [t(lang, "g_result")]), Para([t(lang, "g_result_text")]))
+    header = [[t(lang, "g_input")], [t(lang, "g_exact")], [t(lang, "g_decimal")]]
+    rows = []
+    for x in d.exercise.wrt:
+        g = d.gradients[x]
+        exact = [M(f"{partial(d.target, x)} = {tex(g.exact, lang)}")] if g.exact is not None else \
+            [t(lang, "g_undefined") if g.kink else "—"]
+        rows.append([[M(name(x))], exact, [M(number(g.value)) if g.value is not None else "—"]])
+    r.add(Table(header, rows, "lll"))
+    forms = []
+    for x in d.exercise.wrt:
+        g = d.gradients[x]
+        if g.expression is None:
+            r.add(Para(rich(t(lang, "g_closed_omitted", d=f"${partial(d.target, x)}$"))))
+            continue
+        short_form = tex(_abbreviated(d, g.expression), lang)
+        full = tex(g.expression, lang)
+        row = rf"{partial(d.target, x)} &= {short_form}"
+        if full != short_form and len(full) <= FULL_FORM_LIMIT:
+            row += rf" \\ &= {full}"
+        forms.append(row)
+    if forms:
+        r.add(Para([t(lang, "g_closed")]),
+              Math(r"\begin{aligned} " + r" \\ ".join(forms) + r" \end{aligned}", wide=True))
+    for k in d.kinks:
+        pass
+
+
+def _verdict(c, d: Derivation, checks: Checks, lang: str) -> str:
+    if c.exact is None:
+        return t(lang, "v_kink")
+    e = c.errors
+    auto = t(lang, "v_auto_ok" if e["float64"] is not None and e["float64"] <= TOL["float64"] else "v_auto_bad")
+    if e["central"] is not None and e["central"] <= TOL["finite_differences"]:
+        fd = t(lang, "v_fd_ok")
+    elif checks.values["float64"] == 0.0 and float(d.nodes[d.target].value) != 0.0:
+        fd = t(lang, "v_fd_zero", target=d.target)
+    else:
+        fd = t(lang, "v_fd_bad")
+    return f"{auto}; {fd}"
+
+
+def _err(value) -> str:
+    return "—" if value is None else f"{value:.1e}"
+
+
+def _checks(r: Report, d: Derivation, checks: Checks, lang: str):
+    r.add(Heading(2, [t(lang, "g_checks")]), Para(rich(t(lang, "g_checks_text", target=_m(d.target)))))
+    header = [[t(lang, "g_input")], [t(lang, "g_col_exact")], [t(lang, "g_col_auto64")], [t(lang, "g_col_auto32")],
+              [t(lang, "g_col_central")], [t(lang, "g_col_richardson")]]
+    rows = []
+    for x, c in checks.checks.items():
+        central = c.fd.best_central
+        rows.append([[M(name(x))], [M(short(c.exact, 8))],
+                     [M(short(c.autograd["float64"], 8)), f" ({_err(c.errors['float64'])})"],
+                     [M(short(c.autograd["float32"], 6)), f" ({_err(c.errors['float32'])})"],
+                     [M(short(central[1], 6)) if central else "—",
+                      f" (h = {central[0]:.0e}, {_err(c.errors['central'])})" if central else ""],
+                     [M(short(c.fd.richardson, 6)) if c.fd.richardson is not None else "—"]])
+    r.add(Table(header, rows, "lrrrrr"), Para(rich(t(lang, "g_parentheses") + " " + t(lang, "g_tolerances"))))
+    verdicts = {x: _verdict(c, d, checks, lang) for x, c in checks.checks.items()}
+    if len(set(verdicts.values())) == 1:
+        r.add(Para([B(t(lang, "g_verdict_all")), " " + next(iter(verdicts.values())) + "."]))
+    else:
+        r.add(Items([[M(name(x)), ": " + v] for x, v in verdicts.items()]))
+    r.figures[f"{r.stem}.steps"] = lambda path, formats: figures.steps_figure(d, checks, lang, path, formats)
+    r.add(Figure(f"{r.stem}.steps", [t(lang, "g_steps_caption")], 0.75))
+
+
+def _diagnostics(r: Report, d: Derivation, checks: Checks, lang: str):
+    r.add(Heading(2, [t(lang, "g_diagnostics")]))
+    warnings = list(d.warnings) + list(checks.warnings)
+    items = []
+    codes = {w.code for w in warnings}
+    for w in warnings:
+        text = _explain(w, d, checks, lang)
+        if text:
+            items.append(rich(text))
+        if w.code == "rounds-to-zero" and w.node == d.target:
+            items.append(rich(t(lang, "d_fd_zero", target=_m(d.target))))
+            errs = [c.errors["float64"] for c in checks.checks.values() if c.errors["float64"] is not None]
+            local = next((e for e in d.edges.values() if e.value is not None and not mpmath.isnan(e.value)
+                          and e.value != 0 and abs(e.value) < 1e-8), None)
+            if errs and max(errs) <= TOL["float64"] and local is not None:
+                saturated = next((w2.node for w2 in warnings if w2.code == "saturation"), d.target)
+                items.append(rich(t(lang, "d_autograd_ok", err=f"${short(max(errs), 2)}$",
+                                    local=f"${partial(local.child, local.parent)} \\approx {short(local.value, 4)}$",
+                                    node=name(saturated))))
+    if not items:
+        r.add(Para([t(lang, "g_all_well")]))
+        return
+    r.add(Items(items))
+    if d.kinks:
+        r.add(Heading(3, [t(lang, "g_kinks")]))
+        rows = []
+        for x, c in checks.checks.items():
+            k = d.gradients[x].kink
+            if k is None:
+                continue
+            conv = c.conventions or {}
+            rows.append(rich(t(lang, "g_kink_row", d=f"${partial(d.target, x)}$",
+                               left=f"${tex(k.left, lang)}$" if k.left is not None else "—",
+                               right=f"${tex(k.right, lang)}$" if k.right is not None else "—",
+                               **{f: f"${short(conv.get(f), 6)}$" for f in ("relu", "clamp", "maximum")})))
+        if rows:
+            r.add(Items(rows))
+    del codes
+
+
+def _explain(w, d: Derivation, checks: Checks, lang: str) -> str | None:
+    node = d.nodes.get(w.node) if w.node else None
+    if w.code == "saturation":
+        f64 = checks.nodes["float64"][w.node]
+        asymptote = 1.0 if f64 > 0 else -1.0
+        gap = abs(node.value - asymptote)
+        return t(lang, "d_saturation", node=_m(w.node), exact=f"${short(node.value, 20)}$", asymptote="1" if
+                 asymptote > 0 else "$-1$", rounded=f"${f64:g}$", gap=f"${short(gap, 3)}$")
+    if w.code == "rounds-to-zero":
+        return t(lang, "d_rounds", node=_m(w.node), exact=f"${short(node.value, 20)}$")
+    if w.code == "stable-rewrite":
+        return _stable_text(w, d, lang)
+    if w.code == "overflow":
+        return t(lang, "d_overflow", node=_m(w.node), dtype=w.data["dtype"], value=f"{w.data['value']}")
+    if w.code == "cancellation":
+        return t(lang, "d_cancellation", node=_m(w.node), f64=f"${short(checks.nodes['float64'][w.node], 17)}$",
+                 exact=f"${short(node.value, 17)}$")
+    if w.code == "float32-underflow":
+        c = checks.checks[w.node]
+        return t(lang, "d_f32_underflow", target=name(d.target), x=name(w.node), exact=short(c.exact, 4))
+    if w.code == "kink":
+        k = next((k for k in d.kinks if k.node == w.node), None)
+        return t(lang, "d_kink", expr=f"${tex(k.expr, lang)}$" if k else "", node=_m(w.node))
+    if w.code == "kink-passed":
+        x = w.data.get("wrt")
+        return t(lang, "d_kink_passed", d=f"${partial(d.target, x)}$" if x else "", node=_m(w.node))
+    return None
+
+
+def _stable_text(w, d: Derivation, lang: str) -> str:
+    v = w.data
+    return t(lang, "d_stable", node=_m(w.node), z=short(v["at"], 6), v64=f"${short(v['float64'], 17)}$",
+             v32=f"${short(v['float32'], 8)}$", naive=f"${short(v['naive'], 3)}$")
+
+
+def _reproduce(r: Report, d: Derivation, checks: Checks, lang: str):
+    stable = any(w.code == "stable-rewrite" for w in checks.warnings)
+    r.add(Heading(2, [t(lang, "reproduce")]), Para([t(lang, "reproduce_intro")]),
+          Code(torchcode.gradient_script(d, lang, stable)))

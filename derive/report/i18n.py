@@ -1,0 +1,392 @@
+"""Every sentence, heading and label of the reports, in English and Spanish side by side."""
+from __future__ import annotations
+
+import re
+
+LANGS = ("en", "es")
+
+# key -> (English, Spanish). {name} is a placeholder when `name` is passed to t(); $...$ is inline math.
+TEXT: dict[str, tuple[str, str]] = {
+    # common
+    "exercise": ("Exercise", "Ejercicio"),
+    "generated": ("Worked solution written by derive from {file}. Every number below is computed, "
+                  "not typed.", "Solución desarrollada por derive a partir de {file}. Todos los números "
+                  "que siguen están calculados, no escritos a mano."),
+    "other_lang": ("Also in Spanish: {link}.", "También en inglés: {link}."),
+    "reproduce": ("Reproduce it with torch", "Reprodúcelo con torch"),
+    "reproduce_intro": ("The code below recomputes the results with torch. In the notebook version of "
+                        "this report it runs as it is.", "El código siguiente recalcula los resultados con "
+                        "torch. En la versión cuaderno (notebook) de este informe se ejecuta tal cual."),
+    "yes": ("yes", "sí"),
+    "no": ("no", "no"),
+    # gradient: statement
+    "g_statement": ("Statement", "Enunciado"),
+    "g_statement_text": ("At the point", "En el punto"),
+    "g_formulas": ("the model is computed by these formulas:", "el modelo se calcula con estas fórmulas:"),
+    "g_task": ("We want the gradient of {target}, that is, the partial derivatives",
+               "Queremos el gradiente de {target}, es decir, las derivadas parciales"),
+    "g_three_ways": ("We compute them three ways: by hand (the chain rule, node by node), with PyTorch's "
+                     "autograd, and with finite differences.", "Las calculamos de tres maneras: a mano (la regla "
+                     "de la cadena, nodo a nodo), con el autograd de PyTorch y con diferencias finitas."),
+    # forward
+    "g_forward": ("1. Forward pass", "1. Paso hacia delante"),
+    "g_forward_text": ("Each formula is evaluated in order, once its inputs are known: the formula, its "
+                       "inputs substituted, and the value (exact, then to 30 significant digits).",
+                       "Cada fórmula se evalúa en orden, cuando sus entradas ya se conocen: la fórmula, "
+                       "sus entradas sustituidas y el valor (exacto y luego con 30 cifras significativas)."),
+    # graph
+    "g_graph": ("2. The computational graph", "2. El grafo computacional"),
+    "g_graph_text": ("Each node is an input or a formula; an arrow goes from each quantity to every "
+                     "formula that uses it, labelled with the local derivative at the point. Inputs are on "
+                     "the left, {target} on the right.",
+                     "Cada nodo es una entrada o una fórmula; una flecha va de cada cantidad a cada fórmula "
+                     "que la usa, con la derivada local en el punto como etiqueta. Las entradas están a la "
+                     "izquierda y {target}, a la derecha."),
+    "g_graph_caption": ("The computational graph of {target}: node values and, on each arrow, the local "
+                        "derivative at the point.", "El grafo computacional de {target}: el valor de cada "
+                        "nodo y, en cada flecha, la derivada local en el punto."),
+    "g_graph_files": ("The same graph as Mermaid (drawn by GitHub below), Graphviz DOT and TikZ:",
+                      "El mismo grafo en Mermaid (GitHub lo dibuja abajo), Graphviz DOT y TikZ:"),
+    "g_graph_summary": ("The graph has {nodes} nodes and {edges} arrows: the figure summarises it by layer.",
+                        "El grafo tiene {nodes} nodos y {edges} flechas: la figura lo resume por capas."),
+    # local derivatives
+    "g_local": ("3. Local derivatives", "3. Derivadas locales"),
+    "g_local_text": ("Each arrow carries the derivative of a formula with respect to one of its inputs, "
+                     "taken as if the other inputs were constants. Written symbolically (with the cases of "
+                     "max, min, abs and relu), then at the point:",
+                     "Cada flecha lleva la derivada de una fórmula respecto de una de sus entradas, tomando "
+                     "las demás como constantes. Primero simbólica (con los casos de max, min, abs y relu) "
+                     "y después en el punto:"),
+    "g_local_kink": ("undefined: the point sits on the kink", "no definida: el punto está en el pliegue"),
+    # backward
+    "g_backward": ("4. Backward pass (the chain rule)", "4. Paso hacia atrás (la regla de la cadena)"),
+    "g_backward_text": ("Write {bar} for the derivative of {target} with respect to a node $v$ (its adjoint). "
+                        "It starts at 1 for {target} itself; going from right to left, each node adds up, "
+                        "over the formulas that use it, the adjoint of that formula times the local "
+                        "derivative on the arrow:", "Escribimos {bar} para la derivada de {target} respecto "
+                        "de un nodo $v$ (su adjunto). Vale 1 para el propio {target}; de derecha a izquierda, "
+                        "cada nodo suma, sobre las fórmulas que lo usan, el adjunto de esa fórmula por la "
+                        "derivada local de la flecha:"),
+    # gradients
+    "g_result": ("5. The gradient", "5. El gradiente"),
+    "g_result_text": ("The adjoints of the inputs are the partial derivatives we wanted:",
+                      "Los adjuntos de las entradas son las derivadas parciales buscadas:"),
+    "g_closed": ("As functions of the inputs (valid wherever no max, min, abs or relu sits on its kink):",
+                 "Como funciones de las entradas (válidas donde ningún max, min, abs o relu está en su "
+                 "pliegue):"),
+    "g_closed_omitted": ("The closed form of {d} is too large to print; its exact value above is exact.",
+                         "La forma cerrada de {d} es demasiado grande para escribirla; su valor de arriba es exacto."),
+    "g_input": ("input", "entrada"),
+    "g_exact": ("exact", "exacto"),
+    "g_decimal": ("decimal (30 digits)", "decimal (30 cifras)"),
+    "g_undefined": ("undefined (kink)", "no definida (pliegue)"),
+    # numeric checks
+    "g_checks": ("6. Checking with autograd and finite differences",
+                 "6. Comprobación con autograd y diferencias finitas"),
+    "g_checks_text": ("The model runs in torch node by node. Autograd differentiates the same computation "
+                      "exactly up to rounding, in float64 and float32. A finite difference changes one input "
+                      "by a small step $h$ and divides the change of {target} by $h$: forward "
+                      "$(f(x + h) - f(x))/h$, central $(f(x + h) - f(x - h))/(2h)$, for $h = 10^{-1}, \\ldots, 10^{-12}$, "
+                      "and Richardson extrapolation of the central ones. Relative errors are against the "
+                      "exact value.",
+                      "El modelo se ejecuta en torch nodo a nodo. Autograd deriva el mismo cálculo, exacto "
+                      "salvo redondeo, en float64 y float32. Una diferencia finita cambia una entrada en un "
+                      "paso pequeño $h$ y divide el cambio de {target} entre $h$: hacia delante "
+                      "$(f(x + h) - f(x))/h$, centrada $(f(x + h) - f(x - h))/(2h)$, para $h = 10^{-1}, \\ldots, 10^{-12}$, "
+                      "y la extrapolación de Richardson de las centradas. Los errores relativos se miden "
+                      "contra el valor exacto."),
+    "g_col_exact": ("exact", "exacto"),
+    "g_col_auto64": ("autograd float64", "autograd float64"),
+    "g_col_auto32": ("autograd float32", "autograd float32"),
+    "g_col_central": ("best central difference", "mejor diferencia centrada"),
+    "g_col_richardson": ("Richardson", "Richardson"),
+    "g_col_verdict": ("verdict", "veredicto"),
+    "g_verdict_all": ("Verdict for every input:", "Veredicto para todas las entradas:"),
+    "g_rel": ("relative error", "error relativo"),
+    "v_auto_ok": ("autograd agrees", "autograd coincide"),
+    "v_auto_bad": ("autograd DISAGREES", "autograd NO coincide"),
+    "v_fd_ok": ("finite differences agree", "las diferencias finitas coinciden"),
+    "v_fd_zero": ("finite differences cannot see it: {target} rounds to 0", "las diferencias finitas no lo "
+                  "ven: {target} se redondea a 0"),
+    "v_fd_bad": ("finite differences cannot resolve it to $10^{-6}$", "las diferencias finitas no lo resuelven "
+                 "a $10^{-6}$"),
+    "v_kink": ("undefined at a kink: autograd returns a convention", "no definida en un pliegue: autograd "
+               "devuelve una convención"),
+    "g_parentheses": ("In parentheses: the relative error, and the step of the best central difference.",
+                      "Entre paréntesis: el error relativo y el paso de la mejor diferencia centrada."),
+    "g_tolerances": ("Agreement means a relative error of at most $10^{-10}$ for autograd in float64 ($10^{-4}$ in "
+                     "float32) and $10^{-6}$ for the best central difference.",
+                     "Coincidir significa un error relativo de $10^{-10}$ como mucho para autograd en float64 "
+                     "($10^{-4}$ en float32) y de $10^{-6}$ para la mejor diferencia centrada."),
+    "g_steps_caption": ("Relative error of finite differences against the step h (log-log), for each input. "
+                        "Too large a step suffers truncation error, too small a step rounding error.",
+                        "Error relativo de las diferencias finitas frente al paso h (log-log), para cada "
+                        "entrada. Un paso grande sufre error de truncamiento; uno muy pequeño, error de redondeo."),
+    "fig_step": ("step h", "paso h"),
+    "fig_rel_error": ("relative error", "error relativo"),
+    "fig_forward": ("forward", "hacia delante"),
+    "fig_central": ("central", "centrada"),
+    # diagnostics
+    "g_diagnostics": ("7. What the numbers tell us", "7. Qué nos dicen los números"),
+    "g_all_well": ("Nothing unusual: every value is well inside the range of floating-point numbers, and "
+                   "the three methods agree.", "Nada anómalo: todos los valores están holgadamente dentro del "
+                   "rango de los números en coma flotante y los tres métodos coinciden."),
+    "d_saturation": ("{node} = {exact} is so close to {asymptote} that it rounds to exactly {rounded} in "
+                     "float64 (and in float32). The function is in its flat region: its distance from the "
+                     "asymptote, about {gap}, is below the resolution of floating-point numbers near 1 "
+                     "(about $1.1 \\times 10^{-16}$ in float64).",
+                     "{node} = {exact} está tan cerca de {asymptote} que se redondea exactamente a {rounded} "
+                     "en float64 (y en float32). La función está en su zona plana: su distancia a la asíntota, "
+                     "unos {gap}, es menor que la resolución de los números en coma flotante cerca de 1 "
+                     "(unos $1.1 \\times 10^{-16}$ en float64)."),
+    "d_rounds": ("So {node} = {exact} prints as 0.0 in float64: it is computed from a value that has already "
+                 "rounded off ($\\log 1.0 = 0$).", "Por eso {node} = {exact} se imprime como 0.0 en float64: se "
+                 "calcula a partir de un valor que ya se ha redondeado ($\\log 1.0 = 0$)."),
+    "d_fd_zero": ("Finite differences then see nothing: {target} is 0.0 at $x + h$ and at $x - h$ alike, so "
+                  "every difference quotient is exactly 0, for every step. That is not a gradient of 0; it is "
+                  "a gradient too small to show through the rounding of {target}.",
+                  "Entonces las diferencias finitas no ven nada: {target} vale 0.0 tanto en $x + h$ como en "
+                  "$x - h$, así que todos los cocientes de diferencias son exactamente 0, para todos los pasos. "
+                  "No es un gradiente nulo: es un gradiente demasiado pequeño para asomar por el redondeo "
+                  "de {target}."),
+    "d_autograd_ok": ("Autograd still gets it right (relative error {err} in float64): its backward pass "
+                      "multiplies local derivatives such as {local} and never forms the difference "
+                      "$1 - {node}$, which is where the information was lost.",
+                      "Autograd sí lo obtiene bien (error relativo {err} en float64): su paso hacia atrás "
+                      "multiplica derivadas locales como {local} y nunca forma la diferencia $1 - {node}$, que "
+                      "es donde se perdía la información."),
+    "d_stable": ("The cure is to compute {node} in a stable form: $\\log \\sigma(z) = -\\operatorname{softplus}(-z)$, which torch "
+                 "provides as torch.nn.functional.logsigmoid. At $z = {z}$ it gives {v64} in float64 and {v32} "
+                 "in float32, where $\\log(\\sigma(z))$ gives {naive}.",
+                 "El remedio es calcular {node} de forma estable: $\\log \\sigma(z) = -\\operatorname{softplus}(-z)$, que torch ofrece "
+                 "como torch.nn.functional.logsigmoid. En $z = {z}$ da {v64} en float64 y {v32} en float32, "
+                 "donde $\\log(\\sigma(z))$ da {naive}."),
+    "d_overflow": ("{node} is not finite in {dtype} ({value}): the value overflows there.",
+                   "{node} no es finito en {dtype} ({value}): el valor desborda."),
+    "d_cancellation": ("{node}: float64 gives {f64}, the exact value is {exact}: subtracting nearly equal "
+                       "numbers (catastrophic cancellation) lost most of the significant digits.",
+                       "{node}: float64 da {f64} y el valor exacto es {exact}: restar números casi iguales "
+                       "(cancelación catastrófica) ha perdido la mayoría de las cifras significativas."),
+    "d_f32_underflow": ("$\\partial {target}/\\partial {x} = {exact}$ is below what float32 can resolve here: float32 autograd "
+                        "returns 0.", "$\\partial {target}/\\partial {x} = {exact}$ está por debajo de lo que float32 puede "
+                        "resolver aquí: autograd en float32 devuelve 0."),
+    "d_kink": ("{expr} in formula {node} sits exactly on its kink at this point: the derivatives through it "
+               "are undefined, and each one-sided derivative is given instead.",
+               "{expr} en la fórmula {node} está exactamente en su pliegue en este punto: las derivadas que "
+               "pasan por él no están definidas y se dan las derivadas laterales."),
+    "d_kink_passed": ("{d} exists although {node} sits on a kink: both one-sided derivatives agree.",
+                      "{d} existe aunque {node} está en un pliegue: las dos derivadas laterales coinciden."),
+    "g_kinks": ("At the kink", "En el pliegue"),
+    "g_kink_row": ("one-sided derivatives of {d}: from the left {left}, from the right {right}; torch gives "
+                   "{relu} (relu), {clamp} (clamp) and {maximum} (maximum).",
+                   "derivadas laterales de {d}: por la izquierda {left}, por la derecha {right}; torch da "
+                   "{relu} (relu), {clamp} (clamp) y {maximum} (maximum)."),
+    # reproduce
+    "code_model": ("# the model, formula by formula, in float64", "# el modelo, fórmula a fórmula, en float64"),
+    "code_autograd": ("# autograd: the gradient of {target}", "# autograd: el gradiente de {target}"),
+    "code_exact": ("# the exact values derived above, to compare", "# los valores exactos de arriba, para comparar"),
+    "code_fd": ("# central differences with step h", "# diferencias centradas con paso h"),
+    "code_stable": ("# the same differences with the stable logsigmoid form",
+                    "# las mismas diferencias con la forma estable logsigmoid"),
+    # linear systems
+    "s_statement": ("Statement", "Enunciado"),
+    "s_statement_text": ("Solve the system", "Resolver el sistema"),
+    "s_by_gd": ("by gradient descent, and check the answer against exact arithmetic.",
+                "por descenso por gradiente, y comprobar la respuesta con aritmética exacta."),
+    "s_matrix": ("In matrix form, $A x = b$ with", "En forma matricial, $A x = b$ con"),
+    "s_exact": ("1. The exact answer", "1. La respuesta exacta"),
+    "s_ranks": ("Gaussian elimination in exact rational arithmetic gives rank $A = {rank}$ and rank $[A \\mid b] = {rank_aug}$ "
+                "for {n} unknowns, so", "La eliminación gaussiana en aritmética racional exacta da rango $A = {rank}$ y "
+                "rango $[A \\mid b] = {rank_aug}$ para {n} incógnitas, así que"),
+    "s_unique": ("the system has exactly one solution:", "el sistema tiene exactamente una solución:"),
+    "s_none": ("the system has no solution (it is inconsistent). Its least-squares solution, the $x$ of smallest "
+               "norm that minimises $\\lVert Ax - b\\rVert$, is:", "el sistema no tiene solución (es incompatible). "
+               "Su solución por mínimos cuadrados, la $x$ de menor norma que minimiza $\\lVert Ax - b\\rVert$, es:"),
+    "s_infinite": ("the system has infinitely many solutions ({free} free). The one of minimum norm is:",
+                   "el sistema tiene infinitas soluciones ({free} libres). La de norma mínima es:"),
+    "s_check": ("Substituting it back gives $A x - b = 0$ exactly.", "Al sustituirla se obtiene $A x - b = 0$ exactamente."),
+    "s_residual_min": ("Substituting it back leaves the smallest possible residual, $\\lVert A x - b\\rVert = {r}$.",
+                       "Al sustituirla queda el menor residuo posible, $\\lVert A x - b\\rVert = {r}$."),
+    "s_objective": ("2. The objective and its gradient", "2. La función objetivo y su gradiente"),
+    "s_objective_text": ("Gradient descent needs a function that is smallest exactly at the answer. The squared "
+                         "residual", "El descenso por gradiente necesita una función que sea mínima justo en la "
+                         "respuesta. El residuo al cuadrado"),
+    "s_objective_why": ("is never negative and is 0 exactly when $Ax = b$. Its gradient is $\\nabla f(x) = "
+                        "A^{\\mathsf T}(Ax - b)$. derive's own engine, differentiating $f$ written as "
+                        "$\\tfrac12 \\sum_i r_i^2$ with $r = Ax - b$, finds", "nunca es negativo y vale 0 justo "
+                        "cuando $Ax = b$. Su gradiente es $\\nabla f(x) = A^{\\mathsf T}(Ax - b)$. El propio motor "
+                        "de derive, derivando $f$ escrita como $\\tfrac12 \\sum_i r_i^2$ con $r = Ax - b$, obtiene"),
+    "s_gradient_ok": ("which is $A^{\\mathsf T}(Ax - b)$ term by term (checked symbolically: {same}); torch "
+                      "autograd at {point} agrees: {agrees}.", "que es $A^{\\mathsf T}(Ax - b)$ término a término "
+                      "(comprobado simbólicamente: {same}); autograd de torch en {point} coincide: {agrees}."),
+    "s_step": ("3. The step size", "3. El tamaño del paso"),
+    "s_step_text": ("$f$ is a quadratic with Hessian $A^{\\mathsf T}A$. Its largest and smallest eigenvalues are "
+                    "$L = {L}$ and $\\mu = {mu}$, so the condition number of $A^{\\mathsf T}A$ is "
+                    "$\\kappa = L/\\mu = {kappa2}$ (that of $A$ is $\\kappa(A) = {kappa}$).",
+                    "$f$ es una cuadrática con hessiana $A^{\\mathsf T}A$. Sus autovalores mayor y menor son "
+                    "$L = {L}$ y $\\mu = {mu}$, así que el número de condición de $A^{\\mathsf T}A$ es "
+                    "$\\kappa = L/\\mu = {kappa2}$ (el de $A$ es $\\kappa(A) = {kappa}$)."),
+    "s_step_optimal": ("Gradient descent $x_{k+1} = x_k - \\alpha \\nabla f(x_k)$ converges for any "
+                       "$0 < \\alpha < 2/L$; the fastest fixed step is $\\alpha = 2/(L + \\mu) = {rate}$, which "
+                       "shrinks the error by $\\rho = (\\kappa - 1)/(\\kappa + 1) = {rho}$ per iteration. "
+                       "Starting from $x_0 = 0$ and stopping when $\\lVert Ax_k - b\\rVert / \\lVert b\\rVert \\le {tolerance}$, "
+                       "the theory guarantees at most $K = \\lceil \\log(\\text{tol}/\\kappa(A)) / \\log \\rho \\rceil = {bound}$ "
+                       "iterations.",
+                       "El descenso por gradiente $x_{k+1} = x_k - \\alpha \\nabla f(x_k)$ converge para todo "
+                       "$0 < \\alpha < 2/L$; el paso fijo más rápido es $\\alpha = 2/(L + \\mu) = {rate}$, que "
+                       "reduce el error en un factor $\\rho = (\\kappa - 1)/(\\kappa + 1) = {rho}$ por iteración. "
+                       "Empezando en $x_0 = 0$ y parando cuando $\\lVert Ax_k - b\\rVert / \\lVert b\\rVert \\le {tolerance}$, "
+                       "la teoría garantiza como mucho $K = \\lceil \\log(\\text{tol}/\\kappa(A)) / \\log \\rho \\rceil = {bound}$ "
+                       "iteraciones."),
+    "s_step_singular": ("$A^{\\mathsf T}A$ is singular ($\\mu = 0$), so there is no linear rate to promise; the "
+                        "safe step is $\\alpha = 1/L = {rate}$.", "$A^{\\mathsf T}A$ es singular ($\\mu = 0$), así "
+                        "que no hay velocidad lineal garantizada; el paso seguro es $\\alpha = 1/L = {rate}$."),
+    "s_step_file": ("The exercise file sets the step $\\alpha = {rate}$.", "El archivo del ejercicio fija el paso "
+                    "$\\alpha = {rate}$."),
+    "s_result_gd": ("Gradient descent stopped after {k} iterations (bound: {bound}) at", "El descenso por gradiente "
+                    "se detuvo tras {k} iteraciones (cota: {bound}) en"),
+    "s_not_converged": ("Gradient descent did not reach the tolerance in {k} iterations.",
+                        "El descenso por gradiente no alcanzó la tolerancia en {k} iteraciones."),
+    "s_methods": ("4. Other methods", "4. Otros métodos"),
+    "s_methods_text": ("The same problem with momentum (Polyak's heavy ball), Nesterov's accelerated gradient, the "
+                       "conjugate gradient method on $A^{\\mathsf T}A x = A^{\\mathsf T}b$ (at most {n} "
+                       "iterations in exact arithmetic) and Adam, all from $x_0 = 0$ in float64 with the same "
+                       "stopping rule:", "El mismo problema con momento (bola pesada de Polyak), el gradiente "
+                       "acelerado de Nesterov, el gradiente conjugado sobre $A^{\\mathsf T}A x = A^{\\mathsf T}b$ "
+                       "(como mucho {n} iteraciones en aritmética exacta) y Adam, todos desde $x_0 = 0$ en float64 y "
+                       "con la misma regla de parada:"),
+    "s_col_method": ("method", "método"),
+    "s_col_step": ("step", "paso"),
+    "s_col_iterations": ("iterations", "iteraciones"),
+    "s_col_theory": ("theory", "teoría"),
+    "s_col_residual": ("relative residual", "residuo relativo"),
+    "s_col_solution": ("solution", "solución"),
+    "s_col_error": ("error ", "error "),
+    "s_bound": ("at most {k}", "como mucho {k}"),
+    "s_estimate": ("about {k} (asymptotic)", "unas {k} (asintótico)"),
+    "s_at_most_n": ("at most {n}", "como mucho {n}"),
+    "s_no_converge": ("did not converge", "no convergió"),
+    "s_convergence_caption": ("Relative residual against iteration for each method; the dotted line is the "
+                              "theoretical rate of gradient descent, $\\rho^k$.", "Residuo relativo frente a la "
+                              "iteración para cada método; la línea de puntos es la velocidad teórica del descenso "
+                              "por gradiente, $\\rho^k$."),
+    "s_rules": ("Why these steps:", "Por qué estos pasos:"),
+    "rule_file": ("set in the exercise file", "fijado en el archivo del ejercicio"),
+    "rule_optimal": ("$2/(L + \\mu)$, the fastest fixed step for a quadratic", "$2/(L + \\mu)$, el paso fijo más rápido para una cuadrática"),
+    "rule_singular": ("$1/L$, the safe step when $A^{\\mathsf T}A$ is singular", "$1/L$, el paso seguro cuando $A^{\\mathsf T}A$ es singular"),
+    "rule_heavy-ball": ("Polyak's heavy ball: $\\alpha = 4/(\\sqrt L + \\sqrt \\mu)^2$, $\\beta = ((\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1))^2$",
+                        "bola pesada de Polyak: $\\alpha = 4/(\\sqrt L + \\sqrt \\mu)^2$, $\\beta = ((\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1))^2$"),
+    "rule_heavy-ball-singular": ("$\\alpha = 1/L$ and $\\beta = 0.9$ ($A^{\\mathsf T}A$ is singular)", "$\\alpha = 1/L$ y $\\beta = 0.9$ ($A^{\\mathsf T}A$ es singular)"),
+    "rule_nesterov": ("$\\alpha = 1/L$, $\\beta = (\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1)$", "$\\alpha = 1/L$, $\\beta = (\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1)$"),
+    "rule_cg": ("no step to choose: each iteration takes the exact minimising step along a new conjugate direction",
+                "no hay paso que elegir: cada iteración da el paso exacto que minimiza a lo largo de una nueva dirección conjugada"),
+    "rule_adam": ("Adam's usual settings ($\\beta_1 = 0.9$, $\\beta_2 = 0.999$) with $\\alpha = 0.1$; it rescales each coordinate, which a quadratic does not need",
+                  "los valores habituales de Adam ($\\beta_1 = 0.9$, $\\beta_2 = 0.999$) con $\\alpha = 0.1$; reescala cada coordenada, algo que una cuadrática no necesita"),
+    "rule_too-big": ("$2.1/L$, past the stability limit $2/L$", "$2.1/L$, más allá del límite de estabilidad $2/L$"),
+    "method_gradient-descent": ("gradient descent", "descenso por gradiente"),
+    "method_momentum": ("momentum", "momento"),
+    "method_nesterov": ("Nesterov", "Nesterov"),
+    "method_conjugate-gradient": ("conjugate gradient", "gradiente conjugado"),
+    "method_adam": ("Adam", "Adam"),
+    "s_diverge": ("5. A step that is too large", "5. Un paso demasiado grande"),
+    "s_diverge_text": ("Along the eigenvector of $L$, each step multiplies the error by $1 - \\alpha L$. With "
+                       "$\\alpha = 2.1/L = {rate}$ that factor is $-1.1$: the error grows by 10% per iteration and "
+                       "changes sign each time. After {k} iterations the relative residual has gone from {r0} to {rk}.",
+                       "A lo largo del autovector de $L$, cada paso multiplica el error por $1 - \\alpha L$. Con "
+                       "$\\alpha = 2.1/L = {rate}$ ese factor es $-1.1$: el error crece un 10% por iteración y cambia "
+                       "de signo cada vez. Tras {k} iteraciones el residuo relativo ha pasado de {r0} a {rk}."),
+    "s_seed_note": ("The objective must vanish exactly at the answer. Minimising instead something like "
+                    "$\\lVert AW - I\\rVert$ over an augmented matrix whose last row is zero can never reach 0 "
+                    "(its minimum is 1), so no number of iterations makes it converge.",
+                    "La función objetivo debe anularse justo en la respuesta. Minimizar en su lugar algo como "
+                    "$\\lVert AW - I\\rVert$ sobre una matriz ampliada cuya última fila es cero nunca puede llegar "
+                    "a 0 (su mínimo es 1), así que ningún número de iteraciones la hace converger."),
+    "code_gd": ("# gradient descent on f(x) = 1/2 ||Ax - b||^2, in float64", "# descenso por gradiente sobre f(x) = 1/2 ||Ax - b||^2, en float64"),
+    "fig_iteration": ("iteration", "iteración"),
+    "fig_residual": ("relative residual", "residuo relativo"),
+    "fig_theory": ("theory: $\\rho^k$", "teoría: $\\rho^k$"),
+    # benchmark
+    "b_statement": ("Statement", "Enunciado"),
+    "b_statement_text": ("Time the product $C = AB$ of two $n \\times n$ matrices on the CPU and, where one exists, "
+                         "on a GPU, and draw only the conclusions the numbers support.",
+                         "Medir el tiempo del producto $C = AB$ de dos matrices $n \\times n$ en la CPU y, si la hay, "
+                         "en una GPU, y sacar solo las conclusiones que los números permiten."),
+    "b_method": ("1. How it is measured", "1. Cómo se mide"),
+    "b_method_items": ("The matrices are created on the device beforehand, so no copy is timed with the product; "
+                       "copies from the host are timed apart.|One warm-up product first (it loads kernels and "
+                       "caches).|Around GPU work the clock waits for the device to finish (synchronisation): GPU "
+                       "calls return before the work is done.|Each repeat is a block of products lasting at least "
+                       "{block} ms; the table gives the median of {repeats} repeats and the interquartile range (IQR).|"
+                       "A product costs $2n^3$ floating-point operations, so $\\text{GFLOP/s} = 2n^3 / (t \\cdot 10^9)$.|"
+                       "A result above the device's peak (for this CPU: {peak_how}) would be flagged as a "
+                       "measurement error.",
+                       "Las matrices se crean antes en el dispositivo, así que ninguna copia se mide junto al producto; "
+                       "las copias desde el host se miden aparte.|Primero un producto de calentamiento (carga núcleos "
+                       "y cachés).|Alrededor del trabajo de la GPU el reloj espera a que el dispositivo termine "
+                       "(sincronización): las llamadas a la GPU vuelven antes de acabar el trabajo.|Cada repetición es "
+                       "un bloque de productos de al menos {block} ms; la tabla da la mediana de {repeats} repeticiones "
+                       "y el rango intercuartílico (IQR).|Un producto cuesta $2n^3$ operaciones en coma flotante, así que "
+                       "$\\text{GFLOP/s} = 2n^3 / (t \\cdot 10^9)$.|Un resultado por encima del pico del dispositivo "
+                       "(para esta CPU: {peak_how}) se marcaría como error de medida."),
+    "b_quick": ("This report uses the quick profile (sizes up to 1000, {repeats} repeats); "
+                "`python -m derive bench {file}` runs the full sweep.",
+                "Este informe usa el perfil rápido (tamaños hasta 1000, {repeats} repeticiones); "
+                "`python -m derive bench {file}` ejecuta el barrido completo."),
+    "b_environment": ("2. Where it ran", "2. Dónde se ejecutó"),
+    "b_results": ("3. Results", "3. Resultados"),
+    "b_col_device": ("device", "dispositivo"),
+    "b_col_dtype": ("type", "tipo"),
+    "b_col_median": ("median", "mediana"),
+    "b_col_copy": ("host→device copy", "copia host→dispositivo"),
+    "b_col_reference": ("torch.utils.benchmark", "torch.utils.benchmark"),
+    "why_no-cuda-build": ("this torch ({torch}) was built without CUDA (a CPU-only wheel)",
+                          "este torch ({torch}) se compiló sin CUDA (una rueda solo para CPU)"),
+    "why_no-cuda-device": ("torch has CUDA support but finds no usable NVIDIA GPU or driver",
+                           "torch tiene soporte CUDA pero no encuentra una GPU NVIDIA o un controlador utilizables"),
+    "why_no-mps-build": ("MPS exists only in torch builds for Apple silicon (macOS)",
+                         "MPS solo existe en las versiones de torch para Apple silicon (macOS)"),
+    "why_no-mps-device": ("this Mac has no MPS-capable GPU or its macOS is too old",
+                          "este Mac no tiene una GPU compatible con MPS o su macOS es demasiado antiguo"),
+    "b_peak_how": ("{cores} cores $\\times$ {ghz} GHz (1.5 $\\times$ the base clock) $\\times$ {lanes} lanes "
+                   "({capability}) $\\times$ 2 FMA units $\\times$ 2 = {peak} GFLOP/s in float32",
+                   "{cores} núcleos $\\times$ {ghz} GHz (1.5 $\\times$ el reloj base) $\\times$ {lanes} carriles "
+                   "({capability}) $\\times$ 2 unidades FMA $\\times$ 2 = {peak} GFLOP/s en float32"),
+    "b_unavailable": ("Not measured — {device}: {reason}.", "Sin medir — {device}: {reason}."),
+    "b_above_peak": ("{device} {dtype} at $n = {n}$: {g} GFLOP/s is above the peak of {peak} GFLOP/s, which is "
+                     "impossible: a measurement error.", "{device} {dtype} con $n = {n}$: {g} GFLOP/s supera el pico "
+                     "de {peak} GFLOP/s, lo cual es imposible: un error de medida."),
+    "b_conclusion": ("4. Conclusion", "4. Conclusión"),
+    "b_no_gpu": ("No GPU was available: every timing in this report is a CPU timing, so it says nothing about "
+                 "how fast a GPU is. A comparison needs a run where the GPU is listed among the measured devices.",
+                 "No había GPU disponible: todos los tiempos de este informe son tiempos de CPU, así que no dicen "
+                 "nada sobre la velocidad de una GPU. Una comparación necesita una ejecución en la que la GPU "
+                 "aparezca entre los dispositivos medidos."),
+    "b_gpu": ("At the largest size measured on both, $n = {n}$, {device} {dtype} takes {tg} against {tc} on the "
+              "CPU: a speedup of {speedup}.", "Con el mayor tamaño medido en ambos, $n = {n}$, {device} {dtype} "
+              "tarda {tg} frente a {tc} en la CPU: una aceleración de {speedup}."),
+    "b_fig_caption": ("Throughput (GFLOP/s) against the matrix size.", "Rendimiento (GFLOP/s) frente al tamaño de la matriz."),
+    "b_env_torch": ("torch", "torch"),
+    "b_env_threads": ("CPU threads used by torch", "hilos de CPU que usa torch"),
+    "b_env_blas": ("BLAS library", "biblioteca BLAS"),
+    "b_env_precision": ("float32 matmul precision (TF32)", "precisión de matmul en float32 (TF32)"),
+    "b_env_cpu": ("CPU", "CPU"),
+    "b_env_gpu": ("GPU", "GPU"),
+    "b_env_none": ("none", "ninguna"),
+    "b_setting": ("setting", "ajuste"),
+    "b_value": ("value", "valor"),
+    "code_bench": ("# time A @ B with torch.utils.benchmark, using all of torch's CPU threads",
+                   "# mide A @ B con torch.utils.benchmark, usando todos los hilos de CPU de torch"),
+    "fig_size": ("matrix size n", "tamaño de la matriz n"),
+    "fig_peak": ("{device} {dtype}: peak (upper bound)", "{device} {dtype}: pico (cota superior)"),
+    "fig_speedup": ("speedup over the CPU", "aceleración sobre la CPU"),
+
+}
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def t(lang: str, key: str, **values) -> str:
+    """The sentence `key` in `lang`, with its {placeholders} filled in (other braces are LaTeX's)."""
+    text = TEXT[key][LANGS.index(lang)]
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text)

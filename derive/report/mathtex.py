@@ -1,0 +1,131 @@
+"""LaTeX for the report: derive's printer in the reader's language, values substituted, decimals."""
+from __future__ import annotations
+
+import mpmath
+import sympy as sp
+
+from sympy.printing.precedence import precedence_traditional
+
+from ..engine import DIGITS
+from ..latex import Printer
+
+IF = {"en": r"\text{if } ", "es": r"\text{si } "}
+EXACT_SIZE = 60          # exact values longer than this many LaTeX characters are shown by their decimal
+
+
+class ReportPrinter(Printer):
+    """Piecewise cases say "if"/"si"; `values` (name -> (LaTeX, SymPy value)) are printed in place of
+    symbols, in parentheses where the value's own precedence needs them, and always when negative."""
+
+    def __init__(self, lang: str = "en", values: dict[str, tuple[str, object]] | None = None):
+        super().__init__()
+        self.lang = lang
+        self.values = values or {}
+
+    def parenthesize(self, item, level, is_neg=False, strict=False) -> str:
+        if isinstance(item, sp.Symbol) and item.name in self.values:
+            text, value = self.values[item.name]
+            if value is None or text.startswith(r"\left(") or text.startswith("-"):
+                return text if text.startswith(r"\left(") else self._add_parens(text)
+            prec = precedence_traditional(value)
+            return self._add_parens(text) if prec < level or (not strict and prec <= level) else text
+        return super().parenthesize(item, level, is_neg, strict)
+
+    def _print_Piecewise(self, expr):
+        rows = [rf"{self._print(e)} & {IF[self.lang]}{self._print(c)}" for e, c in expr.args]
+        return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
+
+    def _print_Symbol(self, expr, style="plain"):
+        if expr.name in self.values:
+            text, _ = self.values[expr.name]
+            return self._add_parens(text) if text.startswith("-") else text
+        return super()._print_Symbol(expr, style)
+
+
+def tex(expr, lang: str = "en") -> str:
+    return ReportPrinter(lang).doprint(expr)
+
+
+def substituted(expr, values: dict[str, tuple[str, object]], lang: str = "en") -> str:
+    """The expression with each symbol replaced by its value: name -> (LaTeX, SymPy value or None)."""
+    return ReportPrinter(lang, values).doprint(expr)
+
+
+def number(value, digits: int = DIGITS) -> str:
+    """A decimal in LaTeX with all `digits` significant digits (zeros kept: they are significant);
+    integers without a point; -4.2122... \\times 10^{-20} for small and large values."""
+    if value is None:
+        return r"\text{---}"
+    if isinstance(value, float):
+        if value != value:
+            return r"\text{NaN}"
+        if value in (float("inf"), float("-inf")):
+            return r"\infty" if value > 0 else r"-\infty"
+        return sci(f"{value:.{digits}g}")
+    if mpmath.isint(value) and abs(value) < mpmath.mpf(10) ** digits:
+        return str(int(value))
+    with mpmath.workdps(digits + 10):
+        return sci(mpmath.nstr(value, digits, strip_zeros=False, min_fixed=-4, max_fixed=digits), strip=False)
+
+
+def sci(text: str, strip: bool = True) -> str:
+    """'1.5e-20' -> LaTeX 1.5 \\times 10^{-20}; strips trailing zeros of the mantissa."""
+    mantissa, _, exponent = text.lower().partition("e")
+    if "." in mantissa and strip:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    if mantissa in ("-0", ""):
+        mantissa = "0"
+    if not exponent or int(exponent) == 0:
+        return mantissa
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+def short(value, digits: int = 6) -> str:
+    """A value with a few significant digits (float or mpf), in LaTeX."""
+    if value is None:
+        return r"\text{---}"
+    if isinstance(value, float):
+        if value != value:
+            return r"\text{NaN}"
+        return sci(f"{value:.{digits}g}")
+    return sci(mpmath.nstr(value, digits, min_fixed=-4, max_fixed=7, strip_zeros=False))
+
+
+def value_tex(exact, value, lang: str = "en") -> tuple[str, object]:
+    """How a value is substituted into a formula: (LaTeX, SymPy value), exact when short, else the
+    decimal (whose SymPy value is then None, so it is parenthesised wherever it is not alone)."""
+    text = tex(exact, lang) if exact is not None else None
+    if text is None or len(text) > EXACT_SIZE:
+        return short(value, 8), None
+    return text, exact
+
+
+def factor(pair: tuple[str, object]) -> str:
+    """A substituted value as a factor in a product: parenthesised unless a plain number or atom."""
+    text, value = pair
+    if value is not None and (value.is_Atom or isinstance(value, sp.Function)) and not text.startswith("-"):
+        return text
+    return rf"\left({text}\right)"
+
+
+def exact_eq(exact, value, lang: str = "en", digits: int = DIGITS) -> str:
+    """`exact ≈ decimal`, or just the decimal when the exact form is missing, or just the exact integer."""
+    dec = number(value, digits)
+    if exact is None:
+        return rf"\approx {dec}"
+    text = tex(exact, lang)
+    if exact.is_Integer or text == dec:
+        return text
+    return rf"{text} \approx {dec}"
+
+
+def name(text: str) -> str:
+    return tex(sp.Symbol(text))
+
+
+def partial(top: str, bottom: str) -> str:
+    return rf"\frac{{\partial {name(top)}}}{{\partial {name(bottom)}}}"
+
+
+def bar(node: str) -> str:
+    return rf"\overline{{{name(node)}}}"

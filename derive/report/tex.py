@@ -1,0 +1,97 @@
+"""A standalone LaTeX document (pdflatex/latexmk) from the report's blocks."""
+from __future__ import annotations
+
+from .doc import B, C, Code, Figure, Heading, Items, M, Math, Mermaid, Para, Report, Table
+
+PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
+\usepackage[utf8]{inputenc}
+\usepackage[T1]{fontenc}
+\usepackage{lmodern}
+\usepackage[margin=2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{graphicx}
+\usepackage{booktabs}
+\usepackage{array}
+\usepackage{xcolor}
+\usepackage{fancyvrb}
+\usepackage[hidelinks]{hyperref}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.6em}
+\allowdisplaybreaks
+"""
+
+_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+            "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+            "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+# characters outside what pdflatex's utf8 input knows, as math
+_UNICODE = {"≈": r"$\approx$", "×": r"$\times$", "−": r"$-$", "σ": r"$\sigma$", "∂": r"$\partial$",
+            "μ": r"$\mu$", "κ": r"$\kappa$", "ρ": r"$\rho$", "α": r"$\alpha$", "β": r"$\beta$", "λ": r"$\lambda$",
+            "√": r"$\surd$", "ᵀ": r"$^{\mathsf T}$", "‖": r"$\Vert$", "→": r"$\to$", "≤": r"$\le$", "≥": r"$\ge$",
+            "₁": r"$_1$", "₂": r"$_2$", "²": r"$^2$", "∇": r"$\nabla$", "·": r"$\cdot$", "µ": r"$\mu$"}
+HEADINGS = {1: "section*", 2: "section*", 3: "subsection*", 4: "paragraph"}
+
+
+def text(value: str) -> str:
+    return "".join(_ESCAPES.get(ch) or _UNICODE.get(ch) or ch for ch in value)
+
+
+def inline(spans) -> str:
+    out = []
+    for s in spans:
+        if isinstance(s, M):
+            out.append(f"${s.tex}$")
+        elif isinstance(s, C):
+            out.append(r"\texttt{" + text(s.text) + "}")
+        elif isinstance(s, B):
+            out.append(r"\textbf{" + text(s.text) + "}")
+        else:
+            out.append(text(s))
+    return "".join(out)
+
+
+def _math(b: Math) -> str:
+    body = b.tex
+    if b.wide:
+        # a row may run past the margin: shrink the block to the text width, never enlarge it
+        return (r"\[ \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle "
+                + body + r"$} \]")
+    return r"\[ " + body + r" \]"
+
+
+def block(b) -> str:
+    if isinstance(b, Heading):
+        return "\\" + HEADINGS[b.level] + "{" + inline(b.text) + "}"
+    if isinstance(b, Para):
+        return inline(b.text)
+    if isinstance(b, Items):
+        return "\\begin{itemize}\n" + "\n".join(r"\item " + inline(i) for i in b.items) + "\n\\end{itemize}"
+    if isinstance(b, Math):
+        return _math(b)
+    if isinstance(b, Table):
+        align = b.align or "l" + "r" * (len(b.header) - 1)
+        spec = "".join({"l": ">{\\raggedright\\arraybackslash}p{%s}" % _width(len(align)), "r": "r", "c": "c"}[a]
+                       if a == "l" and len(align) > 4 else a for a in align)
+        rows = [" & ".join(r"\textbf{" + inline(h) + "}" for h in b.header) + r" \\ \midrule"]
+        rows += [" & ".join(inline(c) for c in row) + r" \\" for row in b.rows]
+        body = "\\begin{tabular}{" + spec + "}\n\\toprule\n" + "\n".join(rows) + "\n\\bottomrule\n\\end{tabular}"
+        return "\\begin{center}\\small\n\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n" \
+               + body + "}\n\\end{center}"
+    if isinstance(b, Figure):
+        return ("\\begin{figure}[h]\n\\centering\n"
+                f"\\includegraphics[width={b.width:g}\\linewidth,height=0.6\\textheight,keepaspectratio]{{{b.name}.pdf}}\n"
+                f"\\caption*{{{inline(b.caption)}}}\n\\end{{figure}}")
+    if isinstance(b, Code):
+        return "\\begin{Verbatim}[fontsize=\\footnotesize,frame=single]\n" + b.source.rstrip("\n") + "\n\\end{Verbatim}"
+    if isinstance(b, Mermaid):
+        return ""                       # the figure shows the same graph
+    raise TypeError(f"no LaTeX for {type(b).__name__}")
+
+
+def _width(columns: int) -> str:
+    return f"{0.9 / columns:.2f}\\linewidth"
+
+
+def render(report: Report) -> str:
+    body = [block(b) for b in report.blocks]
+    return (PREAMBLE + "\\usepackage{caption}\n\\title{" + text(report.title) + "}\n\\date{}\n"
+            "\\begin{document}\n\\maketitle\n" + "\n\n".join(x for x in body if x) + "\n\n\\end{document}\n")

@@ -1,0 +1,161 @@
+"""Python that reproduces a result with torch: formulas printed as torch code from the op registry."""
+from __future__ import annotations
+
+import keyword
+
+import mpmath
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from ..engine import Derivation
+from ..ops import op_of, sigmoid
+from .i18n import t
+
+RESERVED = {"torch", "math", "F", "model", "point", "inputs", "exact", "h", "name", "up", "down", "grad",
+            "value", "loss_value", "tensors", "fd", "stable_model", "relative"}
+
+
+def py(name: str) -> str:
+    """A node name as a Python identifier that clashes with nothing in the generated code."""
+    return name + "_" if keyword.iskeyword(name) or name in RESERVED else name
+
+
+class TorchPrinter(StrPrinter):
+    """SymPy -> torch expressions: functions through the registry's `code` names, constants from math."""
+
+    def _print_Symbol(self, expr):
+        return py(expr.name)
+
+    def _print_Function(self, expr):
+        op = op_of(expr)
+        if op is None or op.code is None:
+            raise ValueError(f"no torch code for {expr.func}")
+        ordered = sorted(expr.args, key=lambda a: bool(a.is_number)) if op.arity is None else expr.args
+        args = [self._arg(a) for a in ordered]
+        text = args[0]
+        if op.arity is None:
+            for a in args[1:]:
+                text = f"{op.code}({text}, {a})"
+            return text
+        return f"{op.code}({', '.join(args)})"
+
+    _print_Max = _print_Min = _print_Abs = _print_exp = _print_log = _print_Function
+
+    def _arg(self, a) -> str:
+        # torch.maximum and friends take tensors only
+        return f"torch.tensor({float(a)!r}, dtype=torch.float64)" if a.is_number else self._print(a)
+
+    def _print_Pow(self, expr, rational=False):
+        base, exponent = expr.args
+        if exponent == sp.Rational(1, 2):
+            return f"torch.sqrt({self._print(base)})"
+        if exponent == sp.Rational(-1, 2):
+            return f"1 / torch.sqrt({self._print(base)})"
+        return super()._print_Pow(expr, rational)
+
+    def _print_Exp1(self, expr):
+        return "math.e"
+
+    def _print_Pi(self, expr):
+        return "math.pi"
+
+    def _print_Rational(self, expr):
+        return f"({expr.p}/{expr.q})"
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+
+def code(expr) -> str:
+    return TorchPrinter().doprint(expr)
+
+
+def _stable(d: Derivation):
+    """(node, z) where node = log(sigmoid(z)) written either way, for the logsigmoid form."""
+    w = sp.Wild("w")
+    for n in d.order:
+        expr = d.nodes[n].expr
+        if not isinstance(expr, sp.log):
+            continue
+        inner = expr.args[0]
+        if inner.is_Symbol and inner.name in d.nodes and d.nodes[inner.name].kind == "formula":
+            inner = d.nodes[inner.name].expr
+        z = inner.args[0] if isinstance(inner, sigmoid) else (inner.match(1 / (1 + sp.exp(-w))) or {}).get(w)
+        if z is not None:
+            return n, z
+    return None
+
+
+def _only_feeds(d: Derivation, stable_node) -> str | None:
+    """The sigmoid node that logsigmoid replaces, when nothing else uses it."""
+    if not stable_node:
+        return None
+    inner = d.nodes[stable_node[0]].expr.args[0]
+    if inner.is_Symbol and list(d.graph.successors(inner.name)) == [stable_node[0]] and inner.name != d.target:
+        return inner.name
+    return None
+
+
+def _model(d: Derivation, fn: str, stable_node=None) -> list[str]:
+    inputs = [n for n in d.order if d.nodes[n].kind == "input"]
+    lines = [f"def {fn}({', '.join(py(x) for x in inputs)}):"]
+    skipped = _only_feeds(d, stable_node)
+    for n in d.order:
+        node = d.nodes[n]
+        if node.kind != "formula" or n == skipped:
+            continue
+        if stable_node and n == stable_node[0]:
+            lines.append(f"    {py(n)} = F.logsigmoid({code(stable_node[1])})")
+        else:
+            lines.append(f"    {py(n)} = {code(node.expr)}")
+    lines.append(f"    return {py(d.target)}")
+    return lines
+
+
+def _dict_lines(items: dict[str, str]) -> str:
+    """A dict literal, on one line when short, else one entry per line."""
+    one = "{" + ", ".join(f"{k!r}: {v}" for k, v in items.items()) + "}"
+    if len(one) <= 70:
+        return one
+    return "{\n" + "".join(f"    {k!r}: {v},\n" for k, v in items.items()) + "}"
+
+
+def gradient_script(d: Derivation, lang: str, stable: bool) -> str:
+    """Autograd and central differences for every input, checked against the exact values."""
+    inputs = [n for n in d.order if d.nodes[n].kind == "input"]
+    wrt = d.exercise.wrt
+    point = _dict_lines({x: repr(float(d.nodes[x].value)) for x in inputs})
+    exact = _dict_lines({x: mpmath.nstr(d.gradients[x].value, 17) for x in wrt if d.gradients[x].value is not None})
+    lines = ["import math", "", "import torch", "import torch.nn.functional as F", "",
+             t(lang, "code_model"), *_model(d, "model"), "",
+             f"point = {point}",
+             "inputs = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True)",
+             "          for name, value in point.items()}",
+             "",
+             t(lang, "code_autograd", target=d.target),
+             "model(**inputs).backward()",
+             t(lang, "code_exact"),
+             f"exact = {exact}",
+             f"for name in {wrt!r}:",
+             "    grad = inputs[name].grad.item()",
+             "    print(f\"d/d{name}: autograd {grad:.16e}, exact {exact.get(name, math.nan):.16e}\")",
+             "    if name in exact:",
+             "        assert abs(grad - exact[name]) <= 1e-10 * abs(exact[name]) + 1e-300, name",
+             "",
+             t(lang, "code_fd"),
+             "def fd(f, name, h=1e-6):",
+             "    up, down = dict(point), dict(point)",
+             "    up[name] += h",
+             "    down[name] -= h",
+             "    up = {k: torch.tensor(v, dtype=torch.float64) for k, v in up.items()}",
+             "    down = {k: torch.tensor(v, dtype=torch.float64) for k, v in down.items()}",
+             "    return ((f(**up) - f(**down)) / (2 * h)).item()",
+             "",
+             f"for name in {wrt!r}:",
+             "    print(f\"d/d{name}: central difference {fd(model, name):.16e}\")"]
+    found = _stable(d) if stable else None
+    if found:
+        lines += ["", t(lang, "code_stable"), *_model(d, "stable_model", found), "",
+                  f"for name in {wrt!r}:",
+                  "    print(f\"d/d{name}: central difference, logsigmoid {fd(stable_model, name):.16e}\")"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,108 @@
+"""Writing reports: everything is made in a staging folder inside the output folder and moved into
+place only when all of it succeeded, so a crash never leaves half a report."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import DeriveError
+from .doc import Report
+
+TEX_HINT = "install a TeX engine (Debian: apt-get install texlive-latex-base texlive-latex-recommended latexmk)"
+
+
+def tex_engine() -> list[str] | None:
+    """The command that turns a .tex file into a PDF here, or None."""
+    if shutil.which("latexmk") and shutil.which("pdflatex"):
+        return ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-quiet"]
+    if shutil.which("pdflatex"):
+        return ["pdflatex", "-interaction=nonstopmode", "-halt-on-error"]
+    return None
+
+
+def compile_pdf(tex_file: Path, engine: list[str], timeout: int = 120) -> tuple[Path | None, str]:
+    """Compile in a scratch folder beside the .tex; (the PDF, "") or (None, the log's last lines)."""
+    scratch = Path(tempfile.mkdtemp(prefix="tex-", dir=tex_file.parent))
+    try:
+        for f in tex_file.parent.iterdir():
+            if f.is_file() and (f.suffix == ".pdf" or f == tex_file):
+                shutil.copy(f, scratch / f.name)
+        runs = 1 if engine[0] == "latexmk" else 2
+        for _ in range(runs):
+            done = subprocess.run(engine + [tex_file.name], cwd=scratch, capture_output=True, text=True,
+                                  timeout=timeout, env={**os.environ, "SOURCE_DATE_EPOCH": "0"})
+        pdf = scratch / (tex_file.stem + ".pdf")
+        if done.returncode != 0 or not pdf.exists():
+            log = scratch / (tex_file.stem + ".log")
+            text = log.read_text(errors="replace") if log.exists() else done.stdout + done.stderr
+            return None, "\n".join(text.splitlines()[-25:])
+        target = tex_file.with_suffix(".pdf")
+        os.replace(pdf, target)
+        return target, ""
+    except subprocess.TimeoutExpired:
+        return None, f"{engine[0]} ran longer than {timeout} s"
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def render(report: Report, folder: Path, formats: set[str], engine) -> list[str]:
+    """All files of one report into `folder`; returns problems (a PDF that did not compile)."""
+    from . import markdown, notebook, tex
+
+    problems = []
+    figure_formats = ("png", "svg") + (("pdf",) if formats & {"tex", "pdf"} else ())
+    for name, draw in report.figures.items():
+        draw(str(folder / name), figure_formats)
+    for name, text in report.attachments.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    if "md" in formats:
+        (folder / f"{report.stem}.md").write_text(markdown.render(report), encoding="utf-8")
+    if "ipynb" in formats:
+        (folder / f"{report.stem}.ipynb").write_text(notebook.render(report), encoding="utf-8")
+    if formats & {"tex", "pdf"}:
+        tex_file = folder / f"{report.stem}.tex"
+        tex_file.write_text(tex.render(report), encoding="utf-8")
+        if "pdf" in formats and engine:
+            pdf, log = compile_pdf(tex_file, engine)
+            if pdf is None:
+                problems.append(f"{report.lang}/{report.stem}.pdf did not compile:\n{log}")
+        if "tex" not in formats:
+            tex_file.unlink()
+    return problems
+
+
+def publish(staging: Path, out: Path) -> list[Path]:
+    """Move every staged file to the same place under `out`, refusing any path that leaves it."""
+    moved = []
+    for f in sorted(staging.rglob("*")):
+        if not f.is_file():
+            continue
+        target = (out / f.relative_to(staging)).resolve()
+        if out not in target.parents:
+            raise DeriveError(f"refusing to write outside {out}: {target}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(f, target)
+        moved.append(target)
+    return moved
+
+
+def write(reports: list[Report], out: Path, formats: set[str], engine) -> tuple[list[Path], list[str]]:
+    """Render all reports into out/<lang>/, atomically as a whole."""
+    out = out.resolve()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DeriveError(f"cannot create the output folder {out}: {e.strerror}") from None
+    staging = Path(tempfile.mkdtemp(prefix=".derive-staging-", dir=out))
+    try:
+        problems = []
+        for report in reports:
+            folder = staging / report.lang
+            folder.mkdir(exist_ok=True)
+            problems += render(report, folder, formats, engine)
+        return publish(staging, out), problems
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
