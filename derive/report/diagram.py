@@ -82,11 +82,13 @@ def _tikz_value(value) -> str:
 
 
 def tikz(d: Derivation) -> str:
-    """A standalone LaTeX document (needs TikZ, Debian's texlive-pictures) drawing the same graph."""
+    """A LaTeX document (needs TikZ: Debian's texlive-pictures) whose one tikzpicture draws the graph."""
     pos = layout(d)
     ids = {n: f"n{i}" for i, n in enumerate(d.order)}
-    lines = [r"\documentclass[tikz,border=4pt]{standalone}", r"\usepackage{amsmath}",
-             r"\usetikzlibrary{arrows.meta}", r"\begin{document}",
+    lines = ["% The computational graph in TikZ: copy the tikzpicture into your own document.",
+             r"\documentclass{article}", r"\usepackage[a4paper,landscape,margin=1cm]{geometry}",
+             r"\usepackage{amsmath}", r"\usepackage{tikz}", r"\usetikzlibrary{arrows.meta,shapes.geometric}", r"\pagestyle{empty}",
+             r"\begin{document}", r"\centering",
              r"\begin{tikzpicture}[x=3.6cm, y=1.5cm, >=Stealth,",
              r"  node/.style={draw, rounded corners, fill=blue!6, inner sep=3pt},",
              r"  input/.style={draw, ellipse, fill=green!8, inner sep=2pt},",

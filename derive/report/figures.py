@@ -131,7 +131,8 @@ def steps_figure(d, checks, lang: str, path: str, formats=("png", "svg")):
     ax.set_xlabel(t(lang, "fig_step"))
     ax.set_ylabel(t(lang, "fig_rel_error"))
     ax.invert_xaxis()
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _save(fig, path, formats)
 
 

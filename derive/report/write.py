@@ -53,9 +53,10 @@ def render(report: Report, folder: Path, formats: set[str], engine) -> list[str]
     from . import markdown, notebook, tex
 
     problems = []
-    figure_formats = ("png", "svg") + (("pdf",) if formats & {"tex", "pdf"} else ())
+    vector = ("pdf",) if formats & {"tex", "pdf"} else ()
     for name, draw in report.figures.items():
-        draw(str(folder / name), figure_formats)
+        # every figure as PNG (Markdown, notebook) and PDF (LaTeX); the graph also as SVG
+        draw(str(folder / name), ("png", "svg") + vector if name.endswith(".graph") else ("png",) + vector)
     for name, text in report.attachments.items():
         (folder / name).write_text(text, encoding="utf-8")
     if "md" in formats:

@@ -1,0 +1,286 @@
+"""The report: golden files, math that KaTeX renders, LaTeX that compiles, notebooks that run, output discipline."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import mpmath
+import pytest
+
+from derive import cli
+from derive.report.i18n import LANGS, TEXT
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT / "reports"
+KATEX = ROOT / ".ci" / "npm" / "node_modules" / "katex"
+TEXT_SUFFIXES = (".md", ".tex", ".ipynb", ".dot", ".mmd")
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory) -> Path:
+    """The bundled exercises reported again (both languages, md, tex, ipynb), as `reports/` holds them."""
+    out = tmp_path_factory.mktemp("reports")
+    assert cli.main(["report", "--out", str(out), "--format", "md,tex,ipynb"]) == 0
+    return out
+
+
+# -- golden files --------------------------------------------------------------------------------
+
+_TIME = re.compile(r"\d+(?:\.\d+)?\s*(?:ms|µs|ns|s|\$\\mu\$s)(?![\w])")
+_BENCH_ROW = re.compile(r"^(\| (?:cpu|cuda|mps) \| \w+ \| \d+ \|| ?(?:cpu|cuda|mps) & \w+ & \d+ &).*$")
+
+
+def scrub(text: str) -> str:
+    """Timings, throughput and the machine's description, which differ from run to run."""
+    out, skipping = [], False
+    for line in text.splitlines():
+        if re.search(r"2\. (Where it ran|Dónde se ejecutó)", line):
+            out.append(line)
+            skipping = True
+            continue
+        if skipping and re.search(r"3\. (Results|Resultados)", line):
+            skipping = False
+        if skipping:
+            continue
+        line = _BENCH_ROW.sub(r"\1 <measurements>", line)
+        line = _TIME.sub("<time>", line)
+        if "GHz" in line or "GFLOP/s" in line and "peak" in line.lower():
+            line = "<cpu peak>"
+        out.append(line)
+    return "\n".join(out)
+
+
+def _comparable(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".ipynb":
+        cells = json.loads(text)["cells"]
+        text = "\n".join(c["cell_type"] + ":\n" + "".join(c["source"]) for c in cells)
+    return scrub(text)
+
+
+def test_committed_reports_match_a_fresh_run(fresh):
+    """reports/ is what `python -m derive report` writes today (timings and machine scrubbed)."""
+    produced = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.suffix in TEXT_SUFFIXES)
+    assert produced, "the report wrote no text files"
+    for rel in produced:
+        committed = REPORTS / rel
+        assert committed.exists(), f"reports/{rel} is not committed: run `python -m derive report`"
+        assert _comparable(committed) == _comparable(fresh / rel), \
+            f"reports/{rel} differs from a fresh run: run `python -m derive report` and review the diff"
+
+
+def test_committed_reports_have_every_format_and_figure():
+    for lang in LANGS:
+        for stem in ("ejercicio1", "ejercicio2", "ejercicio3"):
+            for suffix in (".md", ".tex", ".ipynb", ".pdf"):
+                assert (REPORTS / lang / f"{stem}{suffix}").exists(), f"{lang}/{stem}{suffix}"
+        for figure in ("ejercicio2.graph.png", "ejercicio2.graph.svg", "ejercicio2.steps.png",
+                       "ejercicio3.convergence.png", "ejercicio1.gflops.png"):
+            assert (REPORTS / lang / figure).stat().st_size > 5000
+
+
+# -- what the report says ------------------------------------------------------------------------
+
+def _decimal(value, digits=30) -> str:
+    with mpmath.workdps(digits + 10):
+        mantissa, exponent = mpmath.nstr(value, digits, strip_zeros=False, min_fixed=1, max_fixed=0).split("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+
+
+def test_seed_report_states_independently_computed_numbers(fresh):
+    """The forward value of loss and the four gradients, recomputed here with mpmath from the
+    formulas by hand: loss = log σ(46), d loss/d x = (1 − σ(46)) · (∂m/∂x − ∂n/∂x)."""
+    md = (fresh / "en" / "ejercicio2.md").read_text()
+    with mpmath.workdps(60):
+        sigma = 1 / (1 + mpmath.exp(-46))
+        assert _decimal(mpmath.log(sigma)) in md
+        for dm, dn in ((3, 7), (4, 1), (-2, 1), (10, 4)):
+            assert _decimal((1 - sigma) * (dm - dn)) in md
+    assert "= 90" in md and "= 44" in md and "= 46" in md
+    for fragment in ("rounds to exactly $1$", "prints as 0.0", "logsigmoid"):
+        assert fragment in md
+
+
+def test_linear_system_report_gives_the_exact_answer_and_cg_in_three(fresh):
+    md = (fresh / "en" / "ejercicio3.md").read_text()
+    assert "$$\nx = 2, \\quad y = -1, \\quad z = 1\n$$" in md
+    assert re.search(r"\| conjugate gradient \| — \| 3 \|", md)
+    es = (fresh / "es" / "ejercicio3.md").read_text()
+    assert "| gradiente conjugado | — | 3 |" in es
+
+
+def test_benchmark_report_says_what_ran_where(fresh):
+    import torch
+
+    md = (fresh / "en" / "ejercicio1.md").read_text()
+    if not torch.cuda.is_available():
+        assert "No GPU was available: every timing in this report is a CPU timing" in md
+        assert "Not measured — cuda:" in md
+        assert "| cuda |" not in md
+        assert "No había GPU disponible" in (fresh / "es" / "ejercicio1.md").read_text()
+
+
+def test_spanish_reports_have_no_english_sentences(fresh):
+    english = {TEXT[k][0] for k in TEXT if TEXT[k][0] != TEXT[k][1] and len(TEXT[k][0]) > 12}
+    for path in (fresh / "es").glob("*.md"):
+        text = path.read_text()
+        leaked = [s for s in english if "{" not in s and "$" not in s and s in text]
+        assert not leaked, f"{path.name}: {leaked[:3]}"
+
+
+def test_every_sentence_exists_in_both_languages_with_the_same_placeholders():
+    for key, pair in TEXT.items():
+        assert len(pair) == len(LANGS) and all(s.strip() for s in pair), key
+        holes = [sorted(re.findall(r"\{([A-Za-z_]\w*)\}", s)) for s in pair]
+        assert holes[0] == holes[1], key
+        assert all(s.count("$") % 2 == 0 and s.count("`") % 2 == 0 for s in pair), key
+
+
+# -- the math renders ----------------------------------------------------------------------------
+
+def _math_fragments(md: str) -> list[tuple[str, bool]]:
+    md = re.sub(r"```.*?```", "", md, flags=re.S)
+    display = re.findall(r"^\$\$\n(.*?)\n\$\$$", md, flags=re.S | re.M)
+    rest = re.sub(r"^\$\$\n.*?\n\$\$$", "", md, flags=re.S | re.M)
+    inline = re.findall(r"(?<![\\$])\$([^$\n]+?)(?<!\\)\$", rest)
+    return [(d, True) for d in display] + [(i, False) for i in inline]
+
+
+def test_markdown_math_is_portable(fresh):
+    """GitHub strips the backslash of \\\\ and \\{ in math: the Markdown uses \\cr and \\lbrace instead."""
+    for path in fresh.rglob("*.md"):
+        for tex, _ in _math_fragments(path.read_text()):
+            assert "\\\\" not in tex and "\\{" not in tex and "\\}" not in tex, (path.name, tex)
+
+
+@pytest.mark.skipif(not shutil.which("node") or not KATEX.exists(),
+                    reason="needs node and KaTeX (.ci/run installs them: npm install --prefix .ci/npm katex)")
+def test_every_math_fragment_renders_in_katex(fresh):
+    fragments = sorted({f for path in sorted(fresh.rglob("*.md")) for f in _math_fragments(path.read_text())})
+    assert len(fragments) > 100
+    done = subprocess.run(["node", str(ROOT / "tests" / "katex_check.js")], input=json.dumps(fragments),
+                          capture_output=True, text=True, check=True)
+    errors = [(tex, e) for (tex, _), e in zip(fragments, json.loads(done.stdout)) if e]
+    assert not errors, errors[:3]
+
+
+def test_katex_check_catches_bad_math():
+    if not shutil.which("node") or not KATEX.exists():
+        pytest.skip("needs node and KaTeX (.ci/run installs them)")
+    done = subprocess.run(["node", str(ROOT / "tests" / "katex_check.js")],
+                          input=json.dumps([["\\frac{1}{", True], ["\\unknownmacro x", False], ["x^2", False]]),
+                          capture_output=True, text=True, check=True)
+    errors = json.loads(done.stdout)
+    assert errors[0] and errors[1] and errors[2] is None
+
+
+# -- LaTeX and notebooks -------------------------------------------------------------------------
+
+@pytest.mark.skipif(shutil.which("latexmk") is None or shutil.which("pdflatex") is None,
+                    reason="needs latexmk and pdflatex (.ci/run installs texlive-latex-base, -recommended, latexmk)")
+def test_latex_documents_compile(tmp_path):
+    assert cli.main(["report", "--out", str(tmp_path), "--format", "tex,pdf", "--lang", "es"]) == 0
+    for stem in ("ejercicio1", "ejercicio2", "ejercicio3"):
+        pdf = tmp_path / "es" / f"{stem}.pdf"
+        assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+    assert not list(tmp_path.rglob("*.aux")) and not list(tmp_path.rglob("*.log"))
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+def test_tikz_export_compiles(fresh, tmp_path):
+    if subprocess.run(["kpsewhich", "tikz.sty"], capture_output=True, text=True).stdout.strip() == "":
+        pytest.skip("TikZ is not installed (Debian: texlive-pictures)")
+    source = fresh / "en" / "ejercicio2.graph.tikz.tex"
+    shutil.copy(source, tmp_path / source.name)
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", source.name], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang, stem", [("es", "ejercicio2"), ("en", "ejercicio3"), ("es", "ejercicio1")])
+def test_notebooks_run_top_to_bottom(fresh, lang, stem):
+    nbformat = pytest.importorskip("nbformat", reason="test extra: pip install '.[test]'")
+    nbclient = pytest.importorskip("nbclient", reason="test extra: pip install '.[test]'")
+    nb = nbformat.read(fresh / lang / f"{stem}.ipynb", as_version=4)
+    nbformat.validate(nb)
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(fresh / lang)}}).execute()
+    outputs = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert outputs and "Error" not in outputs
+
+
+# -- output discipline ---------------------------------------------------------------------------
+
+def test_a_crash_leaves_nothing_behind(tmp_path, monkeypatch):
+    from derive.report import markdown
+
+    def boom(report):
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(markdown, "render", boom)
+    with pytest.raises(RuntimeError):
+        cli.main(["report", "ejercicio3", "--out", str(tmp_path), "--format", "md"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_input_writes_nothing_and_exits_1(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('kind = "gradient"\n[values]\na = 1\n[formulas]\nloss = "a + * 2"\n')
+    out = tmp_path / "out"
+    assert cli.main(["report", str(bad), "ejercicio2", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.toml:5:" in err and "^" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_file_names_cannot_escape_the_output_folder(tmp_path):
+    from derive.report import stem_of
+
+    assert stem_of("../../etc/passwd.toml") == "passwd"
+    assert stem_of("we ird/..name!.toml") == "name_"
+    assert "/" not in stem_of("a/b/c.toml")
+
+
+def test_report_prints_where_each_file_went_and_one_line_per_exercise(tmp_path, capsys):
+    assert cli.main(["report", "ejercicio3", "--out", str(tmp_path), "--format", "md", "--lang", "en"]) == 0
+    captured = capsys.readouterr()
+    written = captured.out.split()
+    assert str(tmp_path / "en" / "ejercicio3.md") in written
+    assert all(Path(p).exists() for p in written)
+    assert captured.err.count("ejercicio3: linear-system, en") == 1
+    assert not list(tmp_path.glob(".derive-staging-*"))
+
+
+def test_language_defaults_to_the_exercise_then_english(tmp_path):
+    plain = tmp_path / "plain.toml"
+    plain.write_text('kind = "gradient"\n[values]\nx = 2\n[formulas]\ny = "x^2"\n')
+    assert cli.main(["report", str(plain), "ejercicio3", "--out", str(tmp_path / "o"), "--format", "md"]) == 0
+    assert (tmp_path / "o" / "en" / "plain.md").exists()
+    assert (tmp_path / "o" / "es" / "ejercicio3.md").exists()
+    assert not (tmp_path / "o" / "en" / "ejercicio3.md").exists()
+
+
+def test_large_graphs_are_summarised_not_drawn_as_a_hairball(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from mlp_gradients import mlp_exercise
+
+    path = tmp_path / "mlp.toml"
+    path.write_text(mlp_exercise([2, 8, 8, 1]))
+    assert cli.main(["report", str(path), "--out", str(tmp_path / "o"), "--format", "md"]) == 0
+    md = (tmp_path / "o" / "en" / "mlp.md").read_text()
+    assert "```mermaid" not in md and "the figure summarises it by layer" in md
+    assert (tmp_path / "o" / "en" / "mlp.graph.png").stat().st_size > 2000
+
+
+def test_a_kink_is_reported_with_one_sided_derivatives(tmp_path):
+    path = tmp_path / "kink.toml"
+    path.write_text('kind = "gradient"\n[values]\nx = 0\n[formulas]\ny = "max(x, 0)"\n')
+    assert cli.main(["report", str(path), "--out", str(tmp_path / "o"), "--format", "md", "--lang", "es"]) == 0
+    md = (tmp_path / "o" / "es" / "kink.md").read_text()
+    assert "no definida (pliegue)" in md and "por la izquierda $0$, por la derecha $1$" in md
