@@ -109,6 +109,7 @@ def run_json(run) -> dict:
 
     step = run.step
     return {"solution": run.solution, "iterations": run.iterations, "converged": run.converged, "residual": run.residual,
+            "criterion": run.criterion,
             "diverged": run.diverged,
             "learning_rate": None if math.isnan(step.rate) else step.rate, "momentum": step.beta,
             "step_rule": step.rule, "rho": step.rho, "bound": step.bound, "estimate": step.estimate,

@@ -49,6 +49,7 @@ class Run:
     history: list[tuple[int, float]] = field(default_factory=list)   # (iteration, relative residual)
     seconds: float = 0.0
     diverged: bool = False
+    criterion: str = "residual"           # what `residual` measures: "residual" or "gradient" (least squares)
 
 
 def _bound(rho: float | None, tol: float, kappa_A: float) -> int | None:
@@ -94,14 +95,19 @@ def _thin(history: list, cap: int = HISTORY_CAP) -> list:
     return kept + [history[-1]] if kept[-1] != history[-1] else kept
 
 
-def solve(method: str, A, b, step: Step, tol: float, max_iterations: int) -> Run:
-    """Run one method from x = 0 until ‖Ax − b‖/‖b‖ ≤ tol (or max_iterations, or divergence)."""
+def solve(method: str, A, b, step: Step, tol: float, max_iterations: int, criterion: str = "residual") -> Run:
+    """Run one method from x = 0 until ‖Ax − b‖/‖b‖ ≤ tol (or, for a system without solution, where the
+    residual cannot vanish, ‖Aᵀ(Ax − b)‖/‖Aᵀb‖ ≤ tol), or max_iterations, or divergence."""
     import torch
 
+    def measure(r):
+        v = A.T @ r if criterion == "gradient" else r
+        return float(torch.linalg.vector_norm(v)) / scale
+
     x = torch.zeros(A.shape[1], dtype=A.dtype)
-    norm_b = float(torch.linalg.vector_norm(b)) or 1.0
+    scale = float(torch.linalg.vector_norm(A.T @ b if criterion == "gradient" else b)) or 1.0
     r = A @ x - b
-    rel = float(torch.linalg.vector_norm(r)) / norm_b
+    rel = measure(r)
     history = [(0, rel)]
     start = time.perf_counter()
     state = _init(method, A, b, x, r)
@@ -110,13 +116,13 @@ def solve(method: str, A, b, step: Step, tol: float, max_iterations: int) -> Run
     while rel > tol and k < max_iterations:
         x, r = _update(method, A, b, x, r, step, state, k)
         k += 1
-        rel = float(torch.linalg.vector_norm(r)) / norm_b
+        rel = measure(r)
         history.append((k, rel))
         if not math.isfinite(rel) or rel > 1e12:
             diverged = True
             break
     seconds = time.perf_counter() - start
-    return Run(method, [float(v) for v in x], k, rel <= tol, rel, step, _thin(history), seconds, diverged)
+    return Run(method, [float(v) for v in x], k, rel <= tol, rel, step, _thin(history), seconds, diverged, criterion)
 
 
 def _init(method, A, b, x, r):
@@ -239,21 +245,22 @@ def study(system, analysis, methods=None, with_gradient=True) -> Study:
 
     A = torch.tensor([[float(v) for v in row] for row in system.A.tolist()], dtype=torch.float64)
     b = torch.tensor([float(v) for v in system.b], dtype=torch.float64)
+    criterion = "gradient" if analysis.classification == "none" else "residual"
     return study_tensors(A, b, analysis.L, analysis.mu, analysis.condition_number, system.solver,
                          methods or METHODS, check_gradient(system) if with_gradient
-                         and len(system.unknowns) <= GRADIENT_CHECK_MAX else None)
+                         and len(system.unknowns) <= GRADIENT_CHECK_MAX else None, criterion)
 
 
-def study_tensors(A, b, L, mu, kappa_A, solver, methods, gradient=None) -> Study:
+def study_tensors(A, b, L, mu, kappa_A, solver, methods, gradient=None, criterion="residual") -> Study:
     runs = {}
     for method in methods:
         rate = solver.learning_rate if method == solver.method else None
         step = step_for(method, L, mu, kappa_A, solver.tolerance, rate)
-        runs[method] = solve(method, A, b, step, solver.tolerance, solver.max_iterations)
+        runs[method] = solve(method, A, b, step, solver.tolerance, solver.max_iterations, criterion)
     divergence = None
     if L > 0:
         too_big = Step(2.1 / L, None, "too-big", 1.1, None)     # |1 − 2.1| along the top eigenvector
-        divergence = solve("gradient-descent", A, b, too_big, solver.tolerance, 60)
+        divergence = solve("gradient-descent", A, b, too_big, solver.tolerance, 60, criterion)
     return Study(runs, divergence, gradient)
 
 

@@ -259,6 +259,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "s_col_step": ("step", "paso"),
     "s_col_iterations": ("iterations", "iteraciones"),
     "s_col_theory": ("theory", "teoría"),
+    "s_col_gradient": ("relative gradient", "gradiente relativo"),
+    "s_criterion_gradient": ("This system has no solution, so the residual can never reach 0: every method stops "
+                             "instead when the gradient is small, $\\lVert A^{\\mathsf T}(Ax_k - b)\\rVert / "
+                             "\\lVert A^{\\mathsf T} b\\rVert \\le$ tol, which is where $x_k$ is the least-squares "
+                             "solution.", "Este sistema no tiene solución, así que el residuo nunca puede llegar a 0: "
+                             "cada método se detiene cuando el gradiente es pequeño, $\\lVert A^{\\mathsf T}(Ax_k - b)"
+                             "\\rVert / \\lVert A^{\\mathsf T} b\\rVert \\le$ tol, que es donde $x_k$ es la "
+                             "solución por mínimos cuadrados."),
     "s_col_residual": ("relative residual", "residuo relativo"),
     "s_col_solution": ("solution", "solución"),
     "s_col_error": ("error ", "error "),

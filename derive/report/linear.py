@@ -91,6 +91,8 @@ def _step(r: Report, system: System, a: Analysis, study, lang: str):
     else:
         text = t(lang, "s_step_singular", rate=short(step.rate))
     r.add(Para(rich(text)))
+    if gd.criterion == "gradient":
+        r.add(Para(rich(t(lang, "s_criterion_gradient"))))
     if gd.converged:
         values = dict(zip(system.unknowns, gd.solution))
         r.add(Para(rich(t(lang, "s_result_gd", k=gd.iterations, bound=step.bound if step.bound is not None else "—"))),
@@ -114,7 +116,8 @@ def _methods(r: Report, system: System, analysis: Analysis, study, lang: str):
     r.add(Heading(2, [t(lang, "s_methods")]), Para(rich(t(lang, "s_methods_text", n=n))))
     reference = analysis.exact or analysis.least_squares or analysis.minimum_norm
     header = [[t(lang, "s_col_method")], [t(lang, "s_col_step")], [t(lang, "s_col_iterations")],
-              [t(lang, "s_col_theory")], [t(lang, "s_col_residual")],
+              [t(lang, "s_col_theory")],
+              [t(lang, "s_col_gradient" if study.runs[next(iter(study.runs))].criterion == "gradient" else "s_col_residual")],
               [t(lang, "s_col_error")] + [M(r"\lVert x - x^\ast \rVert_\infty")] if reference else
               [t(lang, "s_col_solution")]]
     rows = []
