@@ -1,0 +1,39 @@
+"""Benchmark: whole-process time of the default report (three exercises, md,tex,ipynb, the quick
+benchmark profile) and of `bench --quick`, against their targets (10 s and 3 s on the 2-core machine).
+Each command runs in a fresh process, as a user runs it. Run: python benchmarks/report_time.py"""
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TARGETS = {
+    "report --format md,tex,ipynb": (["report", "--format", "md,tex,ipynb", "--out"], 10.0),
+    "bench ejercicio1 --quick": (["bench", "ejercicio1", "--quick"], 3.0),
+    "gradients ejercicio2": (["gradients", "ejercicio2"], None),
+    "solve ejercicio3": (["solve", "ejercicio3"], None),
+}
+
+
+def whole_process(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "derive", *args], check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main(runs: int = 3) -> None:
+    print(f"{'command':<30} {'first s':>8} {'median s':>9} {'target s':>9} {'median/target':>14}")
+    for label, (args, target) in TARGETS.items():
+        times = []
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as out:
+                times.append(whole_process(args + [out] if args[-1] == "--out" else args))
+        median = statistics.median(times)
+        ratio = f"{median / target:.2f}" if target else "-"
+        print(f"{label:<30} {times[0]:>8.2f} {median:>9.2f} {target or '-':>9} {ratio:>14}")
+
+
+if __name__ == "__main__":
+    main()
