@@ -63,7 +63,7 @@ def graph_figure(d, path: str, formats=("png", "svg")):
     pos = layout(d)
     layers = int(max(x for x, _ in pos.values())) + 1
     tallest = max(sum(1 for p in pos.values() if p[0] == x) for x in range(layers))
-    fig, ax = plt.subplots(figsize=(max(6.0, 2.1 * layers), max(2.2, 1.0 * tallest + 0.6)))
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.55 * layers), max(2.0, 0.85 * tallest + 0.5)))
     ax.set_axis_off()
     ys = [y for _, y in pos.values()]
     ax.set_xlim(-0.5, layers - 0.5)
@@ -71,7 +71,7 @@ def graph_figure(d, path: str, formats=("png", "svg")):
     texts = {}
     for n, (x, y) in pos.items():
         formula = d.nodes[n].kind == "formula"
-        texts[n] = ax.text(x, y, node_label(d, n), ha="center", va="center", fontsize=10, zorder=3,
+        texts[n] = ax.text(x, y, node_label(d, n), ha="center", va="center", fontsize=9, zorder=3,
                            bbox={"boxstyle": "round,pad=0.35" if formula else "round4,pad=0.35",
                                  "fc": "#e8f0fe" if formula else "#e6f4ea", "ec": "#3367d6" if formula else "#188038"})
     boxes = _extents(fig, ax, texts)

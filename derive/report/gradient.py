@@ -16,6 +16,7 @@ from .i18n import t
 from .mathtex import bar, exact_eq, factor, name, number, partial, short, substituted, tex, value_tex
 
 FULL_FORM_LIMIT = 300       # LaTeX characters beyond which a closed form in the inputs is not printed
+LINE = 150                  # LaTeX characters of one row of a derivation before it is broken in two
 
 
 def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str) -> Report:
@@ -66,8 +67,12 @@ def _forward(r: Report, d: Derivation, lang: str):
         if node.exact is not None and (node.exact.is_Rational or sp.count_ops(node.exact) < sp.count_ops(node.expr)):
             parts.append(tex(node.exact, lang))
         parts = list(dict.fromkeys(parts))
-        approx = "" if node.exact is not None and node.exact.is_Integer else rf" \approx {number(node.value)}"
-        rows.append(f"{name(n)} &= " + " = ".join(parts) + approx)
+        approx = "" if node.exact is not None and node.exact.is_Integer else rf"\approx {number(node.value)}"
+        line = f"{name(n)} &= " + " = ".join(parts)
+        if len(line) + len(approx) > LINE:
+            rows += [line, f"&{approx}"]
+        else:
+            rows.append(f"{line} {approx}".rstrip())
     r.add(Heading(2, [t(lang, "g_forward")]), Para(rich(t(lang, "g_forward_text"))),
           Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", wide=True))
 
@@ -125,7 +130,12 @@ def _backward(r: Report, d: Derivation, lang: str):
                              rf"{factor(value_tex(tidy(d.edges[n, c].exact), d.edges[n, c].value, lang))}"
                              for c in adj.children)
         result = exact_eq(tidy(adj.exact), adj.value, lang, digits=15)
-        rows.append(rf"{bar(n)} &= {chain} = {numbers} " + (result if result.startswith(r"\approx") else f"= {result}"))
+        result = result if result.startswith(r"\approx") else f"= {result}"
+        line = rf"{bar(n)} &= {chain} = {numbers}"
+        if len(line) + len(result) > LINE:
+            rows += [rf"{bar(n)} &= {chain}", f"&= {numbers}", f"&{result}"] if len(line) > LINE else [line, f"&{result}"]
+        else:
+            rows.append(f"{line} {result}")
     r.add(Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", wide=True))
 
 

@@ -50,7 +50,10 @@ def inline(spans) -> str:
 
 
 def _math(b: Math) -> str:
-    body = b.tex
+    body = b.tex.strip()
+    if body.startswith(r"\begin{aligned}") and body.endswith(r"\end{aligned}") and body.count(r"\begin{aligned}") == 1:
+        # align* may break across pages (\allowdisplaybreaks); an aligned block inside \[ \] may not
+        return r"\begin{align*}" + body[len(r"\begin{aligned}"):-len(r"\end{aligned}")] + r"\end{align*}"
     if b.wide:
         # a row may run past the margin: shrink the block to the text width, never enlarge it
         return (r"\[ \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle "
