@@ -20,8 +20,8 @@ MAX_FILE_BYTES = 10_000_000
 KINDS = ("gradient", "linear-system", "matmul-benchmark")
 LANGS = ("en", "es")
 TOP_KEYS = {
-    "gradient": {"title", "kind", "lang", "values", "formulas", "gradient"},
-    "linear-system": {"title", "kind", "lang", "unknowns", "equations", "solver"},
+    "gradient": {"title", "kind", "lang", "values", "formulas", "gradient", "variants"},
+    "linear-system": {"title", "kind", "lang", "unknowns", "equations", "solver", "variants"},
     "matmul-benchmark": {"title", "kind", "lang", "sizes", "dtypes", "devices", "quick", "repeats"},
 }
 NAME = re.compile(r"[^\W\d]\w*")
@@ -78,6 +78,18 @@ class Formula:
 
 
 @dataclass
+class Range:
+    """A value a variant may take: one of `choices` (exact), and the one used when none is drawn."""
+
+    choices: list[sp.Expr]
+    default: sp.Expr | None
+    line: int | None = None
+
+
+MAX_CHOICES = 100_000
+
+
+@dataclass
 class GradientExercise:
     """kind = "gradient": inputs with their values, formulas, a target and the inputs to differentiate by."""
 
@@ -90,6 +102,8 @@ class GradientExercise:
     wrt: list[str]
     source: Source = field(repr=False)
     kind: str = "gradient"
+    ranges: dict[str, Range] = field(default_factory=dict)      # inputs that variants may change
+    variants: dict = field(default_factory=dict)                 # the [variants] table: constraints
 
 
 @dataclass
@@ -238,6 +252,39 @@ def _check_name(name: str, table: str, source: Source):
         raise DeriveError(f"{name!r} is a function name; choose another name", spot)
 
 
+def range_of(raw: dict, name: str, source: Source) -> Range:
+    """{ min = -5, max = 5, step = 1, default = 2 } or { choices = [1, 2, 3], default = 2 }. Without a
+    default, the value is the first of the choices shuffled by random.Random(0)."""
+    import random
+
+    spot = source.spot("values", name)
+    keys = set(raw)
+    if keys - {"min", "max", "step", "default", "choices"} or not ({"min", "max"} <= keys or "choices" in keys):
+        raise DeriveError(f"the range of {name!r} must have min and max (and step), or choices", spot,
+                          "e.g. a = { min = -5, max = 5, step = 1, default = 2 }  or  a = { choices = [1, 2, 3] }")
+    if "choices" in keys:
+        if not isinstance(raw["choices"], list) or not raw["choices"]:
+            raise DeriveError(f"the choices of {name!r} must be a non-empty list", spot)
+        choices = [value_of(v, name, source) for v in raw["choices"]]
+    else:
+        low, high = value_of(raw["min"], name, source), value_of(raw["max"], name, source)
+        step = value_of(raw.get("step", 1), name, source)
+        if not (low.is_Rational and high.is_Rational and step.is_Rational) or step <= 0 or high < low:
+            raise DeriveError(f"the range of {name!r} needs min <= max and a positive step", spot)
+        count = int((high - low) / step) + 1
+        if count > MAX_CHOICES:
+            raise DeriveError(f"the range of {name!r} has {count} values; the limit is {MAX_CHOICES}", spot,
+                              "use a larger step")
+        choices = [low + i * step for i in range(count)]
+    if "default" in raw:
+        default = value_of(raw["default"], name, source)
+        if default not in choices:
+            raise DeriveError(f"the default of {name!r} is not one of its values", spot)
+    else:
+        default = random.Random(0).choice(choices)
+    return Range(choices, default, spot.line)
+
+
 def value_of(raw, name: str, source: Source) -> sp.Expr:
     """An exact value from TOML: int, float (as the decimal written) or a string such as "1/3"."""
     spot = source.spot("values", name)
@@ -277,12 +324,15 @@ def _gradient(data: dict, source: Source, title, lang) -> GradientExercise:
         if name in values_raw:
             raise DeriveError(f"{name!r} is defined twice: as a value and as a formula",
                               source.spot("formulas", name))
-    values = {name: value_of(raw, name, source) for name, raw in values_raw.items()}
+    ranges = {name: range_of(raw, name, source) for name, raw in values_raw.items() if isinstance(raw, dict)}
+    values = {name: ranges[name].default if name in ranges else value_of(raw, name, source)
+              for name, raw in values_raw.items()}
     known = set(values) | set(formulas_raw)
     formulas = {name: _formula(name, text, known, source) for name, text in formulas_raw.items()}
     _check_acyclic(formulas, source)
     target, wrt = _gradient_table(data, values, formulas, source)
-    return GradientExercise(source.path, title, lang, values, formulas, target, wrt, source)
+    return GradientExercise(source.path, title, lang, values, formulas, target, wrt, source, ranges=ranges,
+                            variants=_table(data, "variants", source))
 
 
 def _formula(name: str, text, known: set[str], source: Source) -> Formula:

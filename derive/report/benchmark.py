@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..bench import QUICK, Bench, cpu_peak_gflops, cpu_peak_parts, seconds
 from . import figures
-from .doc import Code, Figure, Heading, Items, M, Para, Report, Table, rich
+from .doc import Code, Heading, Items, M, Para, Report, Table, rich
 from .i18n import t
 
 
@@ -63,8 +63,8 @@ def _results(r: Report, bench: Bench, lang: str):
                      peak=f"{x.peak_gflops:.0f}")) for x in bench.results if x.above_peak]
     if notes:
         r.add(Items(notes))
-    r.figures[f"{r.stem}.gflops"] = lambda path, formats: figures.bench_figure(bench, lang, path, formats)
-    r.add(Figure(f"{r.stem}.gflops", [t(lang, "b_fig_caption")], 0.75))
+    r.figure(f"{r.stem}.gflops", lambda path, formats: figures.bench_figure(bench, lang, path, formats),
+             [t(lang, "b_fig_caption")], 0.75)
 
 
 def _conclusion(r: Report, bench: Bench, lang: str):

@@ -102,6 +102,13 @@ class Report:
     blocks: list[Block] = field(default_factory=list)
     figures: dict[str, Callable[[str, tuple[str, ...]], None]] = field(default_factory=dict)
     attachments: dict[str, str] = field(default_factory=dict)   # file name -> text (DOT, TikZ, JSON)
+    compact: bool = False        # no figures, files or code: one section of a longer document (answer keys)
+
+    def figure(self, name: str, draw, caption: list, width: float = 1.0):
+        """Add a figure drawn by `draw(path, formats)`, unless compact."""
+        if not self.compact:
+            self.figures[name] = draw
+            self.add(Figure(name, caption, width))
 
     def add(self, *blocks: Block) -> "Report":
         self.blocks.extend(blocks)

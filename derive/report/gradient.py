@@ -2,7 +2,6 @@
 backward pass, gradient, numeric checks and diagnostics, as report blocks."""
 from __future__ import annotations
 
-import math
 
 import mpmath
 import sympy as sp
@@ -11,7 +10,7 @@ from ..engine import Derivation, _composed, tidy
 from ..numeric import TOL, Checks
 from ..parser import symbol
 from . import diagram, figures, torchcode
-from .doc import B, C, Code, Figure, Heading, Items, M, Math, Mermaid, Para, Report, Table, rich
+from .doc import B, C, Code, Heading, Items, M, Math, Mermaid, Para, Report, Table, rich
 from .i18n import t
 from .mathtex import bar, exact_eq, factor, name, number, partial, short, substituted, tex, value_tex
 
@@ -19,9 +18,9 @@ FULL_FORM_LIMIT = 300       # LaTeX characters beyond which a closed form in the
 LINE = 150                  # LaTeX characters of one row of a derivation before it is broken in two
 
 
-def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str) -> Report:
-    """Every section of a gradient exercise's walkthrough, in `lang`."""
-    r = Report(stem, lang, title)
+def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str, compact: bool = False) -> Report:
+    """Every section of a gradient exercise's walkthrough, in `lang` (compact: no figures, files or code)."""
+    r = Report(stem, lang, title, compact=compact)
     _statement(r, d, lang)
     _forward(r, d, lang)
     _graph(r, d, lang)
@@ -31,7 +30,8 @@ def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str
     if checks is not None:
         _checks(r, d, checks, lang)
         _diagnostics(r, d, checks, lang)
-        _reproduce(r, d, checks, lang)
+        if not compact:
+            _reproduce(r, d, checks, lang)
     return r
 
 
@@ -82,14 +82,15 @@ def _graph(r: Report, d: Derivation, lang: str):
     r.add(Heading(2, [t(lang, "g_graph")]), Para(rich(t(lang, "g_graph_text", target=_m(d.target)))))
     if big:
         r.add(Para([t(lang, "g_graph_summary", nodes=d.graph.number_of_nodes(), edges=d.graph.number_of_edges())]))
-    r.figures[f"{r.stem}.graph"] = lambda path, formats: figures.graph_figure(d, path, formats)
-    r.add(Figure(f"{r.stem}.graph", rich(t(lang, "g_graph_caption", target=_m(d.target)))))
-    r.attachments[f"{r.stem}.graph.dot"] = diagram.dot(d)
-    r.attachments[f"{r.stem}.graph.tikz.tex"] = diagram.tikz(d)
+    r.figure(f"{r.stem}.graph", lambda path, formats: figures.graph_figure(d, path, formats),
+             rich(t(lang, "g_graph_caption", target=_m(d.target))))
     mermaid = diagram.mermaid(d)
-    r.attachments[f"{r.stem}.graph.mmd"] = mermaid
-    r.add(Para([t(lang, "g_graph_files") + " ", C(f"{r.stem}.graph.mmd"), ", ", C(f"{r.stem}.graph.dot"), ", ",
-                C(f"{r.stem}.graph.tikz.tex"), "."]))
+    if not r.compact:
+        r.attachments[f"{r.stem}.graph.dot"] = diagram.dot(d)
+        r.attachments[f"{r.stem}.graph.tikz.tex"] = diagram.tikz(d)
+        r.attachments[f"{r.stem}.graph.mmd"] = mermaid
+        r.add(Para([t(lang, "g_graph_files") + " ", C(f"{r.stem}.graph.mmd"), ", ", C(f"{r.stem}.graph.dot"), ", ",
+                    C(f"{r.stem}.graph.tikz.tex"), "."]))
     if not big:
         r.add(Mermaid(mermaid))
 
@@ -215,8 +216,8 @@ def _checks(r: Report, d: Derivation, checks: Checks, lang: str):
         r.add(Para([B(t(lang, "g_verdict_all")), " " + next(iter(verdicts.values())) + "."]))
     else:
         r.add(Items([[M(name(x)), ": " + v] for x, v in verdicts.items()]))
-    r.figures[f"{r.stem}.steps"] = lambda path, formats: figures.steps_figure(d, checks, lang, path, formats)
-    r.add(Figure(f"{r.stem}.steps", [t(lang, "g_steps_caption")], 0.75))
+    r.figure(f"{r.stem}.steps", lambda path, formats: figures.steps_figure(d, checks, lang, path, formats),
+             [t(lang, "g_steps_caption")], 0.75)
 
 
 def _diagnostics(r: Report, d: Derivation, checks: Checks, lang: str):

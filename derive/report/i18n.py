@@ -71,9 +71,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "g_result": ("5. The gradient", "5. El gradiente"),
     "g_result_text": ("The adjoints of the inputs are the partial derivatives we wanted:",
                       "Los adjuntos de las entradas son las derivadas parciales buscadas:"),
-    "g_closed": ("As functions of the inputs (valid wherever no max, min, abs or relu sits on its kink):",
-                 "Como funciones de las entradas (válidas donde ningún max, min, abs o relu está en su "
-                 "pliegue):"),
+    "g_closed": ("As formulas, written with the quantities defined above (valid wherever no max, min, abs or "
+                 "relu sits on its kink):", "Como fórmulas, escritas con las cantidades definidas arriba (válidas "
+                 "donde ningún max, min, abs o relu está en su pliegue):"),
     "g_closed_omitted": ("The closed form of {d} is too large to print; its exact value above is exact.",
                          "La forma cerrada de {d} es demasiado grande para escribirla; su valor de arriba es exacto."),
     "g_input": ("input", "entrada"),

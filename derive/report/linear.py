@@ -7,22 +7,26 @@ import sympy as sp
 from ..parser import symbol
 from ..system import Analysis, System
 from . import figures
-from .doc import Code, Figure, Heading, Items, M, Math, Para, Report, Table, rich
+from .doc import Code, Heading, Items, M, Math, Para, Report, Table, rich
 from .i18n import t
 from .mathtex import short, tex
 
 BIG = 12          # unknowns beyond which vectors and matrices are not written out
 
 
-def build(stem: str, title: str, system: System, analysis: Analysis, study, lang: str) -> Report:
-    r = Report(stem, lang, title)
+def build(stem: str, title: str, system: System, analysis: Analysis, study, lang: str,
+          compact: bool = False) -> Report:
+    """Every section of a linear system's walkthrough, in `lang` (compact: no figures or code)."""
+    r = Report(stem, lang, title, compact=compact)
     _statement(r, system, lang)
     _exact(r, system, analysis, lang)
     _objective(r, study, lang)
     _step(r, system, analysis, study, lang)
     _methods(r, system, analysis, study, lang)
     _divergence(r, study, lang)
-    r.add(Heading(2, [t(lang, "reproduce")]), Para([t(lang, "reproduce_intro")]), Code(_script(system, study, lang)))
+    if not compact:
+        r.add(Heading(2, [t(lang, "reproduce")]), Para([t(lang, "reproduce_intro")]),
+              Code(_script(system, study, lang)))
     return r
 
 
@@ -136,9 +140,9 @@ def _methods(r: Report, system: System, analysis: Analysis, study, lang: str):
                      [str(run.iterations)] + ([] if run.converged else [" (" + t(lang, "s_no_converge") + ")"]),
                      [_theory(run, n, lang)], [M(short(run.residual, 2))], last])
     r.add(Table(header, rows, "lrrrrr" if reference else "lrrrrl"))
-    r.figures[f"{r.stem}.convergence"] = lambda path, formats: figures.convergence_figure(study, lang, path, formats)
-    r.add(Figure(f"{r.stem}.convergence", rich(t(lang, "s_convergence_caption")), 0.75),
-          Para([t(lang, "s_rules")]),
+    r.figure(f"{r.stem}.convergence", lambda path, formats: figures.convergence_figure(study, lang, path, formats),
+             rich(t(lang, "s_convergence_caption")), 0.75)
+    r.add(Para([t(lang, "s_rules")]),
           Items([[t(lang, f"method_{m}") + ": "] + rich(t(lang, f"rule_{run.step.rule}")) for m, run in study.runs.items()]),
           Para(rich(t(lang, "s_seed_note"))))
 
