@@ -89,6 +89,17 @@ def _bench(args) -> int:
 
 
 def _report(args) -> int:
+    if not args.watch:
+        return _report_once(args)
+    from .exercise import resolve
+    from .watch import watch
+
+    if not args.files:
+        raise DeriveError("--watch needs the exercise FILE(s) to watch")
+    return watch([str(resolve(f)) for f in args.files], lambda: _report_once(args))
+
+
+def _report_once(args) -> int:
     import time
     from pathlib import Path
 
@@ -119,6 +130,91 @@ def _report(args) -> int:
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def _variants(args) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from . import variants
+    from .exercise import load, title_for
+    from .report import stem_of
+    from .report.i18n import t
+    from .report.tex import PREAMBLE
+    from .report.write import TEX_HINT, compile_pdf, publish, tex_engine
+
+    if not 1 <= args.n <= 10_000:
+        raise DeriveError(f"-n takes 1 to 10000 variants, got {args.n}")
+    ex = load(args.file)
+    lang = args.lang or ex.lang or "en"
+    stem = stem_of(ex.path)
+    title = title_for(ex, lang) or stem
+
+    def progress(done, total):
+        print(f"\r{stem}: {done}/{total} variants", end="", file=sys.stderr, flush=True)
+
+    chosen, stats = variants.draw(ex, args.n, args.seed, lang, workers=args.workers,
+                                  progress=progress if sys.stderr.isatty() else None)
+    print(f"\r{stem}: {len(chosen)} variants from {stats['examined']} draws (rejected: "
+          f"{variants._summary(stats['rejected'])})", file=sys.stderr)
+    width = len(str(args.n))
+    files = {f"{stem}-v{v.number:0{width}d}.toml": variants.exercise_toml(v, f"{title} ({t(lang, 'v_variant', number=v.number)})", lang)
+             for v in chosen}
+    students = [f"# {t(lang, 'v_students', title=title)}", t(lang, "v_students_intro")] + [v.statement for v in chosen]
+    answers = [f"# {t(lang, 'v_answers', title=title)}", t(lang, "v_answers_intro")] + [v.solution for v in chosen]
+    files[f"{stem}-students.md"] = "\n\n".join(students) + "\n"
+    files[f"{stem}-answers.md"] = "\n\n".join(answers) + "\n"
+    files[f"{stem}-summary.md"] = f"# {t(lang, 'v_summary', title=title)}\n\n" + variants.summary_md(chosen, ex, lang)
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".derive-staging-", dir=out))
+    problems = []
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        engine = tex_engine() if "pdf" in args.format.split(",") else None
+        if "pdf" in args.format.split(",") and engine is None:
+            print(f"PDF skipped: no TeX engine found; {TEX_HINT}", file=sys.stderr)
+        for kind, heading, bodies in (("students", t(lang, "v_students", title=title), [v.statement_tex for v in chosen]),
+                                      ("answers", t(lang, "v_answers", title=title), [v.solution_tex for v in chosen])):
+            if engine is None:
+                break
+            from .report.tex import text as tex_text
+
+            doc = (PREAMBLE + "\\title{" + tex_text(heading) + "}\\date{}\n\\begin{document}\n\\maketitle\n"
+                   + "\n\n\\clearpage\n".join(bodies) + "\n\\end{document}\n")
+            tex_file = staging / f"{stem}-{kind}.tex"
+            tex_file.write_text(doc, encoding="utf-8")
+            pdf, log = compile_pdf(tex_file, engine)
+            tex_file.unlink()
+            if pdf is None:
+                problems.append(f"{stem}-{kind}.pdf did not compile:\n{log}")
+        for path in publish(staging, out):
+            print(path)
+    finally:
+        import shutil
+
+        shutil.rmtree(staging, ignore_errors=True)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _check(args) -> int:
+    from . import lint
+    from .exercise import load
+
+    ex = load(args.file)
+    problems = lint.check(ex)
+    print(lint.text(ex.path, problems))
+    return 1 if problems else 0
+
+
+def _new(args) -> int:
+    from .scaffold import new
+
+    print(new(args.path, args.kind))
+    return 0
 
 
 def _list(args) -> int:
@@ -162,7 +258,24 @@ def parser() -> argparse.ArgumentParser:
                    help="language (default: the exercise's lang, else en; bundled exercises: all)")
     r.add_argument("--format", help="comma-separated: md,tex,pdf,ipynb (default: all; pdf where TeX exists)")
     r.add_argument("--full-bench", action="store_true", help="run the full benchmark sweep, not the quick profile")
+    r.add_argument("--watch", action="store_true", help="re-render whenever a FILE changes (Ctrl-C to stop)")
     r.set_defaults(run=_report)
+    v = sub.add_parser("variants", help="draw checked exercise variants with a student sheet and an answer key")
+    v.add_argument("file", help="an exercise whose [values] have ranges (or a linear system)")
+    v.add_argument("-n", type=int, default=10, help="how many variants (default 10)")
+    v.add_argument("--seed", type=int, default=0, help="the same file, n and seed give the same files (default 0)")
+    v.add_argument("--out", default="variants", help="output folder (default: variants)")
+    v.add_argument("--lang", choices=("en", "es"), help="language (default: the exercise's, else en)")
+    v.add_argument("--format", default="md,pdf", help="md, or md,pdf (PDF where TeX exists; default)")
+    v.add_argument("--workers", type=int, help="processes (default: one per core)")
+    v.set_defaults(run=_variants)
+    c = sub.add_parser("check", help="lint an exercise: kinks, saturation, unused formulas, zero gradients, ...")
+    c.add_argument("file", help="an exercise file or bundled name")
+    c.set_defaults(run=_check)
+    n = sub.add_parser("new", help="write a commented starter exercise that runs as it is")
+    n.add_argument("path", help="the file to create (.toml)")
+    n.add_argument("--kind", choices=("gradient", "linear-system", "matmul-benchmark"), default="gradient")
+    n.set_defaults(run=_new)
     sub.add_parser("list", help="the bundled exercises").set_defaults(run=_list)
     return top
 

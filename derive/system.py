@@ -42,6 +42,7 @@ class System:
     A: sp.Matrix
     b: sp.Matrix
     solver: Solver = field(default_factory=Solver)
+    variants: dict = field(default_factory=dict)     # the [variants] table, checked by derive.variants
 
 
 @dataclass
@@ -193,7 +194,10 @@ def system_of(data: dict, source) -> System:
     if not unknowns:
         raise DeriveError("the equations have no unknowns", source.spot("", "equations"))
     A, b = matrix_form(equations, unknowns, source)
-    return System(unknowns, equations, A, b, _solver(data, source))
+    variants = data.get("variants", {})
+    if not isinstance(variants, dict):
+        raise DeriveError("variants must be a table: [variants]", source.spot("", "variants"))
+    return System(unknowns, equations, A, b, _solver(data, source), variants)
 
 
 # -- exact analysis -------------------------------------------------------------------------------

@@ -313,6 +313,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "fig_iteration": ("iteration", "iteración"),
     "fig_residual": ("relative residual", "residuo relativo"),
     "fig_theory": ("theory: $\\rho^k$", "teoría: $\\rho^k$"),
+    # variants
+    "v_variant": ("Variant {number}", "Variante {number}"),
+    "v_variant_col": ("variant", "variante"),
+    "v_equations": ("equations", "ecuaciones"),
+    "v_students": ("{title}: exercise sheet", "{title}: hoja de ejercicios"),
+    "v_students_intro": ("Each student solves the variant with their number.", "Cada estudiante resuelve la "
+                         "variante con su número."),
+    "v_answers": ("{title}: answer key", "{title}: soluciones"),
+    "v_answers_intro": ("The worked solution of every variant; each was checked: no kink at the point, no "
+                        "domain error, nothing lost to rounding, and an answer no other variant shares.",
+                        "La solución desarrollada de cada variante; todas se han comprobado: ningún pliegue en el "
+                        "punto, ningún error de dominio, nada perdido por redondeo y una respuesta que ninguna "
+                        "otra variante comparte."),
+    "v_summary": ("{title}: answers at a glance", "{title}: resumen de respuestas"),
     # benchmark
     "b_statement": ("Statement", "Enunciado"),
     "b_statement_text": ("Time the product $C = AB$ of two $n \\times n$ matrices on the CPU and, where one exists, "

@@ -1,0 +1,117 @@
+"""`derive check`: what makes an exercise a poor one (a kink at the point, saturation, dead formulas,
+a gradient that is identically zero, …), each with its line in the file and a fix."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from .errors import DeriveError
+
+ILL_CONDITIONED = 1e8
+
+
+@dataclass
+class Problem:
+    line: int | None
+    code: str
+    message: str
+    fix: str
+
+
+def check(ex) -> list[Problem]:
+    """Every problem found in a loaded exercise (errors in the file itself raise DeriveError before)."""
+    if ex.kind == "gradient":
+        return _gradient(ex)
+    if ex.kind == "linear-system":
+        return _system(ex)
+    return []
+
+
+def _line(ex, table: str, key: str) -> int | None:
+    return ex.source.spot(table, key).line
+
+
+def _gradient(ex) -> list[Problem]:
+    from .engine import derive, plain
+    from .numeric import check_gradients
+
+    out = []
+    graph = nx.DiGraph()
+    graph.add_nodes_from(list(ex.values) + list(ex.formulas))
+    graph.add_edges_from((u, name) for name, f in ex.formulas.items() for u in f.uses)
+    for name in ex.values:
+        if graph.out_degree(name) == 0:
+            out.append(Problem(_line(ex, "values", name), "unused-input", f"input {name!r} is used by no formula",
+                               f"remove {name!r} from [values], or use it in a formula"))
+    feeding = nx.ancestors(graph, ex.target) | {ex.target}
+    for name in ex.formulas:
+        if name not in feeding:
+            out.append(Problem(_line(ex, "formulas", name), "unused-formula",
+                               f"formula {name!r} does not lead to the target {ex.target!r}",
+                               f"remove it, or use it in a formula that leads to {ex.target!r}"))
+    if graph.out_degree(ex.target):
+        users = ", ".join(sorted(graph.successors(ex.target)))
+        out.append(Problem(_line(ex, "gradient", "of") or _line(ex, "formulas", ex.target), "target-not-sink",
+                           f"the target {ex.target!r} is used by other formulas ({users})",
+                           "differentiate the last formula instead, or remove the formulas after the target"))
+    try:
+        d = derive(ex)
+    except DeriveError as e:
+        return out + [Problem(e.spot.line, "domain", e.message, e.hint or "choose another point")]
+    for k in d.kinks:
+        out.append(Problem(ex.formulas[k.node].line, "kink",
+                           f"{plain(k.expr)} in formula {k.node!r} sits exactly on its kink at this point: "
+                           "the derivatives through it are undefined",
+                           "move the point off the kink (change a value so the arguments of max/min differ, "
+                           "or the argument of abs/relu is not 0)"))
+    checks = check_gradients(d)
+    fixes = {
+        "saturation": "choose values that keep the function's argument small (|z| below about 15 for σ and tanh)",
+        "rounds-to-zero": "choose values that keep the function off its flat region, or write it stably "
+                          "(log σ(z) as -softplus(-z))",
+        "overflow": "choose smaller values",
+        "cancellation": "avoid subtracting nearly equal quantities at this point",
+        "float32-underflow": "choose values whose gradients are not tiny",
+    }
+    for w in d.warnings + checks.warnings:
+        if w.code in fixes:
+            line = ex.formulas[w.node].line if w.node in ex.formulas else None
+            out.append(Problem(line, w.code, w.message, fixes[w.code]))
+    reaching = nx.ancestors(graph, ex.target)
+    for x in ex.wrt:
+        g = d.gradients[x]
+        if x not in reaching or (g.expression is not None and g.expression == 0):
+            out.append(Problem(_line(ex, "gradient", "wrt") or _line(ex, "values", x), "zero-gradient",
+                               f"d{ex.target}/d{x} is identically 0: {x!r} does not change {ex.target!r}",
+                               f"remove {x!r} from wrt, or make {ex.target!r} depend on it"))
+    return out
+
+
+def _system(ex) -> list[Problem]:
+    from .system import analyse
+
+    a = analyse(ex.system)
+    line = _line(ex, "", "equations")
+    out = []
+    if a.classification == "none":
+        out.append(Problem(line, "inconsistent", "the system has no solution (rank A < rank [A|b])",
+                           "change a right-hand side, unless the exercise is about least squares"))
+    elif a.classification == "infinite":
+        out.append(Problem(line, "underdetermined", f"the system has infinitely many solutions "
+                           f"(free: {', '.join(a.free)})", "add an independent equation"))
+    if a.condition_number != float("inf") and a.condition_number > ILL_CONDITIONED:
+        out.append(Problem(line, "ill-conditioned", f"the condition number is {a.condition_number:.3g}: gradient "
+                           "descent will need an impractical number of iterations", "choose better-separated equations"))
+    return out
+
+
+def text(path: str, problems: list[Problem]) -> str:
+    if not problems:
+        return f"{path}: no problems found"
+    lines = []
+    for p in problems:
+        where = f"{path}:{p.line}" if p.line else path
+        lines += [f"{where}: warning [{p.code}]: {p.message}", f"    fix: {p.fix}"]
+    return "\n".join(lines)
+

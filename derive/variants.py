@@ -1,0 +1,330 @@
+"""Exercise variants for a class: values drawn reproducibly from the file's ranges, each checked (no kink,
+no domain error, nothing lost to rounding, a distinct answer) and redrawn until good, in parallel."""
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+import mpmath
+import sympy as sp
+
+from .errors import DeriveError, Spot
+
+GRADIENT_LIMITS = {"max_abs_value": 1e6, "max_attempts": 50, "allow_zero_gradient": False}
+SYSTEM_LIMITS = {"max_condition": 30.0, "max_attempts": 50, "coefficients": None, "solution": None}
+
+
+@dataclass
+class Variant:
+    """One accepted variant: its number, the exercise with plain values, and its answers."""
+
+    number: int
+    exercise: object
+    answers: dict[str, sp.Expr]         # wrt -> exact gradient, or unknown -> exact solution
+    decimals: dict[str, str]
+    statement: str = ""                 # Markdown of the statement (student sheet)
+    solution: str = ""                  # Markdown of the worked solution (answer key)
+    statement_tex: str = ""
+    solution_tex: str = ""
+
+
+# -- the [variants] table ---------------------------------------------------------------------------
+
+def limits(ex) -> dict:
+    """The constraints of the file's [variants] table, with defaults, checked."""
+    allowed = GRADIENT_LIMITS if ex.kind == "gradient" else SYSTEM_LIMITS
+    table = ex.variants if ex.kind == "gradient" else ex.system.variants
+    out = dict(allowed)
+    for key, value in table.items():
+        spot = ex.source.spot("variants", key)
+        if key not in allowed:
+            raise DeriveError(f"unknown [variants] setting {key!r}", spot, f"settings: {', '.join(allowed)}")
+        if key in ("coefficients", "solution"):
+            if not (isinstance(value, dict) and set(value) == {"min", "max"}
+                    and all(type(v) is int for v in value.values()) and value["min"] <= value["max"]):
+                raise DeriveError(f"{key} must be {{ min = <integer>, max = <integer> }}", spot)
+        elif key == "allow_zero_gradient":
+            if not isinstance(value, bool):
+                raise DeriveError(f"{key} must be true or false", spot)
+        elif isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value <= 0:
+            raise DeriveError(f"{key} must be a positive number", spot)
+        out[key] = value if key in ("coefficients", "solution", "allow_zero_gradient") else float(value)
+    out["max_attempts"] = int(out["max_attempts"])
+    return out
+
+
+# -- drawing -----------------------------------------------------------------------------------------
+
+def _gradient_candidate(ex, rng: random.Random):
+    values = dict(ex.values)
+    for name, r in ex.ranges.items():
+        values[name] = rng.choice(r.choices)
+    return dataclasses.replace(ex, values=values, ranges={})
+
+
+def _system_candidate(ex, rng: random.Random, lim: dict):
+    from .system import System
+
+    system = ex.system
+    coef = lim["coefficients"] or {"min": -5, "max": 5}
+    sol = lim["solution"] or {"min": -5, "max": 5}
+    nonzero = [v for v in range(coef["min"], coef["max"] + 1) if v != 0] or [1]
+    A = sp.Matrix(system.A.rows, system.A.cols,
+                  lambda i, j: 0 if system.A[i, j] == 0 else rng.choice(nonzero))
+    x = sp.Matrix([rng.randint(sol["min"], sol["max"]) for _ in system.unknowns])
+    b = A * x
+    equations = [_equation_text(A.row(i), b[i], system.unknowns) for i in range(A.rows)]
+    from .parser import parse
+    from .system import Equation
+
+    parsed = [Equation(e, parse(e.split("=")[0]).expr, parse(e.split("=")[1]).expr) for e in equations]
+    new = System(list(system.unknowns), parsed, A, b, system.solver, {})
+    return dataclasses.replace(ex, system=new)
+
+
+def _equation_text(row, rhs, unknowns) -> str:
+    terms = []
+    for c, u in zip(row, unknowns):
+        if c == 0:
+            continue
+        sign = "-" if c < 0 else "+"
+        size = "" if abs(c) == 1 else str(abs(c))
+        terms.append((sign, f"{size}{u}"))
+    text = "".join(f" {s} {t}" if i else (f"-{t}" if s == "-" else t) for i, (s, t) in enumerate(terms))
+    return f"{text} = {rhs}"
+
+
+def candidates(ex, seed: int, lim: dict):
+    """An endless, reproducible stream of candidate exercises."""
+    rng = random.Random(seed)
+    while True:
+        yield _gradient_candidate(ex, rng) if ex.kind == "gradient" else _system_candidate(ex, rng, lim)
+
+
+# -- checking ----------------------------------------------------------------------------------------
+
+BAD_WARNINGS = ("saturation", "rounds-to-zero", "overflow", "float32-underflow", "cancellation", "kink")
+
+
+def examine(ex, lim: dict, lang: str):
+    """(answers, decimals, None) for a good candidate, or (None, None, reason)."""
+    if ex.kind == "gradient":
+        return _examine_gradient(ex, lim)
+    return _examine_system(ex, lim)
+
+
+def _examine_gradient(ex, lim):
+    from .engine import decimal, derive
+    from .numeric import TOL, check_gradients
+
+    try:
+        d = derive(ex)
+    except DeriveError as e:
+        return None, None, f"domain: {e.message}"
+    if d.kinks:
+        return None, None, "kink"
+    if any(n.value is not None and abs(n.value) > lim["max_abs_value"] for n in d.nodes.values()):
+        return None, None, "max_abs_value"
+    checks = check_gradients(d)
+    bad = [w.code for w in d.warnings + checks.warnings if w.code in BAD_WARNINGS]
+    if bad:
+        return None, None, bad[0]
+    for c in checks.checks.values():
+        if c.exact is None or not (c.errors["float32"] is not None and c.errors["float32"] <= TOL["float32"]
+                                   and c.errors["central"] is not None
+                                   and c.errors["central"] <= TOL["finite_differences"]):
+            return None, None, "unresolved"
+    answers = {x: d.gradients[x].exact for x in ex.wrt}
+    if any(a is None for a in answers.values()):
+        return None, None, "too large"
+    if not lim["allow_zero_gradient"] and all(a == 0 for a in answers.values()):
+        return None, None, "zero gradient"
+    return answers, {x: decimal(d.gradients[x].value) for x in ex.wrt}, None
+
+
+def _examine_system(ex, lim):
+    from .system import analyse
+
+    a = analyse(ex.system)
+    if a.classification != "unique":
+        return None, None, "singular"
+    if a.condition_number > lim["max_condition"]:
+        return None, None, "max_condition"
+    return dict(a.exact), {u: str(v) for u, v in a.exact.items()}, None
+
+
+# -- rendering one variant ---------------------------------------------------------------------------
+
+_MARK = "@@variant-{}@@"          # the variant's number is known only once it is accepted
+
+
+def render(index: int, ex, lang: str) -> tuple[str, str, str, str]:
+    """The statement and the worked solution of one candidate, in Markdown and LaTeX."""
+    from .report import compute
+    from .report import markdown, tex
+    from .report.doc import Heading
+    from .report.i18n import t
+
+    c = compute(ex)
+    if ex.kind == "gradient":
+        from .report import gradient
+
+        report = gradient.build(f"v{index}", "", *c.results, lang, compact=True)
+        cut = next(i for i, b in enumerate(report.blocks[1:], 1) if isinstance(b, Heading) and b.level == 2)
+    else:
+        from .report import linear
+
+        report = linear.build(f"v{index}", "", ex.system, *c.results, lang, compact=True)
+        cut = next(i for i, b in enumerate(report.blocks[1:], 1) if isinstance(b, Heading) and b.level == 2)
+    for b in report.blocks:
+        if isinstance(b, Heading):
+            b.level += 1
+    title = Heading(2, [t(lang, "v_variant", number=_MARK.format(index))])
+    statement = [title] + report.blocks[1:cut]
+    solution = [title] + report.blocks[1:]
+    md = lambda blocks: "\n\n".join(markdown.block(b, report) for b in blocks)
+    tx = lambda blocks: "\n\n".join(x for x in (tex.block(b) for b in blocks) if x)
+    return md(statement), md(solution), tx(statement), tx(solution)
+
+
+# -- the whole run -----------------------------------------------------------------------------------
+
+_JOB: dict = {}
+
+
+def _work(item):
+    """Examine one candidate and, when it is good, write its statement and solution."""
+    index, candidate = item
+    answers, decimals, reason = examine(candidate, _JOB["limits"], _JOB["lang"])
+    texts = render(index, candidate, _JOB["lang"]) if reason is None else None
+    return index, answers, decimals, reason, texts
+
+
+def _pool(workers: int):
+    if workers <= 1:
+        return None
+    import torch  # noqa: F401  (imported before the fork, so the workers start warm)
+
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_one_thread)
+
+
+def _one_thread():
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=None) -> tuple[list[Variant], dict]:
+    """n distinct good variants, the same for the same file, n and seed whatever the number of workers.
+    Candidates are examined in parallel in batches and accepted strictly in the order they were drawn."""
+    if ex.kind not in ("gradient", "linear-system"):
+        raise DeriveError(f"variants need a gradient or linear-system exercise, not {ex.kind!r}")
+    if ex.kind == "gradient" and not ex.ranges:
+        raise DeriveError("the exercise has no ranges to draw variants from", Spot(ex.path),
+                          "give some values a range: a = { min = -5, max = 5, step = 1, default = 2 }")
+    lim = limits(ex)
+    _JOB.update(limits=lim, lang=lang)
+    workers = workers or min(os.cpu_count() or 1, max(1, n))
+    stream = candidates(ex, seed, lim)
+    accepted: list[Variant] = []
+    seen: set = set()
+    rejected: dict[str, int] = {}
+    attempts = 0
+    pool = _pool(workers)
+    try:
+        while len(accepted) < n:
+            if attempts >= lim["max_attempts"] * n:
+                raise DeriveError(f"only {len(accepted)} of {n} variants passed the checks in {attempts} draws "
+                                  f"(rejected: {_summary(rejected)})", Spot(ex.path),
+                                  "widen the ranges, relax the [variants] limits or ask for fewer variants")
+            size = max(2 * (n - len(accepted)), workers)
+            batch = [(attempts + i, next(stream)) for i in range(size)]
+            attempts += size
+            results = pool.map(_work, batch) if pool else [_work(item) for item in batch]
+            for (index, candidate), (_, answers, decimals, reason, texts) in zip(batch, results):
+                if len(accepted) == n:
+                    break
+                key = tuple(sp.srepr(v) for v in answers.values()) if answers else None
+                if reason is None and key in seen:
+                    reason = "same answer as another variant"
+                if reason is not None:
+                    rejected[reason] = rejected.get(reason, 0) + 1
+                    continue
+                seen.add(key)
+                number = len(accepted) + 1
+                accepted.append(Variant(number, candidate, answers, decimals,
+                                        *(text.replace(_MARK.format(index), str(number)) for text in texts)))
+            if progress:
+                progress(len(accepted), n)
+    finally:
+        if pool:
+            pool.close()
+            pool.join()
+    return accepted, {"examined": len(accepted) + sum(rejected.values()), "rejected": rejected}
+
+
+def _summary(rejected: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(rejected.items(), key=lambda kv: -kv[1])) or "none"
+
+
+# -- files ---------------------------------------------------------------------------------------------
+
+def _toml_value(v: sp.Expr) -> str:
+    """An exact value as TOML: an integer, a terminating decimal, or a string such as "1/3"."""
+    if v.is_Integer:
+        return str(v)
+    if v.is_Rational and set(sp.factorint(v.q)) <= {2, 5}:
+        return str(Decimal(int(v.p)) / Decimal(int(v.q)))
+    return f'"{v}"'
+
+
+def _toml_string(text: str) -> str:
+    if "'" not in text and "\n" not in text:
+        return f"'{text}'"
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def exercise_toml(v: Variant, title: str, lang: str) -> str:
+    """The variant as its own exercise file, with plain values: runnable with gradients, solve, report."""
+    ex = v.exercise
+    lines = [f"# Variant {v.number}, drawn by `derive variants` from {os.path.basename(ex.path)}",
+             f"title = {_toml_string(title)}", f'kind = "{ex.kind}"', f'lang = "{lang}"']
+    if ex.kind == "gradient":
+        lines += ["", "[values]"] + [f"{k} = {_toml_value(val)}" for k, val in ex.values.items()]
+        lines += ["", "[formulas]"] + [f"{k} = {_toml_string(f.text)}" for k, f in ex.formulas.items()]
+        lines += ["", "[gradient]", f'of = "{ex.target}"', "wrt = [" + ", ".join(f'"{x}"' for x in ex.wrt) + "]"]
+    else:
+        s = ex.system
+        lines += ["unknowns = [" + ", ".join(f'"{u}"' for u in s.unknowns) + "]",
+                  "equations = [" + ", ".join(_toml_string(e.text) for e in s.equations) + "]",
+                  "", "[solver]", f'method = "{s.solver.method}"', f"tolerance = {s.solver.tolerance!r}",
+                  f"max_iterations = {s.solver.max_iterations}"]
+    return "\n".join(lines) + "\n"
+
+
+def summary_md(variants: list[Variant], ex, lang: str) -> str:
+    from .report.i18n import t
+    from .report.markdown import portable
+    from .report.mathtex import name, short, tex
+
+    names = list(ex.ranges) if ex.kind == "gradient" else ["A", "b"]
+    keys = list(variants[0].answers) if variants else []
+    if ex.kind == "gradient":
+        heads = [f"${name(k)}$" for k in names] + [f"$\\partial {name(ex.target)}/\\partial {name(x)}$" for x in keys]
+    else:
+        heads = [t(lang, "v_equations")] + [f"${name(u)}$" for u in keys]
+    lines = ["| " + " | ".join([t(lang, "v_variant_col")] + heads) + " |", "|" + "---:|" * (len(heads) + 1)]
+    for v in variants:
+        if ex.kind == "gradient":
+            given = [f"${tex(v.exercise.values[k])}$" for k in names]
+            answers = [f"${portable(tex(v.answers[x]))}$" if v.answers[x].is_Rational else
+                       f"${portable(tex(v.answers[x]))} \\approx {short(mpmath.mpf(v.decimals[x]), 6)}$" for x in keys]
+        else:
+            given = ["; ".join(e.text for e in v.exercise.system.equations)]
+            answers = [f"${tex(v.answers[u])}$" for u in keys]
+        lines.append("| " + " | ".join([str(v.number)] + given + answers) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,216 @@
+"""Teachers' tools: ranges, variants with answer keys, the linter, the scaffold, watch mode."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+import tomllib
+
+import mpmath
+import pytest
+
+from derive import cli, lint
+from derive.errors import DeriveError
+from derive.exercise import load, loads
+from derive.scaffold import STARTERS
+
+RANGED = '''kind = "gradient"
+[values]
+a = { min = -2, max = 2, step = 0.5, default = 1 }
+b = { choices = [1, 2, "1/3"] }
+[formulas]
+y = "a^2 b"
+'''
+
+
+def test_ranges_give_choices_and_a_default():
+    ex = loads(RANGED)
+    assert [str(c) for c in ex.ranges["a"].choices] == ["-2", "-3/2", "-1", "-1/2", "0", "1/2", "1", "3/2", "2"]
+    assert ex.values["a"] == 1
+    assert str(ex.values["b"]) in ("1", "2", "1/3")           # no default: random.Random(0)'s pick
+    assert loads(RANGED).values["b"] == ex.values["b"]       # and always the same one
+
+
+@pytest.mark.parametrize("value, message", [
+    ("{ min = 3, max = 1 }", "min <= max"),
+    ("{ max = 1 }", "must have min and max"),
+    ("{ choices = [] }", "non-empty list"),
+    ("{ min = 0, max = 10, default = 11 }", "not one of its values"),
+    ("{ min = 0, max = 1e9, step = 1 }", "the limit is"),
+])
+def test_bad_ranges_point_at_their_line(value, message):
+    with pytest.raises(DeriveError, match=message) as e:
+        loads(f'kind = "gradient"\n[values]\na = {value}\n[formulas]\ny = "2a"\n')
+    assert e.value.spot.line == 3
+
+
+def test_the_bundled_exercise_keeps_the_notebook_point():
+    ex = load("ejercicio2")
+    assert {k: int(v) for k, v in ex.values.items()} == {"a": 2, "b": 3, "c": -1, "d": 7}
+    assert set(ex.ranges) == {"a", "b", "c", "d"}
+
+
+def _by_hand(values: dict) -> dict:
+    """Ejercicio 2's gradient worked out by hand: d loss/d x = (1 − σ(z)) (∂p/∂x − ∂q/∂x)."""
+    a, b, c, d = (mpmath.mpf(values[k]) for k in "abcd")
+    m, n = 3 * a + 4 * b - 2 * c + 10 * d, 7 * a + b + c + 4 * d
+    z = max(m, 0) - max(n, 0)
+    outer = 1 - 1 / (1 + mpmath.exp(-z))
+    dm, dn = {"a": (3, 7), "b": (4, 1), "c": (-2, 1), "d": (10, 4)}, (m > 0, n > 0)
+    return {x: outer * (p * dn[0] - q * dn[1]) for x, (p, q) in dm.items()}
+
+
+@pytest.fixture(scope="module")
+def thirty(tmp_path_factory):
+    out = tmp_path_factory.mktemp("variants")
+    assert cli.main(["variants", "ejercicio2", "-n", "30", "--seed", "1", "--out", str(out), "--format", "md"]) == 0
+    return out
+
+
+def test_thirty_distinct_good_variants_whose_answers_match_a_recomputation(thirty):
+    files = sorted(thirty.glob("ejercicio2-v*.toml"))
+    assert len(files) == 30
+    answers_md = (thirty / "ejercicio2-answers.md").read_text()
+    seen = set()
+    with mpmath.workdps(50):
+        for f in files:
+            values = tomllib.loads(f.read_text())["values"]
+            grads = _by_hand(values)
+            key = tuple(mpmath.nstr(g, 20) for g in grads.values())
+            assert key not in seen
+            seen.add(key)
+            m = 3 * values["a"] + 4 * values["b"] - 2 * values["c"] + 10 * values["d"]
+            n = 7 * values["a"] + values["b"] + values["c"] + 4 * values["d"]
+            assert m != 0 and n != 0                                    # no kink
+            assert not all(g == 0 for g in grads.values())
+            ex = load(f)
+            from derive.engine import derive
+
+            d = derive(ex)
+            for x, g in grads.items():
+                assert abs(d.gradients[x].value - g) <= mpmath.mpf(10) ** -25 * max(1, abs(g)), (f.name, x)
+    for k in range(1, 31):
+        assert f"## Variante {k}\n" in answers_md
+    students = (thirty / "ejercicio2-students.md").read_text()
+    assert "Paso hacia atrás" not in students and students.count("## Variante") == 30
+
+
+def test_no_variant_saturates(thirty):
+    from derive.engine import derive
+    from derive.numeric import check_gradients
+
+    for f in sorted(thirty.glob("ejercicio2-v*.toml"))[:10]:
+        checks = check_gradients(derive(load(f)))
+        assert not [w for w in checks.warnings if w.code in ("saturation", "rounds-to-zero")], f.name
+        checks.assert_agree()
+
+
+def test_variants_are_identical_across_runs_and_worker_counts(thirty, tmp_path):
+    assert cli.main(["variants", "ejercicio2", "-n", "30", "--seed", "1", "--out", str(tmp_path), "--format", "md",
+                     "--workers", "1"]) == 0
+    for f in thirty.iterdir():
+        assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_linear_system_variants_have_integer_answers(tmp_path):
+    assert cli.main(["variants", "ejercicio3", "-n", "4", "--seed", "2", "--out", str(tmp_path), "--format", "md"]) == 0
+    import sympy as sp
+
+    for f in sorted(tmp_path.glob("ejercicio3-v*.toml")):
+        system = load(f).system
+        solution = system.A.LUsolve(system.b)
+        assert all(v.is_Integer for v in solution)
+    assert "| 4 |" in (tmp_path / "ejercicio3-summary.md").read_text()
+    del sp
+
+
+def test_impossible_constraints_fail_clearly(tmp_path, capsys):
+    path = tmp_path / "tight.toml"
+    path.write_text('kind = "gradient"\n[values]\nx = { choices = [0] }\n[formulas]\ny = "|x|"\n'
+                    '[variants]\nmax_attempts = 2\n')
+    assert cli.main(["variants", str(path), "-n", "2", "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "only 0 of 2 variants passed" in err and "kink" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())
+
+
+def test_check_finds_each_kind_of_problem(capsys):
+    text = '''kind = "gradient"
+[values]
+x = 0
+unused = 3
+w = 50
+[formulas]
+h = "max(x, 0)"
+dead = "2 x"
+s = "sigmoid(w)"
+y = "h + log(s) + 0 x"
+[gradient]
+of = "y"
+wrt = ["x", "w"]
+'''
+    ex = loads(text)
+    problems = {p.code: p for p in lint.check(ex)}
+    assert problems["unused-input"].line == 4
+    assert problems["unused-formula"].line == 8
+    assert problems["kink"].line == 7
+    assert problems["saturation"].line == 9
+    assert {"unused-input", "unused-formula", "kink", "saturation"} <= set(problems)
+
+
+def test_check_zero_gradient_and_target_not_a_sink():
+    ex = loads('kind = "gradient"\n[values]\nx = 1\nk = 2\n[formulas]\nu = "x^2"\nv = "u + 1"\n'
+               '[gradient]\nof = "u"\nwrt = ["x", "k"]\n')
+    codes = {p.code for p in lint.check(ex)}
+    assert "target-not-sink" in codes and "zero-gradient" in codes
+
+
+def test_check_exit_status(tmp_path, capsys):
+    assert cli.main(["check", "ejercicio2"]) == 1          # the notebook's own point saturates
+    out = capsys.readouterr().out
+    assert re.search(r"ejercicio2\.toml:\d+: warning \[saturation\]", out) and "fix:" in out
+    good = tmp_path / "good.toml"
+    good.write_text('kind = "gradient"\n[values]\nx = 1\n[formulas]\ny = "x^2 + 1"\n')
+    assert cli.main(["check", str(good)]) == 0
+    assert "no problems found" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kind", list(STARTERS))
+def test_new_writes_a_starter_that_runs_and_is_clean(kind, tmp_path, capsys):
+    path = tmp_path / "mine"
+    assert cli.main(["new", str(path), "--kind", kind]) == 0
+    written = tmp_path / "mine.toml"
+    assert written.exists()
+    assert cli.main(["check", str(written)]) == 0
+    assert cli.main(["report", str(written), "--out", str(tmp_path / "o"), "--format", "md"]) == 0
+    assert cli.main(["new", str(path), "--kind", kind]) == 1       # never overwrites
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_watch_rerenders_and_survives_a_broken_file(tmp_path):
+    import io
+
+    from derive.watch import watch
+
+    path = tmp_path / "w.toml"
+    path.write_text('kind = "gradient"\n[values]\nx = 1\n[formulas]\ny = "x^2"\n')
+    runs, err, stop = [], io.StringIO(), threading.Event()
+
+    def action():
+        runs.append(load(path).values["x"])
+        return 0
+
+    thread = threading.Thread(target=watch, args=([str(path)], action, 0.02, stop.is_set, err))
+    thread.start()
+    try:
+        for text in ('kind = "gradient"\n[values]\nx = \n', 'kind = "gradient"\n[values]\nx = 3\n[formulas]\ny = "x"\n'):
+            time.sleep(0.15)
+            path.write_text(text)
+        deadline = time.time() + 5
+        while len(runs) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join()
+    assert runs[0] == 1 and runs[-1] == 3
+    assert "invalid TOML" in err.getvalue() and "Traceback" not in err.getvalue()
