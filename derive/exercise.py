@@ -75,6 +75,7 @@ class Formula:
     expr: sp.Expr
     uses: dict[str, int]          # names it uses -> 1-based column in `text`
     line: int | None = None
+    display: sp.Expr | None = None   # the formula as written (2(a + b) stays a product): for reports only
 
 
 @dataclass
@@ -346,7 +347,15 @@ def _formula(name: str, text, known: set[str], source: Source) -> Formula:
         raise DeriveError(f"in formula {name!r}: {e.message}",
                           Spot(spot.file, spot.line, _shift(start, e.spot.column), spot.text if start else text),
                           e.hint) from None
-    return Formula(name, text, parsed.expr, parsed.names, spot.line)
+    return Formula(name, text, parsed.expr, parsed.names, spot.line, as_written(text, known, parsed.expr))
+
+
+def as_written(text: str, known, expr: sp.Expr) -> sp.Expr:
+    """The formula parsed without simplification, for display; the simplified one if that fails."""
+    try:
+        return parse(text, known, evaluate=False).expr
+    except (DeriveError, TypeError, ValueError):
+        return expr
 
 
 def _check_acyclic(formulas: dict[str, Formula], source: Source):

@@ -126,7 +126,8 @@ def _command(tok: str, text: str, pos: int) -> tuple[str, str]:
 
 
 class _Parser:
-    def __init__(self, text: str, known: set[str] | None):
+    def __init__(self, text: str, known: set[str] | None, evaluate: bool = True):
+        self.evaluate = evaluate   # False: keep the formula as written (for display), no simplification
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
@@ -182,9 +183,14 @@ class _Parser:
         while self.is_op("+", "-"):
             sign = self.advance().text
             rhs = self.term()
-            terms.append(rhs if sign == "+" else -rhs)
+            terms.append(rhs if sign == "+" else self.negate(rhs))
         self.depth -= 1
-        return sp.Add(*terms)          # one Add, not a chain: long sums stay linear-time
+        return sp.Add(*terms, evaluate=self.evaluate)   # one Add, not a chain: long sums stay linear-time
+
+    def negate(self, value: sp.Expr) -> sp.Expr:
+        if self.evaluate:
+            return -value
+        return sp.Integer(-value) if value.is_Integer else sp.Mul(-1, value, evaluate=False)
 
     def term(self) -> sp.Expr:
         factors = [self.unary()]
@@ -192,11 +198,15 @@ class _Parser:
             if self.is_op("*", "/"):
                 op = self.advance()
                 rhs = self.unary()
-                factors.append(_power(rhs, sp.Integer(-1), self, op) if op.text == "/" else rhs)
+                factor = _power(rhs, sp.Integer(-1), self, op) if op.text == "/" else rhs
+                if not self.evaluate and factors == [sp.Integer(1)] and op.text == "/":
+                    factors = [factor]       # 1/x as written is \frac{1}{x}, not 1 · \frac{1}{x}
+                else:
+                    factors.append(factor)
             elif self._starts_primary():
                 factors.append(self.unary())
             else:
-                return sp.Mul(*factors)
+                return sp.Mul(*factors, evaluate=self.evaluate) if len(factors) > 1 else factors[0]
 
     def _starts_primary(self) -> bool:
         tok = self.tok
@@ -212,7 +222,7 @@ class _Parser:
             self.nest()
             operand = self.unary()
             self.depth -= 1
-            return -operand if sign == "-" else operand
+            return self.negate(operand) if sign == "-" else operand
         return self.power()
 
     def power(self) -> sp.Expr:
@@ -246,13 +256,16 @@ class _Parser:
             self.advance()
             numerator = self.group("{")
             denominator = self.group("{")
-            return numerator * _power(denominator, sp.Integer(-1), self, tok)
+            inverse = _power(denominator, sp.Integer(-1), self, tok)
+            if not self.evaluate and numerator == 1:
+                return inverse
+            return sp.Mul(numerator, inverse, evaluate=self.evaluate)
         if tok.kind == "sqrt":
             self.advance()
             index = sp.Integer(2)
             if self.tok.text == "[":
                 index = self.group("[")
-            return _power(self.group("{"), 1 / index, self, tok)
+            return _power(self.group("{"), sp.Integer(1) / index, self, tok)
         if tok.kind == "punct" and tok.text in OPENERS:
             return self.group(tok.text)
         if tok.kind == "punct" and tok.text == "|":
@@ -316,7 +329,7 @@ class _Parser:
         problem = check_arity(op, len(args))
         if problem:
             raise self.error(problem, tok)
-        return op.build(*args)
+        return op.build(*args) if self.evaluate else op.build(*args, evaluate=False)
 
 
 def _power(base: sp.Expr, exponent: sp.Expr, parser: _Parser, tok: Token) -> sp.Expr:
@@ -328,7 +341,7 @@ def _power(base: sp.Expr, exponent: sp.Expr, parser: _Parser, tok: Token) -> sp.
             raise parser.error("division by zero", tok)
         if base != 0 and float(abs(exponent)) * abs(_log10(base)) > MAX_DIGITS:
             raise parser.error(f"the number {_short(base)}^{_short(exponent)} is too large", tok)
-    result = sp.Pow(base, exponent)
+    result = sp.Pow(base, exponent, evaluate=parser.evaluate)
     if result.is_Pow and result.exp.is_Number and abs(result.exp) > MAX_EXPONENT:
         raise parser.error(f"exponent {_short(result.exp)} is too large (the limit is {MAX_EXPONENT})", tok)
     return result
@@ -356,12 +369,13 @@ def _suggest(name: str, candidates, what: str) -> str | None:
     return None
 
 
-def parse(text: str, known: set[str] | None = None) -> Parsed:
-    """Parse one formula. `known`: the names it may use (None: any name). Raises DeriveError."""
+def parse(text: str, known: set[str] | None = None, evaluate: bool = True) -> Parsed:
+    """Parse one formula. `known`: the names it may use (None: any name). `evaluate=False` keeps it as
+    written — 2(a + b) stays a product — for display only. Raises DeriveError."""
     if len(text) > MAX_CHARS:
         raise DeriveError(f"formula longer than {MAX_CHARS} characters ({len(text)})")
     try:
-        return _Parser(text, known).parse()
+        return _Parser(text, known, evaluate).parse()
     except RecursionError:
         raise DeriveError(f"formula nested too deeply (the limit is {MAX_DEPTH} levels)") from None
 

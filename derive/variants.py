@@ -3,6 +3,7 @@ no domain error, nothing lost to rounding, a distinct answer) and redrawn until 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import multiprocessing
 import os
 import random
@@ -207,8 +208,7 @@ def _work(item):
 def _pool(workers: int):
     if workers <= 1:
         return None
-    import torch  # noqa: F401  (imported before the fork, so the workers start warm)
-
+    importlib.import_module("torch")     # imported before the fork, so the workers start warm
     return multiprocessing.get_context("fork").Pool(workers, initializer=_one_thread)
 
 

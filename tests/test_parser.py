@@ -151,3 +151,34 @@ def test_parse_number(text, value):
 def test_parse_number_rejects(text):
     with pytest.raises(DeriveError):
         parse_number(text)
+
+
+@given(st.lists(st.sampled_from(ALPHABET), max_size=25))
+def test_the_formula_as_written_is_the_same_value(pieces):
+    """Display parsing (evaluate=False) accepts what the parser accepts and means the same thing."""
+    text = "".join(pieces)
+    try:
+        expr = parse(text, KNOWN).expr
+    except DeriveError:
+        return
+    written = parse(text, KNOWN, evaluate=False).expr
+    point = {s: sp.Rational(k + 2, 3) for k, s in enumerate(sorted(expr.free_symbols, key=str))}
+    try:
+        value = complex(expr.subs(point).evalf(30))
+    except (TypeError, ZeroDivisionError):
+        return
+    if value == value and abs(value) < 1e12:
+        assert abs(complex(written.doit().subs(point).evalf(30)) - value) <= 1e-20 * max(1, abs(value))
+
+
+@pytest.mark.parametrize("text, latex", [
+    ("2(a+b)", r"2 \left(a + b\right)"),
+    ("3 × a + 4 × b - 2 × c", "3 a + 4 b - 2 c"),
+    (r"\frac{a+b}{2}", r"\frac{a + b}{2}"),
+    ("1/(1+exp(-x))", r"\frac{1}{1 + e^{- x}}"),
+    ("x^2 + 2x + 1", "x^{2} + 2 x + 1"),
+])
+def test_formulas_print_as_written(text, latex):
+    from derive.latex import Printer
+
+    assert Printer({"order": "none"}).doprint(parse(text, KNOWN, evaluate=False).expr) == latex

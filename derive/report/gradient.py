@@ -42,7 +42,7 @@ def _m(node: str) -> str:
 def _statement(r: Report, d: Derivation, lang: str):
     ex = d.exercise
     point = ", ".join(f"{name(x)} = {tex(v)}" for x, v in ex.values.items())
-    rows = [f"{name(f)} &= {tex(ex.formulas[f].expr, lang)}" for f in d.order if f in ex.formulas]
+    rows = [f"{name(f)} &= {_written(ex.formulas[f], lang)}" for f in d.order if f in ex.formulas]
     wanted = ", \\quad ".join(partial(d.target, x) for x in ex.wrt)
     r.add(Heading(2, [t(lang, "g_statement")]),
           Para([t(lang, "g_statement_text") + " ", M(point), " " + t(lang, "g_formulas")]),
@@ -50,6 +50,13 @@ def _statement(r: Report, d: Derivation, lang: str):
           Para(rich(t(lang, "g_task", target=_m(d.target)))),
           Math(wanted),
           Para(rich(t(lang, "g_three_ways"))))
+
+
+def _written(formula, lang: str) -> str:
+    """A formula as the teacher wrote it (2(a + b), not 2a + 2b)."""
+    if formula.display is None:
+        return tex(formula.expr, lang)
+    return tex(formula.display, lang, written=True)
 
 
 def _values(d: Derivation, lang: str) -> dict[str, tuple[str, object]]:
@@ -63,7 +70,9 @@ def _forward(r: Report, d: Derivation, lang: str):
         node = d.nodes[n]
         if node.kind != "formula":
             continue
-        parts = [tex(node.expr, lang), substituted(node.expr, values, lang)]
+        formula = d.exercise.formulas[n]
+        shown = formula.display if formula.display is not None else formula.expr
+        parts = [_written(formula, lang), substituted(shown, values, lang, written=True)]
         if node.exact is not None and (node.exact.is_Rational or sp.count_ops(node.exact) < sp.count_ops(node.expr)):
             parts.append(tex(node.exact, lang))
         parts = list(dict.fromkeys(parts))
@@ -175,8 +184,6 @@ def _result(r: Report, d: Derivation, lang: str):
     if forms:
         r.add(Para([t(lang, "g_closed")]),
               Math(r"\begin{aligned} " + r" \\ ".join(forms) + r" \end{aligned}", wide=True))
-    for k in d.kinks:
-        pass
 
 
 def _verdict(c, d: Derivation, checks: Checks, lang: str) -> str:
@@ -224,7 +231,6 @@ def _diagnostics(r: Report, d: Derivation, checks: Checks, lang: str):
     r.add(Heading(2, [t(lang, "g_diagnostics")]))
     warnings = list(d.warnings) + list(checks.warnings)
     items = []
-    codes = {w.code for w in warnings}
     for w in warnings:
         text = _explain(w, d, checks, lang)
         if text:
@@ -257,7 +263,6 @@ def _diagnostics(r: Report, d: Derivation, checks: Checks, lang: str):
                                **{f: f"${short(conv.get(f), 6)}$" for f in ("relu", "clamp", "maximum")})))
         if rows:
             r.add(Items(rows))
-    del codes
 
 
 def _explain(w, d: Derivation, checks: Checks, lang: str) -> str | None:

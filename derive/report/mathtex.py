@@ -17,8 +17,8 @@ class ReportPrinter(Printer):
     """Piecewise cases say "if"/"si"; `values` (name -> (LaTeX, SymPy value)) are printed in place of
     symbols, in parentheses where the value's own precedence needs them, and always when negative."""
 
-    def __init__(self, lang: str = "en", values: dict[str, tuple[str, object]] | None = None):
-        super().__init__()
+    def __init__(self, lang: str = "en", values: dict[str, tuple[str, object]] | None = None, written: bool = False):
+        super().__init__({"order": "none"} if written else None)
         self.lang = lang
         self.values = values or {}
 
@@ -42,13 +42,14 @@ class ReportPrinter(Printer):
         return super()._print_Symbol(expr, style)
 
 
-def tex(expr, lang: str = "en") -> str:
-    return ReportPrinter(lang).doprint(expr)
+def tex(expr, lang: str = "en", written: bool = False) -> str:
+    """LaTeX in the reader's language; `written`: terms in the order given (a formula as the teacher wrote it)."""
+    return ReportPrinter(lang, written=written).doprint(expr)
 
 
-def substituted(expr, values: dict[str, tuple[str, object]], lang: str = "en") -> str:
+def substituted(expr, values: dict[str, tuple[str, object]], lang: str = "en", written: bool = False) -> str:
     """The expression with each symbol replaced by its value: name -> (LaTeX, SymPy value or None)."""
-    return ReportPrinter(lang, values).doprint(expr)
+    return ReportPrinter(lang, values, written).doprint(expr)
 
 
 def number(value, digits: int = DIGITS) -> str:
