@@ -60,28 +60,33 @@ def limits(ex) -> dict:
 
 # -- drawing -----------------------------------------------------------------------------------------
 
-def _gradient_candidate(ex, rng: random.Random):
-    values = dict(ex.values)
-    for name, r in ex.ranges.items():
-        values[name] = rng.choice(r.choices)
-    return dataclasses.replace(ex, values=values, ranges={})
+def _gradient_draw(ex, rng: random.Random) -> dict:
+    return {name: rng.choice(r.choices) for name, r in ex.ranges.items()}
 
 
-def _system_candidate(ex, rng: random.Random, lim: dict):
-    from .system import System
-
+def _system_draw(ex, rng: random.Random, lim: dict) -> tuple:
     system = ex.system
     coef = lim["coefficients"] or {"min": -5, "max": 5}
     sol = lim["solution"] or {"min": -5, "max": 5}
     nonzero = [v for v in range(coef["min"], coef["max"] + 1) if v != 0] or [1]
-    A = sp.Matrix(system.A.rows, system.A.cols,
-                  lambda i, j: 0 if system.A[i, j] == 0 else rng.choice(nonzero))
-    x = sp.Matrix([rng.randint(sol["min"], sol["max"]) for _ in system.unknowns])
+    A = [[0 if system.A[i, j] == 0 else rng.choice(nonzero) for j in range(system.A.cols)]
+         for i in range(system.A.rows)]
+    x = [rng.randint(sol["min"], sol["max"]) for _ in system.unknowns]
+    return A, x
+
+
+def build(ex, draw):
+    """The candidate exercise of one draw. Draws are plain data, so they cross to worker processes
+    intact (an exercise would not: unpickling re-evaluates the formulas as written)."""
+    if ex.kind == "gradient":
+        return dataclasses.replace(ex, values={**ex.values, **draw}, ranges={})
+    from .parser import parse
+    from .system import Equation, System
+
+    system = ex.system
+    A, x = sp.Matrix(draw[0]), sp.Matrix(draw[1])
     b = A * x
     equations = [_equation_text(A.row(i), b[i], system.unknowns) for i in range(A.rows)]
-    from .parser import parse
-    from .system import Equation
-
     parsed = [Equation(e, parse(e.split("=")[0]).expr, parse(e.split("=")[1]).expr) for e in equations]
     new = System(list(system.unknowns), parsed, A, b, system.solver, {})
     return dataclasses.replace(ex, system=new)
@@ -99,11 +104,11 @@ def _equation_text(row, rhs, unknowns) -> str:
     return f"{text} = {rhs}"
 
 
-def candidates(ex, seed: int, lim: dict):
-    """An endless, reproducible stream of candidate exercises."""
+def draws(ex, seed: int, lim: dict):
+    """An endless, reproducible stream of draws (values, or a matrix and a solution)."""
     rng = random.Random(seed)
     while True:
-        yield _gradient_candidate(ex, rng) if ex.kind == "gradient" else _system_candidate(ex, rng, lim)
+        yield _gradient_draw(ex, rng) if ex.kind == "gradient" else _system_draw(ex, rng, lim)
 
 
 # -- checking ----------------------------------------------------------------------------------------
@@ -198,8 +203,9 @@ _JOB: dict = {}
 
 
 def _work(item):
-    """Examine one candidate and, when it is good, write its statement and solution."""
-    index, candidate = item
+    """Examine one draw and, when it is good, write its statement and solution."""
+    index, draw = item
+    candidate = build(_JOB["exercise"], draw)
     answers, decimals, reason = examine(candidate, _JOB["limits"], _JOB["lang"])
     texts = render(index, candidate, _JOB["lang"]) if reason is None else None
     return index, answers, decimals, reason, texts
@@ -227,9 +233,9 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
         raise DeriveError("the exercise has no ranges to draw variants from", Spot(ex.path),
                           "give some values a range: a = { min = -5, max = 5, step = 1, default = 2 }")
     lim = limits(ex)
-    _JOB.update(limits=lim, lang=lang)
+    _JOB.update(limits=lim, lang=lang, exercise=ex)
     workers = workers or min(os.cpu_count() or 1, max(1, n))
-    stream = candidates(ex, seed, lim)
+    stream = draws(ex, seed, lim)
     accepted: list[Variant] = []
     seen: set = set()
     rejected: dict[str, int] = {}
@@ -245,7 +251,7 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
             batch = [(attempts + i, next(stream)) for i in range(size)]
             attempts += size
             results = pool.map(_work, batch) if pool else [_work(item) for item in batch]
-            for (index, candidate), (_, answers, decimals, reason, texts) in zip(batch, results):
+            for (index, draw), (_, answers, decimals, reason, texts) in zip(batch, results):
                 if len(accepted) == n:
                     break
                 key = tuple(sp.srepr(v) for v in answers.values()) if answers else None
@@ -256,7 +262,7 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
                     continue
                 seen.add(key)
                 number = len(accepted) + 1
-                accepted.append(Variant(number, candidate, answers, decimals,
+                accepted.append(Variant(number, build(ex, draw), answers, decimals,
                                         *(text.replace(_MARK.format(index), str(number)) for text in texts)))
             if progress:
                 progress(len(accepted), n)
