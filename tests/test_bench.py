@@ -110,3 +110,21 @@ def test_quick_profile_of_the_bundled_exercise_is_quick():
 def test_gpu_measurement_times_copies_apart():
     r = bench.measure("cuda", "float32", 1024, repeats=5, block_s=0.01, reference_s=0.1)
     assert r.copy_s is not None and r.copy_s > 0 and not r.above_peak
+
+
+def test_report_with_a_gpu_states_the_speedup_it_measured(tmp_path):
+    """The GPU branch of the report, fed a made-up measurement (no GPU here): speedup = CPU time / GPU time."""
+    from derive.report import benchmark, markdown
+    from derive.report.figures import bench_figure
+
+    results = [bench.Result("cpu", "float32", 4096, 0.5, 0.01, 2 * 4096**3 / 0.5 / 1e9, 5, 1),
+               bench.Result("cuda", "float32", 4096, 0.002, 0.0001, 2 * 4096**3 / 0.002 / 1e9, 5, 10, copy_s=0.02),
+               bench.Result("cuda", "tf32", 4096, 0.0005, 0.0001, 2 * 4096**3 / 0.0005 / 1e9, 5, 10, copy_s=0.02)]
+    fake = bench.Bench(results, [], {"torch": "x", "threads": 16, "blas": "mkl", "float32_matmul_precision": "highest",
+                                     "cpu": "cpu", "cpu_count": 16, "cpu_capability": "AVX2",
+                                     "cuda_device": "NVIDIA H200"}, quick=False)
+    for lang, words in (("en", "a speedup of 250.0x"), ("es", "una aceleración de 250.0x")):
+        md = markdown.render(benchmark.build("b", "B", "b", fake, lang))
+        assert words in md and "1000.0x" in md and "No GPU" not in md and "NVIDIA H200" in md
+    bench_figure(fake, "en", str(tmp_path / "g"), ("png",))
+    assert (tmp_path / "g.png").stat().st_size > 5000

@@ -284,3 +284,19 @@ def test_a_kink_is_reported_with_one_sided_derivatives(tmp_path):
     assert cli.main(["report", str(path), "--out", str(tmp_path / "o"), "--format", "md", "--lang", "es"]) == 0
     md = (tmp_path / "o" / "es" / "kink.md").read_text()
     assert "no definida (pliegue)" in md and "por la izquierda $0$, por la derecha $1$" in md
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot (Debian: graphviz)")
+def test_dot_export_is_valid_graphviz(fresh, tmp_path):
+    done = subprocess.run(["dot", "-Tsvg", str(fresh / "en" / "ejercicio2.graph.dot"), "-o", str(tmp_path / "g.svg")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "g.svg").read_text().count("<g id=\"edge") == 14
+
+
+def test_mermaid_and_dot_list_every_node_and_edge(fresh):
+    mmd = (fresh / "en" / "ejercicio2.graph.mmd").read_text()
+    dot = (fresh / "en" / "ejercicio2.graph.dot").read_text()
+    assert mmd.startswith("flowchart LR") and mmd.count("-->") == 14 and dot.count("->") == 14
+    for label in ("a = 2", "m = 90", "z = 46", "pred ≈ 1.0"):
+        assert label in mmd and label in dot
