@@ -36,8 +36,8 @@ def _solve(args) -> int:
 
         from .solvers import study_random
 
-        if not 1 <= args.random <= 20000:
-            raise DeriveError(f"--random takes a size from 1 to 20000, got {args.random}")
+        if not 1 <= args.random <= 5000:
+            raise DeriveError(f"--random takes a size from 1 to 5000, got {args.random}")
         A, x, kappa, L, mu, study = study_random(args.random, args.seed, Solver(), METHODS)
         unknowns = [f"x{i + 1}" for i in range(args.random)]
         exact = {u: sp.Integer(int(v)) for u, v in zip(unknowns, x.tolist())}
@@ -133,68 +133,31 @@ def _report_once(args) -> int:
 
 
 def _variants(args) -> int:
-    import tempfile
     from pathlib import Path
 
     from . import variants
-    from .exercise import load, title_for
-    from .report import stem_of
-    from .report.i18n import t
-    from .report.tex import PREAMBLE
-    from .report.write import TEX_HINT, compile_pdf, publish, tex_engine
+    from .exercise import load
+    from .report.write import TEX_HINT, tex_engine, write_files
 
     if not 1 <= args.n <= 10_000:
         raise DeriveError(f"-n takes 1 to 10000 variants, got {args.n}")
     ex = load(args.file)
     lang = args.lang or ex.lang or "en"
-    stem = stem_of(ex.path)
-    title = title_for(ex, lang) or stem
 
     def progress(done, total):
-        print(f"\r{stem}: {done}/{total} variants", end="", file=sys.stderr, flush=True)
+        print(f"\rvariants: {done}/{total}", end="", file=sys.stderr, flush=True)
 
     chosen, stats = variants.draw(ex, args.n, args.seed, lang, workers=args.workers,
                                   progress=progress if sys.stderr.isatty() else None)
-    print(f"\r{stem}: {len(chosen)} variants from {stats['examined']} draws (rejected: "
-          f"{variants._summary(stats['rejected'])})", file=sys.stderr)
-    width = len(str(args.n))
-    files = {f"{stem}-v{v.number:0{width}d}.toml": variants.exercise_toml(v, f"{title} ({t(lang, 'v_variant', number=v.number)})", lang)
-             for v in chosen}
-    students = [f"# {t(lang, 'v_students', title=title)}", t(lang, "v_students_intro")] + [v.statement for v in chosen]
-    answers = [f"# {t(lang, 'v_answers', title=title)}", t(lang, "v_answers_intro")] + [v.solution for v in chosen]
-    files[f"{stem}-students.md"] = "\n\n".join(students) + "\n"
-    files[f"{stem}-answers.md"] = "\n\n".join(answers) + "\n"
-    files[f"{stem}-summary.md"] = f"# {t(lang, 'v_summary', title=title)}\n\n" + variants.summary_md(chosen, ex, lang)
-    out = Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".derive-staging-", dir=out))
-    problems = []
-    try:
-        for name, text in files.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        engine = tex_engine() if "pdf" in args.format.split(",") else None
-        if "pdf" in args.format.split(",") and engine is None:
-            print(f"PDF skipped: no TeX engine found; {TEX_HINT}", file=sys.stderr)
-        for kind, heading, bodies in (("students", t(lang, "v_students", title=title), [v.statement_tex for v in chosen]),
-                                      ("answers", t(lang, "v_answers", title=title), [v.solution_tex for v in chosen])):
-            if engine is None:
-                break
-            from .report.tex import text as tex_text
-
-            doc = (PREAMBLE + "\\title{" + tex_text(heading) + "}\\date{}\n\\begin{document}\n\\maketitle\n"
-                   + "\n\n\\clearpage\n".join(bodies) + "\n\\end{document}\n")
-            tex_file = staging / f"{stem}-{kind}.tex"
-            tex_file.write_text(doc, encoding="utf-8")
-            pdf, log = compile_pdf(tex_file, engine)
-            tex_file.unlink()
-            if pdf is None:
-                problems.append(f"{stem}-{kind}.pdf did not compile:\n{log}")
-        for path in publish(staging, out):
-            print(path)
-    finally:
-        import shutil
-
-        shutil.rmtree(staging, ignore_errors=True)
+    print(f"\r{len(chosen)} variants from {stats['examined']} draws (rejected: "
+          f"{variants.summary(stats['rejected'])})", file=sys.stderr)
+    files, latex = variants.documents(chosen, ex, lang, len(str(args.n)))
+    engine = tex_engine() if "pdf" in args.format.split(",") else None
+    if "pdf" in args.format.split(",") and engine is None:
+        print(f"PDF skipped: no TeX engine found; {TEX_HINT}", file=sys.stderr)
+    written, problems = write_files(Path(args.out), files, latex, engine)
+    for path in written:
+        print(path)
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     return 1 if problems else 0

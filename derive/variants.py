@@ -245,7 +245,7 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
         while len(accepted) < n:
             if attempts >= lim["max_attempts"] * n:
                 raise DeriveError(f"only {len(accepted)} of {n} variants passed the checks in {attempts} draws "
-                                  f"(rejected: {_summary(rejected)})", Spot(ex.path),
+                                  f"(rejected: {summary(rejected)})", Spot(ex.path),
                                   "widen the ranges, relax the [variants] limits or ask for fewer variants")
             size = max(2 * (n - len(accepted)), workers)
             batch = [(attempts + i, next(stream)) for i in range(size)]
@@ -273,7 +273,7 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
     return accepted, {"examined": len(accepted) + sum(rejected.values()), "rejected": rejected}
 
 
-def _summary(rejected: dict) -> str:
+def summary(rejected: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(rejected.items(), key=lambda kv: -kv[1])) or "none"
 
 
@@ -334,3 +334,31 @@ def summary_md(variants: list[Variant], ex, lang: str) -> str:
             answers = [f"${tex(v.answers[u])}$" for u in keys]
         lines.append("| " + " | ".join([str(v.number)] + given + answers) + " |")
     return "\n".join(lines) + "\n"
+
+
+def documents(chosen: list[Variant], ex, lang: str, width: int) -> tuple[dict[str, str], dict[str, str]]:
+    """The files of a run: each variant's exercise, the student sheet, the answer key and the summary
+    (name -> text), and the LaTeX of the sheet and the key for their PDFs (name -> source)."""
+    from .exercise import title_for
+    from .report import stem_of
+    from .report.i18n import t
+    from .report.markdown import text as md_text
+    from .report.tex import PREAMBLE
+    from .report.tex import text as tex_text
+
+    stem = stem_of(ex.path)
+    title = title_for(ex, lang) or stem
+    files = {f"{stem}-v{v.number:0{width}d}.toml":
+             exercise_toml(v, f"{title} ({t(lang, 'v_variant', number=v.number)})", lang) for v in chosen}
+    latex = {}
+    for kind, intro, md, tx in (("students", "v_students_intro", "statement", "statement_tex"),
+                                ("answers", "v_answers_intro", "solution", "solution_tex")):
+        heading = t(lang, f"v_{kind}", title=title)
+        files[f"{stem}-{kind}.md"] = "\n\n".join([f"# {md_text(heading)}", t(lang, intro)]
+                                                  + [getattr(v, md) for v in chosen]) + "\n"
+        latex[f"{stem}-{kind}.tex"] = (PREAMBLE + "\\title{" + tex_text(heading) + "}\\date{}\n\\begin{document}\n"
+                                       "\\maketitle\n" + tex_text(t(lang, intro)) + "\n\n"
+                                       + "\n\n\\clearpage\n".join(getattr(v, tx) for v in chosen)
+                                       + "\n\\end{document}\n")
+    files[f"{stem}-summary.md"] = f"# {md_text(t(lang, 'v_summary', title=title))}\n\n" + summary_md(chosen, ex, lang)
+    return files, latex

@@ -214,3 +214,14 @@ def test_watch_rerenders_and_survives_a_broken_file(tmp_path):
         thread.join()
     assert runs[0] == 1 and runs[-1] == 3
     assert "invalid TOML" in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+def test_variant_sheets_compile_to_pdf(tmp_path):
+    import shutil
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex (.ci/run installs TeX)")
+    assert cli.main(["variants", "ejercicio3", "-n", "2", "--out", str(tmp_path), "--lang", "en"]) == 0
+    for kind in ("students", "answers"):
+        assert (tmp_path / f"ejercicio3-{kind}.pdf").read_bytes().startswith(b"%PDF")
+    assert not list(tmp_path.glob("*.tex")) and not list(tmp_path.glob(".derive-staging-*"))

@@ -90,20 +90,44 @@ def publish(staging: Path, out: Path) -> list[Path]:
     return moved
 
 
-def write(reports: list[Report], out: Path, formats: set[str], engine) -> tuple[list[Path], list[str]]:
-    """Render all reports into out/<lang>/, atomically as a whole."""
-    out = out.resolve()
+def _staging(out: Path) -> Path:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise DeriveError(f"cannot create the output folder {out}: {e.strerror}") from None
-    staging = Path(tempfile.mkdtemp(prefix=".derive-staging-", dir=out))
+    return Path(tempfile.mkdtemp(prefix=".derive-staging-", dir=out))
+
+
+def write(reports: list[Report], out: Path, formats: set[str], engine) -> tuple[list[Path], list[str]]:
+    """Render all reports into out/<lang>/, atomically as a whole."""
+    out = out.resolve()
+    staging = _staging(out)
     try:
         problems = []
         for report in reports:
             folder = staging / report.lang
             folder.mkdir(exist_ok=True)
             problems += render(report, folder, formats, engine)
+        return publish(staging, out), problems
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_files(out: Path, files: dict[str, str], latex: dict[str, str], engine) -> tuple[list[Path], list[str]]:
+    """Text files, and LaTeX sources compiled to PDF (only the PDF is kept), into `out`, atomically."""
+    out = out.resolve()
+    staging = _staging(out)
+    try:
+        problems = []
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        for name, source in latex.items() if engine else ():
+            tex_file = staging / name
+            tex_file.write_text(source, encoding="utf-8")
+            pdf, log = compile_pdf(tex_file, engine)
+            tex_file.unlink()
+            if pdf is None:
+                problems.append(f"{tex_file.with_suffix('.pdf').name} did not compile:\n{log}")
         return publish(staging, out), problems
     finally:
         shutil.rmtree(staging, ignore_errors=True)
