@@ -52,15 +52,18 @@ class Run:
     criterion: str = "residual"           # what `residual` measures: "residual" or "gradient" (least squares)
 
 
-def _bound(rho: float | None, tol: float, kappa_A: float) -> int | None:
-    """Iterations after which ‖r_k‖/‖r_0‖ ≤ κ(A) ρ^k is at most tol (x_0 = 0, so r_0 = −b)."""
-    if rho is None or not 0 < rho < 1 or not math.isfinite(kappa_A):
+def _bound(rho: float | None, tol: float, spread: float) -> int | None:
+    """Iterations after which the stopping measure is at most tol, when it is at most spread · ρ^k:
+    the relative residual ‖Ax_k − b‖/‖b‖ ≤ κ(A) ρ^k from x_0 = 0; the relative gradient
+    ‖Aᵀ(Ax_k − b)‖/‖Aᵀb‖ ≤ κ(A)² ρ^k."""
+    if rho is None or not 0 < rho < 1 or not math.isfinite(spread):
         return None
-    return max(0, math.ceil(math.log(tol / kappa_A) / math.log(rho)))
+    return max(0, math.ceil(math.log(tol / spread) / math.log(rho)))
 
 
 def step_for(method: str, L: float, mu: float, kappa_A: float, tol: float, rate: float | None = None) -> Step:
-    """The step size (and momentum) from the spectrum of AᵀA, L = λmax and μ = λmin, with its reason."""
+    """The step size (and momentum) from the spectrum of AᵀA, L = λmax and μ = λmin, with its reason.
+    `kappa_A` is the spread of the stopping measure for the bound (see _bound)."""
     kappa = L / mu if mu > 0 else math.inf
     q = (math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1) if mu > 0 else None
     if rate is not None:
@@ -255,7 +258,8 @@ def study_tensors(A, b, L, mu, kappa_A, solver, methods, gradient=None, criterio
     runs = {}
     for method in methods:
         rate = solver.learning_rate if method == solver.method else None
-        step = step_for(method, L, mu, kappa_A, solver.tolerance, rate)
+        spread = kappa_A if criterion == "residual" else kappa_A**2
+        step = step_for(method, L, mu, spread, solver.tolerance, rate)
         runs[method] = solve(method, A, b, step, solver.tolerance, solver.max_iterations, criterion)
     divergence = None
     if L > 0:

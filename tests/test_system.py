@@ -77,6 +77,9 @@ def test_inconsistent_system_gets_the_least_squares_solution():
     # least squares by hand: normal equations [[2,0],[0,... ]]: AᵀA = [[3,1],[1,3]], Aᵀb = [3,3] -> x = y = 3/4
     assert a.least_squares == {"x": sp.Rational(3, 4), "y": sp.Rational(3, 4)}
     assert all(abs(v - 0.75) < 1e-6 for v in s.runs["conjugate-gradient"].solution)
+    gd = s.runs["gradient-descent"]               # stops on the gradient, since the residual cannot vanish
+    assert gd.criterion == "gradient" and gd.converged and gd.iterations <= gd.step.bound
+    assert all(abs(v - 0.75) < 1e-9 for v in gd.solution)
 
 
 def test_underdetermined_system_gets_the_minimum_norm_solution():

@@ -229,15 +229,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "s_step_optimal": ("Gradient descent $x_{k+1} = x_k - \\alpha \\nabla f(x_k)$ converges for any "
                        "$0 < \\alpha < 2/L$; the fastest fixed step is $\\alpha = 2/(L + \\mu) = {rate}$, which "
                        "shrinks the error by $\\rho = (\\kappa - 1)/(\\kappa + 1) = {rho}$ per iteration. "
-                       "Starting from $x_0 = 0$ and stopping when $\\lVert Ax_k - b\\rVert / \\lVert b\\rVert \\le {tolerance}$, "
-                       "the theory guarantees at most $K = \\lceil \\log(\\text{tol}/\\kappa(A)) / \\log \\rho \\rceil = {bound}$ "
-                       "iterations.",
+                       "{stopping}",
                        "El descenso por gradiente $x_{k+1} = x_k - \\alpha \\nabla f(x_k)$ converge para todo "
                        "$0 < \\alpha < 2/L$; el paso fijo más rápido es $\\alpha = 2/(L + \\mu) = {rate}$, que "
                        "reduce el error en un factor $\\rho = (\\kappa - 1)/(\\kappa + 1) = {rho}$ por iteración. "
-                       "Empezando en $x_0 = 0$ y parando cuando $\\lVert Ax_k - b\\rVert / \\lVert b\\rVert \\le {tolerance}$, "
-                       "la teoría garantiza como mucho $K = \\lceil \\log(\\text{tol}/\\kappa(A)) / \\log \\rho \\rceil = {bound}$ "
-                       "iteraciones."),
+                       "{stopping}"),
+    "s_stop_residual": ("Starting from $x_0 = 0$ and stopping when $\\lVert Ax_k - b\\rVert / \\lVert b\\rVert \\le {tolerance}$, "
+                        "the theory guarantees at most $K = \\lceil \\log(\\text{tol}/\\kappa(A)) / \\log \\rho \\rceil = {bound}$ "
+                        "iterations.", "Empezando en $x_0 = 0$ y parando cuando $\\lVert Ax_k - b\\rVert / \\lVert b\\rVert "
+                        "\\le {tolerance}$, la teoría garantiza como mucho $K = \\lceil \\log(\\text{tol}/\\kappa(A)) / "
+                        "\\log \\rho \\rceil = {bound}$ iteraciones."),
+    "s_stop_gradient": ("This system has no solution, so the residual can never reach 0: every method stops instead "
+                        "when the gradient is small, $\\lVert A^{\\mathsf T}(Ax_k - b)\\rVert / \\lVert A^{\\mathsf T} b\\rVert "
+                        "\\le {tolerance}$, which is where $x_k$ is the least-squares solution. From $x_0 = 0$ the theory "
+                        "guarantees at most $K = \\lceil \\log(\\text{tol}/\\kappa(A)^2) / \\log \\rho \\rceil = {bound}$ "
+                        "iterations.", "Este sistema no tiene solución, así que el residuo nunca puede llegar a 0: cada "
+                        "método se detiene cuando el gradiente es pequeño, $\\lVert A^{\\mathsf T}(Ax_k - b)\\rVert / "
+                        "\\lVert A^{\\mathsf T} b\\rVert \\le {tolerance}$, que es donde $x_k$ es la solución por mínimos "
+                        "cuadrados. Desde $x_0 = 0$ la teoría garantiza como mucho $K = \\lceil \\log(\\text{tol}/\\kappa(A)^2) "
+                        "/ \\log \\rho \\rceil = {bound}$ iteraciones."),
     "s_step_singular": ("$A^{\\mathsf T}A$ is singular ($\\mu = 0$), so there is no linear rate to promise; the "
                         "safe step is $\\alpha = 1/L = {rate}$.", "$A^{\\mathsf T}A$ es singular ($\\mu = 0$), así "
                         "que no hay velocidad lineal garantizada; el paso seguro es $\\alpha = 1/L = {rate}$."),
@@ -260,13 +270,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "s_col_iterations": ("iterations", "iteraciones"),
     "s_col_theory": ("theory", "teoría"),
     "s_col_gradient": ("relative gradient", "gradiente relativo"),
-    "s_criterion_gradient": ("This system has no solution, so the residual can never reach 0: every method stops "
-                             "instead when the gradient is small, $\\lVert A^{\\mathsf T}(Ax_k - b)\\rVert / "
-                             "\\lVert A^{\\mathsf T} b\\rVert \\le$ tol, which is where $x_k$ is the least-squares "
-                             "solution.", "Este sistema no tiene solución, así que el residuo nunca puede llegar a 0: "
-                             "cada método se detiene cuando el gradiente es pequeño, $\\lVert A^{\\mathsf T}(Ax_k - b)"
-                             "\\rVert / \\lVert A^{\\mathsf T} b\\rVert \\le$ tol, que es donde $x_k$ es la "
-                             "solución por mínimos cuadrados."),
     "s_col_residual": ("relative residual", "residuo relativo"),
     "s_col_solution": ("solution", "solución"),
     "s_col_error": ("error ", "error "),

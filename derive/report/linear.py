@@ -88,15 +88,14 @@ def _step(r: Report, system: System, a: Analysis, study, lang: str):
         return
     step = gd.step
     if step.rule == "optimal":
-        text = t(lang, "s_step_optimal", rate=short(step.rate), rho=short(step.rho, 8),
-                 tolerance=short(system.solver.tolerance, 2), bound=step.bound)
+        stopping = t(lang, "s_stop_gradient" if gd.criterion == "gradient" else "s_stop_residual",
+                     tolerance=short(system.solver.tolerance, 2), bound=step.bound)
+        text = t(lang, "s_step_optimal", rate=short(step.rate), rho=short(step.rho, 8), stopping=stopping)
     elif step.rule == "file":
         text = t(lang, "s_step_file", rate=short(step.rate))
     else:
         text = t(lang, "s_step_singular", rate=short(step.rate))
     r.add(Para(rich(text)))
-    if gd.criterion == "gradient":
-        r.add(Para(rich(t(lang, "s_criterion_gradient"))))
     if gd.converged:
         values = dict(zip(system.unknowns, gd.solution))
         r.add(Para(rich(t(lang, "s_result_gd", k=gd.iterations, bound=step.bound if step.bound is not None else "—"))),
