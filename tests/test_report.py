@@ -300,3 +300,21 @@ def test_mermaid_and_dot_list_every_node_and_edge(fresh):
     assert mmd.startswith("flowchart LR") and mmd.count("-->") == 14 and dot.count("->") == 14
     for label in ("a = 2", "m = 90", "z = 46", "pred ≈ 1.0"):
         assert label in mmd and label in dot
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("latexmk") is None, reason="needs latexmk and pdflatex (.ci/run installs them)")
+def test_a_large_model_still_makes_a_readable_report(tmp_path):
+    """193 formulas and 107 inputs: long blocks are cut with a pointer to the JSON, the point is
+    listed six to a line, long tables break across pages, and the PDF compiles."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from mlp_gradients import mlp_exercise
+
+    path = tmp_path / "mlp.toml"
+    path.write_text(mlp_exercise([2, 8, 8, 1]))
+    assert cli.main(["report", str(path), "--out", str(tmp_path / "o"), "--format", "md,pdf"]) == 0
+    md = (tmp_path / "o" / "en" / "mlp.md").read_text()
+    assert "more rows, left out here: `python -m derive gradients FILE --json` has them all" in md
+    assert (tmp_path / "o" / "en" / "mlp.pdf").read_bytes().startswith(b"%PDF")

@@ -119,14 +119,17 @@ def steps_figure(d, checks, lang: str, path: str, formats=("png", "svg")):
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     floor = 1e-17
+    many = len(checks.checks) > 8          # then one grey line per input, no legend entry each
     for i, (x, c) in enumerate(checks.checks.items()):
         if c.exact is None:
             continue
-        colour = f"C{i % 10}"
+        colour = "#9e9e9e" if many else f"C{i % 10}"
         for values, style, label in ((c.fd.forward, "--", t(lang, "fig_forward")),
                                      (c.fd.central, "-", t(lang, "fig_central"))):
             errors = [max(_rel(v, c.exact), floor) for v in values]
-            ax.loglog(c.fd.steps, errors, style, color=colour, marker="o", ms=3, label=f"{x}: {label}")
+            first = i == 0
+            ax.loglog(c.fd.steps, errors, style, color=colour, lw=0.6 if many else 1.5, marker=None if many else "o",
+                      ms=3, label=(label if first else None) if many else f"{x}: {label}")
     ax.axhline(1e-6, color="#999999", lw=0.8, ls=":")
     ax.set_xlabel(t(lang, "fig_step"))
     ax.set_ylabel(t(lang, "fig_rel_error"))

@@ -14,6 +14,8 @@ from .doc import B, C, Code, Heading, Items, M, Math, Mermaid, Para, Report, Tab
 from .i18n import t
 from .mathtex import bar, exact_eq, factor, name, number, partial, short, substituted, tex, value_tex
 
+MAX_ROWS = 60               # rows of one derivation block before the rest is left to `gradients --json`
+PER_ROW = 6                 # values per row when a point or a list is too long for one line
 FULL_FORM_LIMIT = 300       # LaTeX characters beyond which a closed form in the inputs is not printed
 LINE = 150                  # LaTeX characters of one row of a derivation before it is broken in two
 
@@ -39,16 +41,31 @@ def _m(node: str) -> str:
     return f"${name(node)}$"
 
 
+def _aligned(r: Report, rows: list[str], lang: str, wide: bool = False):
+    """Rows as one aligned display; past MAX_ROWS, the first ones and a note on where the rest are."""
+    r.add(Math(r"\begin{aligned} " + r" \\ ".join(rows[:MAX_ROWS]) + r" \end{aligned}", wide=wide))
+    if len(rows) > MAX_ROWS:
+        r.add(Para(rich(t(lang, "g_more", more=len(rows) - MAX_ROWS))))
+
+
+def _listing(items: list[str], separator: str = r", \quad ") -> str:
+    """A list for display math, PER_ROW to a line."""
+    lines = [separator.join(items[i:i + PER_ROW]) for i in range(0, len(items), PER_ROW)]
+    return lines[0] if len(lines) == 1 else r"\begin{gathered} " + r" \\ ".join(lines) + r" \end{gathered}"
+
+
 def _statement(r: Report, d: Derivation, lang: str):
     ex = d.exercise
-    point = ", ".join(f"{name(x)} = {tex(v)}" for x, v in ex.values.items())
+    point = [f"{name(x)} = {tex(v)}" for x, v in ex.values.items()]
     rows = [f"{name(f)} &= {_written(ex.formulas[f], lang)}" for f in d.order if f in ex.formulas]
-    wanted = ", \\quad ".join(partial(d.target, x) for x in ex.wrt)
-    r.add(Heading(2, [t(lang, "g_statement")]),
-          Para([t(lang, "g_statement_text") + " ", M(point), " " + t(lang, "g_formulas")]),
-          Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"),
-          Para(rich(t(lang, "g_task", target=_m(d.target)))),
-          Math(wanted),
+    r.add(Heading(2, [t(lang, "g_statement")]))
+    if len(point) <= PER_ROW:
+        r.add(Para([t(lang, "g_statement_text") + " ", M(", ".join(point)), " " + t(lang, "g_formulas")]))
+    else:
+        r.add(Para([t(lang, "g_statement_text")]), Math(_listing(point)), Para([t(lang, "g_formulas")]))
+    _aligned(r, rows, lang)
+    r.add(Para(rich(t(lang, "g_task", target=_m(d.target)))),
+          Math(_listing([partial(d.target, x) for x in ex.wrt])),
           Para(rich(t(lang, "g_three_ways"))))
 
 
@@ -82,8 +99,8 @@ def _forward(r: Report, d: Derivation, lang: str):
             rows += [line, f"&{approx}"]
         else:
             rows.append(f"{line} {approx}".rstrip())
-    r.add(Heading(2, [t(lang, "g_forward")]), Para(rich(t(lang, "g_forward_text"))),
-          Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", wide=True))
+    r.add(Heading(2, [t(lang, "g_forward")]), Para(rich(t(lang, "g_forward_text"))))
+    _aligned(r, rows, lang, wide=True)
 
 
 def _graph(r: Report, d: Derivation, lang: str):
@@ -123,7 +140,7 @@ def _local(r: Report, d: Derivation, lang: str):
             at = ", ".join(f"{name(q)} = {values[q][0]}" for q in d.order
                            if (q, child) in d.edges and symbol(q) in e.local.free_symbols)
             rows.append(rf"{lhs} &= {symbolic}, & \left.{lhs}\right|_{{{at}}} &= {value}")
-    r.add(Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", wide=True))
+    _aligned(r, rows, lang, wide=True)
 
 
 def _backward(r: Report, d: Derivation, lang: str):
@@ -146,7 +163,7 @@ def _backward(r: Report, d: Derivation, lang: str):
             rows += [rf"{bar(n)} &= {chain}", f"&= {numbers}", f"&{result}"] if len(line) > LINE else [line, f"&{result}"]
         else:
             rows.append(f"{line} {result}")
-    r.add(Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", wide=True))
+    _aligned(r, rows, lang, wide=True)
 
 
 def _abbreviated(d: Derivation, expr):
@@ -182,8 +199,8 @@ def _result(r: Report, d: Derivation, lang: str):
             row += rf" \\ &= {full}"
         forms.append(row)
     if forms:
-        r.add(Para([t(lang, "g_closed")]),
-              Math(r"\begin{aligned} " + r" \\ ".join(forms) + r" \end{aligned}", wide=True))
+        r.add(Para([t(lang, "g_closed")]))
+        _aligned(r, forms, lang, wide=True)
 
 
 def _verdict(c, d: Derivation, checks: Checks, lang: str) -> str:

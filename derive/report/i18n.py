@@ -76,6 +76,8 @@ TEXT: dict[str, tuple[str, str]] = {
                  "donde ningún max, min, abs o relu está en su pliegue):"),
     "g_closed_omitted": ("The closed form of {d} is too large to print; its exact value above is exact.",
                          "La forma cerrada de {d} es demasiado grande para escribirla; su valor de arriba es exacto."),
+    "g_more": ("… and {more} more rows, left out here: `python -m derive gradients FILE --json` has them all.",
+               "… y {more} filas más, omitidas aquí: `python -m derive gradients FILE --json` las tiene todas."),
     "g_input": ("input", "entrada"),
     "g_exact": ("exact", "exacto"),
     "g_decimal": ("decimal (30 digits)", "decimal (30 cifras)"),

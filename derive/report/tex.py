@@ -11,6 +11,7 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{amsmath,amssymb}
 \usepackage{graphicx}
 \usepackage{booktabs}
+\usepackage{longtable}
 \usepackage{array}
 \usepackage{xcolor}
 \usepackage{fancyvrb}
@@ -29,6 +30,7 @@ _UNICODE = {"≈": r"$\approx$", "×": r"$\times$", "−": r"$-$", "σ": r"$\sig
             "√": r"$\surd$", "ᵀ": r"$^{\mathsf T}$", "‖": r"$\Vert$", "→": r"$\to$", "≤": r"$\le$", "≥": r"$\ge$",
             "₁": r"$_1$", "₂": r"$_2$", "²": r"$^2$", "∇": r"$\nabla$", "·": r"$\cdot$", "µ": r"$\mu$"}
 HEADINGS = {1: "section*", 2: "section*", 3: "subsection*", 4: "paragraph"}
+LONG_TABLE = 25          # rows beyond which a table becomes a longtable
 
 
 def text(value: str) -> str:
@@ -53,7 +55,8 @@ def _math(b: Math) -> str:
     body = b.tex.strip()
     if body.startswith(r"\begin{aligned}") and body.endswith(r"\end{aligned}") and body.count(r"\begin{aligned}") == 1:
         # align* may break across pages (\allowdisplaybreaks); an aligned block inside \[ \] may not
-        return r"\begin{align*}" + body[len(r"\begin{aligned}"):-len(r"\end{aligned}")] + r"\end{align*}"
+        rows = body[len(r"\begin{aligned}"):-len(r"\end{aligned}")].split(r" \\ ")
+        return "\\begin{align*}\n" + " \\\\\n".join(row.strip() for row in rows) + "\n\\end{align*}"
     if b.wide:
         # a row may run past the margin: shrink the block to the text width, never enlarge it
         return (r"\[ \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle "
@@ -76,6 +79,10 @@ def block(b) -> str:
                        if a == "l" and len(align) > 4 else a for a in align)
         rows = [" & ".join(r"\textbf{" + inline(h) + "}" for h in b.header) + r" \\ \midrule"]
         rows += [" & ".join(inline(c) for c in row) + r" \\" for row in b.rows]
+        if len(b.rows) > LONG_TABLE:
+            # a long table breaks across pages (longtable), so it cannot be scaled to the width
+            return ("{\\small\n\\begin{longtable}{" + spec + "}\n\\toprule\n" + rows[0] + "\n\\endhead\n"
+                    + "\n".join(rows[1:]) + "\n\\bottomrule\n\\end{longtable}}")
         body = "\\begin{tabular}{" + spec + "}\n\\toprule\n" + "\n".join(rows) + "\n\\bottomrule\n\\end{tabular}"
         return "\\begin{center}\\small\n\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n" \
                + body + "}\n\\end{center}"
