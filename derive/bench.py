@@ -85,6 +85,17 @@ class Bench:
                 "unavailable": [asdict(u) for u in self.unavailable],
                 "environment": self.environment, "quick": self.quick}
 
+    @classmethod
+    def from_json(cls, runs: list[dict]) -> "Bench":
+        """Saved `bench --json` runs merged into one (a GPU run and a CPU run of the same machine):
+        a device measured in any run is not listed as unavailable."""
+        results = [Result(**r) for run in runs for r in run["results"]]
+        measured = {r.device for r in results}
+        unavailable = {u["device"]: Unavailable(**u) for run in runs for u in run["unavailable"]
+                       if u["device"] not in measured}
+        environment = {k: v for run in runs for k, v in run["environment"].items()}
+        return cls(results, list(unavailable.values()), environment, all(run.get("quick") for run in runs))
+
 
 # -- the exercise file ---------------------------------------------------------------------------
 

@@ -63,6 +63,9 @@ def _solve(args) -> int:
 def _bench(args) -> int:
     from . import bench
 
+    if args.from_json:
+        result = bench.Bench.from_json([_read_json(f) for f in args.from_json])
+        return _bench_output(args, result)
     spec = bench.Spec()
     if args.file:
         from .exercise import load
@@ -71,15 +74,34 @@ def _bench(args) -> int:
         if ex.kind != "matmul-benchmark":
             raise DeriveError(f"{args.file} is a {ex.kind!r} exercise; `bench` needs kind = \"matmul-benchmark\"")
         spec = ex.spec
-    for key in ("sizes", "dtypes", "devices"):
+    for key in ("sizes", "dtypes", "devices", "repeats"):
         if getattr(args, key):
             setattr(spec, key, getattr(args, key))
+    if not 3 <= spec.repeats <= 1000:
+        raise DeriveError(f"--repeats takes 3 to 1000, got {spec.repeats}")
     if args.sizes:
         spec.quick = args.sizes
     bad = [n for n in spec.sizes if not 1 <= n <= bench.MAX_SIZE]
     if bad:
         raise DeriveError(f"size {bad[0]} is out of range", hint=f"sizes go from 1 to {bench.MAX_SIZE}")
     result = bench.run(spec, quick=args.quick, progress=not args.json and sys.stderr.isatty())
+    return _bench_output(args, result)
+
+
+def _read_json(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        if not isinstance(data, dict) or not {"results", "unavailable", "environment"} <= set(data):
+            raise ValueError("not the output of `derive bench --json`")
+        return data
+    except (OSError, ValueError) as e:
+        raise DeriveError(f"cannot read {path}: {e}") from None
+
+
+def _bench_output(args, result) -> int:
+    from . import bench
+
     if args.plot:
         from .report import figures
 
@@ -211,8 +233,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--dtypes", nargs="+", choices=DTYPES)
     b.add_argument("--devices", nargs="+", choices=DEVICES)
     b.add_argument("--quick", action="store_true", help="sizes up to 1000, 5 repeats (under 3 s)")
+    b.add_argument("--repeats", type=int, metavar="N", help="repeats per measurement (default 15)")
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.add_argument("--plot", metavar="FILE", help="also draw GFLOP/s against n (PNG or SVG)")
+    b.add_argument("--from-json", nargs="+", metavar="JSON", help="show (and --plot) saved `bench --json` runs, merged")
     b.set_defaults(run=_bench)
     r = sub.add_parser("report", help="write worked solutions (Markdown, LaTeX/PDF, notebook, figures)")
     r.add_argument("files", nargs="*", metavar="FILE", help="exercise files or bundled names (default: all bundled)")

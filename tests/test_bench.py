@@ -128,3 +128,17 @@ def test_report_with_a_gpu_states_the_speedup_it_measured(tmp_path):
         assert words in md and "1000.0x" in md and "No GPU" not in md and "NVIDIA H200" in md
     bench_figure(fake, "en", str(tmp_path / "g"), ("png",))
     assert (tmp_path / "g.png").stat().st_size > 5000
+
+
+def test_saved_runs_merge_and_plot(tmp_path, capsys):
+    for dtype in ("float32", "float64"):
+        assert cli.main(["bench", "--sizes", "32", "--dtypes", dtype, "--devices", "cpu", "--repeats", "3",
+                         "--json"]) == 0
+        (tmp_path / f"{dtype}.json").write_text(capsys.readouterr().out)
+    assert cli.main(["bench", "--from-json", str(tmp_path / "float32.json"), str(tmp_path / "float64.json"),
+                     "--plot", str(tmp_path / "merged.png")]) == 0
+    out = capsys.readouterr().out
+    assert "float32" in out and "float64" in out and (tmp_path / "merged.png").stat().st_size > 5000
+    (tmp_path / "bad.json").write_text("[1, 2]")
+    assert cli.main(["bench", "--from-json", str(tmp_path / "bad.json")]) == 1
+    assert "not the output of `derive bench --json`" in capsys.readouterr().err
