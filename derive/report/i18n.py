@@ -195,7 +195,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "s_statement_text": ("Solve the system", "Resolver el sistema"),
     "s_by_gd": ("by gradient descent, and check the answer against exact arithmetic.",
                 "por descenso por gradiente, y comprobar la respuesta con aritmética exacta."),
-    "s_matrix": ("In matrix form, $A x = b$ with", "En forma matricial, $A x = b$ con"),
+    "s_matrix": ("In matrix form, $A\\mathbf{x} = \\mathbf{b}$ with", "En forma matricial, $A\\mathbf{x} = \\mathbf{b}$ con"),
     "s_exact": ("1. The exact answer", "1. La respuesta exacta"),
     "s_ranks": ("Gaussian elimination in exact rational arithmetic gives rank $A = {rank}$ and rank $[A \\mid b] = {rank_aug}$ "
                 "for {n} unknowns, so", "La eliminación gaussiana en aritmética racional exacta da rango $A = {rank}$ y "

@@ -42,7 +42,7 @@ def _statement(r: Report, system: System, lang: str):
     if len(system.unknowns) <= BIG:
         xs = sp.Matrix([symbol(u) for u in system.unknowns])
         r.add(Para(rich(t(lang, "s_matrix"))),
-              Math(rf"A = {_matrix(system.A)}, \quad x = {_matrix(xs)}, \quad b = {_matrix(system.b)}"))
+              Math(rf"A = {_matrix(system.A)}, \quad \mathbf{{x}} = {_matrix(xs)}, \quad \mathbf{{b}} = {_matrix(system.b)}"))
 
 
 def _solution(values: dict) -> str:
