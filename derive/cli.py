@@ -127,7 +127,7 @@ def _report_once(args) -> int:
 
     from . import report
     from .exercise import bundled, load
-    from .report.write import TEX_HINT, tex_engine, write
+    from .report.write import write
 
     formats = set(args.format.split(",")) if args.format else {"md", "tex", "ipynb", "pdf"}
     unknown = formats - set(report.FORMATS)
@@ -136,9 +136,7 @@ def _report_once(args) -> int:
     files = args.files or [str(p) for _, p in sorted(bundled().items())]
     lang = args.lang or ("all" if not args.files else None)
     exercises = [load(f) for f in files]              # every file is checked before anything is computed
-    engine = tex_engine() if "pdf" in formats else None
-    if "pdf" in formats and engine is None:
-        print(f"PDF skipped: no TeX engine found; {TEX_HINT}", file=sys.stderr)
+    engine = _tex_engine("pdf" in formats)
     reports = []
     for ex in exercises:
         start = time.perf_counter()
@@ -146,7 +144,21 @@ def _report_once(args) -> int:
         langs = report.languages(lang, ex)
         reports += [report.build(computed, code) for code in langs]
         print(f"{computed.stem}: {ex.kind}, {'+'.join(langs)} ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
-    written, problems = write(reports, Path(args.out), formats, engine)
+    return _finish(*write(reports, Path(args.out), formats, engine))
+
+
+def _tex_engine(wanted: bool):
+    """The TeX command when PDFs are wanted and one is installed; says so when none is."""
+    from .report.write import TEX_HINT, tex_engine
+
+    engine = tex_engine() if wanted else None
+    if wanted and engine is None:
+        print(f"PDF skipped: no TeX engine found; {TEX_HINT}", file=sys.stderr)
+    return engine
+
+
+def _finish(written, problems) -> int:
+    """Print where every file went and what failed; the exit status."""
     for path in written:
         print(path)
     for problem in problems:
@@ -159,7 +171,7 @@ def _variants(args) -> int:
 
     from . import variants
     from .exercise import load
-    from .report.write import TEX_HINT, tex_engine, write_files
+    from .report.write import write_files
 
     if not 1 <= args.n <= 10_000:
         raise DeriveError(f"-n takes 1 to 10000 variants, got {args.n}")
@@ -174,15 +186,7 @@ def _variants(args) -> int:
     print(f"\r{len(chosen)} variants from {stats['examined']} draws (rejected: "
           f"{variants.summary(stats['rejected'])})", file=sys.stderr)
     files, latex = variants.documents(chosen, ex, lang, len(str(args.n)))
-    engine = tex_engine() if "pdf" in args.format.split(",") else None
-    if "pdf" in args.format.split(",") and engine is None:
-        print(f"PDF skipped: no TeX engine found; {TEX_HINT}", file=sys.stderr)
-    written, problems = write_files(Path(args.out), files, latex, engine)
-    for path in written:
-        print(path)
-    for problem in problems:
-        print(f"error: {problem}", file=sys.stderr)
-    return 1 if problems else 0
+    return _finish(*write_files(Path(args.out), files, latex, _tex_engine("pdf" in args.format.split(","))))
 
 
 def _check(args) -> int:
