@@ -116,11 +116,16 @@ def draws(ex, seed: int, lim: dict):
 BAD_WARNINGS = ("saturation", "rounds-to-zero", "overflow", "float32-underflow", "cancellation", "kink")
 
 
-def examine(ex, lim: dict, lang: str):
-    """(answers, decimals, None) for a good candidate, or (None, None, reason)."""
+def examine(ex, lim: dict):
+    """(answers, decimals, None, results) for a good candidate, or (None, None, reason, None); `results`
+    are what the report's sections are built from, so a good candidate is computed only once."""
     if ex.kind == "gradient":
         return _examine_gradient(ex, lim)
     return _examine_system(ex, lim)
+
+
+def _reject(reason: str):
+    return None, None, reason, None
 
 
 def _examine_gradient(ex, lim):
@@ -130,37 +135,38 @@ def _examine_gradient(ex, lim):
     try:
         d = derive(ex)
     except DeriveError as e:
-        return None, None, f"domain: {e.message}"
+        return _reject(f"domain: {e.message}")
     if d.kinks:
-        return None, None, "kink"
+        return _reject("kink")
     if any(n.value is not None and abs(n.value) > lim["max_abs_value"] for n in d.nodes.values()):
-        return None, None, "max_abs_value"
+        return _reject("max_abs_value")
     checks = check_gradients(d)
     bad = [w.code for w in d.warnings + checks.warnings if w.code in BAD_WARNINGS]
     if bad:
-        return None, None, bad[0]
+        return _reject(bad[0])
     for c in checks.checks.values():
         if c.exact is None or not (c.errors["float32"] is not None and c.errors["float32"] <= TOL["float32"]
                                    and c.errors["central"] is not None
                                    and c.errors["central"] <= TOL["finite_differences"]):
-            return None, None, "unresolved"
+            return _reject("unresolved")
     answers = {x: d.gradients[x].exact for x in ex.wrt}
     if any(a is None for a in answers.values()):
-        return None, None, "too large"
+        return _reject("too large")
     if not lim["allow_zero_gradient"] and all(a == 0 for a in answers.values()):
-        return None, None, "zero gradient"
-    return answers, {x: decimal(d.gradients[x].value) for x in ex.wrt}, None
+        return _reject("zero gradient")
+    return answers, {x: decimal(d.gradients[x].value) for x in ex.wrt}, None, (d, checks)
 
 
 def _examine_system(ex, lim):
+    from .solvers import study
     from .system import analyse
 
     a = analyse(ex.system)
     if a.classification != "unique":
-        return None, None, "singular"
+        return _reject("singular")
     if a.condition_number > lim["max_condition"]:
-        return None, None, "max_condition"
-    return dict(a.exact), {u: str(v) for u, v in a.exact.items()}, None
+        return _reject("max_condition")
+    return dict(a.exact), {u: str(v) for u, v in a.exact.items()}, None, (a, study(ex.system, a))
 
 
 # -- rendering one variant ---------------------------------------------------------------------------
@@ -168,24 +174,18 @@ def _examine_system(ex, lim):
 _MARK = "@@variant-{}@@"          # the variant's number is known only once it is accepted
 
 
-def render(index: int, ex, lang: str) -> tuple[str, str, str, str]:
-    """The statement and the worked solution of one candidate, in Markdown and LaTeX."""
-    from .report import compute
-    from .report import markdown, tex
+def render(index: int, ex, results: tuple, lang: str) -> tuple[str, str, str, str]:
+    """The statement and the worked solution of one candidate, from what `examine` computed, in
+    Markdown and LaTeX."""
+    from .report import gradient, linear, markdown, tex
     from .report.doc import Heading
     from .report.i18n import t
 
-    c = compute(ex)
     if ex.kind == "gradient":
-        from .report import gradient
-
-        report = gradient.build(f"v{index}", "", *c.results, lang, compact=True)
-        cut = next(i for i, b in enumerate(report.blocks[1:], 1) if isinstance(b, Heading) and b.level == 2)
+        report = gradient.build(f"v{index}", "", *results, lang, compact=True)
     else:
-        from .report import linear
-
-        report = linear.build(f"v{index}", "", ex.system, *c.results, lang, compact=True)
-        cut = next(i for i, b in enumerate(report.blocks[1:], 1) if isinstance(b, Heading) and b.level == 2)
+        report = linear.build(f"v{index}", "", ex.system, *results, lang, compact=True)
+    cut = next(i for i, b in enumerate(report.blocks[1:], 1) if isinstance(b, Heading) and b.level == 2)
     for b in report.blocks:
         if isinstance(b, Heading):
             b.level += 1
@@ -206,8 +206,8 @@ def _work(item):
     """Examine one draw and, when it is good, write its statement and solution."""
     index, draw = item
     candidate = build(_JOB["exercise"], draw)
-    answers, decimals, reason = examine(candidate, _JOB["limits"], _JOB["lang"])
-    texts = render(index, candidate, _JOB["lang"]) if reason is None else None
+    answers, decimals, reason, results = examine(candidate, _JOB["limits"])
+    texts = render(index, candidate, results, _JOB["lang"]) if reason is None else None
     return index, answers, decimals, reason, texts
 
 
