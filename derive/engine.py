@@ -125,7 +125,7 @@ def derive(ex: GradientExercise) -> Derivation:
     for k in kinks:
         d.warnings.append(Warning("kink", k.node, f"{plain(k.expr)} in formula {k.node!r} sits exactly on its "
                                   "kink at this point: derivatives through it are undefined"))
-    expressions = _expressions(d, _composed(g, order, ex.target))
+    expressions = _expressions(d, composed(g, order, ex.target))
     with mpmath.workdps(WORKING_DPS):
         for x in ex.wrt:
             d.gradients[x] = _gradient(d, x, expressions.get(x), relevant)
@@ -343,7 +343,7 @@ def _adjoints(g, order, relevant, target, edges, values) -> dict[str, Adjoint]:
 
 # -- gradients -------------------------------------------------------------------------------------
 
-def _composed(g, order, target) -> dict[str, sp.Expr | None]:
+def composed(g, order, target) -> dict[str, sp.Expr | None]:
     """Each node as a closed form in the inputs (all None when the target's would pass the size cap)."""
     tree: dict[str, int] = {}
     for n in order:                      # an upper bound on each closed form's size, without building it

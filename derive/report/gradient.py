@@ -6,7 +6,7 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from ..engine import Derivation, _composed, tidy
+from ..engine import Derivation, composed, tidy
 from ..numeric import TOL, Checks
 from ..parser import symbol
 from . import diagram, figures, torchcode
@@ -23,10 +23,11 @@ LINE = 150                  # LaTeX characters of one row of a derivation before
 def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str, compact: bool = False) -> Report:
     """Every section of a gradient exercise's walkthrough, in `lang` (compact: no figures, files or code)."""
     r = Report(stem, lang, title, compact=compact)
+    values = _values(d, lang)
     _statement(r, d, lang)
-    _forward(r, d, lang)
+    _forward(r, d, values, lang)
     _graph(r, d, lang)
-    _local(r, d, lang)
+    _local(r, d, values, lang)
     _backward(r, d, lang)
     _result(r, d, lang)
     if checks is not None:
@@ -80,8 +81,7 @@ def _values(d: Derivation, lang: str) -> dict[str, tuple[str, object]]:
     return {n: value_tex(node.exact, node.value, lang) for n, node in d.nodes.items()}
 
 
-def _forward(r: Report, d: Derivation, lang: str):
-    values = _values(d, lang)
+def _forward(r: Report, d: Derivation, values: dict, lang: str):
     rows = []
     for n in d.order:
         node = d.nodes[n]
@@ -121,9 +121,8 @@ def _graph(r: Report, d: Derivation, lang: str):
         r.add(Mermaid(mermaid))
 
 
-def _local(r: Report, d: Derivation, lang: str):
+def _local(r: Report, d: Derivation, values: dict, lang: str):
     r.add(Heading(2, [t(lang, "g_local")]), Para(rich(t(lang, "g_local_text"))))
-    values = _values(d, lang)
     rows = []
     for child in d.order:
         for p in (p for p in d.order if (p, child) in d.edges):
@@ -166,11 +165,10 @@ def _backward(r: Report, d: Derivation, lang: str):
     _aligned(r, rows, lang, wide=True)
 
 
-def _abbreviated(d: Derivation, expr):
-    """A closed form in the inputs rewritten with the formulas' names where their expressions appear."""
-    composed = _composed(d.graph, d.order, d.target)
+def _abbreviated(d: Derivation, expr, closed: dict):
+    """A closed form in the inputs rewritten with the formulas' names where their closed forms appear."""
     for n in reversed(d.order):
-        c = composed.get(n)
+        c = closed.get(n)
         if d.nodes[n].kind == "formula" and c is not None and n != d.target:
             expr = expr.xreplace({c: symbol(n), -c: -symbol(n)})
     return expr
@@ -187,12 +185,14 @@ def _result(r: Report, d: Derivation, lang: str):
         rows.append([[M(name(x))], exact, [M(number(g.value)) if g.value is not None else "—"]])
     r.add(Table(header, rows, "lll"))
     forms = []
+    closed = composed(d.graph, d.order, d.target) if any(g.expression is not None for g in d.gradients.values()) \
+        else {}
     for x in d.exercise.wrt:
         g = d.gradients[x]
         if g.expression is None:
             r.add(Para(rich(t(lang, "g_closed_omitted", d=f"${partial(d.target, x)}$"))))
             continue
-        short_form = tex(_abbreviated(d, g.expression), lang)
+        short_form = tex(_abbreviated(d, g.expression, closed), lang)
         full = tex(g.expression, lang)
         row = rf"{partial(d.target, x)} &= {short_form}"
         if full != short_form and len(full) <= FULL_FORM_LIMIT:
@@ -318,6 +318,6 @@ def _stable_text(w, d: Derivation, lang: str) -> str:
 
 
 def _reproduce(r: Report, d: Derivation, checks: Checks, lang: str):
-    stable = any(w.code == "stable-rewrite" for w in checks.warnings)
+    stable = next(((w.node, w.data["z"]) for w in checks.warnings if w.code == "stable-rewrite"), None)
     r.add(Heading(2, [t(lang, "reproduce")]), Para([t(lang, "reproduce_intro")]),
           Code(torchcode.gradient_script(d, lang, stable)))

@@ -8,7 +8,7 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from ..engine import Derivation
-from ..ops import op_of, sigmoid
+from ..ops import op_of
 from .i18n import t
 
 RESERVED = {"torch", "math", "F", "model", "point", "inputs", "exact", "h", "name", "up", "down", "grad",
@@ -70,22 +70,6 @@ def code(expr) -> str:
     return TorchPrinter().doprint(expr)
 
 
-def _stable(d: Derivation):
-    """(node, z) where node = log(sigmoid(z)) written either way, for the logsigmoid form."""
-    w = sp.Wild("w")
-    for n in d.order:
-        expr = d.nodes[n].expr
-        if not isinstance(expr, sp.log):
-            continue
-        inner = expr.args[0]
-        if inner.is_Symbol and inner.name in d.nodes and d.nodes[inner.name].kind == "formula":
-            inner = d.nodes[inner.name].expr
-        z = inner.args[0] if isinstance(inner, sigmoid) else (inner.match(1 / (1 + sp.exp(-w))) or {}).get(w)
-        if z is not None:
-            return n, z
-    return None
-
-
 def _only_feeds(d: Derivation, stable_node) -> str | None:
     """The sigmoid node that logsigmoid replaces, when nothing else uses it."""
     if not stable_node:
@@ -120,8 +104,9 @@ def _dict_lines(items: dict[str, str]) -> str:
     return "{\n" + "".join(f"    {k!r}: {v},\n" for k, v in items.items()) + "}"
 
 
-def gradient_script(d: Derivation, lang: str, stable: bool) -> str:
-    """Autograd and central differences for every input, checked against the exact values."""
+def gradient_script(d: Derivation, lang: str, stable: tuple | None = None) -> str:
+    """Autograd and central differences for every input, checked against the exact values; with
+    `stable` = (node, z) from numeric's stable-rewrite diagnostic, also on the logsigmoid form."""
     inputs = [n for n in d.order if d.nodes[n].kind == "input"]
     wrt = d.exercise.wrt
     point = _dict_lines({x: repr(float(d.nodes[x].value)) for x in inputs})
@@ -153,9 +138,8 @@ def gradient_script(d: Derivation, lang: str, stable: bool) -> str:
              "",
              f"for name in {wrt!r}:",
              "    print(f\"d/d{name}: central difference {fd(model, name):.16e}\")"]
-    found = _stable(d) if stable else None
-    if found:
-        lines += ["", t(lang, "code_stable"), *_model(d, "stable_model", found), "",
+    if stable:
+        lines += ["", t(lang, "code_stable"), *_model(d, "stable_model", stable), "",
                   f"for name in {wrt!r}:",
                   "    print(f\"d/d{name}: central difference, logsigmoid {fd(stable_model, name):.16e}\")"]
     return "\n".join(lines) + "\n"
