@@ -34,19 +34,18 @@ def _line(ex, table: str, key: str) -> int | None:
 
 def _gradient(ex) -> list[Problem]:
     from .engine import derive, plain
+    from .graph import build
     from .numeric import check_gradients
 
     out = []
-    graph = nx.DiGraph()
-    graph.add_nodes_from(list(ex.values) + list(ex.formulas))
-    graph.add_edges_from((u, name) for name, f in ex.formulas.items() for u in f.uses)
+    graph, _ = build(ex)
     for name in ex.values:
         if graph.out_degree(name) == 0:
             out.append(Problem(_line(ex, "values", name), "unused-input", f"input {name!r} is used by no formula",
                                f"remove {name!r} from [values], or use it in a formula"))
-    feeding = nx.ancestors(graph, ex.target) | {ex.target}
+    reaching = nx.ancestors(graph, ex.target)
     for name in ex.formulas:
-        if name not in feeding:
+        if name not in reaching and name != ex.target:
             out.append(Problem(_line(ex, "formulas", name), "unused-formula",
                                f"formula {name!r} does not lead to the target {ex.target!r}",
                                f"remove it, or use it in a formula that leads to {ex.target!r}"))
@@ -78,7 +77,6 @@ def _gradient(ex) -> list[Problem]:
         if w.code in fixes:
             line = ex.formulas[w.node].line if w.node in ex.formulas else None
             out.append(Problem(line, w.code, w.message, fixes[w.code]))
-    reaching = nx.ancestors(graph, ex.target)
     for x in ex.wrt:
         g = d.gradients[x]
         if x not in reaching or (g.expression is not None and g.expression == 0):
