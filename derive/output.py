@@ -103,12 +103,12 @@ def _named_text(values):
     return None if values is None else {k: str(v) for k, v in values.items()}
 
 
-def run_json(run) -> dict:
+def run_json(run, unknowns) -> dict:
     """One solver's run, as the `solve --json` object shows it."""
     import math
 
     step = run.step
-    return {"solution": run.solution, "iterations": run.iterations, "converged": run.converged, "residual": run.residual,
+    return {"solution": dict(zip(unknowns, run.solution)), "iterations": run.iterations, "converged": run.converged, "residual": run.residual,
             "criterion": run.criterion,
             "diverged": run.diverged,
             "learning_rate": None if math.isnan(step.rate) else step.rate, "momentum": step.beta,
@@ -118,11 +118,7 @@ def run_json(run) -> dict:
 
 def solve_json(unknowns, analysis, study) -> dict:
     """`solve --json`: the exact analysis and every method's run."""
-    methods = {}
-    for name, run in study.runs.items():
-        item = run_json(run)
-        item["solution"] = dict(zip(unknowns, run.solution))
-        methods[name] = item
+    methods = {name: run_json(run, unknowns) for name, run in study.runs.items()}
     out = {"unknowns": list(unknowns), "classification": analysis.classification,
            "exact": _named_text(analysis.exact), "least_squares": _named_text(analysis.least_squares),
            "minimum_norm": _named_text(analysis.minimum_norm), "free": analysis.free,
