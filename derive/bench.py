@@ -62,6 +62,9 @@ class Result:
     reference_s: float | None = None     # torch.utils.benchmark's median, same thread count
     peak_gflops: float | None = None
     above_peak: bool = False
+    control_s: float | None = None       # the same product with one CPU thread (CPU runs with several threads)
+    others_cores: float | None = None    # CPU time other processes used during the measurement, in cores
+    disturbed: list[str] = field(default_factory=list)   # codes of DISTURBANCES: not the hardware's speed
 
 
 @dataclass
@@ -95,6 +98,63 @@ class Bench:
                        if u["device"] not in measured}
         environment = {k: v for run in runs for k, v in run["environment"].items()}
         return cls(results, list(unavailable.values()), environment, all(run.get("quick") for run in runs))
+
+
+# Why a measurement is one of the scheduler, not of the hardware (the test is in `disturbances`).
+DISTURBANCES = {
+    "busy": "other processes used {others:.2f} CPU cores while it ran, competing with torch's {threads} threads",
+    "slower-than-one-thread": "{threads} threads took {median} against {control} with one thread: the threads "
+                              "did not run in parallel",
+}
+MIN_WINDOW_S = 0.25       # shortest window whose CPU accounting is trusted (ticks are 10 ms per core)
+BUSY_MARGIN = 0.25        # cores of other work tolerated beyond the cores torch's threads leave free
+ONE_THREAD_MARGIN = 3     # N threads this many times slower than one: they waited for a core (small sizes
+                          # are legitimately up to about 2x slower with threads: their overhead)
+
+
+def disturbances(result: "Result", threads: int, cores: int) -> list[str]:
+    """The DISTURBANCES codes that apply to a CPU measurement."""
+    found = []
+    if result.others_cores is not None and result.others_cores > max(0, cores - threads) + BUSY_MARGIN:
+        found.append("busy")
+    if result.control_s is not None and result.median_s > ONE_THREAD_MARGIN * result.control_s:
+        found.append("slower-than-one-thread")
+    return found
+
+
+def disturbance_text(result: "Result", threads: int) -> str:
+    return "; ".join(DISTURBANCES[code].format(others=result.others_cores or 0, threads=threads,
+                                               median=seconds(result.median_s),
+                                               control=seconds(result.control_s or 0))
+                     for code in result.disturbed)
+
+
+class CpuUse:
+    """CPU time the rest of the machine used during a measurement (Linux /proc/stat; None elsewhere)."""
+
+    def __enter__(self):
+        self.start = self._sample()
+        return self
+
+    def __exit__(self, *exc):
+        self.end = self._sample()
+
+    @staticmethod
+    def _sample():
+        try:
+            with open("/proc/stat") as f:
+                fields = [int(v) for v in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        busy = sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)      # all but idle and iowait
+        return busy / os.sysconf("SC_CLK_TCK"), time.process_time(), time.perf_counter()
+
+    def others_cores(self) -> float | None:
+        """None when unknown or when the window is too short for the kernel's 10 ms ticks."""
+        if self.start is None or self.end is None or self.end[2] - self.start[2] < MIN_WINDOW_S:
+            return None
+        (busy0, own0, wall0), (busy1, own1, wall1) = self.start, self.end
+        return max(0.0, (busy1 - busy0) - (own1 - own0)) / (wall1 - wall0)
 
 
 # -- the exercise file ---------------------------------------------------------------------------
@@ -213,6 +273,13 @@ def gpu_peak_gflops(name: str, dtype: str) -> float | None:
     return None
 
 
+def _load_average() -> list[float] | None:
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
+
+
 def environment(devices: list[str]) -> dict:
     """Where the numbers came from: torch, threads, BLAS, matmul precision, CPU and GPU names."""
     import torch
@@ -222,7 +289,7 @@ def environment(devices: list[str]) -> dict:
                 "unknown")
     env = {"python": platform.python_version(), "torch": torch.__version__, "platform": platform.platform(),
            "cpu": _cpu_model(), "cpu_count": os.cpu_count(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-           "threads": torch.get_num_threads(), "blas": blas,
+           "threads": torch.get_num_threads(), "blas": blas, "load_average": _load_average(),
            "float32_matmul_precision": torch.get_float32_matmul_precision(),
            "cuda_matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32}
     if "cuda" in devices and unavailable_reason("cuda") is None:
@@ -244,23 +311,27 @@ def _sync(device: str):
 
 def time_calls(fn, device: str, repeats: int, block_s: float) -> tuple[list[float], int]:
     """Seconds per call of `fn`, `repeats` times: each repeat is a block of calls lasting >= block_s,
-    synchronised before the clock starts and before it stops. One warm-up call first."""
+    synchronised before the clock starts and before it stops. One warm-up call first; the block size is
+    grown until a block really lasts block_s (timing single calls would undersize it on a busy machine)."""
     fn()
+    _sync(device)
+    calls = 1
+    while True:
+        elapsed = _block(fn, device, calls)
+        if elapsed >= block_s or calls >= 1_000_000:
+            break
+        calls = max(2 * calls, math.ceil(1.1 * calls * block_s / max(elapsed, 1e-9)))
+    samples = [_block(fn, device, calls) / calls for _ in range(repeats)]
+    return samples, calls
+
+
+def _block(fn, device: str, calls: int) -> float:
     _sync(device)
     start = time.perf_counter()
-    fn()
+    for _ in range(calls):
+        fn()
     _sync(device)
-    once = max(time.perf_counter() - start, 1e-9)
-    calls = max(1, math.ceil(block_s / once))
-    samples = []
-    for _ in range(repeats):
-        _sync(device)
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        _sync(device)
-        samples.append((time.perf_counter() - start) / calls)
-    return samples, calls
+    return time.perf_counter() - start
 
 
 def _iqr(samples: list[float]) -> float:
@@ -296,8 +367,10 @@ def measure(device: str, dtype: str, n: int, repeats: int, block_s: float, refer
     a = torch.randn(n, n, dtype=real, device=device)
     b = torch.randn(n, n, dtype=real, device=device)
     c = torch.empty(n, n, dtype=real, device=device)
+    product = lambda: torch.matmul(a, b, out=c)      # noqa: E731
+    with _precision(dtype), CpuUse() as use:
+        samples, calls = time_calls(product, device, repeats, block_s)
     with _precision(dtype):
-        samples, calls = time_calls(lambda: torch.matmul(a, b, out=c), device, repeats, block_s)
         reference = None
         if reference_s:
             from torch.utils.benchmark import Timer
@@ -316,8 +389,29 @@ def measure(device: str, dtype: str, n: int, repeats: int, block_s: float, refer
         peak = cpu_peak_gflops(dtype)[0]
     else:
         peak = gpu_peak_gflops(torch.cuda.get_device_name() if device == "cuda" else "", dtype)
-    return Result(device, dtype, n, median, _iqr(samples), gflops, repeats, calls, copy, reference,
-                  peak, peak is not None and gflops > peak)
+    result = Result(device, dtype, n, median, _iqr(samples), gflops, repeats, calls, copy, reference,
+                    peak, peak is not None and gflops > peak)
+    if device == "cpu":
+        threads = torch.get_num_threads()
+        result.others_cores = use.others_cores()
+        if threads > 1:
+            result.control_s = _one_thread(product, dtype, block_s)
+        result.disturbed = disturbances(result, threads, os.cpu_count() or 1)
+    return result
+
+
+def _one_thread(product, dtype: str, block_s: float) -> float:
+    """The median of the same product on one thread: the control a busy machine cannot fake."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with _precision(dtype):
+            samples, _ = time_calls(product, "cpu", 3, block_s)
+    finally:
+        torch.set_num_threads(threads)
+    return statistics.median(samples)
 
 
 def run(spec: Spec, quick: bool = False, progress: bool = False) -> Bench:
@@ -339,16 +433,23 @@ def run(spec: Spec, quick: bool = False, progress: bool = False) -> Bench:
     results = []
     torch.manual_seed(0)
     jobs.sort(key=lambda job: (job[0], DTYPES.index(job[1]), job[2]))
-    for i, (dev, dt, n) in enumerate(jobs):
-        if progress:
-            _progress(i, len(jobs), f"{dev} {dt} n={n}")
-        if dt == "tf32" and dev == "cpu":
-            continue        # TF32 is a tensor-core path; on the CPU it is plain float32
-        results.append(measure(dev, dt, n, repeats, block, reference))
+    env = environment(spec.devices)
+    with CpuUse() as use:
+        for i, (dev, dt, n) in enumerate(jobs):
+            if progress:
+                _progress(i, len(jobs), f"{dev} {dt} n={n}")
+            if dt == "tf32" and dev == "cpu":
+                continue        # TF32 is a tensor-core path; on the CPU it is plain float32
+            results.append(measure(dev, dt, n, repeats, block, reference))
     if progress:
         _progress(len(jobs), len(jobs), "done")
         print(file=sys.stderr)
-    return Bench(results, unavailable, environment(spec.devices), quick)
+    env["others_cores"] = use.others_cores()
+    for r in results:      # a measurement too short to judge alone is judged by the whole run
+        if r.device == "cpu" and r.others_cores is None and env["others_cores"] is not None:
+            r.others_cores = env["others_cores"]
+            r.disturbed = disturbances(r, env["threads"], env["cpu_count"] or 1)
+    return Bench(results, unavailable, env, quick)
 
 
 def _progress(done: int, total: int, label: str):
@@ -378,10 +479,15 @@ def to_text(bench: Bench) -> str:
             notes.append(f"torch.utils.benchmark {seconds(r.reference_s)} ({100 * (r.median_s / r.reference_s - 1):+.1f} %)")
         if r.copy_s is not None:
             notes.append(f"host-to-device copy {seconds(r.copy_s)}")
+        if r.control_s is not None:
+            notes.append(f"1 thread {seconds(r.control_s)}")
         if r.above_peak:
             notes.append(f"ABOVE THE PEAK {r.peak_gflops:.0f} GFLOP/s: a measurement error")
+        if r.disturbed:
+            notes.append(f"DISTURBED, not the hardware's speed: {disturbance_text(r, env['threads'])}")
+        gflops = f"({r.gflops:.1f})" if r.disturbed else f"{r.gflops:.1f}"
         lines.append(f"{r.device:<6} {r.dtype:<9} {r.n:>6} {seconds(r.median_s):>10} {seconds(r.iqr_s):>10} "
-                     f"{r.gflops:>9.1f}  {'; '.join(notes)}")
+                     f"{gflops:>9}  {'; '.join(notes)}")
     for u in bench.unavailable:
         lines.append(f"{u.device}: not measured — {u.reason}")
     lines.append(f"torch {env['torch']}, {env['threads']} threads, BLAS {env['blas']}, float32 matmul precision "
@@ -389,4 +495,7 @@ def to_text(bench: Bench) -> str:
                  + (f", GPU {env['cuda_device']}" if "cuda_device" in env else ""))
     if not any(r.device != "cpu" for r in bench.results):
         lines.append("No GPU was available: every timing above is a CPU timing.")
+    if any(r.disturbed for r in bench.results):
+        lines.append("GFLOP/s in parentheses were measured while the machine was busy: they describe the "
+                     "scheduler, not the hardware. Run again on a quiet machine.")
     return "\n".join(lines)

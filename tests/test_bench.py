@@ -142,3 +142,32 @@ def test_saved_runs_merge_and_plot(tmp_path, capsys):
     (tmp_path / "bad.json").write_text("[1, 2]")
     assert cli.main(["bench", "--from-json", str(tmp_path / "bad.json")]) == 1
     assert "not the output of `derive bench --json`" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not bench.CpuUse()._sample(), reason="needs Linux's /proc/stat to see other processes' CPU time")
+def test_a_busy_machine_is_flagged_not_reported_as_the_hardware(capsys):
+    """A busy loop beside the measurement: the result says it describes the scheduler (issue: bench under load)."""
+    import subprocess
+    import sys
+
+    busy = subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 20\nwhile time.time() < end: pass"])
+    try:
+        import time
+
+        time.sleep(0.3)
+        r = bench.measure("cpu", "float32", 256, repeats=10, block_s=0.1, reference_s=None)
+    finally:
+        busy.kill()
+    assert r.others_cores is not None and r.others_cores > 0.5
+    assert "busy" in r.disturbed
+    text = bench.to_text(bench.Bench([r], [], bench.environment(["cpu"]), quick=False))
+    assert "DISTURBED, not the hardware's speed" in text and f"({r.gflops:.1f})" in text
+
+
+def test_one_thread_slower_than_several_by_far_is_a_disturbance():
+    r = bench.Result("cpu", "float32", 128, 0.008, 0.001, 0.5, 5, 1, control_s=0.00003)
+    assert bench.disturbances(r, threads=2, cores=2) == ["slower-than-one-thread"]
+    r.others_cores = 1.0
+    assert bench.disturbances(r, threads=2, cores=2) == ["busy", "slower-than-one-thread"]
+    quiet = bench.Result("cpu", "float32", 64, 2.2e-5, 1e-6, 24.0, 5, 1, control_s=1.1e-5, others_cores=0.02)
+    assert bench.disturbances(quiet, threads=2, cores=2) == []      # small sizes: threads cost up to ~2x

@@ -6,6 +6,8 @@ from . import figures
 from .doc import Code, Heading, Items, M, Para, Report, Table, rich
 from .i18n import t
 
+NOTEBOOK_SIZE = 1000        # Ejercicio 1 times 1000 x 1000 matrices
+
 
 def build(stem: str, title: str, file: str, bench: Bench, lang: str) -> Report:
     r = Report(stem, lang, title)
@@ -36,6 +38,8 @@ def _environment(r: Report, bench: Bench, lang: str):
             ("b_env_precision", env["float32_matmul_precision"]),
             ("b_env_cpu", f"{env['cpu']} ({env['cpu_count']}, {env['cpu_capability']})"),
             ("b_env_gpu", env.get("cuda_device") or t(lang, "b_env_none"))]
+    if env.get("load_average"):
+        rows.append(("b_env_load", ", ".join(f"{v:g}" for v in env["load_average"])))
     r.add(Heading(2, [t(lang, "b_environment")]),
           Table([[t(lang, "b_setting")], [t(lang, "b_value")]], [[[t(lang, k)], [v]] for k, v in rows], "ll"))
 
@@ -48,7 +52,8 @@ def _results(r: Report, bench: Bench, lang: str):
     header += ([[t(lang, "b_col_copy")]] if copies else []) + ([[t(lang, "b_col_reference")]] if references else [])
     rows = []
     for x in bench.results:
-        row = [[x.device], [x.dtype], [str(x.n)], [seconds(x.median_s)], [seconds(x.iqr_s)], [f"{x.gflops:.1f}"]]
+        gflops = f"({x.gflops:.1f})" if x.disturbed else f"{x.gflops:.1f}"
+        row = [[x.device], [x.dtype], [str(x.n)], [seconds(x.median_s)], [seconds(x.iqr_s)], [gflops]]
         if copies:
             row.append([seconds(x.copy_s) if x.copy_s is not None else "—"])
         if references:
@@ -61,29 +66,39 @@ def _results(r: Report, bench: Bench, lang: str):
              for u in bench.unavailable]
     notes += [rich(t(lang, "b_above_peak", device=x.device, dtype=x.dtype, n=x.n, g=f"{x.gflops:.0f}",
                      peak=f"{x.peak_gflops:.0f}")) for x in bench.results if x.above_peak]
+    notes += [rich(t(lang, "b_disturbed", device=x.device, dtype=x.dtype, n=x.n,
+                     why=_disturbance(x, bench.environment["threads"], lang)))
+              for x in bench.results if x.disturbed]
     if notes:
         r.add(Items(notes))
     r.figure(f"{r.stem}.gflops", lambda path, formats: figures.bench_figure(bench, lang, path, formats),
              [t(lang, "b_fig_caption")], 0.75)
 
 
+def _disturbance(x, threads: int, lang: str) -> str:
+    return "; ".join(t(lang, f"b_why_{code}", others=f"{x.others_cores or 0:.2f}", threads=threads,
+                       median=seconds(x.median_s), control=seconds(x.control_s or 0)) for code in x.disturbed)
+
+
 def _conclusion(r: Report, bench: Bench, lang: str):
     r.add(Heading(2, [t(lang, "b_conclusion")]))
+    if any(x.disturbed for x in bench.results):
+        r.add(Para([t(lang, "b_disturbed_conclusion")]))
     gpu = [x for x in bench.results if x.device != "cpu"]
     if not gpu:
         r.add(Para([t(lang, "b_no_gpu")]))
         return
-    cpu = {(x.dtype, x.n): x for x in bench.results if x.device == "cpu"}
+    cpu = {(x.dtype, x.n): x for x in bench.results if x.device == "cpu" and not x.disturbed}
     lines = []
     for dev, dtype in dict.fromkeys((x.device, x.dtype) for x in gpu):
         base = "float32" if dtype == "tf32" else dtype
-        shared = [x for x in gpu if x.device == dev and x.dtype == dtype and (base, x.n) in cpu]
-        if not shared:
-            continue
-        top = max(shared, key=lambda x: x.n)
-        c = cpu[(base, top.n)]
-        lines.append(rich(t(lang, "b_gpu", n=top.n, device=dev, dtype=dtype, tg=seconds(top.median_s),
-                            tc=seconds(c.median_s), speedup=f"{c.median_s / top.median_s:.1f}x")))
+        shared = {x.n: x for x in gpu if x.device == dev and x.dtype == dtype and (base, x.n) in cpu}
+        # the notebook's own size (1000) where it was measured, and the largest size measured on both
+        for n, key in sorted({(n, "b_gpu_notebook") for n in shared if n == NOTEBOOK_SIZE}
+                             | ({(max(shared), "b_gpu")} if shared else set())):
+            top, c = shared[n], cpu[(base, n)]
+            lines.append(rich(t(lang, key, n=n, device=dev, dtype=dtype, tg=seconds(top.median_s),
+                                tc=seconds(c.median_s), speedup=f"{c.median_s / top.median_s:.1f}x")))
     r.add(Items(lines) if lines else Para([t(lang, "b_no_gpu")]))
 
 

@@ -164,47 +164,81 @@ def convergence_figure(study, lang: str, path: str, formats=("png", "svg")):
 
 
 def bench_figure(bench, lang: str, path: str, formats=("png", "svg")):
-    """GFLOP/s against n per device and dtype, and the speedup over the CPU where a GPU ran."""
+    """GFLOP/s against n per device and dtype (log scale), and the speedup over the CPU where a GPU ran;
+    one colour per series in both panels and one legend below them."""
     plt = _pyplot()
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
     series: dict[tuple[str, str], list] = {}
     for r in bench.results:
         series.setdefault((r.device, r.dtype), []).append(r)
+    colour = {key: f"C{i % 10}" for i, key in enumerate(sorted(series))}
     gpu = any(dev != "cpu" for dev, _ in series)
-    fig, axes = plt.subplots(1, 2 if gpu else 1, figsize=(10 if gpu else 6.4, 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, 2 if gpu else 1, figsize=(10 if gpu else 6.4, 4.2), squeeze=False)
     ax = axes[0][0]
-    for i, ((dev, dtype), rows) in enumerate(sorted(series.items())):
+    sizes = sorted({r.n for r in bench.results})
+    for (dev, dtype), rows in sorted(series.items()):
         rows = sorted(rows, key=lambda r: r.n)
-        ax.plot([r.n for r in rows], [r.gflops for r in rows], marker="o", color=f"C{i}", label=f"{dev} {dtype}")
+        ax.plot([r.n for r in rows], [r.gflops for r in rows], marker="o", color=colour[dev, dtype],
+                label=f"{dev} {dtype}")
+        hollow = [r for r in rows if r.disturbed]
+        if hollow:           # disturbed runs: open circles, named in the legend
+            ax.plot([r.n for r in hollow], [r.gflops for r in hollow], "o", mfc="white", mec=colour[dev, dtype],
+                    ms=8, label=t(lang, "fig_disturbed", device=dev, dtype=dtype))
         if dev == "cpu" and rows[0].peak_gflops and not gpu:
-            ax.axhline(rows[0].peak_gflops, color=f"C{i}", ls=":", lw=1,
-                       label=t(lang, "fig_peak", device=dev, dtype=dtype))
-    _size_axis(ax, sorted({r.n for r in bench.results}))
+            ax.axhline(rows[0].peak_gflops, color=colour[dev, dtype], ls=":", lw=1)
+            ax.annotate(t(lang, "fig_peak", device=dev, dtype=dtype), (1.0, rows[0].peak_gflops),
+                        xycoords=("axes fraction", "data"), xytext=(-2, 3), textcoords="offset points",
+                        ha="right", va="bottom", fontsize=7, color=colour[dev, dtype])
+    _size_axis(ax, sizes)
     ax.set_xlabel(t(lang, "fig_size"))
-    ax.set_ylabel("GFLOP/s")
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_ylabel(t(lang, "fig_gflops_log"))
+    ax.set_yscale("log")           # a peak line far above small sizes no longer crushes them near 0
+    _plain_log_axis(ax.yaxis, LogLocator, FuncFormatter)
     if gpu:
         ax2 = axes[0][1]
-        cpu = {(r.dtype, r.n): r for r in bench.results if r.device == "cpu"}
+        cpu = {(r.dtype, r.n): r for r in bench.results if r.device == "cpu" and not r.disturbed}
         for (dev, dtype), rows in sorted(series.items()):
-            if dev == "cpu":
-                continue
-            pairs = sorted((r.n, cpu[("float32" if dtype == "tf32" else dtype, r.n)].median_s / r.median_s)
-                           for r in rows if ("float32" if dtype == "tf32" else dtype, r.n) in cpu)
-            if pairs:
-                ax2.plot(*zip(*pairs), marker="o", label=f"{dev} {dtype}")
-        _size_axis(ax2, sorted({r.n for r in bench.results}))
+            base = "float32" if dtype == "tf32" else dtype
+            pairs = sorted((r.n, cpu[base, r.n].median_s / r.median_s) for r in rows if (base, r.n) in cpu)
+            if dev != "cpu" and pairs:
+                ax2.plot(*zip(*pairs), marker="o", color=colour[dev, dtype])
+        _size_axis(ax2, sizes)
         ax2.set_yscale("log")
+        _plain_log_axis(ax2.yaxis, LogLocator, FuncFormatter)
         ax2.set_xlabel(t(lang, "fig_size"))
         ax2.set_ylabel(t(lang, "fig_speedup"))
-        ax2.legend(fontsize=8, frameon=False)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.06 + 0.05 * ((len(labels) - 1) // 4), 1, 1))
     _save(fig, path, formats)
 
 
+def _plain_log_axis(axis, LogLocator, FuncFormatter):
+    """Ticks at 1, 2 and 5 of each decade when it spans few decades, labelled as plain numbers."""
+    low, high = axis.axes.get_ylim()
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if high / max(low, 1e-300) < 1e3 else (1.0,)))
+    axis.set_major_formatter(FuncFormatter(_plain_number))
+    axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+
+
+def _plain_number(value, _position=None) -> str:
+    """Tick labels as people write numbers: 40, 100, 2000, 1e+05 only beyond a million."""
+    if value <= 0:
+        return ""
+    return f"{value:,.0f}".replace(",", "\u2009") if 1 <= value < 1e6 else f"{value:.0e}" if value >= 1e6 else f"{value:g}"
+
+
 def _size_axis(ax, sizes):
-    """A log axis whose ticks are the sizes measured, written out."""
+    """A log axis whose ticks are the sizes measured, written out (sizes too close to their neighbour, such as
+    1000 beside 1024, keep their point but lose their label)."""
     ax.set_xscale("log")
-    ax.set_xticks(sizes, [str(n) for n in sizes])
+    shown = []
+    for n in sizes:
+        if not shown or n / shown[-1] >= 1.35:
+            shown.append(n)
+    ax.set_xticks(shown, [str(n) for n in shown])
     ax.minorticks_off()
 
 

@@ -391,6 +391,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "b_gpu": ("At the largest size measured on both, $n = {n}$, {device} {dtype} takes {tg} against {tc} on the "
               "CPU: a speedup of {speedup}.", "Con el mayor tamaño medido en ambos, $n = {n}$, {device} {dtype} "
               "tarda {tg} frente a {tc} en la CPU: una aceleración de {speedup}."),
+    "b_gpu_notebook": ("At the notebook's size, $n = {n}$, {device} {dtype} takes {tg} against {tc} on the CPU: "
+                       "a speedup of {speedup}.", "Con el tamaño del cuaderno, $n = {n}$, {device} {dtype} tarda "
+                       "{tg} frente a {tc} en la CPU: una aceleración de {speedup}."),
     "b_fig_caption": ("Throughput (GFLOP/s) against the matrix size.", "Rendimiento (GFLOP/s) frente al tamaño de la matriz."),
     "b_env_torch": ("torch", "torch"),
     "b_env_threads": ("CPU threads used by torch", "hilos de CPU que usa torch"),
@@ -399,6 +402,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "b_env_cpu": ("CPU", "CPU"),
     "b_env_gpu": ("GPU", "GPU"),
     "b_env_none": ("none", "ninguna"),
+    "b_env_load": ("load average (1, 5, 15 min) before the run", "carga media (1, 5, 15 min) antes de la ejecución"),
+    "b_disturbed": ("{device} {dtype} at $n = {n}$ was DISTURBED ({why}): its GFLOP/s (in parentheses) describe the "
+                    "scheduler, not the hardware.", "{device} {dtype} con $n = {n}$ fue PERTURBADO ({why}): sus GFLOP/s "
+                    "(entre paréntesis) describen al planificador, no al hardware."),
+    "b_why_busy": ("other processes used {others} CPU cores while it ran, competing with torch's {threads} threads",
+                   "otros procesos usaron {others} núcleos de CPU mientras se medía, compitiendo con los {threads} "
+                   "hilos de torch"),
+    "b_why_slower-than-one-thread": ("{threads} threads took {median} against {control} with one thread: the "
+                                     "threads did not run in parallel", "{threads} hilos tardaron {median} frente a "
+                                     "{control} con un solo hilo: los hilos no se ejecutaron en paralelo"),
+    "b_disturbed_conclusion": ("Some measurements were disturbed by other work on the machine; they are left out of "
+                               "every comparison below. Run the benchmark again on a quiet machine.",
+                               "Algunas medidas se vieron perturbadas por otro trabajo en la máquina; quedan fuera "
+                               "de toda comparación. Repite la medida con la máquina en reposo."),
     "b_setting": ("setting", "ajuste"),
     "b_value": ("value", "valor"),
     "code_bench": ("# time A @ B with torch.utils.benchmark, using all of torch's CPU threads",
@@ -406,6 +423,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "fig_size": ("matrix size n", "tamaño de la matriz n"),
     "fig_peak": ("{device} {dtype}: peak (upper bound)", "{device} {dtype}: pico (cota superior)"),
     "fig_speedup": ("speedup over the CPU", "aceleración sobre la CPU"),
+    "fig_gflops_log": ("GFLOP/s (log scale)", "GFLOP/s (escala logarítmica)"),
+    "fig_disturbed": ("{device} {dtype}: disturbed run", "{device} {dtype}: medida perturbada"),
 
 }
 

@@ -9,7 +9,7 @@ from ..system import Analysis, System
 from . import figures
 from .doc import Code, Heading, Items, M, Math, Para, Report, Table, rich
 from .i18n import t
-from .mathtex import short, tex
+from .mathtex import floored, short, tex
 
 BIG = 12          # unknowns beyond which vectors and matrices are not written out
 
@@ -131,13 +131,13 @@ def _methods(r: Report, system: System, analysis: Analysis, study, lang: str):
         step_cell = ["—"] if run.step.rate != run.step.rate else [M(step)]
         if reference:
             error = max(abs(v - float(reference[u])) for u, v in zip(system.unknowns, run.solution))
-            last = [M(short(error, 2))]
+            last = [M(floored(error))]
         else:
             shown = list(zip(system.unknowns, run.solution))[:6]
             last = [M(", ".join(f"{tex(symbol(u))} = {short(v, 10)}" for u, v in shown) + (r", \ldots" if n > 6 else ""))]
         rows.append([[t(lang, f"method_{method}")], step_cell,
                      [str(run.iterations)] + ([] if run.converged else [" (" + t(lang, "s_no_converge") + ")"]),
-                     [_theory(run, n, lang)], [M(short(run.residual, 2))], last])
+                     [_theory(run, n, lang)], [M(floored(run.residual))], last])
     r.add(Table(header, rows, "lrrrrr" if reference else "lrrrrl"))
     r.figure(f"{r.stem}.convergence", lambda path, formats: figures.convergence_figure(study, lang, path, formats),
              rich(t(lang, "s_convergence_caption")), 0.75)

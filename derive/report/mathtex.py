@@ -1,6 +1,8 @@
 """LaTeX for the report: derive's printer in the reader's language, values substituted, decimals."""
 from __future__ import annotations
 
+import math
+
 import mpmath
 import sympy as sp
 
@@ -90,6 +92,14 @@ def short(value, digits: int = 6) -> str:
             return r"\text{NaN}"
         return sci(f"{value:.{digits}g}")
     return sci(mpmath.nstr(value, digits, min_fixed=-4, max_fixed=7, strip_zeros=False))
+
+
+ROUNDOFF = 1e-12         # float64 results below this are round-off: their digits differ between BLAS builds
+
+
+def floored(value: float, digits: int = 2) -> str:
+    """A float64 residual or error, written as `< 10^{-12}` once it is down at round-off level."""
+    return rf"< 10^{{{round(math.log10(ROUNDOFF))}}}" if 0 <= value < ROUNDOFF else short(value, digits)
 
 
 def value_tex(exact, value, lang: str = "en") -> tuple[str, object]:
