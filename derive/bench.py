@@ -321,8 +321,13 @@ def time_calls(fn, device: str, repeats: int, block_s: float) -> tuple[list[floa
         if elapsed >= block_s or calls >= 1_000_000:
             break
         calls = max(2 * calls, math.ceil(1.1 * calls * block_s / max(elapsed, 1e-9)))
-    samples = [_block(fn, device, calls) / calls for _ in range(repeats)]
-    return samples, calls
+    for _ in range(3):      # a stall during sizing leaves blocks too short: size them again from the medians
+        blocks = [_block(fn, device, calls) for _ in range(repeats)]
+        typical = statistics.median(blocks)
+        if typical >= block_s / 2 or calls >= 1_000_000:
+            break
+        calls = math.ceil(1.1 * calls * block_s / max(typical, 1e-9))
+    return [b / calls for b in blocks], calls
 
 
 def _block(fn, device: str, calls: int) -> float:

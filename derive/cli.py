@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .errors import DeriveError
@@ -175,6 +176,9 @@ def _variants(args) -> int:
 
     if not 1 <= args.n <= 10_000:
         raise DeriveError(f"-n takes 1 to 10000 variants, got {args.n}")
+    cores = os.cpu_count() or 1
+    if args.workers is not None and not 1 <= args.workers <= cores:
+        raise DeriveError(f"--workers takes 1 to {cores} (the cores of this machine), got {args.workers}")
     ex = load(args.file)
     lang = args.lang or ex.lang or "en"
 
@@ -216,14 +220,18 @@ def _list(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="derive", description=__doc__)
+    top = argparse.ArgumentParser(prog="derive", description=__doc__, allow_abbrev=False)
+    top.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback of an internal error")
     sub = top.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("gradients", help="exact gradients of an exercise's target")
+    g = sub.add_parser("gradients", parents=[common], allow_abbrev=False, help="exact gradients of an exercise's target")
     g.add_argument("file", help="an exercise file, or a bundled exercise's name (see `derive list`)")
     g.add_argument("--json", action="store_true", help="print one JSON object")
     g.add_argument("--exact-only", action="store_true", help="skip the torch autograd and finite-difference checks")
     g.set_defaults(run=_gradients)
-    s = sub.add_parser("solve", help="solve a linear system exactly and by gradient descent, CG, ...")
+    s = sub.add_parser("solve", parents=[common], allow_abbrev=False, help="solve a linear system exactly and by gradient descent, CG, ...")
     s.add_argument("file", nargs="?", help="a linear-system exercise file or bundled name")
     s.add_argument("--random", type=int, metavar="N", help="a random well-conditioned N x N system instead")
     s.add_argument("--seed", type=int, default=0, help="seed for --random (default 0)")
@@ -231,7 +239,7 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(run=_solve)
     from .bench import DEVICES, DTYPES
 
-    b = sub.add_parser("bench", help="time A @ B on the CPU and any GPU, honestly")
+    b = sub.add_parser("bench", parents=[common], allow_abbrev=False, help="time A @ B on the CPU and any GPU, honestly")
     b.add_argument("file", nargs="?", help="a matmul-benchmark exercise file or bundled name")
     b.add_argument("--sizes", type=int, nargs="+", metavar="N")
     b.add_argument("--dtypes", nargs="+", choices=DTYPES)
@@ -242,7 +250,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--plot", metavar="FILE", help="also draw GFLOP/s against n (PNG or SVG)")
     b.add_argument("--from-json", nargs="+", metavar="JSON", help="show (and --plot) saved `bench --json` runs, merged")
     b.set_defaults(run=_bench)
-    r = sub.add_parser("report", help="write worked solutions (Markdown, LaTeX/PDF, notebook, figures)")
+    r = sub.add_parser("report", parents=[common], allow_abbrev=False, help="write worked solutions (Markdown, LaTeX/PDF, notebook, figures)")
     r.add_argument("files", nargs="*", metavar="FILE", help="exercise files or bundled names (default: all bundled)")
     r.add_argument("--out", default="reports", help="output folder (default: reports); files go to OUT/<lang>/")
     r.add_argument("--lang", choices=("en", "es", "all"),
@@ -251,7 +259,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--full-bench", action="store_true", help="run the full benchmark sweep, not the quick profile")
     r.add_argument("--watch", action="store_true", help="re-render whenever a FILE changes (Ctrl-C to stop)")
     r.set_defaults(run=_report)
-    v = sub.add_parser("variants", help="draw checked exercise variants with a student sheet and an answer key")
+    v = sub.add_parser("variants", parents=[common], allow_abbrev=False, help="draw checked exercise variants with a student sheet and an answer key")
     v.add_argument("file", help="an exercise whose [values] have ranges (or a linear system)")
     v.add_argument("-n", type=int, default=10, help="how many variants (default 10)")
     v.add_argument("--seed", type=int, default=0, help="the same file, n and seed give the same files (default 0)")
@@ -260,21 +268,49 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--format", default="md,pdf", help="md, or md,pdf (PDF where TeX exists; default)")
     v.add_argument("--workers", type=int, help="processes (default: one per core)")
     v.set_defaults(run=_variants)
-    c = sub.add_parser("check", help="lint an exercise: kinks, saturation, unused formulas, zero gradients, ...")
+    c = sub.add_parser("check", parents=[common], allow_abbrev=False, help="lint an exercise: kinks, saturation, unused formulas, zero gradients, ...")
     c.add_argument("file", help="an exercise file or bundled name")
     c.set_defaults(run=_check)
-    n = sub.add_parser("new", help="write a commented starter exercise that runs as it is")
+    n = sub.add_parser("new", parents=[common], allow_abbrev=False, help="write a commented starter exercise that runs as it is")
     n.add_argument("path", help="the file to create (.toml)")
     n.add_argument("--kind", choices=("gradient", "linear-system", "matmul-benchmark"), default="gradient")
     n.set_defaults(run=_new)
-    sub.add_parser("list", help="the bundled exercises").set_defaults(run=_list)
+    sub.add_parser("list", parents=[common], allow_abbrev=False, help="the bundled exercises").set_defaults(run=_list)
     return top
+
+
+BUG = ("internal error: this is a bug in derive, not in your file ({kind}: {message}). Please report it with the "
+       "exercise file and this line (the README says where); run the same command with --debug for the traceback.")
+
+
+def guarded(run, debug: bool = False, err=None) -> int:
+    """Run a command, turning every failure into one message and an exit status: bad input 1, a file or
+    disk problem 1, Ctrl-C 130, anything else 70 (a bug: its traceback only with --debug)."""
+    err = err or sys.stderr
+    try:
+        return run()
+    except DeriveError as error:
+        print(error, file=err)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return 130
+    except OSError as error:
+        where = f": {error.filename}" if error.filename else ""
+        print(f"error: {error.strerror or error}{where}", file=err)
+        return 1
+    except MemoryError:
+        print("error: out of memory", file=err)
+        return 1
+    except Exception as error:          # the last resort: a bug, said plainly
+        if debug:
+            import traceback
+
+            traceback.print_exc(file=err)
+        print(BUG.format(kind=type(error).__name__, message=str(error)[:300]), file=err)
+        return 70
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except DeriveError as error:
-        print(error, file=sys.stderr)
-        return 1
+    return guarded(lambda: args.run(args), getattr(args, "debug", False))

@@ -1,5 +1,8 @@
-"""Local derivatives: d expr / d name, applying the registry's rules with the chain rule."""
+"""Symbolic local derivatives of scalar formulas: d expr / d name by the registry's rules and the chain
+rule, derived once per pattern (a network of identical units derives each rule once)."""
 from __future__ import annotations
+
+from functools import lru_cache
 
 import sympy as sp
 
@@ -10,17 +13,33 @@ def local_grad(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
     """d expr / d x, where expr is one formula written in its parents' names."""
     if not expr.has(x):
         return sp.Integer(0)
+    names = sorted(expr.free_symbols, key=lambda s: s.name)
+    dummies = [sp.Symbol(f"_s{i}", real=True) for i in range(len(names))]
+    canonical = expr.xreplace(dict(zip(names, dummies)))
+    rule = _rule(canonical, names.index(x))
+    return rule.xreplace(dict(zip(dummies, names)))
+
+
+@lru_cache(maxsize=4096)
+def _rule(expr: sp.Expr, i: int) -> sp.Expr:
+    return _walk(expr, sp.Symbol(f"_s{i}", real=True))
+
+
+def _walk(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    if not expr.has(x):
+        return sp.Integer(0)
     if expr == x:
         return sp.Integer(1)
     op = op_of(expr)
-    if op is None:
+    if op is None or op.partial is None:
         raise TypeError(f"no derivative rule for {expr.func.__name__}")
     args = expr.args
-    return sp.Add(*[op.partial(args, i) * local_grad(arg, x) for i, arg in enumerate(args) if arg.has(x)])
+    return sp.Add(*[op.partial(args, i) * _walk(arg, x) for i, arg in enumerate(args) if arg.has(x)])
 
 
 def rewrite_plain(expr: sp.Expr) -> sp.Expr:
-    """The same function in SymPy's own vocabulary (sigmoid and relu spelled out), for cross-checks."""
-    from .ops import relu, sigmoid
+    """The same function in SymPy's own vocabulary (sigmoid, relu, softplus spelled out), for cross-checks."""
+    from .ops import log_sigmoid, relu, sigmoid, softplus
 
-    return expr.replace(sigmoid, lambda u: 1 / (1 + sp.exp(-u))).replace(relu, lambda u: sp.Max(u, 0))
+    return (expr.replace(sigmoid, lambda u: 1 / (1 + sp.exp(-u))).replace(relu, lambda u: sp.Max(u, 0))
+            .replace(softplus, lambda u: sp.log(1 + sp.exp(u))).replace(log_sigmoid, lambda u: -sp.log(1 + sp.exp(-u))))

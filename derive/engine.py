@@ -1,34 +1,25 @@
-"""Exact derivatives by reverse mode on the graph, the way a student does it by hand.
+"""Derivatives by reverse mode on the graph, the way a student does it by hand, in two passes.
 
-forward: every node's value at the point, exact (SymPy) and to 30+ digits (mpmath);
-local:   d child / d parent on every edge, symbolic and at the point;
-backward: adjoints in reverse topological order, summed over fan-out;
-kinks:   where max/min/abs/relu sit on their kink, one-sided derivatives by forward mode.
+numeric: every node's value and every adjoint to 30+ digits with mpmath, forward then backward (linear in
+         the graph), rerun at a higher precision until two runs agree; kinks and domain errors found here.
+exact:   exact values, local derivatives, adjoints and closed forms (SymPy), each under the budget
+         (budget.py); what does not fit is Unknown, never zero, and what fits must agree with the numbers.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import mpmath
 import networkx as nx
 import sympy as sp
 
+from . import arrays
 from . import graph as graphs
-from .diff import local_grad
+from .backward import backward, formula_vjp
+from .budget import DIGITS, PRECISIONS, WORKING_DPS, Unknown, known
 from .errors import DeriveError
-from .evaluate import MP, evaluate
+from .evaluate import MP, Domain, TooLarge, evaluate
 from .exercise import GradientExercise
-from .ops import op_of
-from .parser import symbol
-
-SIZE_CAP = 400          # tree nodes in an exact expression before it is omitted
-NESTING_CAP = 4         # functions nested deeper than this in an exact value: omitted (SymPy's
-                        # sign tests on tanh(tanh(tanh(...))) cost time exponential in the depth)
-MAGNITUDE_CAP = 1000    # exact values beyond 10^±1000 are omitted (their decimal stays)
-DIGITS = 30             # significant digits of every decimal
-PRECISIONS = (45, 60, 120, 300)   # mpmath working precisions tried until two agree
-WORKING_DPS = 60        # precision for kink and domain tests (ties: agreement to 35 digits)
 
 
 @dataclass
@@ -38,46 +29,48 @@ class Node:
     expr: sp.Expr                # the formula in its parents' names (inputs: the value)
     layer: int
     line: int | None
-    exact: sp.Expr | None        # value at the point; None when too large to write
-    value: mpmath.mpf            # the same, to working precision
+    exact: object                # value at the point (SymPy, or an object array); Unknown when not computed
+    value: object                # the same to working precision (mpmath number or object array)
+    shape: tuple = ()
 
 
 @dataclass
 class Edge:
     parent: str
     child: str
-    local: sp.Expr               # d child / d parent, in the child's parents' names
-    exact: sp.Expr | None        # at the point; None when undefined (a kink) or omitted
-    value: mpmath.mpf            # nan when undefined
+    local: sp.Expr | None        # d child / d parent, in the child's parents' names (scalars; None: not derived)
+    exact: object                # at the point; Unknown when undefined (a kink) or not computed
+    value: object                # nan when undefined (scalars; tensors: None)
 
 
 @dataclass
 class Adjoint:
     node: str
-    children: list[str]          # d target/d node = sum over these of d target/d child * d child/d node
-    exact: sp.Expr | None
-    value: mpmath.mpf            # nan when undefined (a kink downstream)
+    children: list[str]          # d target/d node = sum over these of their vector-Jacobian products
+    exact: object
+    value: object                # nan where undefined (a kink downstream)
 
 
 @dataclass
 class Kink:
     node: str                    # the formula holding the non-smooth function
     expr: sp.Expr                # the function application sitting on its kink
-    left: sp.Expr | None = None  # one-sided derivatives of the target, for a given input
+    left: sp.Expr | None = None  # one-sided derivatives of the target, for a given input (scalars)
     right: sp.Expr | None = None
+    index: tuple = ()            # the element of a tensor that sits on the kink
 
 
 @dataclass
 class Gradient:
     wrt: str
-    exact: sp.Expr | None        # None when undefined (kink) or too large
-    value: mpmath.mpf | None     # None when undefined
-    expression: sp.Expr | None   # closed form in the inputs; None when too large
+    exact: object                # Unknown when undefined (kink) or too large
+    value: object                # None when undefined (scalars); tensors: nan elements
+    expression: sp.Expr | None   # closed form in the inputs (scalars); None when too large
     kink: Kink | None = None     # set when the derivative is undefined at a kink
 
 
 @dataclass
-class Warning:
+class Diagnostic:
     code: str
     node: str | None
     message: str
@@ -86,7 +79,7 @@ class Warning:
 
 @dataclass
 class Derivation:
-    """Everything the reverse-mode computation found; renderers read only this."""
+    """Everything the two passes found; renderers read only this."""
 
     exercise: GradientExercise
     graph: nx.DiGraph
@@ -96,146 +89,227 @@ class Derivation:
     adjoints: dict[str, Adjoint]
     gradients: dict[str, Gradient]
     kinks: list[Kink]
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    relevant: set = field(default_factory=set)
+    closed: dict = field(default_factory=dict)       # input -> closed form of the gradient (scalar exercises)
+    composed: dict = field(default_factory=dict)     # node -> closed form in the inputs, where small
+    clock: object = None                             # the exact pass's time budget
 
     @property
     def target(self) -> str:
         return self.exercise.target
 
+    @property
+    def tensor(self) -> bool:
+        return self.exercise.tensor
 
-def derive(ex: GradientExercise) -> Derivation:
-    """Forward pass, local derivatives, backward pass and gradients for one exercise."""
-    g, order = graphs.build(ex)
-    relevant = _relevant(g, ex.target, ex.wrt)
-    for p, c in g.edges:
-        if p in relevant and c in relevant:
-            g.edges[p, c]["local"] = local_grad(g.nodes[c]["expr"], symbol(p))
-    values = _precise(lambda: _numeric(g, order, relevant, ex.target))
-    exact = _exact_values(g, order, values[0])
-    with mpmath.workdps(WORKING_DPS):
-        _check_domains(g, order, values[0], exact, ex)
-        kinks = _kinks(g, order, values[0])
-    nodes = {n: Node(n, g.nodes[n]["kind"], g.nodes[n]["expr"], g.nodes[n]["layer"], g.nodes[n]["line"],
-                     exact[n], values[0][n]) for n in order}
-    for n in order:
-        g.nodes[n]["value"] = exact[n] if exact[n] is not None else values[0][n]
-    edges = _edges(g, exact, values[1], ex)
-    adjoints = _adjoints(g, order, relevant, ex.target, edges, values[2])
-    d = Derivation(ex, g, order, nodes, edges, adjoints, {}, kinks)
-    for k in kinks:
-        d.warnings.append(Warning("kink", k.node, f"{plain(k.expr)} in formula {k.node!r} sits exactly on its "
-                                  "kink at this point: derivatives through it are undefined"))
-    expressions = _expressions(d, composed(g, order, ex.target))
-    with mpmath.workdps(WORKING_DPS):
-        for x in ex.wrt:
-            d.gradients[x] = _gradient(d, x, expressions.get(x), relevant)
+
+def derive(ex: GradientExercise, exact: bool = True) -> Derivation:
+    """The numeric pass, then (unless exact=False) the exact pass, for one exercise."""
+    from . import exact as exact_pass
+    from .kinks import gradients, resolve
+
+    g = graphs.build(ex)
+    relevant = graphs.relevant(g.dag, ex.target, ex.wrt)
+    run = _precise(lambda: _numeric(ex, g, relevant))
+    nodes = {n: Node(n, "input" if n in ex.values else "formula",
+                     ex.values[n] if n in ex.values else ex.formulas[n].expr, g.layer[n],
+                     ex.source.spot("values", n).line if n in ex.values else ex.formulas[n].line,
+                     Unknown("parent") if exact else None, run.values[n], ex.shape(n)) for n in g.order}
+    d = Derivation(ex, g.dag, g.order, nodes, {}, {}, {}, [], relevant=relevant)
+    if exact:
+        exact_pass.values(d)
+    d.kinks = resolve(d, run.suspects)
+    if d.kinks:
+        with mpmath.workdps(run.dps):
+            run = _numeric(ex, g, relevant, {(k.node, k.expr, k.index) for k in d.kinks}, run.values)
+    d.edges = {(p, c): Edge(p, c, None, Unknown("parent") if exact else None, run.locals[p, c])
+               for p, c in g.dag.edges if (p, c) in run.locals}
+    d.adjoints = {n: Adjoint(n, [c for c in g.dag.successors(n) if c in relevant], None, run.bars[n])
+                  for n in reversed(g.order) if n in relevant and n in run.bars}
+    if exact:
+        exact_pass.derivatives(d)
+    for k in d.kinks:
+        d.warnings.append(Diagnostic("kink", k.node, f"{plain(k.expr)}{_element(k.index)} in formula {k.node!r} "
+                                     "sits exactly on its kink at this point: derivatives through it are undefined"))
+    d.gradients = gradients(d, exact)
+    if exact:
+        exact_pass.check_agreement(d)
     return d
 
 
-# -- which nodes matter ---------------------------------------------------------------------------
-
-def _relevant(g: nx.DiGraph, target: str, wrt: list[str]) -> set[str]:
-    """Nodes on some path from an input we differentiate by to the target."""
-    upstream = nx.ancestors(g, target) | {target}
-    downstream = set(wrt).union(*(nx.descendants(g, x) for x in wrt))
-    return upstream & downstream
+def _element(index: tuple) -> str:
+    return "" if not index else "[" + ", ".join(map(str, index)) + "]"
 
 
-# -- sizes -----------------------------------------------------------------------------------------
+# -- the numeric pass ------------------------------------------------------------------------------
 
-def size(expr: sp.Expr, cap: int = SIZE_CAP) -> int:
-    """Tree nodes in expr, counting stops just past `cap`."""
-    count, stack = 0, [expr]
-    while stack and count <= cap:
-        count += 1
-        stack.extend(stack.pop().args)
-    return count
-
-
-def _capped(expr: sp.Expr | None) -> sp.Expr | None:
-    return expr if expr is not None and size(expr) <= SIZE_CAP else None
+@dataclass
+class _Run:
+    dps: int
+    values: dict
+    locals: dict                 # (parent, child) -> d child/d parent (scalar exercises)
+    bars: dict                   # node -> adjoint
+    suspects: list               # (node, expr, index, op, args) that tie at this precision
 
 
-# -- forward pass ----------------------------------------------------------------------------------
+def _numeric(ex, g, relevant, kinks=frozenset(), values=None) -> _Run:
+    """Forward values, local derivatives and adjoints at the current mpmath precision; with `kinks`
+    (node, expr, index) and earlier `values`, only the backward pass, with those partials undefined."""
+    state = {"node": None}
+    suspects = []
 
-def _exact_values(g: nx.DiGraph, order: list[str], values) -> dict[str, sp.Expr | None]:
-    """Exact values, omitted past the size or magnitude caps (an omitted parent omits its children)."""
-    return _substitute(g, order, lambda n: None if not _moderate(values[n]) else g.nodes[n]["expr"],
-                       lambda n: g.nodes[n]["expr"])
+    def watch(op, args, expr):
+        _watch(op, args, expr, state["node"], suspects, ex)
 
+    A = MP(watch)
+    memos: dict[str, dict] = {}
+    if values is None:
+        values = {}
+        for n in g.order:
+            state["node"] = n
+            values[n] = _mp_value(ex.values[n]) if n in ex.values else _forward(ex, n, values, g, A, memos)
+    A.watch = None
 
-def _substitute(g, order, formula, leaf) -> dict[str, sp.Expr | None]:
-    """Each node's formula with its parents replaced by their results, bottom up, within the caps.
-    `leaf(n)` is an input's result; `formula(n)` a formula's expression (None: omit this node)."""
-    result: dict[str, sp.Expr | None] = {}
-    sizes: dict[str, int] = {}
-    depth: dict[str, int] = {}
-    for n in order:
-        parents = list(g.predecessors(n))
-        expr = leaf(n) if g.nodes[n]["kind"] == "input" else formula(n)
-        if expr is None or any(result[p] is None for p in parents) \
-                or size(expr) + sum(sizes[p] for p in parents) > SIZE_CAP \
-                or nesting(expr) + max((depth[p] for p in parents), default=0) > NESTING_CAP:
-            result[n] = None
-            continue
-        value = _capped(expr.xreplace({symbol(p): result[p] for p in parents}) if parents else expr)
-        result[n] = value
-        if value is not None:
-            sizes[n], depth[n] = size(value), nesting(value)
-    return result
+    def undefined(node):
+        def mark(expr, partial):
+            at = [idx for (k_node, k_expr, idx) in kinks if k_node == node and k_expr == expr]
+            return _with_nan(partial, at) if at else partial
+        return mark if kinks else None
 
+    scalar = not ex.tensor
+    locals_: dict[tuple[str, str], object] = {}
 
-@lru_cache(maxsize=100_000)
-def nesting(expr: sp.Expr) -> int:
-    """How deeply functions nest in expr: tanh(0.9 tanh(x)) is 2."""
-    inner = max((nesting(a) for a in expr.args), default=0)
-    return inner + 1 if isinstance(expr, sp.Function) else inner
+    def env(c):
+        return {p: values[p] for p in g.dag.predecessors(c)}
 
+    def vjp_node(c, bar):
+        if c in ex.values:
+            return {}
+        if scalar:
+            return {p: bar * locals_[p, c] for p in g.dag.predecessors(c) if (p, c) in locals_}
+        return _safe_vjp(lambda: formula_vjp(ex.formulas[c].expr, env(c), bar, A, memos.get(c), undefined(c)), c, ex)
 
-def _moderate(value) -> bool:
-    """Whether a value is small enough to write exactly: within 10^±1000 (7^10^9 is not)."""
-    if not mpmath.isfinite(value) or value == 0:
-        return True           # the domain check reports it
-    return abs(mpmath.log10(abs(value))) <= MAGNITUDE_CAP
-
-
-def _numeric(g, order, relevant, target):
-    """Node values, local derivatives and adjoints at the current mpmath precision."""
-    values: dict[str, mpmath.mpf] = {}
-    for n in order:
-        node = g.nodes[n]
-        if node["kind"] == "input":
-            values[n] = MP.number(node["expr"])
-        else:
-            values[n] = _safe(lambda: evaluate(node["expr"], {p: values[p] for p in g.predecessors(n)}))
-    local = {(p, c): _safe(lambda: evaluate(g.edges[p, c]["local"], {q: values[q] for q in g.predecessors(c)}))
-             for p, c in g.edges if "local" in g.edges[p, c]}
-    adjoints = _accumulate(g, order, relevant, target, local, one=mpmath.mpf(1), zero=mpmath.mpf(0))
-    return values, local, adjoints
+    if scalar:
+        for c in g.order:
+            if c in ex.formulas and c in relevant:
+                one = _safe_vjp(lambda: formula_vjp(ex.formulas[c].expr, env(c), mpmath.mpf(1), A, memos.get(c),
+                                                    undefined(c)), c, ex)
+                for p in g.dag.predecessors(c):
+                    if p in relevant:
+                        locals_[p, c] = one.get(p, mpmath.mpf(0))
+    target_shape = ex.shape(ex.target)
+    seed = arrays.broadcast_to(mpmath.mpf(1), target_shape) if target_shape else mpmath.mpf(1)
+    bars = backward(g.order, ex.target, seed, vjp_node, relevant)
+    return _Run(mpmath.mp.dps, values, locals_, bars, suspects)
 
 
-def _safe(compute):
+def _mp_value(exact):
+    return arrays.elementwise(MP.number, exact)
+
+
+def _forward(ex, n, values, g, A, memos):
+    formula = ex.formulas[n]
+    memo: dict = {}
+    try:
+        value = evaluate(formula.expr, {p: values[p] for p in g.dag.predecessors(n)}, A, memo)
+    except Domain as e:
+        raise _domain_error(ex, n, e.message, e.index, values, g) from None
+    except TooLarge as e:
+        raise DeriveError(f"in formula {n!r}: {e} at the point, beyond what derive computes (about "
+                          "10^±1,000,000)", ex.source.spot("formulas", n),
+                          "choose smaller values, or fewer nested exponentials and powers") from None
+    except (ZeroDivisionError, ValueError) as e:
+        raise _domain_error(ex, n, f"undefined ({e})", (), values, g) from None
+    memos[n] = memo
+    return arrays.broadcast_to(value, formula.shape) if formula.shape else value
+
+
+def _safe_vjp(compute, node, ex):
     try:
         return compute()
-    except (ZeroDivisionError, ValueError):
+    except TooLarge as e:
+        raise DeriveError(f"the derivative of formula {node!r}: {e}, beyond what derive computes",
+                          ex.source.spot("formulas", node)) from None
+    except ZeroDivisionError:
+        raise DeriveError(f"the derivative of formula {node!r} is not finite at the point",
+                          ex.source.spot("formulas", node), "choose values away from this singularity") from None
+
+
+def _with_nan(partial, indices):
+    if not isinstance(partial, arrays.np.ndarray):
         return mpmath.nan
+    partial = partial.copy()
+    for index in indices:
+        partial[index] = mpmath.nan
+    return partial
 
 
-def _precise(compute):
-    """Run `compute` at rising precision until two runs agree to DIGITS + 2 digits everywhere."""
+def _watch(op, args, expr, node, suspects, ex):
+    """Refuse a domain error at once; record a possible kink (a tie at this precision) for later."""
+    if not op.elementwise:
+        if op.domain and (problem := op.domain(args)):
+            raise Domain(problem)
+        if op.kink and op.kink(args):
+            suspects.append((node, expr, ()))
+        return
+    shape = op_shape(args)
+    for index in arrays.indices(shape):
+        values = [a[_aligned(a, index)] if isinstance(a, arrays.np.ndarray) else a for a in args]
+        if op.domain and (problem := op.domain(values)):
+            raise Domain(problem, index)
+        if op.kink and op.kink(values):
+            suspects.append((node, expr, index))
+
+
+def op_shape(args) -> tuple:
+    shapes = [arrays.shape_of(a) for a in args]
+    return tuple(arrays.np.broadcast_shapes(*shapes)) if any(shapes) else ()
+
+
+def _aligned(a, index):
+    """The element of a broadcast argument that lines up with `index` of the result."""
+    index = index[len(index) - a.ndim:]
+    return tuple(0 if n == 1 else i for i, n in zip(index, a.shape))
+
+
+def _domain_error(ex, n, problem, index, values, g) -> DeriveError:
+    where = ", ".join(f"{p} = {_show(values[p])}" for p in g.dag.predecessors(n))
+    expr = ex.formulas[n].text
+    at = f" (element {_element(index)})" if index else ""
+    return DeriveError(f"in formula {n!r}: {problem} at the point{at}: {expr} with {where}",
+                       ex.source.spot("formulas", n), "choose values where every formula is defined")
+
+
+def _show(value) -> str:
+    if isinstance(value, arrays.np.ndarray):
+        return "[" + ", ".join(mpmath.nstr(v, 6) for v in value.flat[:6]) + (", …]" if value.size > 6 else "]")
+    return mpmath.nstr(value, 12)
+
+
+def _precise(compute) -> _Run:
+    """Run `compute` at rising precision until two runs agree to DIGITS + 2 digits everywhere; when ties
+    (possible kinks) remain, once more at the highest precision, where a true tie stays a tie."""
     previous = None
     for dps in PRECISIONS:
         with mpmath.workdps(dps):
             result = compute()
-        if previous is not None and all(_agree(a, b) for a, b in zip(_flat(previous), _flat(result))):
-            return result
+        if previous is not None and _runs_agree(previous, result):
+            break
         previous = result
-    return previous
+    if result.suspects and result.dps < PRECISIONS[-1]:
+        with mpmath.workdps(PRECISIONS[-1]):
+            result = compute()
+    return result
 
 
-def _flat(result):
-    for part in result:
-        yield from part.values()
+def _runs_agree(a: _Run, b: _Run) -> bool:
+    for part in ("values", "locals", "bars"):
+        x, y = getattr(a, part), getattr(b, part)
+        for key, u in x.items():
+            if not all(_agree(p, q) for p, q in zip(arrays.flat(u), arrays.flat(y[key]))):
+                return False
+    return True
 
 
 def _agree(a, b) -> bool:
@@ -254,174 +328,10 @@ def decimal(value) -> str | None:
         return mpmath.nstr(value, DIGITS, strip_zeros=False, min_fixed=-4, max_fixed=DIGITS)
 
 
-def _applications(g, order, values, attribute: str):
-    """(node, sub-expression, op, argument values) for every application of an op that has `attribute`."""
-    for n in order:
-        if g.nodes[n]["kind"] != "formula":
-            continue
-        env = {p: values[p] for p in g.predecessors(n)}
-        for sub in sp.preorder_traversal(g.nodes[n]["expr"]):
-            op = op_of(sub)
-            if op is not None and getattr(op, attribute) is not None:
-                yield n, sub, op, [evaluate(a, env) for a in sub.args]
-
-
-def _check_domains(g, order, values, exact, ex):
-    """Refuse log(0), sqrt(-1), 1/0 and the like at the point, naming the formula and the value."""
-    for n, sub, op, args in _applications(g, order, values, "domain"):
-        problem = op.domain(args)
-        if problem:
-            where = ", ".join(f"{p} = {_show(exact[p], values[p])}" for p in g.predecessors(n))
-            raise DeriveError(f"in formula {n!r}: {problem} at the point: {plain(sub)} with {where}",
-                              ex.source.spot("formulas", n), "choose values where every formula is defined")
-
-
-def _show(exact, value) -> str:
-    return str(exact) if exact is not None and size(exact, 20) <= 20 else mpmath.nstr(value, 12)
-
-
 def plain(expr) -> str:
     """A formula as people write it: max, min, abs in lower case."""
     return str(expr).replace("Max", "max").replace("Min", "min").replace("Abs", "abs")
 
 
-# -- kinks -----------------------------------------------------------------------------------------
-
-def _kinks(g, order, values) -> list[Kink]:
-    """Every application of a non-smooth function that sits exactly on its kink at the point."""
-    return [Kink(n, sub) for n, sub, op, args in _applications(g, order, values, "kink") if op.kink(args)]
-
-
-# -- local derivatives and the backward pass -------------------------------------------------------
-
-def _edges(g, exact, local_values, ex) -> dict[tuple[str, str], Edge]:
-    edges = {}
-    for (p, c), value in local_values.items():
-        local = g.edges[p, c]["local"]
-        at = None
-        if all(exact[q] is not None for q in g.predecessors(c)):
-            at = _capped(local.xreplace({symbol(q): exact[q] for q in g.predecessors(c)}))
-            if at is not None and at.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-                at = None
-        if mpmath.isinf(value) or (mpmath.isnan(value) and not _piecewise(local)):
-            raise DeriveError(f"the derivative of formula {c!r} with respect to {p!r} is not finite at the point",
-                              ex.source.spot("formulas", c), "choose values away from this singularity")
-        edges[p, c] = Edge(p, c, local, at, value)
-        g.edges[p, c]["value"] = at if at is not None else value
-    return edges
-
-
-def _piecewise(expr) -> bool:
-    return expr.has(sp.Piecewise)
-
-
-def _accumulate(g, order, relevant, target, local, one, zero) -> dict:
-    """Reverse mode: adjoint(v) = sum over children c of adjoint(c) * local(v -> c)."""
-    adjoint = {target: one}
-    for v in reversed(order):
-        if v == target or v not in relevant:
-            continue
-        total = zero
-        for c in g.successors(v):
-            if c in adjoint and adjoint[c] is not None and adjoint[c] != 0:
-                term = None if local[v, c] is None else adjoint[c] * local[v, c]
-                total = None if term is None or total is None else total + term
-        adjoint[v] = total
-    return adjoint
-
-
-def _adjoints(g, order, relevant, target, edges, values) -> dict[str, Adjoint]:
-    exact = _accumulate(g, order, relevant, target, {k: e.exact for k, e in edges.items()},
-                        one=sp.Integer(1), zero=sp.Integer(0))
-    out = {}
-    for v in reversed(order):
-        if v in relevant:
-            children = [c for c in g.successors(v) if c in relevant]
-            out[v] = Adjoint(v, children, _capped(exact.get(v)), values[v])
-    return out
-
-
-# -- gradients -------------------------------------------------------------------------------------
-
-def composed(g, order, target) -> dict[str, sp.Expr | None]:
-    """Each node as a closed form in the inputs (all None when the target's would pass the size cap)."""
-    tree: dict[str, int] = {}
-    for n in order:                      # an upper bound on each closed form's size, without building it
-        tree[n] = min(10 * SIZE_CAP, size(g.nodes[n]["expr"]) + sum(tree[p] for p in g.predecessors(n)))
-    if tree[target] > 4 * SIZE_CAP:
-        return dict.fromkeys(order)
-    return _substitute(g, order, lambda n: g.nodes[n]["expr"], symbol)
-
-
-def _expressions(d: Derivation, composed) -> dict[str, sp.Expr | None]:
-    """d target / d input as closed forms in the inputs: one reverse pass over closed-form locals."""
-    if composed[d.target] is None:
-        return {}
-    g, relevant = d.graph, set(d.adjoints)
-    local = {}
-    for (p, c), e in d.edges.items():
-        parents = {symbol(q): composed[q] for q in g.predecessors(c)}
-        local[p, c] = None if None in parents.values() else _capped(e.local.xreplace(parents))
-    adjoint = _accumulate(g, d.order, relevant, d.target, local, sp.Integer(1), sp.Integer(0))
-    return {x: _capped(adjoint.get(x)) for x in d.exercise.wrt}
-
-
-def _gradient(d: Derivation, x: str, expression, relevant) -> Gradient:
-    adj = d.adjoints.get(x)
-    if adj is None:                      # x does not reach the target
-        return Gradient(x, sp.Integer(0), mpmath.mpf(0), sp.Integer(0))
-    kinks = [k for k in d.kinks if k.node in relevant and nx.has_path(d.graph, x, k.node)] if d.kinks else []
-    if kinks:
-        left, right = (_one_sided(d, x, side) for side in (-1, 1))
-        if left != right and sp.simplify(left - right) != 0:
-            return Gradient(x, None, None, expression, Kink(kinks[0].node, kinks[0].expr, left, right))
-        d.warnings.append(Warning("kink-passed", kinks[0].node, f"d {d.target}/d {x} exists although "
-                                  f"{plain(kinks[0].expr)} sits on its kink: both one-sided derivatives are equal",
-                                  {"wrt": x}))
-        return Gradient(x, tidy(left), _to_mp(left), expression)
-    return Gradient(x, tidy(adj.exact), adj.value, expression)
-
-
-def tidy(expr: sp.Expr | None) -> sp.Expr | None:
-    """A shorter equal form of a small exact value: -4*exp(-46)/(1 + exp(-46)) -> -4/(1 + exp(46))."""
-    if expr is None or expr.is_Rational or size(expr, 40) > 40:
-        return expr
-    tidy = sp.cancel(expr)
-    return tidy if size(tidy) <= size(expr) else expr
-
-
-def _to_mp(value: sp.Expr):
-    return mpmath.mpf(str(sp.N(value, DIGITS + 20)))
-
-
-def _one_sided(d: Derivation, x: str, side: int) -> sp.Expr:
-    """The one-sided derivative of the target along input x (side=+1 right, -1 left), by forward mode."""
-    g = d.graph
-    values = {n: node.value for n, node in d.nodes.items()}
-    numbers = {symbol(n): node.exact if node.exact is not None else sp.Float(str(node.value), DIGITS + 10)
-               for n, node in d.nodes.items()}
-    tangent = {x: sp.Integer(1)}
-    for n in d.order:
-        if n in d.adjoints and n != x and any(p in tangent for p in g.predecessors(n)):
-            tangent[n] = _tangent(g.nodes[n]["expr"], values, numbers, tangent, side)
-    return tangent.get(d.target, sp.Integer(0))
-
-
-def _tangent(expr, values, numbers, tangent, side):
-    def walk(e):
-        if e.is_Symbol:
-            return tangent.get(e.name, sp.Integer(0))
-        if e.is_number:
-            return sp.Integer(0)
-        op = op_of(e)
-        tangents = [walk(a) for a in e.args]
-        if all(t == 0 for t in tangents):
-            return sp.Integer(0)
-        if op.kink is not None:
-            args = [evaluate(a, values) for a in e.args]
-            if op.kink(args):
-                return op.one_sided(args, tangents, side)
-        at = [a.xreplace(numbers) for a in e.args]
-        return sp.Add(*[op.partial(at, i) * t for i, t in enumerate(tangents) if t != 0])
-
-    return walk(expr)
+__all__ = ["Adjoint", "Derivation", "Diagnostic", "Edge", "Gradient", "Kink", "Node", "decimal", "derive",
+           "known", "plain", "WORKING_DPS"]

@@ -1,19 +1,76 @@
-"""Evaluate a SymPy expression tree numerically, op by op through the registry (mpmath or torch)."""
+"""Evaluate a formula's expression tree through the op registry, with one of three backends:
+
+Exact  SymPy numbers (object arrays for tensors): the exact pass, under the budget;
+MP     mpmath numbers at the working precision: every decimal derive prints;
+Torch  torch tensors of one dtype: the autograd and finite-difference cross-checks.
+
+Exact and MP share the array algebra (NumPy over object arrays), so a structural op's value and
+vector-Jacobian product are written once for both.
+"""
 from __future__ import annotations
 
 import operator
+from functools import lru_cache
 
 import mpmath
+import numpy as np
 import sympy as sp
 
-from .ops import op_of
+from . import arrays
+from .budget import MAX_MAGNITUDE_BITS
+from .ops import Key, Op, op_of, operands, params_of
 
 COMPARE = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le,
            "==": operator.eq, "!=": operator.ne}
 
 
-class MP:
-    """mpmath numbers at the current working precision."""
+class TooLarge(ArithmeticError):
+    """A value beyond about 10^±1,000,000 (or a sin/cos argument too large to reduce): refused."""
+
+
+class Domain(ArithmeticError):
+    """An operation outside its real domain at the point; `index` names the element of a tensor."""
+
+    def __init__(self, message: str, index: tuple = ()):
+        super().__init__(message)
+        self.message, self.index = message, index
+
+
+class Arrays:
+    """Element-wise maps and the few functions structural ops need, over scalars and object arrays."""
+
+    zero = one = None
+
+    def map(self, f, *args):
+        return arrays.elementwise(f, *args)
+
+    def exp(self, x):
+        return self.map(self._fn("exp"), x)
+
+    def log(self, x):
+        return self.map(self._fn("log"), x)
+
+    def sqrt(self, x):
+        return self.map(self._fn("sqrt"), x)
+
+    def apply(self, op: Op, args: list, params: tuple = (), expr=None):
+        if op.elementwise:
+            return self.elementwise(op, args)
+        return op.value(self, args, params)
+
+
+class MP(Arrays):
+    """mpmath numbers at the current working precision. `watch(op, args, expr)`, when set, sees every
+    application of an op with a kink or a domain (the engine records kinks and refuses domain errors)."""
+
+    zero, one, undefined = mpmath.mpf(0), mpmath.mpf(1), mpmath.nan
+    _functions = {"exp": mpmath.exp, "log": mpmath.log, "sqrt": mpmath.sqrt}
+
+    def __init__(self, watch=None):
+        self.watch = watch
+
+    def _fn(self, name):
+        return self._functions[name]
 
     @staticmethod
     def number(x: sp.Expr):
@@ -21,9 +78,37 @@ class MP:
             return mpmath.mpf(int(x.p)) / int(x.q)
         return mpmath.mpf(str(sp.N(x, mpmath.mp.dps + 10)))
 
+    def elementwise(self, op, args):
+        return self.map(lambda *xs: _guarded(op, xs), *args)
+
+    def apply(self, op, args, params=(), expr=None):
+        if self.watch is not None and (op.kink or op.domain):
+            self.watch(op, args, expr)
+        return super().apply(op, args, params, expr)
+
+    def partial(self, op: Op, i: int, args: list, out):
+        f = _partial_mp(op.name, len(args), i)
+        return self.map(f, *args)
+
+
+class Exact(Arrays):
+    """SymPy numbers: exact values, local derivatives and adjoints (callers bound the time and size)."""
+
+    zero, one, undefined = sp.Integer(0), sp.Integer(1), sp.nan
+    _functions = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt}
+
+    def _fn(self, name):
+        return self._functions[name]
+
     @staticmethod
-    def apply(op, args):
-        return op.mp(*args)
+    def number(x: sp.Expr):
+        return x
+
+    def elementwise(self, op, args):
+        return self.map(op.number, *args)
+
+    def partial(self, op: Op, i: int, args: list, out):
+        return self.map(lambda *xs: op.partial(xs, i), *args)
 
 
 class Torch:
@@ -37,13 +122,45 @@ class Torch:
     def number(self, x: sp.Expr):
         return self.torch.tensor(float(x), dtype=self.dtype, device=self.device)
 
-    def apply(self, op, args):
-        return self.ops.get(op.name, op.torch)(*args)
+    def apply(self, op, args, params=(), expr=None):
+        return self.ops.get(op.name, op.torch)(*args, *params)
 
 
-def evaluate(expr: sp.Expr, env: dict, backend=MP):
-    """The value of `expr` with the symbols' values in `env` (name -> number or tensor)."""
-    memo: dict = {}
+def _guarded(op: Op, xs):
+    """op.mp on numbers, refusing results (and exp/pow/sin/cos arguments) too large to compute."""
+    name = op.name
+    if name == "exp" and xs[0] > 0 and mpmath.mag(xs[0]) > 21 and xs[0] > MAX_MAGNITUDE_BITS * 0.69:
+        raise TooLarge(f"exp of {mpmath.nstr(xs[0], 6)}")
+    if name == "pow" and xs[0] != 0 and mpmath.isfinite(xs[1]):
+        if abs(xs[1]) * abs(mpmath.mag(xs[0])) > 2 * MAX_MAGNITUDE_BITS:
+            raise TooLarge(f"{mpmath.nstr(xs[0], 6)} to the power {mpmath.nstr(xs[1], 6)}")
+    if name in ("sin", "cos") and mpmath.mag(xs[0]) > 20_000:
+        raise TooLarge(f"{name} of {mpmath.nstr(xs[0], 6)}")
+    out = op.mp(*xs)
+    if mpmath.isfinite(out) and out != 0 and abs(mpmath.mag(out)) > MAX_MAGNITUDE_BITS:
+        raise TooLarge(f"{name} gives a number near 10^{int(mpmath.mag(out) * 0.30103)}")
+    return out
+
+
+@lru_cache(maxsize=None)
+def _partial_mp(name: str, arity: int, i: int):
+    """d op / d args[i] as a function of mpmath numbers: the registry's SymPy rule, compiled once."""
+    from .ops import OPS
+
+    dummies = [sp.Symbol(f"_a{k}", real=True) for k in range(arity)]
+    expr = OPS[name].partial(dummies, i)
+    names = [d.name for d in dummies]
+    backend = MP()
+
+    def f(*xs):
+        return evaluate(expr, dict(zip(names, xs)), backend)
+    return f
+
+
+def evaluate(expr: sp.Expr, env: dict, backend=None, memo: dict | None = None):
+    """The value of `expr` with the symbols' values in `env` (name -> number, array or tensor)."""
+    backend = backend or MP()
+    memo = {} if memo is None else memo
 
     def walk(e):
         if e in memo:
@@ -58,7 +175,7 @@ def evaluate(expr: sp.Expr, env: dict, backend=MP):
             op = op_of(e)
             if op is None:
                 raise TypeError(f"no registry entry for {e.func.__name__}")
-            value = backend.apply(op, [walk(a) for a in e.args])
+            value = backend.apply(op, [walk(a) for a in operands(e, op)], params_of(e, op), e)
         memo[e] = value
         return value
 
@@ -74,3 +191,24 @@ def evaluate(expr: sp.Expr, env: dict, backend=MP):
         return COMPARE[c.rel_op](walk(c.lhs), walk(c.rhs))
 
     return walk(expr)
+
+
+def subexpressions(expr: sp.Expr) -> list[sp.Expr]:
+    """Every distinct sub-expression that carries a value, children before parents (static keys left out)."""
+    out, seen = [], set()
+
+    def visit(e):
+        if e in seen or isinstance(e, Key):
+            return
+        seen.add(e)
+        op = op_of(e)
+        for a in (operands(e, op) if op else ()):
+            visit(a)
+        out.append(e)
+
+    visit(expr)
+    return out
+
+
+def is_array(value) -> bool:
+    return isinstance(value, np.ndarray)

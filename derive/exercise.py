@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
@@ -12,9 +13,11 @@ from pathlib import Path
 import networkx as nx
 import sympy as sp
 
+from . import arrays
+from .budget import MAX_ELEMENTS, MAX_FLOAT, MAX_LITERAL_EXPONENT
 from .errors import DeriveError, Spot
-from .ops import FUNCTIONS
-from .parser import parse, parse_number
+from .ops import FUNCTIONS, OPS, op_of, operands
+from .parser import names_in, parse, parse_number
 
 MAX_FILE_BYTES = 10_000_000
 KINDS = ("gradient", "linear-system", "matmul-benchmark")
@@ -76,6 +79,7 @@ class Formula:
     uses: dict[str, int]          # names it uses -> 1-based column in `text`
     line: int | None = None
     display: sp.Expr | None = None   # the formula as written (2(a + b) stays a product): for reports only
+    shape: tuple = ()                # () for a scalar, (n,) for a vector, (rows, columns) for a matrix
 
 
 @dataclass
@@ -83,8 +87,9 @@ class Range:
     """A value a variant may take: one of `choices` (exact), and the one used when none is drawn."""
 
     choices: list[sp.Expr]
-    default: sp.Expr | None
+    default: sp.Expr | None              # a tensor's default is an array of the shape
     line: int | None = None
+    shape: tuple = ()                    # a tensor range draws every element from the choices
 
 
 MAX_CHOICES = 100_000
@@ -105,6 +110,18 @@ class GradientExercise:
     kind: str = "gradient"
     ranges: dict[str, Range] = field(default_factory=dict)      # inputs that variants may change
     variants: dict = field(default_factory=dict)                 # the [variants] table: constraints
+    indices: frozenset = frozenset()    # inputs used only as class indices (cross_entropy's k): no gradient
+
+    def shape(self, name: str) -> tuple:
+        """The shape of an input or a formula: () for scalars."""
+        if name in self.formulas:
+            return self.formulas[name].shape
+        return arrays.shape_of(self.values[name])
+
+    @property
+    def tensor(self) -> bool:
+        """Whether any value or formula is a vector or a matrix."""
+        return any(self.shape(n) for n in (*self.values, *self.formulas))
 
 
 @dataclass
@@ -153,6 +170,9 @@ def read(path: str | Path) -> Source:
     """The file's text, refusing huge or non-UTF-8 files."""
     path = Path(path)
     try:
+        if not path.is_file():
+            raise DeriveError("not a regular file (a folder, a device or a pipe)", Spot(file=str(path)),
+                              "give the path of an exercise's .toml file")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise DeriveError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES}", Spot(file=str(path)))
@@ -223,11 +243,20 @@ def _toml(source: Source) -> dict:
         message = str(e)
         at = re.search(r"\(at line (\d+), column (\d+)\)", message)
         spot = Spot(file=source.path)
+        hint = None
         if at:
             line, column = int(at.group(1)), int(at.group(2))
-            spot = Spot(source.path, line, column, source.lines[line - 1] if line <= len(source.lines) else None)
+            text = source.lines[line - 1] if line <= len(source.lines) else None
+            spot = Spot(source.path, line, column, text)
             message = message[:at.start()].strip()
-        raise DeriveError(f"invalid TOML: {message}", spot) from None
+            if text and "\u2212" in text:
+                hint = 'the minus sign − (U+2212) is not TOML\'s "-": write -1, or quote the value: a = "−1"'
+        raise DeriveError(f"invalid TOML: {message}", spot, hint) from None
+    except ValueError as e:            # Python refuses integers of more than 4,300 digits
+        long = next((i for i, line in enumerate(source.lines, 1) if re.search(r"\d{1000}", line)), None)
+        raise DeriveError("a number in the file has more digits than Python reads (4,300)",
+                          Spot(source.path, long, None, source.lines[long - 1][:80] if long else None),
+                          "write a shorter number, or an exact string such as \"10^30\"") from None
 
 
 def _optional_str(data: dict, key: str, source: Source) -> str | None:
@@ -260,7 +289,7 @@ def range_of(raw: dict, name: str, source: Source) -> Range:
 
     spot = source.spot("values", name)
     keys = set(raw)
-    if keys - {"min", "max", "step", "default", "choices"} or not ({"min", "max"} <= keys or "choices" in keys):
+    if keys - {"min", "max", "step", "default", "choices", "shape"} or not ({"min", "max"} <= keys or "choices" in keys):
         raise DeriveError(f"the range of {name!r} must have min and max (and step), or choices", spot,
                           "e.g. a = { min = -5, max = 5, step = 1, default = 2 }  or  a = { choices = [1, 2, 3] }")
     if "choices" in keys:
@@ -277,17 +306,40 @@ def range_of(raw: dict, name: str, source: Source) -> Range:
             raise DeriveError(f"the range of {name!r} has {count} values; the limit is {MAX_CHOICES}", spot,
                               "use a larger step")
         choices = [low + i * step for i in range(count)]
+    shape = _range_shape(raw.get("shape", []), name, spot)
     if "default" in raw:
         default = value_of(raw["default"], name, source)
-        if default not in choices:
+        if arrays.shape_of(default) != shape:
+            raise DeriveError(f"the default of {name!r} has shape {arrays.shape_of(default)}, not {shape}", spot)
+        if any(v not in choices for v in arrays.flat(default)):
             raise DeriveError(f"the default of {name!r} is not one of its values", spot)
     else:
-        default = random.Random(0).choice(choices)
-    return Range(choices, default, spot.line)
+        rng = random.Random(0)
+        default = rng.choice(choices) if not shape else arrays.array(
+            [[rng.choice(choices) for _ in range(shape[-1])] for _ in range(shape[0])] if len(shape) == 2
+            else [rng.choice(choices) for _ in range(shape[0])])
+    return Range(choices, default, spot.line, shape)
 
 
-def value_of(raw, name: str, source: Source) -> sp.Expr:
-    """An exact value from TOML: int, float (as the decimal written) or a string such as "1/3"."""
+def _range_shape(raw, name: str, spot: Spot) -> tuple:
+    if not (isinstance(raw, list) and len(raw) <= 2 and all(type(n) is int and 1 <= n <= 64 for n in raw)):
+        raise DeriveError(f"the shape of {name!r} must be [n] or [rows, columns] (up to 64 each)", spot)
+    return tuple(raw)
+
+
+def value_of(raw, name: str, source: Source):
+    """An exact value from TOML: int, float (as the decimal written) or a string such as "1/3"; a list is a
+    vector, a list of lists a matrix (rows)."""
+    if isinstance(raw, list):
+        return _tensor(raw, name, source)
+    value = _scalar(raw, name, source)
+    if abs(float(value)) > MAX_FLOAT:
+        raise DeriveError(f"the value of {name!r} is too large for float64, where derive checks every result",
+                          source.spot("values", name), "values must lie within ±1.8e308")
+    return value
+
+
+def _scalar(raw, name: str, source: Source) -> sp.Expr:
     spot = source.spot("values", name)
     if isinstance(raw, bool) or not isinstance(raw, (int, Decimal, str)):
         raise DeriveError(f"the value of {name!r} is not a number: {raw!r}", spot,
@@ -295,6 +347,9 @@ def value_of(raw, name: str, source: Source) -> sp.Expr:
     if isinstance(raw, Decimal):
         if not raw.is_finite():
             raise DeriveError(f"the value of {name!r} is not finite", spot)
+        if abs(raw.adjusted()) > MAX_LITERAL_EXPONENT or len(raw.as_tuple().digits) > 200:
+            raise DeriveError(f"the value of {name!r} is beyond what derive accepts (1e±{MAX_LITERAL_EXPONENT}, "
+                              "200 digits)", spot)
         return sp.Rational(str(raw))
     if isinstance(raw, int):
         return sp.Integer(raw)
@@ -304,6 +359,31 @@ def value_of(raw, name: str, source: Source) -> sp.Expr:
         start = source.value_column("values", name, raw)
         e.spot = Spot(spot.file, spot.line, _shift(start, e.spot.column), spot.text if start else raw)
         raise
+
+
+def _tensor(raw: list, name: str, source: Source):
+    """A vector or a matrix from nested TOML arrays, checked to be rectangular and made of numbers."""
+    spot = source.spot("values", name)
+    example = "x = [1, 2, 3] (a vector) or W = [[1, 2], [3, 4]] (a matrix: a list of rows)"
+    if not raw:
+        raise DeriveError(f"the value of {name!r} is an empty array", spot, example)
+    if all(isinstance(r, list) for r in raw):
+        lengths = {len(r) for r in raw}
+        if any(isinstance(v, list) for r in raw for v in r):
+            raise DeriveError(f"the value of {name!r} has more than two dimensions", spot,
+                              "derive's tensors are vectors and matrices; a batch is a matrix whose rows are examples")
+        if len(lengths) != 1 or 0 in lengths:
+            rows = ", ".join(str(len(r)) for r in raw)
+            raise DeriveError(f"the rows of {name!r} have different lengths ({rows}): a matrix must be rectangular",
+                              spot, example)
+    elif any(isinstance(r, list) for r in raw):
+        raise DeriveError(f"the value of {name!r} mixes numbers and lists", spot, example)
+    value = arrays.array(raw, lambda v: _scalar(v, name, source))
+    if value.size > MAX_ELEMENTS:
+        raise DeriveError(f"{name!r} has {value.size} elements; the limit is {MAX_ELEMENTS}", spot)
+    if any(abs(float(v)) > MAX_FLOAT for v in value.flat):
+        raise DeriveError(f"an element of {name!r} is too large for float64", spot)
+    return value
 
 
 def _shift(start: int | None, column: int | None) -> int | None:
@@ -325,29 +405,98 @@ def _gradient(data: dict, source: Source, title, lang) -> GradientExercise:
         if name in values_raw:
             raise DeriveError(f"{name!r} is defined twice: as a value and as a formula",
                               source.spot("formulas", name))
+    _check_lookalikes([*values_raw, *formulas_raw], source)
     ranges = {name: range_of(raw, name, source) for name, raw in values_raw.items() if isinstance(raw, dict)}
     values = {name: ranges[name].default if name in ranges else value_of(raw, name, source)
               for name, raw in values_raw.items()}
-    known = set(values) | set(formulas_raw)
-    formulas = {name: _formula(name, text, known, source) for name, text in formulas_raw.items()}
-    _check_acyclic(formulas, source)
-    target, wrt = _gradient_table(data, values, formulas, source)
+    for name, text in formulas_raw.items():
+        if not isinstance(text, str):
+            raise DeriveError(f"formula {name!r} must be a string", source.spot("formulas", name),
+                              'write it in quotes: m = "3a + 4b"')
+    order = _dependency_order(formulas_raw, source)
+    known = {name: arrays.shape_of(v) for name, v in values.items()} | dict.fromkeys(formulas_raw, ())
+    formulas = {}
+    for name in order:                       # each formula's shape is known before a later one uses it
+        formulas[name] = _formula(name, formulas_raw[name], known, source)
+        known[name] = formulas[name].shape
+    formulas = {name: formulas[name] for name in formulas_raw}
+    indices = _index_inputs(values, formulas)
+    target, wrt = _gradient_table(data, values, formulas, source, indices)
+    if formulas[target].shape:
+        raise DeriveError(f"the target {target!r} has shape {formulas[target].shape}: a gradient needs a single "
+                          "number", source.spot("formulas", target),
+                          f"reduce it to a number, e.g. loss = \"sum({target})\" or \"mean({target})\"")
     return GradientExercise(source.path, title, lang, values, formulas, target, wrt, source, ranges=ranges,
-                            variants=_table(data, "variants", source))
+                            variants=_table(data, "variants", source), indices=frozenset(indices))
 
 
-def _formula(name: str, text, known: set[str], source: Source) -> Formula:
-    spot = source.spot("formulas", name)
-    if not isinstance(text, str):
-        raise DeriveError(f"formula {name!r} must be a string", spot, 'write it in quotes: m = "3a + 4b"')
+def _check_lookalikes(names: list[str], source: Source):
+    """Refuse two names that Python (and the generated code) would read as one: ｘ and x."""
+    seen: dict[str, str] = {}
+    for name in names:
+        folded = unicodedata.normalize("NFKC", name)
+        if folded in seen and seen[folded] != name:
+            table = "formulas" if source.spot("formulas", name).line else "values"
+            raise DeriveError(f"{name!r} and {seen[folded]!r} look different but are the same name to Python "
+                              "(Unicode NFKC)", source.spot(table, name), "rename one of them")
+        seen[folded] = name
+
+
+def _dependency_order(formulas_raw: dict, source: Source) -> list[str]:
+    """The formulas in an order where each comes after those it uses, refusing cycles."""
+    uses = {name: {n: col for n, col in _located(name, text, source, names_in).items() if n in formulas_raw}
+            for name, text in formulas_raw.items()}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(formulas_raw)
+    graph.add_edges_from((name, used) for name, used_names in uses.items() for used in used_names)
+    if not nx.is_directed_acyclic_graph(graph):
+        _cycle_error(graph, uses, formulas_raw, source)
+    return list(reversed(list(nx.lexicographical_topological_sort(graph, key=list(formulas_raw).index))))
+
+
+def _cycle_error(graph, uses, formulas_raw, source):
+    ring = [name for name, _ in nx.find_cycle(graph)]          # each uses the next
+    start = min(range(len(ring)), key=lambda i: list(formulas_raw).index(ring[i]))
+    ring = ring[start:] + ring[:start]
+    first, second = ring[0], (ring + ring)[1]
+    column = source.value_column("formulas", first, formulas_raw[first])
+    raise DeriveError(f"the formulas depend on each other in a cycle: {' -> '.join(ring + [first])} "
+                      f"({first!r} uses {second!r}, which leads back to {first!r})",
+                      source.spot("formulas", first, _shift(column, uses[first][second])),
+                      "each formula may use only inputs and formulas that do not lead back to it")
+
+
+def _index_inputs(values: dict, formulas: dict) -> set[str]:
+    """Inputs used only as class indices (the k of cross_entropy): they have no derivative."""
+    as_index, elsewhere = set(), set()
+    for f in formulas.values():
+        for sub in sp.preorder_traversal(f.expr):
+            op = op_of(sub)
+            if op is None:
+                continue
+            for i, arg in enumerate(operands(sub, op)):
+                names = {a.name for a in arg.free_symbols} & set(values)
+                (as_index if i in op.index_args else elsewhere).update(names)
+    return as_index - elsewhere
+
+
+def _located(name: str, text: str, source: Source, read, *args):
+    """read(text, *args), with a DeriveError moved to the formula's line and column in the file."""
     try:
-        parsed = parse(text, known)
+        return read(text, *args)
     except DeriveError as e:
+        spot = source.spot("formulas", name)
         start = source.value_column("formulas", name, text)
         raise DeriveError(f"in formula {name!r}: {e.message}",
                           Spot(spot.file, spot.line, _shift(start, e.spot.column), spot.text if start else text),
                           e.hint) from None
-    return Formula(name, text, parsed.expr, parsed.names, spot.line, as_written(text, known, parsed.expr))
+
+
+def _formula(name: str, text: str, known: dict, source: Source) -> Formula:
+    spot = source.spot("formulas", name)
+    parsed = _located(name, text, source, parse, known)
+    return Formula(name, text, parsed.expr, parsed.names, spot.line, as_written(text, known, parsed.expr),
+                   parsed.shape)
 
 
 def as_written(text: str, known, expr: sp.Expr) -> sp.Expr:
@@ -358,23 +507,7 @@ def as_written(text: str, known, expr: sp.Expr) -> sp.Expr:
         return expr
 
 
-def _check_acyclic(formulas: dict[str, Formula], source: Source):
-    """Refuse formulas that depend on each other in a cycle, naming the whole cycle."""
-    uses = nx.DiGraph((name, used) for name, f in formulas.items() for used in f.uses if used in formulas)
-    if nx.is_directed_acyclic_graph(uses):
-        return
-    ring = [name for name, _ in nx.find_cycle(uses)]          # each uses the next
-    start = min(range(len(ring)), key=lambda i: list(formulas).index(ring[i]))
-    ring = ring[start:] + ring[:start]
-    first, second = ring[0], (ring + ring)[1]
-    column = source.value_column("formulas", first, formulas[first].text)
-    raise DeriveError(f"the formulas depend on each other in a cycle: {' -> '.join(ring + [first])} "
-                      f"({first!r} uses {second!r}, which leads back to {first!r})",
-                      source.spot("formulas", first, _shift(column, formulas[first].uses[second])),
-                      "each formula may use only inputs and formulas that do not lead back to it")
-
-
-def _gradient_table(data, values, formulas, source: Source) -> tuple[str, list[str]]:
+def _gradient_table(data, values, formulas, source: Source, indices=frozenset()) -> tuple[str, list[str]]:
     table = _table(data, "gradient", source)
     for key in table:
         if key not in ("of", "wrt"):
@@ -391,13 +524,17 @@ def _gradient_table(data, values, formulas, source: Source) -> tuple[str, list[s
     elif target not in formulas:
         raise DeriveError(f"of = {target!r} is not a formula", source.spot("gradient", "of"),
                           _did_you_mean(target, formulas))
-    wrt = table.get("wrt", list(values))
+    wrt = table.get("wrt", [v for v in values if v not in indices])
     if not isinstance(wrt, list) or not all(isinstance(w, str) for w in wrt):
         raise DeriveError("wrt must be a list of input names", source.spot("gradient", "wrt"))
     for w in wrt:
         if w not in values:
             raise DeriveError(f"wrt entry {w!r} is not an input (a name in [values])",
                               source.spot("gradient", "wrt"), _did_you_mean(w, values))
+    for w in wrt:
+        if w in indices:
+            raise DeriveError(f"{w!r} is a class index (the k of cross_entropy): it has no derivative",
+                              source.spot("gradient", "wrt"), f"remove {w!r} from wrt")
     if len(set(wrt)) != len(wrt):
         raise DeriveError("wrt names an input twice", source.spot("gradient", "wrt"))
     return target, wrt

@@ -33,12 +33,12 @@ def _line(ex, table: str, key: str) -> int | None:
 
 
 def _gradient(ex) -> list[Problem]:
+    from .diagnose import float_diagnostics
     from .engine import derive, plain
     from .graph import build
-    from .numeric import check_gradients
 
     out = []
-    graph, _ = build(ex)
+    graph = build(ex).dag
     for name in ex.values:
         if graph.out_degree(name) == 0:
             out.append(Problem(_line(ex, "values", name), "unused-input", f"input {name!r} is used by no formula",
@@ -64,7 +64,6 @@ def _gradient(ex) -> list[Problem]:
                            "the derivatives through it are undefined",
                            "move the point off the kink (change a value so the arguments of max/min differ, "
                            "or the argument of abs/relu is not 0)"))
-    checks = check_gradients(d)
     fixes = {
         "saturation": "choose values that keep the function's argument small (|z| below about 15 for σ and tanh)",
         "rounds-to-zero": "choose values that keep the function off its flat region, or write it stably "
@@ -73,7 +72,7 @@ def _gradient(ex) -> list[Problem]:
         "cancellation": "avoid subtracting nearly equal quantities at this point",
         "float32-underflow": "choose values whose gradients are not tiny",
     }
-    for w in d.warnings + checks.warnings:
+    for w in d.warnings + float_diagnostics(d):
         if w.code in fixes:
             line = ex.formulas[w.node].line if w.node in ex.formulas else None
             out.append(Problem(line, w.code, w.message, fixes[w.code]))

@@ -3,17 +3,26 @@
 Tolerances (documented in README): autograd float64 agrees when its relative error against the exact
 value is <= 1e-10, float32 when <= 1e-4; the best central difference agrees when <= 1e-6. Relative
 errors become absolute when |exact| < 1e-300.
+
+Finite differences evaluate only the nodes downstream of the inputs they perturb, in chunks whose
+memory is bounded (budget.FD_MAX_MEMORY), and free each node's values once nothing needs them. Past
+budget.FD_MAX_INPUTS inputs (elements of tensors count one each), a seeded sample is checked one by one
+and the whole gradient is checked along budget.FD_DIRECTIONS random directions, as gradcheck's fast mode.
 """
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass, field
 from functools import reduce
 
 import mpmath
+import numpy as np
 import sympy as sp
 
-from .engine import Derivation, Warning
+from . import arrays
+from .budget import FD_DIRECTIONS, FD_MAX_INPUTS, FD_MAX_MEMORY
+from .engine import Derivation, Diagnostic
 from .evaluate import Torch, evaluate
 from .ops import sigmoid
 
@@ -28,45 +37,68 @@ class FiniteDifferences:
     forward: list[float]              # float64 estimates, one per step
     central: list[float]
     central32: list[float]            # float32 central differences
-    richardson: float | None          # extrapolated from the two most self-consistent central steps
+    richardson: float | None          # extrapolated from central steps above the round-off floor
     best_forward: tuple[float, float] | None = None   # (step, value) closest to the exact value
     best_central: tuple[float, float] | None = None
 
 
 @dataclass
 class Check:
-    """One input's derivative four ways, with errors against the exact value and a verdict."""
+    """One input's (or one element's) derivative four ways, with errors against the exact value and a verdict."""
 
     wrt: str
     exact: float | None               # None when undefined (a kink)
     autograd: dict[str, float]        # dtype -> value
-    fd: FiniteDifferences
+    fd: FiniteDifferences | None      # None when the element was not in the finite-difference sample
     errors: dict[str, float | None]   # method -> relative error (absolute near zero)
     verdict: str
     conventions: dict[str, float] | None = None    # at a kink: gradient per torch formulation
+    element: tuple = ()               # the element of a tensor input
+
+
+@dataclass
+class Directional:
+    """The whole gradient checked along one random direction u: the central difference of f(x + h u)
+    against the exact ⟨∇f, u⟩."""
+
+    seed: int
+    exact: float
+    central: list[float]
+    best: tuple[float, float] | None
+    error: float | None
 
 
 @dataclass
 class Checks:
-    checks: dict[str, Check]
+    checks: dict[str, Check]                       # name (tensors: name[i, j]) -> check
     values: dict[str, float]                       # dtype -> target value
-    warnings: list[Warning] = field(default_factory=list)
-    nodes: dict[str, dict[str, float]] = field(default_factory=dict)   # dtype -> node -> value in torch
+    warnings: list[Diagnostic] = field(default_factory=list)
+    nodes: dict[str, dict[str, object]] = field(default_factory=dict)   # dtype -> node -> value in torch
+    autograd: dict[str, dict[str, object]] = field(default_factory=dict)  # dtype -> input -> gradient (arrays)
+    directional: list[Directional] = field(default_factory=list)
+    sampled: bool = False                          # True when only a sample was checked one by one
+    elements: int = 0                              # how many scalar inputs the gradient has
+    held: int = 0                                  # most float elements one finite-difference chunk held
 
     def table(self) -> str:
         """Exact, autograd and finite differences side by side."""
-        rows = [f"{'input':<8} {'exact':>24} {'autograd f64':>24} {'autograd f32':>14} {'best central':>14}  verdict"]
-        for c in self.checks.values():
+        rows = [f"{'input':<10} {'exact':>24} {'autograd f64':>24} {'autograd f32':>14} {'best central':>14}  verdict"]
+        for key, c in self.checks.items():
             exact = "undefined" if c.exact is None else f"{c.exact:.16e}"
-            central = "-" if c.fd.best_central is None else f"{c.fd.best_central[1]:.6e}"
-            rows.append(f"{c.wrt:<8} {exact:>24} {c.autograd['float64']:>24.16e} {c.autograd['float32']:>14.6e} "
+            central = "-" if c.fd is None or c.fd.best_central is None else f"{c.fd.best_central[1]:.6e}"
+            rows.append(f"{key:<10} {exact:>24} {c.autograd['float64']:>24.16e} {c.autograd['float32']:>14.6e} "
                         f"{central:>14}  {c.verdict}")
+        for r in self.directional:
+            rows.append(f"direction {r.seed}: exact {r.exact:.16e}, best central "
+                        f"{'-' if r.best is None else f'{r.best[1]:.6e}'}, error {r.error}")
         return "\n".join(rows)
 
     def assert_agree(self, float64: float = TOL["float64"], fd: float = TOL["finite_differences"]):
         """Raise AssertionError, showing the whole table, unless autograd and central differences agree."""
-        bad = [c.wrt for c in self.checks.values()
-               if c.exact is not None and not (_ok(c.errors["float64"], float64) and _ok(c.errors["central"], fd))]
+        bad = [k for k, c in self.checks.items()
+               if c.exact is not None and not (_ok(c.errors["float64"], float64)
+                                               and (c.fd is None or _ok(c.errors["central"], fd)))]
+        bad += [f"direction {r.seed}" for r in self.directional if not _ok(r.error, fd)]
         if bad:
             raise AssertionError(f"gradients disagree for {', '.join(bad)}:\n{self.table()}")
 
@@ -76,30 +108,62 @@ def _ok(error, tol) -> bool:
 
 
 def relative_error(value: float | None, exact: float | None) -> float | None:
-    if value is None or exact is None or not math.isfinite(value):
-        return None if value is None or exact is None else math.inf
+    """|value - exact| / |exact|, absolute when |exact| < 1e-300; None when either is missing."""
+    if value is None or exact is None:
+        return None
+    if not math.isfinite(value):
+        return math.inf
     return abs(value - exact) if abs(exact) < 1e-300 else abs(value - exact) / abs(exact)
 
 
 # -- torch ---------------------------------------------------------------------------------------
 
-def run_graph(d: Derivation, inputs: dict, backend) -> dict:
-    """Every node's tensor, evaluated node by node through the registry."""
-    values = dict(inputs)
-    for n in d.order:
-        if d.nodes[n].kind == "formula":
-            values[n] = evaluate(d.nodes[n].expr, {p: values[p] for p in d.graph.predecessors(n)}, backend)
-    return values
+def _as_float(value):
+    return float(value) if not isinstance(value, np.ndarray) else np.array([float(v) for v in value.flat]).reshape(value.shape)
 
 
-def _point(d: Derivation, dtype, device="cpu"):
+def _point(d: Derivation, dtype, device="cpu") -> dict:
     import torch
 
-    return {n: torch.tensor(float(node.value), dtype=dtype, device=device)
+    return {n: torch.tensor(_as_float(node.value), dtype=dtype, device=device)
             for n, node in d.nodes.items() if node.kind == "input"}
 
 
-def autograd(d: Derivation, dtype, ops=None, device="cpu") -> tuple[dict[str, float], dict[str, float]]:
+def run_graph(d: Derivation, inputs: dict, backend, only: set | None = None, base: dict | None = None,
+              free: bool = False, count=None) -> dict:
+    """Every node's tensor, evaluated node by node through the registry. `only`: evaluate just these
+    formulas, taking the others from `base`; `free`: drop a node's tensor once every user has run
+    (the target stays); `count(elements)` sees how many elements are held after each node."""
+    values = dict(inputs)
+    last_use = _last_use(d) if free else {}
+    held = sum(t.numel() for t in values.values()) if count else 0
+    for i, n in enumerate(d.order):
+        node = d.nodes[n]
+        if node.kind != "formula" or (only is not None and n not in only):
+            continue
+        env = {p: values[p] if p in values else base[p] for p in d.graph.predecessors(n)}
+        values[n] = evaluate(node.expr, env, backend)
+        if node.shape and values[n].dim() < len(node.shape):
+            values[n] = values[n].expand(*values[n].shape[:values[n].dim() - len(node.shape)], *node.shape)
+        if count:
+            held += values[n].numel()
+        if free:
+            for p in d.graph.predecessors(n):
+                if last_use.get(p) == i and p != d.target and p in values and (only is None or p in only):
+                    if count:
+                        held -= values[p].numel()
+                    del values[p]
+        if count:
+            count(held)
+    return values
+
+
+def _last_use(d: Derivation) -> dict[str, int]:
+    position = {n: i for i, n in enumerate(d.order)}
+    return {n: max((position[c] for c in d.graph.successors(n)), default=-1) for n in d.order}
+
+
+def autograd(d: Derivation, dtype, ops=None, device="cpu") -> tuple[dict, dict]:
     """Every node's value and the target's gradient by torch.autograd.grad, in one dtype."""
     import torch
 
@@ -107,45 +171,139 @@ def autograd(d: Derivation, dtype, ops=None, device="cpu") -> tuple[dict[str, fl
     for x in d.exercise.wrt:
         inputs[x].requires_grad_(True)
     nodes = run_graph(d, inputs, Torch(dtype, device, ops))
-    values = {n: float(t.detach()) for n, t in nodes.items()}
+    values = {n: _numpy(t) for n, t in nodes.items()}
     target = nodes[d.target]
+    if target.dim():
+        raise ValueError("the target must be a scalar")
+    wrt = [inputs[x] for x in d.exercise.wrt]
     if not target.requires_grad:                     # a constant target, e.g. x - x
-        return values, dict.fromkeys(d.exercise.wrt, 0.0)
-    grads = torch.autograd.grad(target, [inputs[x] for x in d.exercise.wrt], allow_unused=True)
-    return values, {x: 0.0 if g is None else float(g) for x, g in zip(d.exercise.wrt, grads)}
+        return values, {x: _numpy(torch.zeros_like(t)) for x, t in zip(d.exercise.wrt, wrt)}
+    grads = torch.autograd.grad(target, wrt, allow_unused=True)
+    return values, {x: _numpy(torch.zeros_like(t) if g is None else g) for x, g, t in zip(d.exercise.wrt, grads, wrt)}
 
 
-def finite_differences(d: Derivation, dtype) -> tuple[list[list[float]], list[list[float]]]:
-    """Forward and central differences for every input and step, in ONE batched pass of the graph."""
+def _numpy(t):
+    t = t.detach().to("cpu")
+    return float(t) if t.dim() == 0 else t.double().numpy()
+
+
+# -- finite differences ----------------------------------------------------------------------------
+
+def _downstream(d: Derivation, names) -> set[str]:
+    from .graph import reach
+
+    return reach(d.graph, list(names))
+
+
+def _targets(d: Derivation) -> list[tuple[str, tuple]]:
+    """Every scalar input of the gradient: (input, element index)."""
+    return [(x, index) for x in d.exercise.wrt for index in arrays.indices(d.nodes[x].shape)]
+
+
+def sample(d: Derivation, seed: int = 0) -> tuple[list[tuple[str, tuple]], bool]:
+    """The scalar inputs checked one by one: all of them, or a seeded sample of FD_MAX_INPUTS."""
+    every = _targets(d)
+    if len(every) <= FD_MAX_INPUTS:
+        return every, False
+    chosen = sorted(random.Random(seed).sample(range(len(every)), FD_MAX_INPUTS))
+    return [every[i] for i in chosen], True
+
+
+def _elements(d: Derivation, names) -> int:
+    return sum(max(1, arrays.size_of(d.nodes[n].shape)) for n in names)
+
+
+def finite_differences(d: Derivation, dtype, targets=None, counter=None) -> tuple[list[list[float]], list[list[float]]]:
+    """Forward and central differences for every (input, element) and step: each chunk of inputs is one
+    batched pass over the nodes downstream of it, with at most FD_MAX_MEMORY bytes of rows held."""
     import torch
 
-    wrt, k = d.exercise.wrt, len(STEPS)
-    rows = 1 + 2 * k * len(wrt)                       # base, then +h and -h for each input and step
-    h = torch.tensor(STEPS, dtype=torch.float64)
-    inputs = {}
-    for n, base in _point(d, torch.float64).items():
-        x = base.repeat(rows)
-        if n in wrt:
-            j = wrt.index(n)
-            x[1 + 2 * k * j: 1 + 2 * k * j + k] += h
-            x[1 + 2 * k * j + k: 1 + 2 * k * (j + 1)] -= h
-        inputs[n] = x.to(dtype)
-    f = run_graph(d, inputs, Torch(dtype))[d.target].to(torch.float64)
-    f = f.expand(rows) if f.dim() == 0 else f
+    targets = targets if targets is not None else sample(d)[0]
+    k = len(STEPS)
+    per_input = 2 * k * 8 * _elements(d, d.order)          # bytes if every node were held for its rows
+    chunk = max(1, min(len(targets), FD_MAX_MEMORY // max(per_input, 1)))
+    base_inputs = _point(d, dtype)
+    base = run_graph(d, base_inputs, Torch(dtype))
+    f0 = float(base[d.target])
     forward, central = [], []
-    for j in range(len(wrt)):
-        plus = f[1 + 2 * k * j: 1 + 2 * k * j + k]
-        minus = f[1 + 2 * k * j + k: 1 + 2 * k * (j + 1)]
-        forward.append(((plus - f[0]) / h).tolist())
-        central.append(((plus - minus) / (2 * h)).tolist())
+    for start in range(0, len(targets), chunk):
+        part = targets[start:start + chunk]
+        f = _perturbed(d, part, base_inputs, base, dtype, counter)
+        for j in range(len(part)):
+            plus, minus = f[2 * k * j: 2 * k * j + k], f[2 * k * j + k: 2 * k * (j + 1)]
+            forward.append([(p - f0) / h for p, h in zip(plus, STEPS)])
+            central.append([(p - m) / (2 * h) for p, m, h in zip(plus, minus, STEPS)])
     return forward, central
 
 
+def _perturbed(d, part, base_inputs, base, dtype, counter) -> list[float]:
+    """The target at x ± h e for each (input, element) of `part` and each step: one pass, rows batched."""
+    import torch
+
+    k = len(STEPS)
+    rows = 2 * k * len(part)
+    h = torch.tensor(STEPS, dtype=torch.float64)
+    moved = {}
+    for j, (x, index) in enumerate(part):
+        if x not in moved:
+            moved[x] = base_inputs[x].to(torch.float64).expand(rows, *base_inputs[x].shape).clone()
+        flat = moved[x].reshape(rows, -1)
+        column = int(np.ravel_multi_index(index, d.nodes[x].shape)) if index else 0
+        flat[2 * k * j: 2 * k * j + k, column] += h
+        flat[2 * k * j + k: 2 * k * (j + 1), column] -= h
+    moved = {x: t.to(dtype) for x, t in moved.items()}
+    return _batched_target(d, moved, base, dtype, rows, counter)
+
+
+def _batched_target(d, moved: dict, base: dict, dtype, rows: int, counter=None) -> list[float]:
+    """The target for each row of the moved inputs (the other inputs and nodes fixed at `base`)."""
+    import torch
+
+    only = _downstream(d, moved)
+    count = counter if counter is not None else None
+    if not d.tensor:                    # scalars: rows broadcast through element-wise ops as they are
+        out = run_graph(d, moved, Torch(dtype), only, base, free=True, count=count)[d.target]
+        out = out.to(torch.float64)
+        return (out.expand(rows) if out.dim() == 0 else out).tolist()
+    names = list(moved)
+
+    def f(*xs):
+        return run_graph(d, dict(zip(names, xs)), Torch(dtype), only, base, free=True)[d.target]
+
+    if count:
+        count(rows * _elements(d, only))
+    out = torch.func.vmap(f)(*[moved[n] for n in names]).to(torch.float64)
+    return out.tolist()
+
+
 def _richardson(central: list[float]) -> float | None:
-    """(100 D(h/10) - D(h)) / 99 for each pair of steps; the pair whose estimates agree best."""
-    estimates = [(100 * b - a) / 99 for a, b in zip(central, central[1:])]
+    """(100 D(h/10) - D(h)) / 99 over pairs of steps whose differences sit above the round-off floor
+    (a step whose difference changed by less than round-off from the next is dominated by it): the
+    estimate of the pair that agrees best with the next pair, and never worse than the central
+    difference it starts from when no pair qualifies."""
+    usable = _above_floor(central)
+    estimates = [(100 * central[i + 1] - central[i]) / 99 for i in range(len(central) - 1)
+                 if i in usable and i + 1 in usable]
     pairs = [(abs(p - q), q) for p, q in zip(estimates, estimates[1:]) if math.isfinite(p) and math.isfinite(q)]
-    return min(pairs)[1] if pairs else None
+    if pairs:
+        return min(pairs)[1]
+    return estimates[0] if estimates else next((central[i] for i in sorted(usable)), None)
+
+
+def _above_floor(central: list[float]) -> set[int]:
+    """Steps whose central difference is not dominated by round-off: the truncation error falls as h^2,
+    so successive differences must shrink by about 100x; once they stop doing so, round-off has won."""
+    usable = set()
+    for i in range(len(central) - 2):
+        a, b, c = central[i], central[i + 1], central[i + 2]
+        if not all(math.isfinite(v) for v in (a, b, c)):
+            break
+        first, second = abs(a - b), abs(b - c)
+        usable.add(i)
+        if first == 0 or second > first / 10:
+            break
+        usable.add(i + 1)
+    return usable or ({0} if central and math.isfinite(central[0]) else set())
 
 
 def _best(values: list[float], exact: float | None) -> tuple[float, float] | None:
@@ -155,8 +313,37 @@ def _best(values: list[float], exact: float | None) -> tuple[float, float] | Non
     return min(candidates)[1:] if candidates else None
 
 
+def directional(d: Derivation, gradient: dict, count: int = FD_DIRECTIONS, counter=None) -> list[Directional]:
+    """Central differences of f(x + h u) along `count` seeded random unit directions u over every input
+    element, against the exact directional derivative ⟨∇f, u⟩: the whole gradient checked at the cost of
+    2 x steps evaluations per direction."""
+    import torch
+
+    k = len(STEPS)
+    base_inputs = _point(d, torch.float64)
+    base = run_graph(d, base_inputs, Torch(torch.float64))
+    out = []
+    for seed in range(count):
+        g = torch.Generator().manual_seed(seed)
+        u = {x: torch.randn(base_inputs[x].shape, generator=g, dtype=torch.float64) for x in d.exercise.wrt}
+        scale = math.sqrt(sum(float((v**2).sum()) for v in u.values()))
+        u = {x: v / scale for x, v in u.items()}
+        exact = sum(float((torch.tensor(_as_float(gradient[x]), dtype=torch.float64) * u[x]).sum()) for x in u)
+        signs = torch.tensor([1.0] * k + [-1.0] * k, dtype=torch.float64) * torch.tensor(STEPS * 2, dtype=torch.float64)
+        moved = {x: base_inputs[x].expand(2 * k, *base_inputs[x].shape).clone()
+                 + signs.reshape(-1, *([1] * base_inputs[x].dim())) * u[x] for x in u}
+        f = _batched_target(d, moved, base, torch.float64, 2 * k, counter)
+        central = [(f[i] - f[k + i]) / (2 * h) for i, h in enumerate(STEPS)]
+        best = _best(central, exact)
+        out.append(Directional(seed, exact, central, best, relative_error(best[1], exact) if best else None))
+    return out
+
+
+# -- torch's conventions at a kink ------------------------------------------------------------------
+
 def conventions(d: Derivation) -> dict[str, dict[str, float]]:
-    """At a kink: the float64 autograd gradient when max/min are written as relu, clamp or maximum."""
+    """At a kink: the float64 autograd gradient when max/min are written as users write them in torch:
+    torch.relu, torch.clamp(x, min=c) with a number c, torch.maximum(x, y) (measured, never assumed)."""
     import torch
 
     def varying_first(xs):          # max(m, 0) as relu(m - 0) + 0, not relu(0 - m) + m
@@ -173,7 +360,7 @@ def conventions(d: Derivation) -> dict[str, dict[str, float]]:
         xs = varying_first(xs)
         out = xs[0]
         for x in xs[1:]:
-            out = torch.clamp(out, min=x)
+            out = torch.clamp(out, min=float(x)) if not x.requires_grad else torch.clamp(out, min=x)
         return out
 
     def neg(f):
@@ -199,32 +386,65 @@ def check_gradients(d: Derivation) -> Checks:
     nodes64, auto64 = autograd(d, torch.float64)
     nodes32, auto32 = autograd(d, torch.float32)
     value64 = nodes64[d.target]
-    fwd, cen = finite_differences(d, torch.float64)
-    _, cen32 = finite_differences(d, torch.float32)
-    at_kink = conventions(d) if any(g.kink for g in d.gradients.values()) else {}
+    targets, sampled = sample(d)
+    held = [0]
+
+    def counter(elements):
+        held[0] = max(held[0], elements)
+
+    fwd, cen = finite_differences(d, torch.float64, targets, counter)
+    _, cen32 = finite_differences(d, torch.float32, targets)
+    at_kink = conventions(d) if not d.tensor and any(g.kink for g in d.gradients.values()) else {}
+    exact = {x: d.gradients[x].value for x in d.exercise.wrt}
     checks = {}
-    for j, x in enumerate(d.exercise.wrt):
+    for j, (x, index) in enumerate(targets):
         g = d.gradients[x]
-        exact = None if g.value is None else float(g.value)
+        e = _element(exact[x], index)
+        e = None if e is None or mpmath.isnan(e) else float(e)
         fd = FiniteDifferences(STEPS, fwd[j], cen[j], cen32[j], _richardson(cen[j]),
-                               _best(fwd[j], exact), _best(cen[j], exact))
-        errors = {"float64": relative_error(auto64[x], exact), "float32": relative_error(auto32[x], exact),
-                  "forward": fd.best_forward and relative_error(fd.best_forward[1], exact),
-                  "central": fd.best_central and relative_error(fd.best_central[1], exact),
-                  "richardson": relative_error(fd.richardson, exact)}
-        checks[x] = Check(x, exact, {"float32": auto32[x], "float64": auto64[x]}, fd, errors,
-                          _verdict(errors, exact, value64, d), at_kink.get(x) if g.kink else None)
+                               _best(fwd[j], e), _best(cen[j], e))
+        a64, a32 = _element(auto64[x], index), _element(auto32[x], index)
+        errors = {"float64": relative_error(a64, e), "float32": relative_error(a32, e),
+                  "forward": fd.best_forward and relative_error(fd.best_forward[1], e),
+                  "central": fd.best_central and relative_error(fd.best_central[1], e),
+                  "richardson": relative_error(fd.richardson, e)}
+        key = arrays.element_name(x, index)
+        checks[key] = Check(x, e, {"float32": a32, "float64": a64}, fd, errors, _verdict(errors, e, value64, d),
+                            at_kink.get(x) if g.kink and not d.tensor else None, index)
+    for x in d.exercise.wrt:             # elements outside the sample: autograd only
+        for index in arrays.indices(d.nodes[x].shape):
+            key = arrays.element_name(x, index)
+            if key in checks:
+                continue
+            e = _element(exact[x], index)
+            e = None if e is None or mpmath.isnan(e) else float(e)
+            a64, a32 = _element(auto64[x], index), _element(auto32[x], index)
+            errors = {"float64": relative_error(a64, e), "float32": relative_error(a32, e),
+                      "forward": None, "central": None, "richardson": None}
+            checks[key] = Check(x, e, {"float32": a32, "float64": a64}, None, errors,
+                                _verdict(errors, e, value64, d, sampled=True), None, index)
+    usable = all(exact[x] is not None and not any(mpmath.isnan(v) for v in arrays.flat(exact[x])) for x in exact)
+    directions = directional(d, exact, counter=counter) if sampled and usable else []
     result = Checks(checks, {"float64": value64, "float32": nodes32[d.target]}, [],
-                    {"float64": nodes64, "float32": nodes32})
+                    {"float64": nodes64, "float32": nodes32}, {"float64": auto64, "float32": auto32},
+                    directions, sampled, len(_targets(d)), held[0])
     result.warnings = diagnostics(d, result, nodes64, nodes32)
     return result
 
 
-def _verdict(errors, exact, value64, d: Derivation) -> str:
+def _element(value, index):
+    if value is None:
+        return None
+    return value[index] if index else value
+
+
+def _verdict(errors, exact, value64, d: Derivation, sampled: bool = False) -> str:
     if exact is None:
         return "undefined at a kink: autograd returns its formulation's convention"
     auto = "autograd agrees" if _ok(errors["float64"], TOL["float64"]) else "autograd DISAGREES"
-    if _ok(errors["central"], TOL["finite_differences"]):
+    if sampled:
+        fd = "outside the finite-difference sample (the random directions check it)"
+    elif _ok(errors["central"], TOL["finite_differences"]):
         fd = "finite differences agree"
     elif value64 == 0.0 and float(d.nodes[d.target].value) != 0.0:
         fd = f"finite differences cannot resolve it: {d.target} itself rounds to 0 in float64"
@@ -235,44 +455,18 @@ def _verdict(errors, exact, value64, d: Derivation) -> str:
 
 # -- diagnostics in plain words ------------------------------------------------------------------
 
-SATURATING = (sp.exp, sp.tanh, sigmoid)
+def diagnostics(d: Derivation, checks: Checks, v64: dict, v32: dict) -> list[Diagnostic]:
+    """Saturation, overflow, rounding to zero, cancellation and float32 underflow (diagnose.py), from the node
+    values the float64 and float32 autograd runs computed, and a stable rewrite of log σ(z)."""
+    from .diagnose import node_diagnostics, underflow
+
+    grads32 = {key: c.autograd["float32"] for key, c in checks.checks.items()}
+    exact = {key: c.exact for key, c in checks.checks.items()}
+    wrt = {key: c.wrt for key, c in checks.checks.items()}
+    return node_diagnostics(d, v64, v32) + underflow(d, exact, grads32, wrt) + _stable_rewrites(d)
 
 
-def diagnostics(d: Derivation, checks: Checks, v64: dict[str, float], v32: dict[str, float]) -> list[Warning]:
-    """Saturation, overflow, rounding to zero, cancellation, float32 underflow, and a stable rewrite,
-    from the node values the float64 and float32 autograd runs computed."""
-    out: list[Warning] = []
-    for n in d.order:
-        node = d.nodes[n]
-        exact, f64, f32 = node.value, v64[n], v32[n]
-        if not math.isfinite(f64) or not math.isfinite(f32):
-            bad = "float64" if not math.isfinite(f64) else "float32"
-            out.append(Warning("overflow", n, f"{n} is {f64 if bad == 'float64' else f32} in {bad}: "
-                               "the value overflows or is not a number there",
-                               {"dtype": bad, "value": f64 if bad == "float64" else f32}))
-            continue
-        if node.kind != "formula" or exact == 0:
-            continue
-        rounded = f64 in (0.0, 1.0, -1.0) and mpmath.mpf(f64) != exact
-        if rounded and node.expr.has(*SATURATING):
-            out.append(Warning("saturation", n, f"{n} = {mpmath.nstr(exact, 20)} but rounds to exactly {f64} in "
-                               f"float64 (float32: {f32}): the function is in its flat region, where its "
-                               "distance from the asymptote is below the floating-point resolution"))
-        elif f64 == 0.0:
-            out.append(Warning("rounds-to-zero", n, f"{n} = {mpmath.nstr(exact, 20)} prints as 0.0 in float64: "
-                               "it is computed from a value that already rounded off (e.g. log(1.0) = 0)"))
-        elif abs(f64 - float(exact)) > 1e-8 * abs(float(exact)) and isinstance(node.expr, sp.Add):
-            out.append(Warning("cancellation", n, f"{n}: float64 gives {f64!r}, exact {mpmath.nstr(exact, 17)}: "
-                               "catastrophic cancellation lost most significant digits"))
-    for x, c in checks.checks.items():
-        if c.exact and c.exact != 0 and c.autograd["float32"] == 0.0:
-            out.append(Warning("float32-underflow", x, f"d{d.target}/d{x} = {c.exact:.3e} is below float32's "
-                               "resolution here: float32 autograd returns 0"))
-    out += _stable_rewrites(d)
-    return out
-
-
-def _stable_rewrites(d: Derivation) -> list[Warning]:
+def _stable_rewrites(d: Derivation) -> list[Diagnostic]:
     """log(sigmoid(z)) written either way: show -softplus(-z), torch's logsigmoid, and its values."""
     import torch
 
@@ -280,22 +474,23 @@ def _stable_rewrites(d: Derivation) -> list[Warning]:
     out = []
     for n in d.order:
         expr = d.nodes[n].expr
-        if not isinstance(expr, sp.log):
+        if not isinstance(expr, sp.log) or d.nodes[n].shape:
             continue
         inner = expr.args[0]
         if inner.is_Symbol and d.nodes.get(inner.name) and d.nodes[inner.name].kind == "formula":
             inner = d.nodes[inner.name].expr
         z = inner.args[0] if isinstance(inner, sigmoid) else (inner.match(1 / (1 + sp.exp(-w))) or {}).get(w)
-        if z is None or not z.free_symbols <= {sp.Symbol(k, real=True) for k in d.nodes}:
+        if z is None or not z.free_symbols <= {sp.Symbol(k, real=True) for k in d.nodes} \
+                or any(d.nodes[s.name].shape for s in z.free_symbols):
             continue
-        env = {k: mpmath.mpf(d.nodes[k].value) for k in d.nodes}
+        env = {k: d.nodes[k].value for k in d.nodes}
         zval = float(evaluate(z, env))
         stable = {dt: float(torch.nn.functional.logsigmoid(torch.tensor(zval, dtype=getattr(torch, dt))))
                   for dt in ("float32", "float64")}
         naive = float(torch.log(torch.sigmoid(torch.tensor(zval, dtype=torch.float64))))
-        out.append(Warning("stable-rewrite", n, f"log σ({z}) = -softplus(-{z}) (torch.nn.functional.logsigmoid): "
-                           f"at {z} = {zval:g} it gives {stable['float64']!r} in float64 and "
-                           f"{stable['float32']!r} in float32, where log(sigmoid(·)) gives {naive!r}",
-                           {"z": z, "at": zval, "float64": stable["float64"], "float32": stable["float32"],
-                            "naive": naive}))
+        out.append(Diagnostic("stable-rewrite", n, f"log σ({z}) = -softplus(-{z}) (torch.nn.functional.logsigmoid): "
+                              f"at {z} = {zval:g} it gives {stable['float64']!r} in float64 and "
+                              f"{stable['float32']!r} in float32, where log(sigmoid(·)) gives {naive!r}",
+                              {"z": z, "at": zval, "float64": stable["float64"], "float32": stable["float32"],
+                               "naive": naive}))
     return out

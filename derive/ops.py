@@ -1,5 +1,12 @@
-"""The op registry: for every operation, its SymPy form, derivative rule, torch and mpmath
-counterparts, kink, domain and LaTeX name. Parser, engine, torch builder and printer read it."""
+"""The op registry: every operation's SymPy form, shape rule, values (mpmath, exact, torch), derivative rule,
+kink, domain and printed names. Parser, engine, numeric checks and printers all read it; adding a function
+is one entry.
+
+Element-wise ops carry `partial(args, i)`, d op / d args[i] as a SymPy expression, and their vector-Jacobian
+product follows from it (`out_bar * partial`, summed over broadcast axes). Structural ops (matmul, sums,
+softmax, losses) carry their own `vjp`, written once in NumPy over object arrays, so the same rule serves
+the exact (SymPy) and the mpmath passes.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +14,13 @@ from functools import reduce
 from typing import Callable
 
 import mpmath
+import numpy as np
 import sympy as sp
+
+from . import arrays
+from .budget import TIE_DIGITS
+
+# -- SymPy heads of derive's own functions ------------------------------------------------------------
 
 
 class sigmoid(sp.Function):
@@ -46,6 +59,84 @@ class relu(sp.Function):
         return sp.Max(x, 0)
 
 
+class softplus(sp.Function):
+    """log(1 + e^x)."""
+
+    nargs = 1
+    is_real = True
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_number:
+            return sp.log(1 + sp.exp(x))
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+
+class log_sigmoid(sp.Function):
+    """log σ(x) = -softplus(-x), torch's logsigmoid."""
+
+    nargs = 1
+    is_real = True
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_number:
+            return -sp.log(1 + sp.exp(-x))
+
+    def fdiff(self, argindex=1):
+        return sigmoid(-self.args[0])
+
+
+class Key(sp.Atom):
+    """A static index such as [1, :] or [:, 0:2]: a leaf that is never differentiated or evaluated."""
+
+    is_number = False
+
+    def __new__(cls, items: tuple):
+        obj = super().__new__(cls)
+        obj.items = items
+        return obj
+
+    def _hashable_content(self):
+        return (repr(self.items),)
+
+    def __getnewargs__(self):
+        return (self.items,)
+
+    def index(self):
+        return tuple(slice(*i) if isinstance(i, tuple) else i for i in self.items)
+
+    def text(self) -> str:
+        return ", ".join(":".join("" if v is None else str(v) for v in i) if isinstance(i, tuple) else str(i)
+                         for i in self.items)
+
+    def _sympystr(self, printer):
+        return f"[{self.text()}]"
+
+
+def _structural(name: str, nargs) -> type:
+    """A SymPy head for a tensor operation: it is never evaluated or differentiated by SymPy itself."""
+    return type(name, (sp.Function,), {"nargs": nargs, "is_real": True})
+
+
+matmul = _structural("matmul", 2)
+transpose = _structural("transpose", 1)
+getitem = _structural("getitem", 2)
+tsum = _structural("tsum", (1, 2))
+mean = _structural("mean", (1, 2))
+norm = _structural("norm", 1)
+softmax = _structural("softmax", 1)
+log_softmax = _structural("log_softmax", 1)
+logsumexp = _structural("logsumexp", 1)
+cross_entropy = _structural("cross_entropy", 2)
+binary_cross_entropy = _structural("binary_cross_entropy", 2)
+mse = _structural("mse", 2)
+
+
+# -- derivative rules of the element-wise ops -----------------------------------------------------------
+
 def _step(u, up, down):
     """A derivative that is `up` where u > 0, `down` where u < 0 and undefined at u = 0."""
     return sp.Piecewise((up, u > 0), (down, u < 0))
@@ -68,10 +159,28 @@ def _pow_partial(args, i):
     return exponent * base ** (exponent - 1) if i == 0 else base**exponent * sp.log(base)
 
 
+# -- kinks and domains (on mpmath numbers at the working precision) --------------------------------------
+
 def close(u, v) -> bool:
-    """Two 50-digit values are tied when they agree to 35 significant digits."""
+    """Whether two values tie (a kink). Exact SymPy values decide exactly; mpmath values tie when they
+    agree to (working precision - TIE_DIGITS) digits, relative to the larger of 1 and their size, so at
+    300 digits 1e-40 and 0 do not tie (the engine confirms every tie at 300 digits or exactly)."""
+    if isinstance(u, sp.Basic) or isinstance(v, sp.Basic):
+        return exactly_zero(sp.sympify(u) - sp.sympify(v))
     scale = max(1, abs(u), abs(v))
-    return abs(u - v) <= scale * mpmath.mpf("1e-35")
+    return abs(u - v) <= scale * mpmath.mpf(10) ** (TIE_DIGITS - mpmath.mp.dps)
+
+
+def exactly_zero(d: sp.Expr) -> bool:
+    """Whether an exact number is 0: rationals at once; otherwise SymPy's own test, then a numerical
+    evaluation that raises its precision until the digits are resolved (1 - tanh(1000) is 2e-869)."""
+    if d.is_Rational:
+        return d == 0
+    known = d.is_zero
+    if known is not None:
+        return known
+    value = sp.N(d, 15, maxn=4000)
+    return value == 0 or (value.is_Float and value._prec < 2)
 
 
 def _max_kink(values, sign=1) -> bool:
@@ -89,10 +198,10 @@ def _max_one_sided(values, tangents, side, sign=1):
 
 def _pow_domain(values):
     base, exponent = values
-    if close(base, 0) and exponent < 0:
+    if base == 0 and exponent < 0:
         return "division by zero"
     if base < 0 and not mpmath.isint(exponent):
-        if close(exponent, mpmath.mpf(1) / 2):
+        if exponent == mpmath.mpf(1) / 2:
             return "square root of a negative number"
         return "a non-integer power of a negative number"
     return None
@@ -104,58 +213,448 @@ def _torch():
     return torch
 
 
+def _mp_sigmoid(x):
+    return 1 / (1 + mpmath.exp(-x))
+
+
+def _mp_softplus(x):
+    return mpmath.log1p(mpmath.exp(x)) if x < 0 else x + mpmath.log1p(mpmath.exp(-x))
+
+
+# -- the registry entry --------------------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class Op:
-    """One operation. `partial(args, i)` is d op(args) / d args[i] as a SymPy expression."""
+    """One operation. Element-wise ops: `partial`, `mp`, `exact` act on numbers. Structural ops: `value`
+    and `vjp` act on whole arrays through a backend `A` (see evaluate.py); `shape` maps argument shapes
+    (and the static `params`) to the result's shape, raising ShapeError."""
 
     name: str
     cls: type | None                      # SymPy class that represents it (None: sugar for another op)
     build: Callable                       # what the parser calls with the SymPy arguments
-    partial: Callable | None = None
-    torch: Callable | None = None         # on tensors
-    mp: Callable | None = None            # on mpmath numbers
-    arity: int | None = 1                 # None: two or more
+    arity: int | tuple | None = 1         # None: two or more; a tuple: the allowed counts
+    partial: Callable | None = None       # element-wise: (args, i) -> SymPy d op/d args[i]
+    mp: Callable | None = None            # element-wise on mpmath numbers
+    exact: Callable | None = None         # element-wise on SymPy numbers (default: build)
+    torch: Callable | None = None         # on tensors (params follow the tensors)
+    value: Callable | None = None         # structural: (A, args, params) -> array or number
+    vjp: Callable | None = None           # structural: (A, out_bar, args, out, params) -> [arg_bar or None]
+    shape: Callable | None = None         # structural: (shapes, params) -> shape
+    params: int = 0                       # trailing static arguments (an axis, an index key)
+    index_args: tuple[int, ...] = ()      # arguments that are class indices: no derivative
     aliases: tuple[str, ...] = ()         # other spellings accepted by the parser (LaTeX included)
     latex: str | None = None              # LaTeX operator name where SymPy has none
     kink: Callable | None = None          # values -> True when the point sits on a kink
     one_sided: Callable | None = None     # (values, tangents, side=+1/-1) -> directional derivative
     domain: Callable | None = None        # values -> a message when outside the real domain
     function: bool = True                 # False for arithmetic (+, *, ^), which has no spelled name
-    code: str | None = None               # the torch function's name in generated Python (reduced pairwise)
+    code: str | None = None               # the torch function's name in generated Python
+    scalar: Callable | None = None        # structural: the same op on scalars, in plain SymPy
+
+    @property
+    def elementwise(self) -> bool:
+        return self.partial is not None
+
+    def number(self, *args):
+        """The exact (SymPy) value on numbers."""
+        return (self.exact or self.build)(*args)
+
+
+class ShapeError(Exception):
+    """Shapes that do not fit an operation; the parser turns it into a located error."""
+
+
+# -- shape rules -----------------------------------------------------------------------------------------
+
+def broadcast(shapes, params=()) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ShapeError(" and ".join(_shape_text(s) for s in shapes) + " do not broadcast together") from None
+
+
+def _shape_text(shape) -> str:
+    return "()" if not shape else "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def shape_text(shape) -> str:
+    return _shape_text(shape)
+
+
+def _matmul_shape(shapes, params=()):
+    a, b = shapes
+    if not a or not b:
+        raise ShapeError(f"@ needs vectors or matrices, got {_shape_text(a)} and {_shape_text(b)}: "
+                         "for a number times a tensor write *")
+    if len(a) > 2 or len(b) > 2 or a[-1] != b[0]:
+        raise ShapeError(f"{_shape_text(a)} and {_shape_text(b)} do not match")
+    return a[:-1] + b[1:]
+
+
+def _transpose_shape(shapes, params=()):
+    (a,) = shapes
+    if len(a) > 2:
+        raise ShapeError(f"transposing {_shape_text(a)}: only vectors and matrices")
+    return tuple(reversed(a))
+
+
+def _getitem_shape(shapes, params):
+    (a,), (key,) = shapes, params
+    if not a:
+        raise ShapeError("a scalar cannot be indexed")
+    if len(key.items) > len(a):
+        raise ShapeError(f"{len(key.items)} indices for a tensor of shape {_shape_text(a)}")
+    for dim, (item, n) in enumerate(zip(key.items, a)):
+        if isinstance(item, int) and not -n <= item < n:
+            raise ShapeError(f"index {item} is out of range for dimension {dim} of size {n} "
+                             f"(indices start at 0: 0 … {n - 1})")
+    return np.empty(a, dtype=np.int8)[key.index()].shape
+
+
+def _axis(shape, params) -> int | None:
+    if not params:
+        return None
+    axis = int(params[0])
+    if not -len(shape) <= axis < len(shape):
+        raise ShapeError(f"axis {axis} is out of range for shape {_shape_text(shape)}")
+    return axis % len(shape)
+
+
+def _reduce_shape(shapes, params):
+    (a,) = shapes
+    axis = _axis(a, params)
+    return () if axis is None else a[:axis] + a[axis + 1:]
+
+
+def _same_shape(shapes, params=()):
+    return shapes[0]
+
+
+def _last_axis_reduced(shapes, params=()):
+    return shapes[0][:-1]
+
+
+def _scalar(shapes, params=()):
+    return ()
+
+
+def _cross_entropy_shape(shapes, params=()):
+    logits, k = shapes
+    if len(logits) == 1 and k == ():
+        return ()
+    if len(logits) == 2 and k == logits[:1]:
+        return ()
+    raise ShapeError(f"cross_entropy(logits, k) takes logits (C,) with a class index k, or logits (N, C) with "
+                     f"a vector of N class indices; got {_shape_text(logits)} and {_shape_text(k)}")
+
+
+def _pair_shape(name):
+    def rule(shapes, params=()):
+        a, b = shapes
+        if a != b:
+            raise ShapeError(f"{name} needs two tensors of the same shape, got {_shape_text(a)} and {_shape_text(b)}")
+        return ()
+    return rule
+
+
+# -- values and vector-Jacobian products of the structural ops (NumPy over object arrays) -------------
+
+def _as2d(a, b):
+    """Matrices for a matmul of vectors: a row on the left, a column on the right."""
+    return (a if a.ndim == 2 else a[None, :]), (b if b.ndim == 2 else b[:, None])
+
+
+def _matmul_vjp(A, bar, args, out, params):
+    a, b = args
+    a2, b2 = _as2d(a, b)
+    bar2 = np.asarray(bar, dtype=object).reshape(a2.shape[0], b2.shape[1])
+    return [arrays.settle((bar2 @ b2.T).reshape(a.shape)), arrays.settle((a2.T @ bar2).reshape(b.shape))]
+
+
+def _transpose(a):
+    return a.T if isinstance(a, np.ndarray) else a
+
+
+def _getitem_vjp(A, bar, args, out, params):
+    (a,), (key,) = args, params
+    grad = np.full(a.shape, A.zero, dtype=object)
+    grad[key.index()] = bar
+    return [grad]
+
+
+def _sum_value(A, args, params):
+    (a,) = args
+    axis = _axis(arrays.shape_of(a), params)
+    return arrays.settle(np.sum(a, axis=axis)) if isinstance(a, np.ndarray) else a
+
+
+def _count(shape, params):
+    axis = _axis(shape, params)
+    return arrays.size_of(shape) if axis is None else shape[axis]
+
+
+def _spread(bar, shape, params):
+    """The adjoint of a sum over `axis`: bar repeated along it."""
+    axis = _axis(shape, params)
+    if axis is not None:
+        bar = np.expand_dims(np.asarray(bar, dtype=object), axis)
+    return arrays.broadcast_to(bar, shape)
+
+
+def _sum_vjp(A, bar, args, out, params):
+    return [_spread(bar, arrays.shape_of(args[0]), params)]
+
+
+def _mean_value(A, args, params):
+    n = _count(arrays.shape_of(args[0]), params)
+    return A.map(lambda s: s / A.number(sp.Integer(n)), _sum_value(A, args, params))
+
+
+def _mean_vjp(A, bar, args, out, params):
+    n = A.number(sp.Integer(_count(arrays.shape_of(args[0]), params)))
+    return [_spread(A.map(lambda v: v / n, bar), arrays.shape_of(args[0]), params)]
+
+
+def _norm_value(A, args, params):
+    (a,) = args
+    return A.sqrt(arrays.settle(np.sum(A.map(lambda v: v * v, a))))
+
+
+def _norm_vjp(A, bar, args, out, params):
+    if out == 0:                     # the norm has a kink at the zero vector
+        return [A.map(lambda v: A.undefined, args[0])]
+    return [A.map(lambda v: bar * v / out, args[0])]
+
+
+def _lastsum(a):
+    return arrays.settle(np.sum(a, axis=-1, keepdims=True)) if isinstance(a, np.ndarray) else a
+
+
+def _softmax_value(A, args, params):
+    (z,) = args
+    if not isinstance(z, np.ndarray):
+        return A.one
+    e = A.exp(z)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _softmax_vjp(A, bar, args, out, params):
+    s = out
+    if not isinstance(s, np.ndarray):
+        return [A.zero]
+    return [s * (bar - np.sum(bar * s, axis=-1, keepdims=True))]
+
+
+def _logsumexp_value(A, args, params):
+    (z,) = args
+    if not isinstance(z, np.ndarray):
+        return z
+    return arrays.settle(A.log(np.sum(A.exp(z), axis=-1)))
+
+
+def _logsumexp_vjp(A, bar, args, out, params):
+    (z,) = args
+    if not isinstance(z, np.ndarray):
+        return [bar]
+    return [np.expand_dims(np.asarray(bar, dtype=object), -1) * _softmax_value(A, args, params)]
+
+
+def _log_softmax_value(A, args, params):
+    (z,) = args
+    if not isinstance(z, np.ndarray):
+        return A.zero
+    return z - np.expand_dims(np.asarray(_logsumexp_value(A, args, params), dtype=object), -1)
+
+
+def _log_softmax_vjp(A, bar, args, out, params):
+    if not isinstance(args[0], np.ndarray):
+        return [A.zero]
+    return [bar - _softmax_value(A, args, params) * np.sum(bar, axis=-1, keepdims=True)]
+
+
+def _classes(k) -> list[int]:
+    return [int(v) for v in arrays.flat(k)]
+
+
+def _cross_entropy_value(A, args, params):
+    z, k = args
+    rows = z if z.ndim == 2 else z[None, :]
+    logp = _log_softmax_value(A, [rows], params)
+    picked = [-logp[i, c] for i, c in enumerate(_classes(k))]
+    return reduce(lambda p, q: p + q, picked) / A.number(sp.Integer(len(picked)))
+
+
+def _cross_entropy_vjp(A, bar, args, out, params):
+    z, k = args
+    rows = z if z.ndim == 2 else z[None, :]
+    grad = _softmax_value(A, [rows], params)
+    for i, c in enumerate(_classes(k)):
+        grad[i, c] = grad[i, c] - A.one
+    n = A.number(sp.Integer(rows.shape[0]))
+    grad = A.map(lambda g: bar * g / n, grad)
+    return [grad.reshape(z.shape), None]
+
+
+def _cross_entropy_domain(values):
+    z, k = values
+    classes = z.shape[-1]
+    for v in arrays.flat(k):
+        if not mpmath.isint(v) or not 0 <= v < classes:
+            return f"a class index must be a whole number from 0 to {classes - 1} (there are {classes} classes), got {mpmath.nstr(v, 6)}"
+    return None
+
+
+def _bce_value(A, args, params):
+    p, y = args
+    one = A.one
+    terms = A.map(lambda p_, y_: -(y_ * A.log(p_) + (one - y_) * A.log(one - p_)), p, y)
+    return arrays.settle(np.sum(terms)) / A.number(sp.Integer(arrays.size_of(arrays.shape_of(p)) or 1)) \
+        if isinstance(terms, np.ndarray) else terms
+
+
+def _bce_vjp(A, bar, args, out, params):
+    p, y = args
+    n = A.number(sp.Integer(arrays.size_of(arrays.shape_of(p)) or 1))
+    one = A.one
+    dp = A.map(lambda p_, y_: bar * (p_ - y_) / (p_ * (one - p_)) / n, p, y)
+    dy = A.map(lambda p_: bar * (A.log(one - p_) - A.log(p_)) / n, p)
+    return [dp, dy]
+
+
+def _bce_domain(values):
+    p, _ = values
+    if any(not 0 < v < 1 for v in arrays.flat(p)):
+        return "binary_cross_entropy needs probabilities strictly between 0 and 1"
+    return None
+
+
+def _mse_value(A, args, params):
+    a, b = args
+    d = A.map(lambda u, v: (u - v) * (u - v), a, b)
+    n = A.number(sp.Integer(arrays.size_of(arrays.shape_of(a)) or 1))
+    return (arrays.settle(np.sum(d)) if isinstance(d, np.ndarray) else d) / n
+
+
+def _mse_vjp(A, bar, args, out, params):
+    a, b = args
+    n = A.number(sp.Integer(arrays.size_of(arrays.shape_of(a)) or 1))
+    two = A.number(sp.Integer(2))
+    da = A.map(lambda u, v: bar * two * (u - v) / n, a, b)
+    return [da, A.map(lambda g: -g, da)]
+
+
+def _torch_getitem(x, key):
+    return x[key.index()]
+
+
+def _torch_reduce(name):
+    def run(x, *params):
+        f = getattr(_torch(), name)
+        return f(x) if not params else f(x, dim=int(params[0]))
+    return run
+
+
+def _torch_cross_entropy(z, k):
+    torch = _torch()
+    return torch.nn.functional.cross_entropy(z, k.round().long())
+
+
+def _torch_transpose(x):
+    return x.transpose(0, 1) if x.dim() == 2 else x
+
+
+def _torch_last(name):
+    def run(x):
+        torch = _torch()
+        if x.dim() == 0:
+            return {"softmax": torch.ones_like(x), "log_softmax": torch.zeros_like(x), "logsumexp": x}[name]
+        return getattr(torch, name)(x, dim=-1)
+    return run
+
+
+# -- the registry ------------------------------------------------------------------------------------------
+
+def _fold(f):
+    return lambda *x: reduce(f, x)
 
 
 REGISTRY: list[Op] = [
-    Op("add", sp.Add, sp.Add, lambda a, i: sp.Integer(1), lambda *x: reduce(lambda p, q: p + q, x),
-       lambda *x: mpmath.fsum(x), arity=None, function=False),
-    Op("mul", sp.Mul, sp.Mul, _mul_partial, lambda *x: reduce(lambda p, q: p * q, x),
-       lambda *x: mpmath.fprod(x), arity=None, function=False),
-    Op("pow", sp.Pow, sp.Pow, _pow_partial, lambda b, e: b**e, mpmath.power, arity=2,
+    Op("add", sp.Add, sp.Add, arity=None, partial=lambda a, i: sp.Integer(1), mp=lambda *x: mpmath.fsum(x),
+       torch=_fold(lambda p, q: p + q), function=False),
+    Op("mul", sp.Mul, sp.Mul, arity=None, partial=_mul_partial, mp=lambda *x: mpmath.fprod(x),
+       torch=_fold(lambda p, q: p * q), function=False),
+    Op("pow", sp.Pow, sp.Pow, arity=2, partial=_pow_partial, mp=mpmath.power, torch=lambda b, e: b**e,
        domain=_pow_domain, function=False),
-    Op("exp", sp.exp, sp.exp, lambda a, i: sp.exp(a[0]), lambda x: _torch().exp(x), mpmath.exp,
+    Op("exp", sp.exp, sp.exp, partial=lambda a, i: sp.exp(a[0]), mp=mpmath.exp, torch=lambda x: _torch().exp(x),
        aliases=(r"\exp",), code="torch.exp"),
-    Op("log", sp.log, sp.log, lambda a, i: 1 / a[0], lambda x: _torch().log(x), mpmath.log,
-       aliases=("ln", r"\log", r"\ln"),
-       domain=lambda v: "logarithm of a non-positive number" if v[0] <= 0 else None, code="torch.log"),
-    Op("sqrt", None, sp.sqrt, aliases=(r"\sqrt",)),
-    Op("abs", sp.Abs, sp.Abs, lambda a, i: _step(a[0], 1, -1), lambda x: _torch().abs(x), mpmath.fabs,
-       kink=lambda v: close(v[0], 0), one_sided=lambda v, t, side: side * abs(t[0]), code="torch.abs"),
-    Op("max", sp.Max, sp.Max, _max_partial, lambda *x: reduce(_torch().maximum, x), max,
-       arity=None, aliases=(r"\max",), kink=_max_kink, one_sided=_max_one_sided, code="torch.maximum"),
-    Op("min", sp.Min, sp.Min, lambda a, i: _max_partial(a, i, -1), lambda *x: reduce(_torch().minimum, x),
-       min, arity=None, aliases=(r"\min",), kink=lambda v: _max_kink(v, -1),
-       one_sided=lambda v, t, side: _max_one_sided(v, t, side, -1), code="torch.minimum"),
-    Op("relu", relu, relu, lambda a, i: _step(a[0], 1, 0), lambda x: _torch().relu(x),
-       lambda x: max(x, 0), latex=r"\operatorname{relu}", kink=lambda v: close(v[0], 0),
-       one_sided=lambda v, t, side: side * max(side * t[0], 0), code="torch.relu"),
-    Op("sigmoid", sigmoid, sigmoid, lambda a, i: sigmoid(a[0]) * (1 - sigmoid(a[0])),
-       lambda x: _torch().sigmoid(x), lambda x: 1 / (1 + mpmath.exp(-x)),
-       aliases=(r"\sigma",), latex=r"\sigma", code="torch.sigmoid"),
-    Op("tanh", sp.tanh, sp.tanh, lambda a, i: 1 - sp.tanh(a[0]) ** 2, lambda x: _torch().tanh(x),
-       mpmath.tanh, aliases=(r"\tanh",), code="torch.tanh"),
-    Op("sin", sp.sin, sp.sin, lambda a, i: sp.cos(a[0]), lambda x: _torch().sin(x), mpmath.sin,
+    Op("log", sp.log, sp.log, partial=lambda a, i: 1 / a[0], mp=mpmath.log, torch=lambda x: _torch().log(x),
+       aliases=("ln", r"\log", r"\ln"), code="torch.log",
+       domain=lambda v: "logarithm of a non-positive number" if v[0] <= 0 else None),
+    Op("sqrt", None, sp.sqrt, aliases=(r"\sqrt", "√")),
+    Op("abs", sp.Abs, sp.Abs, partial=lambda a, i: _step(a[0], 1, -1), mp=mpmath.fabs,
+       torch=lambda x: _torch().abs(x), code="torch.abs",
+       kink=lambda v: close(v[0], 0), one_sided=lambda v, t, side: side * abs(t[0])),
+    Op("max", sp.Max, sp.Max, arity=None, partial=_max_partial, mp=max,
+       torch=lambda *x: reduce(_torch().maximum, x), aliases=(r"\max",), code="torch.maximum",
+       kink=_max_kink, one_sided=_max_one_sided),
+    Op("min", sp.Min, sp.Min, arity=None, partial=lambda a, i: _max_partial(a, i, -1), mp=min,
+       torch=lambda *x: reduce(_torch().minimum, x), aliases=(r"\min",), code="torch.minimum",
+       kink=lambda v: _max_kink(v, -1), one_sided=lambda v, t, side: _max_one_sided(v, t, side, -1)),
+    Op("relu", relu, relu, partial=lambda a, i: _step(a[0], 1, 0), mp=lambda x: max(x, 0),
+       torch=lambda x: _torch().relu(x), aliases=("ReLU",), latex=r"\operatorname{relu}", code="torch.relu",
+       kink=lambda v: close(v[0], 0), one_sided=lambda v, t, side: side * max(side * t[0], 0)),
+    Op("sigmoid", sigmoid, sigmoid, partial=lambda a, i: sigmoid(a[0]) * (1 - sigmoid(a[0])), mp=_mp_sigmoid,
+       torch=lambda x: _torch().sigmoid(x), aliases=(r"\sigma", "σ"), latex=r"\sigma", code="torch.sigmoid"),
+    Op("tanh", sp.tanh, sp.tanh, partial=lambda a, i: 1 - sp.tanh(a[0]) ** 2, mp=mpmath.tanh,
+       torch=lambda x: _torch().tanh(x), aliases=(r"\tanh",), code="torch.tanh"),
+    Op("sin", sp.sin, sp.sin, partial=lambda a, i: sp.cos(a[0]), mp=mpmath.sin, torch=lambda x: _torch().sin(x),
        aliases=(r"\sin",), code="torch.sin"),
-    Op("cos", sp.cos, sp.cos, lambda a, i: -sp.sin(a[0]), lambda x: _torch().cos(x), mpmath.cos,
+    Op("cos", sp.cos, sp.cos, partial=lambda a, i: -sp.sin(a[0]), mp=mpmath.cos, torch=lambda x: _torch().cos(x),
        aliases=(r"\cos",), code="torch.cos"),
+    Op("softplus", softplus, softplus, partial=lambda a, i: sigmoid(a[0]), mp=_mp_softplus,
+       torch=lambda x: _torch().nn.functional.softplus(x), latex=r"\operatorname{softplus}",
+       code="torch.nn.functional.softplus"),
+    Op("log_sigmoid", log_sigmoid, log_sigmoid, partial=lambda a, i: sigmoid(-a[0]),
+       mp=lambda x: -_mp_softplus(-x), torch=lambda x: _torch().nn.functional.logsigmoid(x),
+       aliases=("logsigmoid",), latex=r"\log\sigma", code="torch.nn.functional.logsigmoid"),
+    # structural ops
+    Op("matmul", matmul, matmul, arity=2, shape=_matmul_shape, value=lambda A, a, p: arrays.settle(a[0] @ a[1]),
+       vjp=_matmul_vjp, torch=lambda a, b: _torch().matmul(a, b), code="torch.matmul"),
+    Op("dot", None, matmul, arity=2, shape=_matmul_shape),
+    Op("transpose", transpose, transpose, shape=_transpose_shape, value=lambda A, a, p: _transpose(a[0]),
+       vjp=lambda A, bar, a, out, p: [_transpose(bar)], torch=_torch_transpose, function=False,
+       scalar=lambda x: x),
+    Op("getitem", getitem, getitem, arity=2, params=1, shape=_getitem_shape,
+       value=lambda A, a, p: arrays.settle(np.array(a[0][p[0].index()], dtype=object)), vjp=_getitem_vjp,
+       torch=_torch_getitem, function=False),
+    Op("sum", tsum, tsum, arity=(1, 2), params=1, shape=_reduce_shape, value=_sum_value, vjp=_sum_vjp,
+       torch=_torch_reduce("sum"), aliases=(r"\sum",), latex=r"\operatorname{sum}", code="torch.sum",
+       scalar=lambda x: x),
+    Op("mean", mean, mean, arity=(1, 2), params=1, shape=_reduce_shape, value=_mean_value, vjp=_mean_vjp,
+       torch=_torch_reduce("mean"), latex=r"\operatorname{mean}", code="torch.mean", scalar=lambda x: x),
+    Op("norm", norm, norm, shape=_scalar, value=_norm_value, vjp=_norm_vjp,
+       torch=lambda x: _torch().linalg.vector_norm(x), latex=r"\operatorname{norm}", code="torch.linalg.vector_norm",
+       kink=lambda v: all(e == 0 for e in arrays.flat(v[0])), scalar=sp.Abs),
+    Op("softmax", softmax, softmax, shape=_same_shape, value=_softmax_value, vjp=_softmax_vjp,
+       torch=_torch_last("softmax"), latex=r"\operatorname{softmax}", code="torch.softmax",
+       scalar=lambda x: sp.Integer(1)),
+    Op("log_softmax", log_softmax, log_softmax, shape=_same_shape, value=_log_softmax_value, vjp=_log_softmax_vjp,
+       torch=_torch_last("log_softmax"), latex=r"\operatorname{log\,softmax}", code="torch.log_softmax",
+       scalar=lambda x: sp.Integer(0)),
+    Op("logsumexp", logsumexp, logsumexp, shape=_last_axis_reduced, value=_logsumexp_value, vjp=_logsumexp_vjp,
+       torch=_torch_last("logsumexp"), latex=r"\operatorname{logsumexp}", code="torch.logsumexp",
+       scalar=lambda x: x),
+    Op("cross_entropy", cross_entropy, cross_entropy, arity=2, shape=_cross_entropy_shape, index_args=(1,),
+       value=_cross_entropy_value, vjp=_cross_entropy_vjp, torch=_torch_cross_entropy, domain=_cross_entropy_domain,
+       latex=r"\operatorname{CE}", code="torch.nn.functional.cross_entropy"),
+    Op("binary_cross_entropy", binary_cross_entropy, binary_cross_entropy, arity=2,
+       shape=_pair_shape("binary_cross_entropy"), value=_bce_value, vjp=_bce_vjp, domain=_bce_domain,
+       torch=lambda p, y: _torch().nn.functional.binary_cross_entropy(p, y), latex=r"\operatorname{BCE}",
+       aliases=("bce",), code="torch.nn.functional.binary_cross_entropy",
+       scalar=lambda p, y: -(y * sp.log(p) + (1 - y) * sp.log(1 - p))),
+    Op("mse", mse, mse, arity=2, shape=_pair_shape("mse"), value=_mse_value, vjp=_mse_vjp,
+       torch=lambda a, b: _torch().nn.functional.mse_loss(a, b), latex=r"\operatorname{MSE}",
+       code="torch.nn.functional.mse_loss", scalar=lambda a, b: (a - b) ** 2),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in REGISTRY}
@@ -163,6 +662,7 @@ BY_CLASS: dict[type, Op] = {op.cls: op for op in REGISTRY if op.cls is not None}
 FUNCTIONS: dict[str, Op] = {
     spelling: op for op in REGISTRY if op.function for spelling in (op.name, *op.aliases)
 }
+FUNCTIONS["√"] = OPS["sqrt"]
 
 
 def op_of(expr: sp.Basic) -> Op | None:
@@ -170,12 +670,48 @@ def op_of(expr: sp.Basic) -> Op | None:
     return BY_CLASS.get(expr.func)
 
 
+def operands(expr: sp.Basic, op: Op | None = None) -> tuple:
+    """The arguments that carry values (the static params left out)."""
+    op = op or op_of(expr)
+    return expr.args[:len(expr.args) - op.params] if op and op.params and _has_params(expr, op) else expr.args
+
+
+def params_of(expr: sp.Basic, op: Op | None = None) -> tuple:
+    op = op or op_of(expr)
+    return expr.args[len(expr.args) - op.params:] if op and op.params and _has_params(expr, op) else ()
+
+
+def _has_params(expr, op) -> bool:
+    return len(expr.args) > 1          # every op with params takes one tensor before them
+
+
 def check_arity(op: Op, count: int) -> str | None:
     """A message when `op` cannot take `count` arguments."""
     if op.arity is None and count < 2:
         return f"{op.name} takes two or more arguments, got {count}"
-    if op.arity is not None and count != op.arity:
+    if isinstance(op.arity, tuple) and count not in op.arity:
+        return f"{op.name} takes {' or '.join(map(str, op.arity))} arguments, got {count}"
+    if isinstance(op.arity, int) and count != op.arity:
         plural = "argument" if op.arity == 1 else "arguments"
         return f"{op.name} takes {op.arity} {plural}, got {count}"
     return None
 
+
+def shape_of_expr(expr: sp.Basic, shapes: dict[str, tuple], memo: dict | None = None) -> tuple[int, ...]:
+    """The shape of an expression whose symbols have `shapes` (unknown names: scalars)."""
+    memo = {} if memo is None else memo
+    if expr in memo:
+        return memo[expr]
+    if expr.is_Symbol:
+        out = shapes.get(expr.name, ())
+    elif not expr.args or isinstance(expr, Key):
+        out = ()
+    else:
+        op = op_of(expr)
+        if op is None:
+            out = ()
+        else:
+            arg_shapes = [shape_of_expr(a, shapes, memo) for a in operands(expr, op)]
+            out = (op.shape or broadcast)(arg_shapes, params_of(expr, op))
+    memo[expr] = out
+    return out

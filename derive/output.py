@@ -1,20 +1,75 @@
-"""The `gradients` command's two outputs over one Derivation: JSON and a plain-text table."""
+"""The `gradients` command's two outputs over one Derivation: JSON and a plain-text table.
+
+Exact values are printed by one printer that remembers the text of every sub-expression it has printed
+(exact values share their parents' sub-expressions), so the output is linear in the graph."""
 from __future__ import annotations
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
-from .diff import rewrite_plain
+from . import arrays
+from .budget import Unknown, known
 from .engine import Derivation, decimal, plain
 from .latex import latex
-from .ops import relu, sigmoid
 
 
-def text(expr: sp.Expr | None) -> str | None:
-    """SymPy-readable text (sigmoid and relu spelled out), or None."""
-    if expr is None:
+class TextPrinter(StrPrinter):
+    """SymPy-readable text that derive's parser also reads: e is exp(1), sigmoid and relu spelled out;
+    every sub-expression printed once."""
+
+    def __init__(self):
+        super().__init__({"order": "none"})   # SymPy's default ordering evaluates every term numerically
+        self.cache: dict = {}
+
+    def _print(self, expr, **kwargs):
+        if kwargs or not isinstance(expr, sp.Basic):
+            return super()._print(expr, **kwargs)
+        text = self.cache.get(expr)
+        if text is None:
+            text = self.cache[expr] = super()._print(expr)
+        return text
+
+    def _print_Exp1(self, expr):
+        return "exp(1)"
+
+    def _print_sigmoid(self, expr):
+        return f"1/(1 + exp(-({self._print(expr.args[0])})))"
+
+    def _print_relu(self, expr):
+        return f"Max({self._print(expr.args[0])}, 0)"
+
+    def _print_softplus(self, expr):
+        return f"log(1 + exp({self._print(expr.args[0])}))"
+
+    def _print_log_sigmoid(self, expr):
+        return f"-log(1 + exp(-({self._print(expr.args[0])})))"
+
+
+_PRINTER = TextPrinter()
+
+
+def text(expr) -> str | None:
+    """Text of an exact value or formula (nested lists for tensors); None when not computed."""
+    if expr is None or isinstance(expr, Unknown):
         return None
-    # order="none": SymPy's default term ordering evaluates every term numerically (slow on big sums)
-    return sp.sstr(rewrite_plain(expr) if expr.has(sigmoid, relu) else expr, order="none")
+    if isinstance(expr, arrays.np.ndarray):
+        return arrays.nested(expr, _PRINTER.doprint)
+    return _PRINTER.doprint(expr)
+
+
+def decimals(value):
+    """30-digit decimals, nested in a tensor's shape; None where undefined."""
+    if value is None:
+        return None
+    return arrays.nested(value, decimal) if isinstance(value, arrays.np.ndarray) else decimal(value)
+
+
+def _exact(value) -> dict:
+    """{"exact": text} and, when it was not computed, {"exact_note": why} (never "0")."""
+    out = {"exact": text(value)}
+    if isinstance(value, Unknown):
+        out["exact_note"] = value.text()
+    return out
 
 
 def to_json(d: Derivation, checks=None) -> dict:
@@ -23,12 +78,16 @@ def to_json(d: Derivation, checks=None) -> dict:
         "target": d.target,
         "wrt": list(d.exercise.wrt),
         "nodes": {n: {"kind": node.kind, "formula": None if node.kind == "input" else text(node.expr),
-                      "layer": node.layer, "exact": text(node.exact), "decimal": decimal(node.value)}
+                      "layer": node.layer, "shape": list(node.shape), **_exact(node.exact),
+                      "decimal": decimals(node.value)}
                   for n, node in d.nodes.items()},
-        "gradients": {x: {"exact": text(g.exact), "decimal": decimal(g.value), "expression": text(g.expression),
-                          "latex": latex(g.exact) if g.exact is not None else None,
+        "adjoints": {n: {"shape": list(d.nodes[n].shape), **_exact(a.exact), "decimal": decimals(a.value)}
+                     for n, a in d.adjoints.items()},
+        "gradients": {x: {"shape": list(d.nodes[x].shape), **_exact(g.exact), "decimal": decimals(g.value),
+                          "expression": text(g.expression),
+                          "latex": latex(g.exact) if known(g.exact) else None,
                           "kink": None if g.kink is None else {
-                              "node": g.kink.node, "at": text(g.kink.expr),
+                              "node": g.kink.node, "at": text(g.kink.expr), "element": list(g.kink.index),
                               "left": text(g.kink.left), "right": text(g.kink.right)}}
                       for x, g in d.gradients.items()},
         "warnings": [{"code": w.code, "node": w.node, "message": w.message}
@@ -36,28 +95,55 @@ def to_json(d: Derivation, checks=None) -> dict:
     }
     if checks is not None:
         data["values"] = {"float64": checks.values["float64"], "float32": checks.values["float32"]}
-        for x, c in checks.checks.items():
-            data["gradients"][x].update(_numeric_json(c))
+        for x in d.exercise.wrt:
+            data["gradients"][x].update(_checks_json(d, checks, x))
+        data["finite_differences"] = {
+            "inputs": checks.elements, "sampled": checks.sampled,
+            "checked_one_by_one": [k for k, c in checks.checks.items() if c.fd is not None],
+            "directional": [{"seed": r.seed, "exact": r.exact, "best_central": None if r.best is None else
+                             {"step": r.best[0], "value": r.best[1]}, "error": r.error} for r in checks.directional]}
     return data
+
+
+def _checks_json(d: Derivation, checks, x: str) -> dict:
+    if not d.nodes[x].shape:
+        return _numeric_json(checks.checks[x])
+    elements = {k: _numeric_json(c) for k, c in checks.checks.items() if c.wrt == x}
+    return {"autograd": {dt: arrays.nested(checks.autograd[dt][x].astype(object), float)
+                         for dt in ("float64", "float32")},
+            "elements": elements}
 
 
 def _numeric_json(c) -> dict:
     fd = c.fd
-    out = {
-        "autograd": dict(c.autograd),
-        "finite_differences": {
+    out = {"autograd": dict(c.autograd), "errors": c.errors, "verdict": c.verdict}
+    if fd is not None:
+        out["finite_differences"] = {
             "forward": None if fd.best_forward is None else {"step": fd.best_forward[0], "value": fd.best_forward[1]},
             "central": None if fd.best_central is None else {"step": fd.best_central[0], "value": fd.best_central[1]},
             "richardson": fd.richardson,
             "curve": {"steps": fd.steps, "forward": fd.forward, "central": fd.central,
                       "central_float32": fd.central32},
-        },
-        "errors": c.errors,
-        "verdict": c.verdict,
-    }
+        }
+    else:
+        out["finite_differences"] = None
     if c.conventions is not None:
         out["torch_conventions"] = c.conventions
     return out
+
+
+def _shown(exact, value) -> str:
+    """One value for a terminal: the exact text, then ≈ and the decimal unless it is an integer."""
+    if isinstance(value, arrays.np.ndarray):
+        rows = arrays.nested(value, lambda v: decimal(v) or "undefined")
+        return str(rows).replace("'", "")
+    if known(exact) and exact.is_Integer:
+        return text(exact)
+    dec = decimal(value) or "undefined"
+    if known(exact):
+        return f"{text(exact)} ≈ {dec}"
+    note = f"  (exact form not computed: {exact.text()})" if isinstance(exact, Unknown) else ""
+    return f"≈ {dec}{note}"
 
 
 def to_text(d: Derivation, checks=None) -> str:
@@ -69,18 +155,14 @@ def to_text(d: Derivation, checks=None) -> str:
     width = max(len(n) for n in d.nodes)
     for n, node in d.nodes.items():
         formula = "" if node.kind == "input" else f" = {_short(ex.formulas[n].text)}"
-        exact = text(node.exact)
-        shown = exact if node.exact is not None and node.exact.is_Integer else \
-            f"{exact} ≈ {decimal(node.value)}" if exact else decimal(node.value)
-        lines.append(f"  {n:<{width}}{formula}  ->  {shown}")
+        lines.append(f"  {n:<{width}}{formula}  ->  {_shown(node.exact, node.value)}")
     lines += ["", f"Gradients of {d.target}:"]
     for x, g in d.gradients.items():
-        if g.kink is not None:
+        if g.kink is not None and not d.tensor:
             lines.append(f"  d{d.target}/d{x} = undefined: {plain(g.kink.expr)} in {g.kink.node!r} is on its kink "
                          f"(left {text(g.kink.left)}, right {text(g.kink.right)})")
         else:
-            exact = text(g.exact) or "(exact form omitted: too large)"
-            lines.append(f"  d{d.target}/d{x} = {exact} ≈ {decimal(g.value)}")
+            lines.append(f"  d{d.target}/d{x} = {_shown(g.exact, g.value)}")
     if checks is not None:
         lines += ["", "Exact vs torch autograd vs finite differences (best step):", checks.table()]
         for x, c in checks.checks.items():

@@ -1,52 +1,57 @@
 """A safe formula parser: text -> SymPy, by a small grammar of our own (no eval, no sympify).
 
-Grammar, loosest binding first (implicit multiplication binds like `*`):
+Grammar, loosest binding first (implicit multiplication, @ and · bind like `*`):
     expr    := term (("+" | "-") term)*
-    term    := unary (("*" | "/" | implicit) unary)*
+    term    := unary (("*" | "/" | "@" | "·" | implicit) unary)*
     unary   := ("-" | "+") unary | power
-    power   := postfix (("^" | "**") unary)?
-    postfix := primary superscript*
-    primary := number | name | function call | "(" expr ")" | "{" expr "}" | "|" expr "|"
-             | \\frac{expr}{expr} | \\sqrt[n]{expr}
+    power   := postfix (("^" | "**") unary)?          X^T, X^\\top: transpose
+    postfix := primary (superscript | "ᵀ" | ".T" | "[" index "]")*
+    primary := number | name | function call | "(" expr ")" | "{" expr "}" | "[" expr "]" | "|" expr "|"
+             | \\frac{expr}{expr} | \\sqrt[n]{expr} | "√" postfix
+
+Every sub-expression has a shape, () for scalars, checked as it is built, so `W @ x` with shapes that do not
+fit is an error pointing at the `@`. `*`, `/`, `+`, `-`, `^` and functions act element-wise with
+broadcasting (as in PyTorch); `@` is the matrix product; `·` and juxtaposition multiply numbers and take
+the matrix (or dot) product of two tensors.
 """
 from __future__ import annotations
 
 import difflib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import sympy as sp
 
+from .budget import MAX_CHARS, MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_LITERAL, MAX_LITERAL_EXPONENT
 from .errors import DeriveError, Spot
-from .ops import FUNCTIONS, check_arity
-
-MAX_CHARS = 10_000        # per formula
-MAX_DEPTH = 100           # nesting of parentheses, signs and powers
-MAX_EXPONENT = 1_000      # |n| in x^n for a numeric n
-MAX_DIGITS = 10_000       # digits of a number computed from literals (9^9^9 is refused)
-MAX_LITERAL = 200         # characters in one number literal
+from .ops import FUNCTIONS, OPS, Key, ShapeError, check_arity, getitem, matmul, op_of, shape_text, transpose
 
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
                 "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-"}
+VULGAR = "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
 GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
          "xi rho tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi "
          "Omega").split()
 SPACING = {r"\,", r"\;", r"\:", r"\!", "\\ ", r"\quad", r"\qquad", r"\left", r"\right",
            r"\displaystyle"}
-SYMBOLS = {"×": "*", "·": "*", "⋅": "*", "∗": "*", "÷": "/", "−": "-", "–": "-",
-           r"\times": "*", r"\cdot": "*", r"\div": "/", "**": "^"}
+SYMBOLS = {"×": "*", "∗": "*", "÷": "/", "−": "-", "–": "-", "·": "·", "⋅": "·",
+           r"\times": "*", r"\cdot": "·", r"\div": "/", "**": "^"}
 CONSTANTS = {"e": sp.E, "pi": sp.pi, "π": sp.pi}
+Shape = tuple
 
 _TOKEN = re.compile(r"""
     (?P<space>[^\S\x00-\x1f\x7f]+)
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<vulgar>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])
   | (?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)
-  | (?P<name>[^\W\d](?:(?![⁰¹²³⁴⁵⁶⁷⁸⁹⁻])\w)*)
+  | (?P<transpose>ᵀ|\.T(?!\w))
+  | (?P<name>[^\W\d](?:(?![⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᵀ])\w)*)
   | (?P<command>\\(?:[A-Za-z]+|[,;:! ]))
-  | (?P<op>\*\*|[-+*/^×·⋅∗÷−–])
-  | (?P<punct>[(){}\[\],|])
+  | (?P<root>√)
+  | (?P<op>\*\*|[-+*/^×·⋅∗÷−–@])
+  | (?P<punct>[(){}\[\],|:])
 """, re.VERBOSE)
 
 OPENERS = {"(": ")", "{": "}", "[": "]"}
@@ -54,18 +59,20 @@ OPENERS = {"(": ")", "{": "}", "[": "]"}
 
 @dataclass
 class Token:
-    kind: str       # num, name, sup, op, punct, frac, sqrt, end
+    kind: str       # num, name, sup, op, punct, frac, sqrt, root, transpose, end
     text: str       # normalised: × and \\times become *
     column: int     # 0-based index into the formula
     raw: str = ""   # as written
+    end: int = 0    # 0-based index just past it
 
 
 @dataclass
 class Parsed:
-    """A parsed formula: its SymPy expression and where each name it uses first appears."""
+    """A parsed formula: its SymPy expression, its shape, and where each name it uses first appears."""
 
     expr: sp.Expr
     names: dict[str, int] = field(default_factory=dict)   # name -> 1-based column
+    shape: Shape = ()
 
 
 def symbol(name: str) -> sp.Symbol:
@@ -96,13 +103,32 @@ def tokenize(text: str) -> list[Token]:
             kind, tok = _command(tok, text, pos)
         elif kind in ("op", "name") and tok in SYMBOLS:
             tok = SYMBOLS[tok]
-        if kind == "num" and len(tok) > MAX_LITERAL:
-            raise _error(f"number literal longer than {MAX_LITERAL} characters", text, pos)
+        if kind == "num":
+            _check_literal(tok, text, pos)
         if kind != "space":
-            tokens.append(Token(kind, tok, pos, raw))
+            tokens.append(Token(kind, tok, pos, raw, m.end()))
         pos = m.end()
-    tokens.append(Token("end", "", len(text)))
+    tokens.append(Token("end", "", len(text), "", len(text)))
     return tokens
+
+
+def _check_literal(tok: str, text: str, pos: int):
+    """Refuse a number literal before anything is built from it: 1e99999999 would never finish."""
+    if len(tok) > MAX_LITERAL:
+        raise _error(f"number literal longer than {MAX_LITERAL} characters", text, pos)
+    mantissa, _, exponent = tok.lower().partition("e")
+    if exponent and abs(int(exponent)) > MAX_LITERAL_EXPONENT:
+        raise _error(f"the exponent of {tok} is too large (the limit is 1e±{MAX_LITERAL_EXPONENT})", text, pos,
+                     "derive checks every value in float64, which ends near 1e±308")
+
+
+def _number(tok: str) -> sp.Rational:
+    """An exact rational from a bounded decimal literal: 0.7 is 7/10, 1e-3 is 1/1000."""
+    mantissa, _, exponent = tok.lower().partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = int((whole or "0") + fraction)
+    power = (int(exponent) if exponent else 0) - len(fraction)
+    return sp.Integer(digits) * sp.Integer(10) ** power if power >= 0 else sp.Rational(digits, 10**-power)
 
 
 def _command(tok: str, text: str, pos: int) -> tuple[str, str]:
@@ -115,23 +141,27 @@ def _command(tok: str, text: str, pos: int) -> tuple[str, str]:
         return "frac", tok
     if tok == r"\sqrt":
         return "sqrt", tok
+    if tok == r"\top":
+        return "top", tok
     if tok in FUNCTIONS:
         return "name", tok
     if tok == r"\pi":
         return "name", "pi"
     if tok[1:] in GREEK:
         return "name", tok[1:]
-    supported = r"\frac \sqrt \times \cdot \left( \right) \exp \log \ln \max \min \tanh \sigma"
+    supported = r"\frac \sqrt \times \cdot \left( \right) \exp \log \ln \max \min \tanh \sigma \top"
     raise _error(f"unknown LaTeX command {tok}", text, pos, f"supported: {supported}, Greek letters")
 
 
 class _Parser:
-    def __init__(self, text: str, known: set[str] | None, evaluate: bool = True):
+    def __init__(self, text: str, known, evaluate: bool = True):
         self.evaluate = evaluate   # False: keep the formula as written (for display), no simplification
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
-        self.known = known
+        # known: None (any name, scalar), a set of scalar names, or a dict name -> shape
+        self.known = None if known is None else set(known)
+        self.shapes: dict[str, Shape] = dict(known) if isinstance(known, dict) else {}
         self.names: dict[str, int] = {}
         self.depth = 0
         self.bars = 0          # how many |...| are open
@@ -140,6 +170,9 @@ class _Parser:
     @property
     def tok(self) -> Token:
         return self.tokens[self.i]
+
+    def peek(self, k: int = 1) -> Token:
+        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
 
     def advance(self) -> Token:
         tok = self.tokens[self.i]
@@ -163,121 +196,254 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise self.error(f"formula nested deeper than {MAX_DEPTH} levels")
 
+    def shape_rule(self, op, shapes, tok, params=()) -> Shape:
+        """The result's shape by the op's rule, or a located error naming the shapes."""
+        try:
+            from .ops import broadcast
+
+            return (op.shape or broadcast)(shapes, params)
+        except ShapeError as e:
+            what = {"add": "+", "mul": "*", "pow": "^", "matmul": "@", "dot": "dot", "getitem": "index"}.get(
+                op.name, op.name)
+            hint = None if op.name == "getitem" else ("shapes are (rows, columns) for a matrix and (n,) for a "
+                                                      "vector; a batch is a matrix whose rows are examples")
+            raise self.error(f"{what}: {e}", tok, hint) from None
+
+    def checked(self, expr: sp.Expr, tok: Token) -> sp.Expr:
+        """Refuse what SymPy made of a formula when it left the real numbers or derive's own functions:
+        sqrt(-1) is I, cos(I a) becomes cosh(a)."""
+        if expr.is_number:
+            if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+                raise self.error("division by zero", tok)
+            if expr.is_extended_real is False:
+                raise self.error("this is not a real number (SymPy finds an imaginary part)", tok,
+                                 "the square root or logarithm of a negative number is not real")
+        elif not expr.is_Symbol and op_of(expr) is None and not isinstance(expr, sp.Piecewise):
+            raise self.error(f"SymPy rewrites this as {expr.func.__name__}, which derive does not support", tok)
+        return expr
+
     # -- grammar -------------------------------------------------------------------------------
     def parse(self) -> Parsed:
         if not self.text.strip():
             raise _error("empty formula", self.text, 0)
-        expr = self.expr()
+        expr, shape = self.expr()
         if self.tok.kind != "end":
             raise self.error(f"unexpected {self.tok.raw!r}", hint=self._closing_hint())
-        return Parsed(expr, self.names)
+        return Parsed(expr, self.names, shape)
 
     def _closing_hint(self) -> str | None:
         if self.tok.text in (")", "}", "]"):
             return "this closing bracket has no matching opening bracket"
         return None
 
-    def expr(self) -> sp.Expr:
+    def expr(self):
         self.nest()
+        first = self.tok
         terms = [self.term()]
+        shape = terms[0][1]
         while self.is_op("+", "-"):
-            sign = self.advance().text
+            op = self.advance()
             rhs = self.term()
-            terms.append(rhs if sign == "+" else self.negate(rhs))
+            terms.append(rhs if op.text == "+" else (self.negate(rhs[0]), rhs[1]))
+            shape = self.shape_rule(OPS["add"], [shape, rhs[1]], op)
         self.depth -= 1
-        return sp.Add(*terms, evaluate=self.evaluate)   # one Add, not a chain: long sums stay linear-time
+        if len(terms) == 1:
+            return terms[0]
+        # one Add, not a chain: long sums stay linear-time
+        return self.checked(sp.Add(*[e for e, _ in terms], evaluate=self.evaluate), first), shape
 
     def negate(self, value: sp.Expr) -> sp.Expr:
         if self.evaluate:
             return -value
         return sp.Integer(-value) if value.is_Integer else sp.Mul(-1, value, evaluate=False)
 
-    def term(self) -> sp.Expr:
-        factors = [self.unary()]
+    def term(self):
+        first = self.tok
+        factors = [self.unary()]          # an element-wise product, until a matrix product closes it
         while True:
+            tok = self.tok
             if self.is_op("*", "/"):
-                op = self.advance()
-                rhs = self.unary()
-                factor = _power(rhs, sp.Integer(-1), self, op) if op.text == "/" else rhs
-                if not self.evaluate and factors == [sp.Integer(1)] and op.text == "/":
-                    factors = [factor]       # 1/x as written is \frac{1}{x}, not 1 · \frac{1}{x}
+                self.advance()
+                rhs, shape = self.unary()
+                factor = _power(rhs, sp.Integer(-1), self, tok) if tok.text == "/" else rhs
+                if not self.evaluate and [f for f, _ in factors] == [sp.Integer(1)] and tok.text == "/":
+                    factors = [(factor, shape)]   # 1/x as written is \frac{1}{x}, not 1 · \frac{1}{x}
                 else:
-                    factors.append(factor)
-            elif self._starts_primary():
-                factors.append(self.unary())
+                    self._join(factors, (factor, shape), tok)
+            elif self.is_op("@", "·") or self._starts_primary():
+                explicit = self.tok.kind == "op"
+                if explicit:
+                    self.advance()
+                rhs = self.unary()
+                left = self._product(factors, first)
+                if tok.text == "@" or (left[1] and rhs[1]):
+                    if not explicit and len(left[1]) == 1:
+                        raise self.error("two vectors side by side are ambiguous", tok,
+                                         "write u @ v or u · v for the dot product, u * v element by element")
+                    factors = [self._matmul(left, rhs, tok)]
+                else:
+                    self._join(factors, rhs, tok)
             else:
-                return sp.Mul(*factors, evaluate=self.evaluate) if len(factors) > 1 else factors[0]
+                return self._product(factors, first)
+
+    def _join(self, factors: list, factor, tok):
+        self.shape_rule(OPS["mul"], [s for _, s in factors] + [factor[1]], tok)
+        factors.append(factor)
+
+    def _product(self, factors: list, tok):
+        if len(factors) == 1:
+            return factors[0]
+        shape = self.shape_rule(OPS["mul"], [s for _, s in factors], tok)
+        return self.checked(sp.Mul(*[f for f, _ in factors], evaluate=self.evaluate), tok), shape
+
+    def _matmul(self, left, right, tok):
+        shape = self.shape_rule(OPS["matmul"], [left[1], right[1]], tok)
+        return matmul(left[0], right[0]), shape
 
     def _starts_primary(self) -> bool:
         tok = self.tok
-        if tok.kind in ("num", "name", "frac", "sqrt"):
+        if tok.kind in ("num", "vulgar", "name", "frac", "sqrt", "root"):
             return True
         if tok.kind == "punct":
             return tok.text in OPENERS or (tok.text == "|" and self.bars == 0)
         return False
 
-    def unary(self) -> sp.Expr:
+    def unary(self):
         if self.is_op("-", "+"):
             sign = self.advance().text
             self.nest()
-            operand = self.unary()
+            operand, shape = self.unary()
             self.depth -= 1
-            return self.negate(operand) if sign == "-" else operand
+            return (self.negate(operand) if sign == "-" else operand), shape
         return self.power()
 
-    def power(self) -> sp.Expr:
+    def power(self):
         base = self.postfix()
         if self.is_op("^"):
             op = self.advance()
+            if base[1] and self._transpose_follows():
+                return self._transpose(base, op)
             self.nest()
             exponent = self.unary()
             self.depth -= 1
-            return _power(base, exponent, self, op)
+            shape = self.shape_rule(OPS["pow"], [base[1], exponent[1]], op)
+            return _power(base[0], exponent[0], self, op), shape
         return base
 
-    def postfix(self) -> sp.Expr:
-        value = self.primary()
-        while self.tok.kind == "sup":
-            tok = self.advance()
-            digits = "".join(SUPERSCRIPTS[c] for c in tok.text)
-            if not re.fullmatch(r"-?\d+", digits):
-                raise self.error("malformed superscript exponent", tok)
-            value = _power(value, sp.Integer(int(digits)), self, tok)
-        return value
+    def _transpose_follows(self) -> bool:
+        """After ^: T (when no quantity is named T), \\top, {T} or {\\top}."""
+        def is_t(tok):
+            return tok.kind == "top" or (tok.kind == "name" and tok.text == "T" and "T" not in (self.known or ()))
+        if is_t(self.tok):
+            self.advance()
+            return True
+        if self.tok.text == "{" and is_t(self.peek()) and self.peek(2).text == "}":
+            self.i += 3
+            return True
+        return False
 
-    def primary(self) -> sp.Expr:
+    def _transpose(self, value, tok):
+        shape = self.shape_rule(OPS["transpose"], [value[1]], tok)
+        return (transpose(value[0]) if value[1] else value[0]), shape
+
+    def postfix(self):
+        value = self.primary()
+        while True:
+            tok = self.tok
+            if tok.kind == "sup":
+                self.advance()
+                digits = "".join(SUPERSCRIPTS[c] for c in tok.text)
+                if not re.fullmatch(r"-?\d+", digits):
+                    raise self.error("malformed superscript exponent", tok)
+                value = _power(value[0], sp.Integer(int(digits)), self, tok), value[1]
+            elif tok.kind == "transpose":
+                self.advance()
+                value = self._transpose(value, tok)
+            elif tok.text == "[" and value[1] and tok.column == self.tokens[self.i - 1].end:
+                value = self._index(value)
+            else:
+                return value
+
+    def _index(self, value):
+        """X[0], W[1, 0], X[:, 0], x[1:3]: static indices, 0-based and from the end when negative."""
+        opener = self.advance()
+        items = []
+        while True:
+            items.append(self._index_item())
+            if self.tok.text == ",":
+                self.advance()
+                continue
+            break
+        self.expect("]")
+        key = Key(tuple(items))
+        shape = self.shape_rule(OPS["getitem"], [value[1]], opener, (key,))
+        return getitem(value[0], key), shape
+
+    def _index_item(self):
+        def integer():
+            sign = -1 if self.is_op("-") else 1
+            if sign < 0:
+                self.advance()
+            if self.tok.kind != "num" or not self.tok.text.isdigit():
+                raise self.error("an index is a whole number (0 is the first element) or a slice such as 1:3",
+                                 hint="indices are fixed numbers: X[0], W[1, 0], X[:, 0]")
+            return sign * int(self.advance().text)
+
+        start = None if self.tok.text in (":", ",", "]") else integer()
+        if self.tok.text != ":":
+            if start is None:
+                raise self.error("an empty index", hint="write X[0], W[1, 0] or X[:, 0]")
+            return start
+        self.advance()
+        stop = None if self.tok.text in (",", "]") else integer()
+        return (start, stop)
+
+    def primary(self):
         tok = self.tok
         if tok.kind == "num":
             self.advance()
-            return sp.Rational(*Fraction(tok.text).as_integer_ratio())
+            return _number(tok.text), ()
+        if tok.kind == "vulgar":
+            self.advance()
+            return sp.Rational(str(_vulgar(tok.text))), ()
         if tok.kind == "name":
             return self.name()
         if tok.kind == "frac":
             self.advance()
             numerator = self.group("{")
             denominator = self.group("{")
-            inverse = _power(denominator, sp.Integer(-1), self, tok)
-            if not self.evaluate and numerator == 1:
-                return inverse
-            return sp.Mul(numerator, inverse, evaluate=self.evaluate)
+            shape = self.shape_rule(OPS["mul"], [numerator[1], denominator[1]], tok)
+            inverse = _power(denominator[0], sp.Integer(-1), self, tok)
+            if not self.evaluate and numerator[0] == 1:
+                return inverse, shape
+            return self.checked(sp.Mul(numerator[0], inverse, evaluate=self.evaluate), tok), shape
         if tok.kind == "sqrt":
             self.advance()
             index = sp.Integer(2)
             if self.tok.text == "[":
-                index = self.group("[")
-            return _power(self.group("{"), sp.Integer(1) / index, self, tok)
+                index, shape = self.group("[")
+                if shape or not index.is_Rational or index == 0:
+                    raise self.error("the index of a root must be a non-zero number", tok)
+            radicand = self.group("{")
+            return _power(radicand[0], sp.Integer(1) / index, self, tok), radicand[1]
+        if tok.kind == "root":
+            self.advance()
+            self.nest()
+            radicand = self.postfix()
+            self.depth -= 1
+            return _power(radicand[0], sp.Rational(1, 2), self, tok), radicand[1]
         if tok.kind == "punct" and tok.text in OPENERS:
             return self.group(tok.text)
         if tok.kind == "punct" and tok.text == "|":
             self.advance()
             self.bars += 1
-            inner = self.expr()
+            inner, shape = self.expr()
             self.bars -= 1
             self.expect("|")
-            return sp.Abs(inner)
+            return sp.Abs(inner, evaluate=self.evaluate), shape
         return self._missing_operand(tok)
 
-    def group(self, opener: str) -> sp.Expr:
+    def group(self, opener: str):
         """An expression between matching brackets: ( ), { } or [ ]."""
         if self.tok.text != opener:
             raise self.error(f"expected {opener!r}", hint=r"write \frac{a}{b} and \sqrt{x} with braces")
@@ -298,23 +464,28 @@ class _Parser:
             raise self.error(f"expected a number, name or '(' but found {tok.raw!r}", hint=hint)
         raise self.error(f"unexpected {tok.raw!r}", hint=self._closing_hint())
 
-    def name(self) -> sp.Expr:
+    def name(self):
         tok = self.advance()
         name = tok.text
-        if name in FUNCTIONS and not (self.known and name in self.known):
+        known = self.known
+        if name in FUNCTIONS and not (known and name in known):
             return self.call(tok)
-        if self.tok.text == "(" and self.known is not None and name not in self.known \
-                and name not in CONSTANTS:
+        base = re.fullmatch(r"log_(\d+)", name)
+        if base and not (known and name in known):
+            return self.call(tok, base=int(base.group(1)))
+        if self.tok.text == "(" and known is not None and name not in known and name not in CONSTANTS:
             raise self.error(f"unknown function {name!r}", tok, _suggest(name, FUNCTIONS, "function"))
-        if self.known is not None and name in self.known or self.known is None and name not in CONSTANTS:
+        if known is not None and name in known or known is None and name not in CONSTANTS:
             self.names.setdefault(name, tok.column + 1)
-            return symbol(name)
+            return symbol(name), self.shapes.get(name, ())
         if name in CONSTANTS:
-            return CONSTANTS[name]
-        raise self.error(f"undefined name {name!r}", tok, _suggest(name, self.known, "name"))
+            return CONSTANTS[name], ()
+        raise self.error(f"undefined name {name!r}", tok, _suggest(name, known, "name"))
 
-    def call(self, tok: Token) -> sp.Expr:
-        op = FUNCTIONS[tok.text]
+    def call(self, tok: Token, base: int | None = None):
+        op = FUNCTIONS[tok.text] if base is None else OPS["log"]
+        if base is None and op.name == "log" and self.tok.kind == "name" and re.fullmatch(r"_\d*", self.tok.text):
+            base = self._log_base()
         if self.tok.text == "(":
             self.advance()
             args = [self.expr()]
@@ -322,14 +493,57 @@ class _Parser:
                 self.advance()
                 args.append(self.expr())
             self.expect(")")
-        elif self.tok.kind in ("num", "name", "frac", "sqrt") or self.tok.text in ("{", "["):
+        elif self.tok.kind in ("num", "name", "frac", "sqrt", "vulgar") or self.tok.text in ("{", "["):
             args = [self.power()]          # \log x, \exp{z}
         else:
             raise self.error(f"{tok.text} is a function: write {tok.text.lstrip(chr(92))}(...)", tok)
         problem = check_arity(op, len(args))
         if problem:
             raise self.error(problem, tok)
-        return op.build(*args) if self.evaluate else op.build(*args, evaluate=False)
+        if op.params:
+            return self._with_params(op, args, tok)
+        shape = self.shape_rule(op, [s for _, s in args], tok)
+        exprs = [e for e, _ in args]
+        if op.scalar and self.evaluate and not any(s for _, s in args):
+            built = op.scalar(*exprs)      # mse(a, b) of numbers is (a - b)^2: scalar exercises keep their rules
+        else:
+            built = op.build(*exprs) if self.evaluate or not op.elementwise else op.build(*exprs, evaluate=False)
+        if base is not None:
+            if base < 2:
+                raise self.error("a logarithm's base must be 2 or more", tok)
+            built = built / sp.log(base) if self.evaluate else sp.Mul(built, sp.Pow(sp.log(base), -1,
+                                                                                     evaluate=False), evaluate=False)
+        return self.checked(built, tok), shape
+
+    def _log_base(self) -> int:
+        """\\log_2 x and \\log_{10} x: the base after the underscore."""
+        tok = self.advance()
+        digits = tok.text[1:]
+        if not digits:
+            inner, shape = self.group("{")
+            if shape or not inner.is_Integer:
+                raise self.error("a logarithm's base must be a whole number", tok)
+            return int(inner)
+        return int(digits)
+
+    def _with_params(self, op, args, tok):
+        """sum(X, 1), mean(X, 0): the axis is a whole number written in the formula."""
+        tensor, rest = args[0], args[1:]
+        params = []
+        for value, shape in rest:
+            if shape or not value.is_Integer:
+                raise self.error(f"the axis of {op.name} must be a whole number such as 0 or 1", tok)
+            params.append(value)
+        shape = self.shape_rule(op, [tensor[1]], tok, tuple(params))
+        if op.scalar and self.evaluate and not tensor[1]:
+            return op.scalar(tensor[0]), shape
+        return op.build(tensor[0], *params), shape
+
+
+def _vulgar(ch: str):
+    from fractions import Fraction
+
+    return Fraction(unicodedata.numeric(ch)).limit_denominator(16)
 
 
 def _power(base: sp.Expr, exponent: sp.Expr, parser: _Parser, tok: Token) -> sp.Expr:
@@ -341,10 +555,13 @@ def _power(base: sp.Expr, exponent: sp.Expr, parser: _Parser, tok: Token) -> sp.
             raise parser.error("division by zero", tok)
         if base != 0 and float(abs(exponent)) * abs(_log10(base)) > MAX_DIGITS:
             raise parser.error(f"the number {_short(base)}^{_short(exponent)} is too large", tok)
+        if base < 0 and not exponent.is_Integer:
+            raise parser.error(f"{_short(base)}^{_short(exponent)} is not a real number", tok,
+                               "a non-integer power of a negative number is complex")
     result = sp.Pow(base, exponent, evaluate=parser.evaluate)
     if result.is_Pow and result.exp.is_Number and abs(result.exp) > MAX_EXPONENT:
         raise parser.error(f"exponent {_short(result.exp)} is too large (the limit is {MAX_EXPONENT})", tok)
-    return result
+    return parser.checked(result, tok)
 
 
 def _log10(number: sp.Rational) -> float:
@@ -359,7 +576,11 @@ def _short(number: sp.Expr) -> str:
 
 
 def _suggest(name: str, candidates, what: str) -> str | None:
-    plain = [c for c in candidates if not c.startswith("\\")]
+    plain = [c for c in candidates or () if not c.startswith("\\")]
+    if what == "name":
+        for i in range(1, len(name)):
+            if name[:i] in plain and name[i:] in plain:
+                return f'write "{name[:i]} {name[i:]}" or "{name[:i]}*{name[i:]}" for a product'
     close = difflib.get_close_matches(name, plain, n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]!r}?"
@@ -369,9 +590,10 @@ def _suggest(name: str, candidates, what: str) -> str | None:
     return None
 
 
-def parse(text: str, known: set[str] | None = None, evaluate: bool = True) -> Parsed:
-    """Parse one formula. `known`: the names it may use (None: any name). `evaluate=False` keeps it as
-    written — 2(a + b) stays a product — for display only. Raises DeriveError."""
+def parse(text: str, known=None, evaluate: bool = True) -> Parsed:
+    """Parse one formula. `known`: the names it may use (None: any name), a set (scalars) or a dict
+    name -> shape. `evaluate=False` keeps it as written (2(a + b) stays a product), for display only.
+    Raises DeriveError."""
     if len(text) > MAX_CHARS:
         raise DeriveError(f"formula longer than {MAX_CHARS} characters ({len(text)})")
     try:
@@ -380,9 +602,19 @@ def parse(text: str, known: set[str] | None = None, evaluate: bool = True) -> Pa
         raise DeriveError(f"formula nested too deeply (the limit is {MAX_DEPTH} levels)") from None
 
 
+def names_in(text: str) -> dict[str, int]:
+    """Every name a formula mentions, with its first 1-based column, without building it (so formulas
+    can be put in dependency order before their shapes are known)."""
+    out: dict[str, int] = {}
+    for tok in tokenize(text):
+        if tok.kind == "name":
+            out.setdefault(tok.text, tok.column + 1)
+    return out
+
+
 def parse_number(text: str) -> sp.Expr:
     """An exact real number written as text: "1/3", "sqrt(2)", "0.7", "-e"."""
     expr = parse(text, known=set()).expr
-    if not expr.is_real or expr.has(sp.zoo, sp.nan, sp.oo):
+    if not expr.is_number or not expr.is_real or expr.has(sp.zoo, sp.nan, sp.oo):
         raise DeriveError(f"{text!r} is not a real number", Spot(text=text))
     return expr

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .errors import DeriveError
 
 
 def _stamp(paths: list[Path]) -> tuple:
@@ -22,8 +21,11 @@ def _stamp(paths: list[Path]) -> tuple:
 
 def watch(paths: list[str], action: Callable[[], int], interval: float = 0.5,
           until: Callable[[], bool] = lambda: False, err=None) -> int:
-    """Run `action` now and after every change to `paths`, until Ctrl-C (or `until()`): DeriveError is
-    printed as a message, never a traceback."""
+    """Run `action` now and after every change to `paths`, until Ctrl-C (or `until()`): every failure
+    (bad input, a disk problem, even a bug in derive) is printed as a message by cli.guarded, and the
+    watch goes on."""
+    from .cli import guarded
+
     err = err or sys.stderr
     files = [Path(p) for p in paths]
     last = None
@@ -32,14 +34,13 @@ def watch(paths: list[str], action: Callable[[], int], interval: float = 0.5,
             stamp = _stamp(files)
             if stamp != last:
                 last = stamp
-                try:
-                    status = action()
-                    print(f"[watch] {'updated' if status == 0 else 'finished with errors'}; waiting for changes "
-                          "(Ctrl-C to stop)", file=err, flush=True)
-                except DeriveError as e:
-                    print(e, file=err, flush=True)
-                    print("[watch] fix the file and save it; waiting for changes", file=err, flush=True)
+                status = guarded(action, err=err)
+                if status == 130:
+                    raise KeyboardInterrupt
+                message = {0: "updated; waiting for changes (Ctrl-C to stop)",
+                           1: "fix the file and save it; waiting for changes"}
+                print(f"[watch] {message.get(status, 'failed; waiting for changes')}", file=err, flush=True)
             time.sleep(interval)
     except KeyboardInterrupt:
-        pass
+        print("[watch] stopped", file=err, flush=True)
     return 0

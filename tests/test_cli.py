@@ -31,7 +31,8 @@ def test_kink_in_json(tmp_path, capsys):
     assert main(["gradients", str(f), "--json"]) == 0
     g = json.loads(capsys.readouterr().out)["gradients"]["m"]
     assert g["exact"] is None and g["decimal"] is None
-    assert g["kink"] == {"node": "p", "at": "Max(0, m)", "left": "0", "right": "1"}
+    assert g["kink"] == {"node": "p", "at": "Max(0, m)", "element": [], "left": "0", "right": "1"}
+    assert "exact_note" in g                                                  # not computed, and why
 
 
 def test_bad_input_exits_1_without_traceback(tmp_path):

@@ -222,8 +222,7 @@ def test_a_crash_leaves_nothing_behind(tmp_path, monkeypatch):
         raise RuntimeError("renderer crashed")
 
     monkeypatch.setattr(markdown, "render", boom)
-    with pytest.raises(RuntimeError):
-        cli.main(["report", "ejercicio3", "--out", str(tmp_path), "--format", "md"])
+    assert cli.main(["report", "ejercicio3", "--out", str(tmp_path), "--format", "md"]) == 70   # a bug, said so
     assert list(tmp_path.iterdir()) == []
 
 

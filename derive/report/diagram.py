@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import mpmath
 
+from ..budget import known
 from ..engine import Derivation
 from .mathtex import name as tex_name
 from .mathtex import short
@@ -39,7 +40,7 @@ def value_text(value) -> str:
 
 def node_label(d: Derivation, n: str) -> str:
     node = d.nodes[n]
-    sign = "=" if node.exact is not None and node.exact.is_Integer else "≈"
+    sign = "=" if known(node.exact) and node.exact.is_Integer else "≈"
     return f"{n} {sign} {value_text(node.value)}"
 
 
@@ -97,7 +98,7 @@ def tikz(d: Derivation) -> str:
         x, y = pos[n]
         style = "input" if d.nodes[n].kind == "input" else "node"
         node = d.nodes[n]
-        sign = "=" if node.exact is not None and node.exact.is_Integer else r"\approx"
+        sign = "=" if known(node.exact) and node.exact.is_Integer else r"\approx"
         lines.append(rf"  \node[{style}] ({ids[n]}) at ({x:g}, {y:g}) {{${tex_name(n)} {sign} {_tikz_value(node.value)}$}};")
     for (p, c), e in d.edges.items():
         lines.append(rf"  \draw[->] ({ids[p]}) -- node[local, pos=0.4] {{${_tikz_value(e.value)}$}} ({ids[c]});")

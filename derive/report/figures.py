@@ -121,7 +121,7 @@ def steps_figure(d, checks, lang: str, path: str, formats=("png", "svg")):
     floor = 1e-17
     many = len(checks.checks) > 8          # then one grey line per input, no legend entry each
     for i, (x, c) in enumerate(checks.checks.items()):
-        if c.exact is None:
+        if c.exact is None or c.fd is None:
             continue
         colour = "#9e9e9e" if many else f"C{i % 10}"
         for values, style, label in ((c.fd.forward, "--", t(lang, "fig_forward")),

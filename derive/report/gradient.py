@@ -6,7 +6,9 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from ..engine import Derivation, composed, tidy
+from ..budget import known
+from ..engine import Derivation
+from ..exact import tidy
 from ..numeric import TOL, Checks
 from ..parser import symbol
 from . import diagram, figures, torchcode
@@ -90,10 +92,10 @@ def _forward(r: Report, d: Derivation, values: dict, lang: str):
         formula = d.exercise.formulas[n]
         shown = formula.display if formula.display is not None else formula.expr
         parts = [_written(formula, lang), substituted(shown, values, lang, written=True)]
-        if node.exact is not None and (node.exact.is_Rational or sp.count_ops(node.exact) < sp.count_ops(node.expr)):
+        if known(node.exact) and (node.exact.is_Rational or sp.count_ops(node.exact) < sp.count_ops(node.expr)):
             parts.append(tex(node.exact, lang))
         parts = list(dict.fromkeys(parts))
-        approx = "" if node.exact is not None and node.exact.is_Integer else rf"\approx {number(node.value)}"
+        approx = "" if known(node.exact) and node.exact.is_Integer else rf"\approx {number(node.value)}"
         line = f"{name(n)} &= " + " = ".join(parts)
         if len(line) + len(approx) > LINE:
             rows += [line, f"&{approx}"]
@@ -129,7 +131,7 @@ def _local(r: Report, d: Derivation, values: dict, lang: str):
             e = d.edges[p, child]
             lhs = partial(child, p)
             symbolic = tex(e.local, lang)
-            if e.exact is None and mpmath.isnan(e.value):
+            if not known(e.exact) and mpmath.isnan(e.value):
                 value = r"\text{" + t(lang, "g_local_kink") + "}"
             else:
                 value = exact_eq(tidy(e.exact), e.value, lang, digits=15)
@@ -180,13 +182,12 @@ def _result(r: Report, d: Derivation, lang: str):
     rows = []
     for x in d.exercise.wrt:
         g = d.gradients[x]
-        exact = [M(f"{partial(d.target, x)} = {tex(g.exact, lang)}")] if g.exact is not None else \
+        exact = [M(f"{partial(d.target, x)} = {tex(g.exact, lang)}")] if known(g.exact) else \
             [t(lang, "g_undefined") if g.kink else "—"]
         rows.append([[M(name(x))], exact, [M(number(g.value)) if g.value is not None else "—"]])
     r.add(Table(header, rows, "lll"))
     forms = []
-    closed = composed(d.graph, d.order, d.target) if any(g.expression is not None for g in d.gradients.values()) \
-        else {}
+    closed = d.composed
     for x in d.exercise.wrt:
         g = d.gradients[x]
         if g.expression is None:
@@ -227,6 +228,8 @@ def _checks(r: Report, d: Derivation, checks: Checks, lang: str):
               [t(lang, "g_col_central")], [t(lang, "g_col_richardson")]]
     rows = []
     for x, c in checks.checks.items():
+        if c.fd is None:
+            continue
         central = c.fd.best_central
         rows.append([[M(name(x))], [M(short(c.exact, 8))],
                      [M(short(c.autograd["float64"], 8)), f" ({_err(c.errors['float64'])})"],

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import mpmath
 import sympy as sp
 
 from sympy.printing.precedence import precedence_traditional
 
-from ..engine import DIGITS
+from ..budget import DIGITS, known, size
 from ..latex import Printer
 
 IF = {"en": r"\text{if } ", "es": r"\text{si } "}
 EXACT_SIZE = 60          # exact values longer than this many LaTeX characters are shown by their decimal
+EXACT_TREE = 30          # ... and those of more tree nodes than this are not even printed to find out
+BIG = 120                # tree nodes beyond which an expression is printed in its stored order
 
 
 class ReportPrinter(Printer):
@@ -44,9 +47,11 @@ class ReportPrinter(Printer):
         return super()._print_Symbol(expr, style)
 
 
+@lru_cache(maxsize=20_000)
 def tex(expr, lang: str = "en", written: bool = False) -> str:
-    """LaTeX in the reader's language; `written`: terms in the order given (a formula as the teacher wrote it)."""
-    return ReportPrinter(lang, written=written).doprint(expr)
+    """LaTeX in the reader's language; `written`: terms in the order given (a formula as the teacher wrote
+    it). Large expressions keep their stored order: SymPy's sorting evaluates every term numerically."""
+    return ReportPrinter(lang, written=written or size(expr, BIG) > BIG).doprint(expr)
 
 
 def substituted(expr, values: dict[str, tuple[str, object]], lang: str = "en", written: bool = False) -> str:
@@ -105,7 +110,7 @@ def floored(value: float, digits: int = 2) -> str:
 def value_tex(exact, value, lang: str = "en") -> tuple[str, object]:
     """How a value is substituted into a formula: (LaTeX, SymPy value), exact when short, else the
     decimal (whose SymPy value is then None, so it is parenthesised wherever it is not alone)."""
-    text = tex(exact, lang) if exact is not None else None
+    text = tex(exact, lang) if known(exact) and size(exact, EXACT_TREE) <= EXACT_TREE else None
     if text is None or len(text) > EXACT_SIZE:
         return short(value, 8), None
     return text, exact
@@ -122,7 +127,7 @@ def factor(pair: tuple[str, object]) -> str:
 def exact_eq(exact, value, lang: str = "en", digits: int = DIGITS) -> str:
     """`exact ≈ decimal`, or just the decimal when the exact form is missing, or just the exact integer."""
     dec = number(value, digits)
-    if exact is None:
+    if not known(exact):
         return rf"\approx {dec}"
     text = tex(exact, lang)
     if exact.is_Integer or text == dec:

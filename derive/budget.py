@@ -1,0 +1,183 @@
+"""Every limit on symbolic and arbitrary-precision work, and the exact-value policy, in one place.
+
+Literals are bounded in the lexer before any number is built; exact SymPy values are bounded by size,
+nesting, magnitude and time, and past a bound they become `Unknown(reason)`, never zero; mpmath values
+are bounded by magnitude, and the precision ladder lives here. Engine, parser, printers and linter ask
+this module; none carries its own constants.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager
+
+# -- input ----------------------------------------------------------------------------------------
+MAX_CHARS = 10_000          # characters in one formula
+MAX_DEPTH = 100             # nesting of parentheses, signs and powers in one formula
+MAX_LITERAL = 200           # characters in one number literal
+MAX_LITERAL_EXPONENT = 400  # |e| in a literal such as 1e-30 (float64 ends near 1e±308)
+MAX_EXPONENT = 1_000        # |n| in x^n for a numeric n
+MAX_DIGITS = 10_000         # digits of a number computed from literals (9^9^9 is refused)
+MAX_FLOAT = 1.7976931348623157e308   # a point must be finite in float64: the checks run there
+MAX_ELEMENTS = 4_096        # elements in one tensor value or formula
+
+# -- exact values ---------------------------------------------------------------------------------
+SIZE_CAP = 400              # tree nodes in one exact expression (per element)
+NESTING_CAP = 4             # functions nested deeper than this in an exact value (SymPy's sign tests
+                            # on tanh(tanh(tanh(...))) cost time exponential in the depth)
+MAGNITUDE_CAP = 1000        # exact values beyond 10^±1000 are not written (their decimal is)
+CALL_SECONDS = 0.25         # one symbolic call (a node's exact value, a cancel, a comparison)
+PASS_SECONDS = 3.0          # all exact work for one exercise, plus PASS_SECONDS_PER_NODE each
+PASS_SECONDS_PER_NODE = 0.002
+
+# -- decimals -------------------------------------------------------------------------------------
+DIGITS = 30                 # significant digits of every decimal shown
+PRECISIONS = (45, 60, 120, 300)   # mpmath working precisions, tried until two runs agree
+WORKING_DPS = 60            # precision of domain and kink tests
+TIE_DIGITS = 10             # two values tie (a kink) when they agree to (precision - TIE_DIGITS) digits
+MAX_MAGNITUDE_BITS = 3_400_000    # |log2 value| beyond which a value is refused (about 10^±1,000,000)
+
+# -- generated code and checks ---------------------------------------------------------------------
+FD_MAX_INPUTS = 64          # inputs checked one by one by finite differences; beyond, a seeded sample
+FD_DIRECTIONS = 4           # random directions checked for the whole gradient (gradcheck's fast mode)
+FD_MAX_MEMORY = 256 * 2**20  # bytes of float64 elements one finite-difference chunk may hold
+
+REASONS = {                 # why an exact value is Unknown; report/i18n has the same keys in both languages
+    "size": "its exact form has more than {cap} terms",
+    "nesting": "its exact form nests functions more than {cap} deep",
+    "magnitude": "it lies beyond 10^±{cap}",
+    "time": "computing it exactly took longer than the time budget",
+    "parent": "a quantity it depends on has no exact form",
+    "kink": "the point sits on a kink",
+    "domain": "it is not a real number",
+}
+
+
+class Unknown:
+    """An exact value that was not computed, and why. Arithmetic with it gives Unknown (never 0), and it
+    has no truth value, so no code can mistake it for zero or for a number."""
+
+    __slots__ = ("reason", "data")
+
+    def __init__(self, reason: str, **data):
+        self.reason = reason
+        self.data = data or ({"cap": _CAPS[reason]} if reason in _CAPS else {})
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason!r})"
+
+    def text(self) -> str:
+        return REASONS[self.reason].format(**self.data)
+
+    def _absorb(self, *_):
+        return self if self.reason == "parent" else Unknown("parent")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _absorb
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __neg__ = __pos__ = _absorb
+
+    def __bool__(self):
+        raise TypeError("an Unknown exact value has no truth value: test it with budget.known()")
+
+    def __eq__(self, other):
+        return isinstance(other, Unknown) and other.reason == self.reason
+
+    def __hash__(self):
+        return hash(("Unknown", self.reason))
+
+
+_CAPS = {"size": SIZE_CAP, "nesting": NESTING_CAP, "magnitude": MAGNITUDE_CAP}
+
+
+def known(value) -> bool:
+    """Whether an exact value was computed (None and Unknown are not)."""
+    return value is not None and not isinstance(value, Unknown)
+
+
+# -- sizes ------------------------------------------------------------------------------------------
+
+def size(expr, cap: int = SIZE_CAP) -> int:
+    """Tree nodes in a SymPy expression, counting stops just past `cap`."""
+    count, stack = 0, [expr]
+    while stack and count <= cap:
+        count += 1
+        stack.extend(stack.pop().args)
+    return count
+
+
+def nesting(expr, memo: dict | None = None) -> int:
+    """How deeply functions nest in expr: tanh(0.9 tanh(x)) is 2."""
+    import sympy as sp
+
+    memo = {} if memo is None else memo
+    if expr in memo:
+        return memo[expr]
+    inner = max((nesting(a, memo) for a in expr.args), default=0)
+    memo[expr] = inner + 1 if isinstance(expr, sp.Function) else inner
+    return memo[expr]
+
+
+def policy(expr):
+    """An exact SymPy value as the budget allows it: the value, or Unknown with the reason."""
+    if size(expr) > SIZE_CAP:
+        return Unknown("size")
+    if nesting(expr) > NESTING_CAP:
+        return Unknown("nesting")
+    return expr
+
+
+# -- time -------------------------------------------------------------------------------------------
+
+class OverTime(BaseException):
+    """A symbolic call ran past its time slice. A BaseException, so SymPy's `except Exception` cannot
+    swallow it."""
+
+
+_active = threading.local()
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Raise OverTime in the block after `seconds` (main thread, Unix; elsewhere no limit is set, and
+    the size caps alone bound the work). Nested limits keep the outer one."""
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+              and not getattr(_active, "on", False))
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise OverTime()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    _active.on = True
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        _active.on = False
+
+
+class Clock:
+    """The time left for one exercise's exact pass: each call gets CALL_SECONDS or what is left."""
+
+    def __init__(self, nodes: int):
+        self.deadline = time.perf_counter() + PASS_SECONDS + PASS_SECONDS_PER_NODE * nodes
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def run(self, compute, *args):
+        """compute(*args) within the budget, or Unknown("time")."""
+        left = min(CALL_SECONDS, self.left())
+        if left <= 0:
+            return Unknown("time")
+        try:
+            with time_limit(left):
+                return compute(*args)
+        except OverTime:
+            return Unknown("time")
+        except RecursionError:
+            return Unknown("nesting")

@@ -1,0 +1,219 @@
+"""The exact pass: exact values, local derivatives, adjoints and closed forms, each under the budget.
+
+Everything here is optional in the sense that it may come out Unknown (too large, too slow, a kink),
+and then the decimal of the numeric pass stands alone; nothing here may come out wrong: every exact
+gradient is checked against the numeric pass to the digits shown.
+"""
+from __future__ import annotations
+
+import mpmath
+import sympy as sp
+
+from . import arrays
+from .backward import accumulate, backward, formula_vjp
+from .budget import (DIGITS, MAGNITUDE_CAP, NESTING_CAP, SIZE_CAP, Clock, Unknown, known, nesting, policy, size,
+                     time_limit, CALL_SECONDS, OverTime)
+from .diff import local_grad
+from .errors import DeriveError
+from .evaluate import MP, Exact, evaluate
+from .parser import symbol
+
+
+def values(d) -> None:
+    """Each node's exact value, bottom up; a node whose parents are not all known is Unknown too."""
+    ex, A = d.exercise, Exact()
+    d.clock = Clock(len(d.order))
+    for n in d.order:
+        node = d.nodes[n]
+        if node.kind == "input":
+            node.exact = ex.values[n]
+            continue
+        parents = [d.nodes[p].exact for p in d.graph.predecessors(n)]
+        if not all(known(p) for p in parents):
+            node.exact = Unknown("parent")
+        elif not moderate(node.value):
+            node.exact = Unknown("magnitude")
+        else:
+            env = {p: d.nodes[p].exact for p in d.graph.predecessors(n)}
+            node.exact = admit(d.clock.run(evaluate, node.expr, env, A), node.shape, d, n)
+
+
+def admit(value, shape, d=None, node=None):
+    """An exact result as the budget allows it: each element within the size and nesting caps, real
+    and finite (an exact 1/0 the numbers missed is a domain error), spread to the node's shape."""
+    if isinstance(value, Unknown):
+        return value
+    for element in arrays.flat(value):
+        if isinstance(element, Unknown):
+            return element
+        if element.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
+            if d is None:
+                return Unknown("domain")
+            raise DeriveError(f"in formula {node!r}: division by zero or a value that is not real at the point "
+                              "(exactly, though the decimals come close)", d.exercise.source.spot("formulas", node),
+                              "choose values where every formula is defined")
+        judged = policy(element)
+        if isinstance(judged, Unknown):
+            return judged
+    return arrays.broadcast_to(value, shape) if shape else value
+
+
+def moderate(value) -> bool:
+    """Whether a value is small enough to write exactly: within 10^±1000 (7^10^9 is not)."""
+    for v in arrays.flat(value):
+        if mpmath.isfinite(v) and v != 0 and abs(mpmath.log10(abs(v))) > MAGNITUDE_CAP:
+            return False
+    return True
+
+
+def derivatives(d) -> None:
+    """Symbolic and exact local derivatives (scalar exercises), exact adjoints, closed forms."""
+    A, clock, ex = Exact(), d.clock, d.exercise
+    kinked = {k.node for k in d.kinks}
+    if not d.tensor:
+        for c in d.order:
+            if c not in ex.formulas or c not in d.relevant:
+                continue
+            edges = [e for (p, child), e in d.edges.items() if child == c]
+            for e in edges:
+                local = clock.run(local_grad, ex.formulas[c].expr, symbol(e.parent))
+                e.local = local if known(local) else None
+            env = {p: d.nodes[p].exact for p in d.graph.predecessors(c)}
+            if not all(known(v) for v in env.values()):
+                ones = {}
+            else:
+                ones = clock.run(formula_vjp, ex.formulas[c].expr, env, sp.Integer(1), A)
+            for e in edges:
+                if mpmath.isnan(e.value):
+                    e.exact = Unknown("kink")
+                elif isinstance(ones, Unknown):
+                    e.exact = ones
+                elif e.parent not in env or not all(known(v) for v in env.values()):
+                    e.exact = Unknown("parent")
+                else:
+                    e.exact = admit(ones.get(e.parent, sp.Integer(0)), ())
+
+    def vjp_node(c, bar):
+        parents = [p for p in d.graph.predecessors(c) if p in d.relevant]
+        if c in ex.values:
+            return {}
+        if not d.tensor:
+            return {p: _capped(bar * d.edges[p, c].exact) if known(bar) and known(d.edges[p, c].exact)
+                    else Unknown("kink" if isinstance(d.edges[p, c].exact, Unknown)
+                                 and d.edges[p, c].exact.reason == "kink" else "parent") for p in parents}
+        env = {p: d.nodes[p].exact for p in d.graph.predecessors(c)}
+        if not known(bar) or not all(known(v) for v in env.values()):
+            return dict.fromkeys(parents, Unknown("parent"))
+        if c in kinked:
+            return dict.fromkeys(parents, Unknown("kink"))
+        out = clock.run(formula_vjp, ex.formulas[c].expr, env, bar, A)
+        if isinstance(out, Unknown):
+            return dict.fromkeys(parents, out)
+        return {p: admit(out[p], d.nodes[p].shape) if p in out else Unknown("parent") for p in parents}
+
+    shape = d.nodes[d.target].shape
+    seed = arrays.broadcast_to(sp.Integer(1), shape) if shape else sp.Integer(1)
+    bars = backward(d.order, d.target, seed, vjp_node, d.relevant)
+    for n, adj in d.adjoints.items():
+        adj.exact = admit(bars.get(n, Unknown("parent")), d.nodes[n].shape)
+    d.closed = closed_forms(d) if not d.tensor else {}
+
+
+def _capped(expr):
+    return policy(expr) if not isinstance(expr, Unknown) else expr
+
+
+# -- closed forms ------------------------------------------------------------------------------------
+
+def composed(d) -> dict:
+    """Each node as a closed form in the inputs (all None when the target's would pass the size cap)."""
+    tree: dict[str, int] = {}
+    g = d.graph
+    for n in d.order:                    # an upper bound on each closed form's size, without building it
+        tree[n] = min(10 * SIZE_CAP, size(d.nodes[n].expr) + sum(tree[p] for p in g.predecessors(n)))
+    if tree[d.target] > 4 * SIZE_CAP:
+        return dict.fromkeys(d.order)
+    result: dict[str, sp.Expr | None] = {}
+    sizes: dict[str, int] = {}
+    depth: dict[str, int] = {}
+    for n in d.order:
+        parents = list(g.predecessors(n))
+        expr = symbol(n) if d.nodes[n].kind == "input" else d.nodes[n].expr
+        if any(result[p] is None for p in parents) \
+                or size(expr) + sum(sizes[p] for p in parents) > SIZE_CAP \
+                or nesting(expr) + max((depth[p] for p in parents), default=0) > NESTING_CAP:
+            result[n] = None
+            continue
+        value = expr.xreplace({symbol(p): result[p] for p in parents}) if parents else expr
+        result[n] = value if size(value) <= SIZE_CAP else None
+        if result[n] is not None:
+            sizes[n], depth[n] = size(value), nesting(value)
+    return result
+
+
+def closed_forms(d) -> dict:
+    """d target / d input as closed forms in the inputs: one reverse pass over closed-form locals."""
+    forms = d.clock.run(composed, d)
+    if isinstance(forms, Unknown) or forms.get(d.target) is None:
+        return {}
+    d.composed = forms
+    g = d.graph
+
+    def vjp_node(c, bar):
+        if d.nodes[c].kind == "input":
+            return {}
+        out = {}
+        for p in g.predecessors(c):
+            if p not in d.relevant:
+                continue
+            e = d.edges[p, c]
+            parents = {symbol(q): forms[q] for q in g.predecessors(c)}
+            if e.local is None or None in parents.values() or not known(bar):
+                out[p] = Unknown("parent")
+                continue
+            out[p] = _capped(bar * e.local.xreplace(parents))
+        return out
+
+    bars = d.clock.run(backward, d.order, d.target, sp.Integer(1), vjp_node, d.relevant)
+    if isinstance(bars, Unknown):
+        return {}
+    return {x: bars[x] for x in d.exercise.wrt if x in bars and known(bars[x])}
+
+
+def tidy(expr):
+    """A shorter equal form of a small exact value (-4*exp(-46)/(1 + exp(-46)) -> -4/(1 + exp(46))),
+    within a time slice; the value unchanged when it does not fit."""
+    if not known(expr) or isinstance(expr, arrays.np.ndarray) or expr.is_Rational or size(expr, 40) > 40:
+        return expr
+    try:
+        with time_limit(CALL_SECONDS):
+            short = sp.cancel(expr)
+    except OverTime:
+        return expr
+    return short if size(short) <= size(expr) else expr
+
+
+# -- the two passes must agree -----------------------------------------------------------------------
+
+def check_agreement(d) -> None:
+    """Every exact gradient evaluated numerically equals the numeric pass's to the digits shown: a
+    mismatch is a bug in derive, raised, never printed."""
+    backend = MP()
+    for x, g in d.gradients.items():
+        if not known(g.exact) or g.value is None:
+            continue
+        with mpmath.workdps(DIGITS + 20):
+            for exact, value in zip(arrays.flat(g.exact), arrays.flat(g.value)):
+                if mpmath.isnan(value):
+                    continue
+                try:
+                    with time_limit(CALL_SECONDS):
+                        number = evaluate(exact, {}, backend)
+                except OverTime:
+                    continue
+                if abs(number - value) > max(abs(value), mpmath.mpf(10) ** -(DIGITS + 10)) * mpmath.mpf(10) ** -(DIGITS - 2):
+                    raise AssertionError(f"derive's exact and numeric passes disagree on d{d.target}/d{x}: "
+                                         f"{exact} = {mpmath.nstr(number, 20)} against {mpmath.nstr(value, 20)}")
+
+
+__all__ = ["values", "derivatives", "tidy", "composed", "check_agreement", "accumulate", "admit", "moderate"]

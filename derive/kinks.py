@@ -1,0 +1,139 @@
+"""Kinks (max, min, abs, relu exactly at a tie) and the gradients that pass through them.
+
+The numeric pass reports ties at 300 digits; a tie is a kink when the exact values say so (when they
+exist), so 1 and tanh(100) never tie. Through a kink the derivative is undefined: for scalar exercises
+the one-sided derivatives are computed by forward mode, with each non-smooth op's directional rule."""
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from . import arrays
+from .budget import CALL_SECONDS, WORKING_DPS, OverTime, Unknown, known, time_limit
+from .evaluate import Exact, evaluate
+from .ops import op_of, operands
+
+
+def resolve(d, suspects) -> list:
+    """The ties of the numeric pass that are kinks, one Kink per (formula, application, element)."""
+    from .engine import Kink
+
+    out, seen = [], set()
+    for node, expr, index in suspects:
+        if (node, expr, index) in seen:
+            continue
+        seen.add((node, expr, index))
+        args = _exact_args(d, node, expr, index)
+        if args is not None:
+            try:
+                with time_limit(CALL_SECONDS):
+                    if not op_of(expr).kink(args):
+                        continue
+            except (OverTime, TypeError):
+                pass                 # undecided exactly: the 300-digit tie stands
+        out.append(Kink(node, expr, index=index))
+    return out
+
+
+def _exact_args(d, node, expr, index):
+    """The exact values of an application's arguments at one element, when they exist."""
+    env = {p: d.nodes[p].exact for p in d.graph.predecessors(node)}
+    if not env or not all(known(v) for v in env.values()):
+        return None
+    try:
+        with time_limit(CALL_SECONDS):
+            args = [evaluate(a, env, Exact()) for a in operands(expr)]
+    except (OverTime, TypeError, ValueError):
+        return None
+    op = op_of(expr)
+    if not op.elementwise:
+        return args
+    return [a[tuple(0 if n == 1 else i for i, n in zip(index[len(index) - a.ndim:], a.shape))]
+            if isinstance(a, np.ndarray) else a for a in args]
+
+
+def gradients(d, exact: bool) -> dict:
+    """The gradient for each input: the adjoint, or, through a kink, undefined with its one-sided values."""
+    from .engine import Diagnostic, Gradient, Kink, plain
+    from .exact import tidy
+
+    out = {}
+    closed = getattr(d, "closed", {}) or {}
+    for x in d.exercise.wrt:
+        adj = d.adjoints.get(x)
+        shape = d.nodes[x].shape
+        if adj is None:                      # x does not reach the target
+            zero = arrays.broadcast_to(sp.Integer(0), shape) if shape else sp.Integer(0)
+            value = arrays.broadcast_to(mpmath.mpf(0), shape) if shape else mpmath.mpf(0)
+            out[x] = Gradient(x, zero, value, sp.Integer(0) if not shape else None)
+            continue
+        if d.tensor:
+            kink = _first_kink(d, x)
+            undefined = any(mpmath.isnan(v) for v in arrays.flat(adj.value))
+            out[x] = Gradient(x, adj.exact if exact else None, adj.value, None, kink if undefined else None)
+            continue
+        kinks = [k for k in d.kinks if k.node in d.relevant and _reaches(d, x, k.node)]
+        if kinks:
+            with mpmath.workdps(WORKING_DPS):
+                left, right = (_one_sided(d, x, side, kinks) for side in (-1, 1))
+            if left != right and sp.simplify(left - right) != 0:
+                out[x] = Gradient(x, Unknown("kink"), None, closed.get(x), Kink(kinks[0].node, kinks[0].expr, left, right))
+                continue
+            d.warnings.append(Diagnostic("kink-passed", kinks[0].node, f"d {d.target}/d {x} exists although "
+                                         f"{plain(kinks[0].expr)} sits on its kink: both one-sided derivatives "
+                                         "are equal", {"wrt": x}))
+            out[x] = Gradient(x, tidy(left), _to_mp(left), closed.get(x))
+            continue
+        out[x] = Gradient(x, tidy(adj.exact) if exact else None, adj.value, closed.get(x))
+    return out
+
+
+def _reaches(d, x, node) -> bool:
+    import networkx as nx
+
+    return nx.has_path(d.graph, x, node)
+
+
+def _first_kink(d, x):
+    return next((k for k in d.kinks if _reaches(d, x, k.node)), None)
+
+
+def _to_mp(value: sp.Expr):
+    with mpmath.workdps(50):
+        return +mpmath.mpf(str(sp.N(value, 50)))
+
+
+def _one_sided(d, x: str, side: int, kinks) -> sp.Expr:
+    """The one-sided derivative of the target along input x (side=+1 right, -1 left), by forward mode."""
+    from .parser import symbol
+
+    g = d.graph
+    at_kink = {(k.node, k.expr) for k in kinks}
+    values = {n: node.value for n, node in d.nodes.items()}
+    numbers = {symbol(n): node.exact if known(node.exact) else sp.Float(str(node.value), 40)
+               for n, node in d.nodes.items()}
+    tangent = {x: sp.Integer(1)}
+    for n in d.order:
+        if n in d.adjoints and n != x and any(p in tangent for p in g.predecessors(n)):
+            tangent[n] = _tangent(n, d.nodes[n].expr, values, numbers, tangent, side, at_kink)
+    return tangent.get(d.target, sp.Integer(0))
+
+
+def _tangent(node, expr, values, numbers, tangent, side, at_kink):
+    def walk(e):
+        if e.is_Symbol:
+            return tangent.get(e.name, sp.Integer(0))
+        if e.is_number:
+            return sp.Integer(0)
+        op = op_of(e)
+        tangents = [walk(a) for a in e.args]
+        if all(t == 0 for t in tangents):
+            return sp.Integer(0)
+        if (node, e) in at_kink:
+            args = [evaluate(a, values) for a in e.args]
+            return op.one_sided(args, tangents, side)
+        at = [a.xreplace(numbers) for a in e.args]
+        return sp.Add(*[op.partial(at, i) * t for i, t in enumerate(tangents) if t != 0])
+
+    return walk(expr)
