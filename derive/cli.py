@@ -95,6 +95,17 @@ def _read_json(path: str) -> dict:
             data = json.load(f)
         if not isinstance(data, dict) or not {"results", "unavailable", "environment"} <= set(data):
             raise ValueError("not the output of `derive bench --json`")
+        from .bench import Result, Unavailable
+
+        for part, kind in (("results", Result), ("unavailable", Unavailable)):
+            for item in data[part] if isinstance(data[part], list) else [None]:
+                try:
+                    kind(**item)
+                except TypeError:
+                    raise ValueError(f"an entry of {part!r} is incomplete or malformed: not the output of "
+                                     "`derive bench --json`") from None
+        if not isinstance(data["environment"], dict):
+            raise ValueError("its environment is not a table: not the output of `derive bench --json`")
         return data
     except (OSError, ValueError) as e:
         raise DeriveError(f"cannot read {path}: {e}") from None
@@ -137,6 +148,7 @@ def _report_once(args) -> int:
     files = args.files or [str(p) for _, p in sorted(bundled().items())]
     lang = args.lang or ("all" if not args.files else None)
     exercises = [load(f) for f in files]              # every file is checked before anything is computed
+    _distinct_stems(exercises)
     engine = _tex_engine("pdf" in formats)
     reports = []
     for ex in exercises:
@@ -146,6 +158,19 @@ def _report_once(args) -> int:
         reports += [report.build(computed, code) for code in langs]
         print(f"{computed.stem}: {ex.kind}, {'+'.join(langs)} ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
     return _finish(*write(reports, Path(args.out), formats, engine))
+
+
+def _distinct_stems(exercises):
+    """Two exercises whose files share a name would overwrite each other's report: refuse before anything."""
+    from .report import stem_of
+
+    seen = {}
+    for ex in exercises:
+        stem = stem_of(ex.path)
+        if stem in seen:
+            raise DeriveError(f"{seen[stem]} and {ex.path} would both be reported as {stem}.*",
+                              hint="rename one of the files, or report them one at a time with different --out")
+        seen[stem] = ex.path
 
 
 def _tex_engine(wanted: bool):

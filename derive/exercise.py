@@ -78,8 +78,15 @@ class Formula:
     expr: sp.Expr
     uses: dict[str, int]          # names it uses -> 1-based column in `text`
     line: int | None = None
-    display: sp.Expr | None = None   # the formula as written (2(a + b) stays a product): for reports only
     shape: tuple = ()                # () for a scalar, (n,) for a vector, (rows, columns) for a matrix
+    known: dict = field(default=None, repr=False, compare=False)    # the names it may use, with their shapes
+
+    @property
+    def display(self) -> sp.Expr:
+        """The formula as written (2(a + b) stays a product), for reports only: parsed on first use."""
+        if "_display" not in self.__dict__:
+            self.__dict__["_display"] = as_written(self.text, self.known, self.expr)
+        return self.__dict__["_display"]
 
 
 @dataclass
@@ -451,7 +458,20 @@ def _dependency_order(formulas_raw: dict, source: Source) -> list[str]:
     graph.add_edges_from((name, used) for name, used_names in uses.items() for used in used_names)
     if not nx.is_directed_acyclic_graph(graph):
         _cycle_error(graph, uses, formulas_raw, source)
-    return list(reversed(list(nx.lexicographical_topological_sort(graph, key=list(formulas_raw).index))))
+    order, done = [], set()
+    for name in formulas_raw:                # depth first, in file order: each formula after those it uses
+        stack = [(name, iter(uses[name]))]
+        while stack:
+            node, pending = stack[-1]
+            child = next((c for c in pending if c not in done), None)
+            if child is None:
+                stack.pop()
+                if node not in done:
+                    done.add(node)
+                    order.append(node)
+            else:
+                stack.append((child, iter(uses[child])))
+    return order
 
 
 def _cycle_error(graph, uses, formulas_raw, source):
@@ -495,8 +515,7 @@ def _located(name: str, text: str, source: Source, read, *args):
 def _formula(name: str, text: str, known: dict, source: Source) -> Formula:
     spot = source.spot("formulas", name)
     parsed = _located(name, text, source, parse, known)
-    return Formula(name, text, parsed.expr, parsed.names, spot.line, as_written(text, known, parsed.expr),
-                   parsed.shape)
+    return Formula(name, text, parsed.expr, parsed.names, spot.line, parsed.shape, known)
 
 
 def as_written(text: str, known, expr: sp.Expr) -> sp.Expr:

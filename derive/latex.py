@@ -35,10 +35,38 @@ class Printer(LatexPrinter):
         return rf"{text}^{{{exp}}}" if exp else text
 
     def _print_Symbol(self, expr, style="plain"):
-        name = expr.name
-        if re.fullmatch(r"[A-Za-z]{2,}", name) and name.lower() not in _GREEK:
-            return rf"\mathit{{{name}}}"
-        return super()._print_Symbol(expr, style)
+        return symbol_tex(expr.name, lambda e: super(Printer, self)._print_Symbol(e, style))
+
+
+_RISKY = ("scr", "frak", "bm", "bold", "cal", "norm", "avg", "abs", "mag", "prm", "mathring", "ddddot", "dddot")
+
+
+def symbol_tex(name: str, sympy_default) -> str:
+    """A quantity's name in LaTeX that every engine compiles: Greek letters by name (alpha, α), trailing
+    digits and _parts as subscripts, other words in italics; never SymPy's suffix modifiers that need
+    packages (a name ending in 'scr' would become \\mathscr), never raw non-ASCII letters."""
+    if not name.isascii():
+        return "".join(_char_tex(ch) for ch in name)
+    if re.fullmatch(r"[A-Za-z]{2,}", name) and name.lower() not in _GREEK:
+        return rf"\mathit{{{name}}}"
+    if any(name.lower().rstrip("0123456789_").endswith(word) for word in _RISKY) and len(name) > 3:
+        escaped = name.replace("_", "\\_")
+        return rf"\mathit{{{escaped}}}"
+    return sympy_default(sp.Symbol(name))
+
+
+def _char_tex(ch: str) -> str:
+    import unicodedata
+
+    if ch.isascii():
+        return "\\_" if ch == "_" else ch
+    description = unicodedata.name(ch, "")
+    if description.startswith("GREEK") and "LETTER" in description:
+        word = description.split()[-1].lower()
+        word = word.capitalize() if "CAPITAL" in description else word
+        if word.lower() in _GREEK:
+            return "\\" + word + " "
+    return rf"\mathrm{{u{ord(ch):04x}}}"
 
 
 def latex(expr: sp.Expr) -> str:

@@ -9,6 +9,7 @@ import networkx as nx
 from .errors import DeriveError
 
 ILL_CONDITIONED = 1e8
+HUGE_SPREAD = 12          # orders of magnitude between the largest and smallest nonzero coefficient
 
 
 @dataclass
@@ -76,6 +77,8 @@ def _gradient(ex) -> list[Problem]:
         if w.code in fixes:
             line = ex.formulas[w.node].line if w.node in ex.formulas else None
             out.append(Problem(line, w.code, w.message, fixes[w.code]))
+    if ex.ranges:
+        out += _ranges(ex)
     for x in ex.wrt:
         g = d.gradients[x]
         if x not in reaching or (g.expression is not None and g.expression == 0):
@@ -83,6 +86,23 @@ def _gradient(ex) -> list[Problem]:
                                f"d{ex.target}/d{x} is identically 0: {x!r} does not change {ex.target!r}",
                                f"remove {x!r} from wrt, or make {ex.target!r} depend on it"))
     return out
+
+
+SAMPLE = 20              # draws from the ranges that `check` examines
+
+
+def _ranges(ex) -> list[Problem]:
+    """What a class would get: SAMPLE draws from the ranges, screened as `variants` screens them."""
+    from .variants import sample_screen
+
+    counts = sample_screen(ex, SAMPLE)
+    rejected = SAMPLE - counts.get("ok", 0)
+    if not rejected:
+        return []
+    why = ", ".join(f"{reason} {k}" for reason, k in sorted(counts.items(), key=lambda kv: -kv[1]) if reason != "ok")
+    line = min(r.line for r in ex.ranges.values() if r.line) if any(r.line for r in ex.ranges.values()) else None
+    return [Problem(line, "ranges", f"of {SAMPLE} draws from the ranges, {rejected} would be rejected by "
+                    f"`variants` ({why})", "narrow the ranges, or expect `variants` to redraw that often")]
 
 
 def _system(ex) -> list[Problem]:
@@ -97,10 +117,25 @@ def _system(ex) -> list[Problem]:
     elif a.classification == "infinite":
         out.append(Problem(line, "underdetermined", f"the system has infinitely many solutions "
                            f"(free: {', '.join(a.free)})", "add an independent equation"))
+    if a.float64 == "numerically-singular":
+        out.append(Problem(line, "numerically-singular", "float64 cannot tell A from a singular matrix (κ(A) ≥ 1/ε "
+                           "or its rank drops once rounded): every iterative method would return noise",
+                           "make the equations clearly independent (coefficients that differ well above 1e-15)"))
+    spread = _coefficient_spread(ex.system)
+    if spread > HUGE_SPREAD:
+        out.append(Problem(line, "huge-coefficients", f"the coefficients span {spread:.1e} orders of magnitude: "
+                           "float64 keeps about 16 digits", "scale the equations so their coefficients are comparable"))
     if a.condition_number != float("inf") and a.condition_number > ILL_CONDITIONED:
         out.append(Problem(line, "ill-conditioned", f"the condition number is {a.condition_number:.3g}: gradient "
                            "descent will need an impractical number of iterations", "choose better-separated equations"))
     return out
+
+
+def _coefficient_spread(system) -> float:
+    import math
+
+    sizes = [abs(float(v)) for v in list(system.A) + list(system.b) if v != 0]
+    return math.log10(max(sizes) / min(sizes)) if sizes else 0.0
 
 
 def text(path: str, problems: list[Problem]) -> str:

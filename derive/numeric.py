@@ -260,6 +260,8 @@ def _batched_target(d, moved: dict, base: dict, dtype, rows: int, counter=None) 
     import torch
 
     only = _downstream(d, moved)
+    if d.target not in only:            # the target does not depend on these inputs
+        return [float(base[d.target])] * rows
     count = counter if counter is not None else None
     if not d.tensor:                    # scalars: rows broadcast through element-wise ops as they are
         out = run_graph(d, moved, Torch(dtype), only, base, free=True, count=count)[d.target]

@@ -181,6 +181,11 @@ def _short(s: str, limit: int = 60) -> str:
 
 # -- linear systems -------------------------------------------------------------------------------
 
+SKIPPED = {"numerically-singular": "the system is numerically singular: in float64 (about 16 digits) A cannot be told "
+                                    "from a singular matrix (κ(A) ≥ 1/ε or its rank drops once rounded), so every "
+                                    "float64 method would return noise. The exact answer above stands."}
+
+
 def _named_text(values):
     return None if values is None else {k: str(v) for k, v in values.items()}
 
@@ -206,7 +211,9 @@ def solve_json(unknowns, analysis, study) -> dict:
            "minimum_norm": _named_text(analysis.minimum_norm), "free": analysis.free,
            "rank": analysis.rank, "rank_augmented": analysis.rank_augmented,
            "condition_number": analysis.condition_number if analysis.condition_number != float("inf") else None,
-           "L": analysis.L, "mu": analysis.mu, "methods": methods}
+           "L": analysis.L, "mu": analysis.mu, "float64": analysis.float64, "methods": methods}
+    if study.skipped:
+        out["methods_skipped"] = SKIPPED[study.skipped]
     if study.divergence is not None:
         d = study.divergence
         out["divergence"] = {"learning_rate": d.step.rate, "iterations": d.iterations,
@@ -245,6 +252,9 @@ def solve_text(unknowns, analysis, study, equations=None) -> str:
         lines.append(f"  equals Aᵀ(Ax − b): {'yes' if g.matches_formula else 'NO'}; "
                      f"autograd agrees: {'yes' if g.autograd_agrees else 'NO'}")
     lines.append("")
+    if study.skipped:
+        lines.append(f"No iterative method was run: {SKIPPED[study.skipped]}")
+        return "\n".join(lines)
     lines.append(f"{'method':<19} {'iterations':>10} {'bound':>7} {'residual':>10}  solution")
     for name, run in study.runs.items():
         bound = run.step.bound if run.step.bound is not None else (

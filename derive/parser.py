@@ -159,9 +159,10 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
-        # known: None (any name, scalar), a set of scalar names, or a dict name -> shape
-        self.known = None if known is None else set(known)
-        self.shapes: dict[str, Shape] = dict(known) if isinstance(known, dict) else {}
+        # known: None (any name, scalar), a set of scalar names, or a dict name -> shape (not copied: a file's
+        # thousands of formulas share one)
+        self.known = known
+        self.shapes: dict[str, Shape] = known if isinstance(known, dict) else {}
         self.names: dict[str, int] = {}
         self.depth = 0
         self.bars = 0          # how many |...| are open

@@ -197,6 +197,7 @@ class Study:
     divergence: Run | None
     gradient: GradientCheck | None
     dtype: str = "float64"
+    skipped: str | None = None            # why no iterative method ran ("numerically-singular")
 
 
 def objective_exercise(system, point: dict[str, int]):
@@ -247,12 +248,14 @@ def study(system, analysis, methods=None, with_gradient=True) -> Study:
 
     from .system import METHODS
 
+    gradient = check_gradient(system) if with_gradient and len(system.unknowns) <= GRADIENT_CHECK_MAX else None
+    if analysis.float64 is not None:       # float64 cannot tell A from a singular matrix: any answer is noise
+        return Study({}, None, gradient, skipped=analysis.float64)
     A = torch.tensor([[float(v) for v in row] for row in system.A.tolist()], dtype=torch.float64)
     b = torch.tensor([float(v) for v in system.b], dtype=torch.float64)
     criterion = "gradient" if analysis.classification == "none" else "residual"
     return study_tensors(A, b, analysis.L, analysis.mu, analysis.condition_number, system.solver,
-                         methods or METHODS, check_gradient(system) if with_gradient
-                         and len(system.unknowns) <= GRADIENT_CHECK_MAX else None, criterion)
+                         methods or METHODS, gradient, criterion)
 
 
 def study_tensors(A, b, L, mu, kappa_A, solver, methods, gradient=None, criterion="residual") -> Study:

@@ -60,6 +60,7 @@ class Analysis:
     condition_number: float                      # of A (2-norm); inf when rank-deficient
     L: float                                     # largest eigenvalue of A^T A
     mu: float                                    # smallest nonzero eigenvalue of A^T A
+    float64: str | None = None                   # "numerically-singular": float64 cannot solve it (κ ≥ 1/ε)
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -145,9 +146,31 @@ def matrix_form(equations: list[Equation], unknowns: list[str], source) -> tuple
         if constant.free_symbols or sp.expand(expr - sum(c * x for c, x in zip(row, xs)) - constant) != 0:
             raise _error(source, eq.text, f"equation {eq.text!r} is not linear in the unknowns", None,
                          "a linear system has only numbers times unknowns, plus numbers")
+        for x, coefficient in [*zip(xs, row), (None, constant)]:
+            _check_coefficient(coefficient, x, eq, source)
         rows.append(row)
         rhs.append(-constant)
     return sp.Matrix(rows), sp.Matrix(rhs)
+
+
+def _check_coefficient(value: sp.Expr, x, eq: Equation, source):
+    """A coefficient the float64 solvers can hold: computed under derive's limits, within ±1.8e308."""
+    from .evaluate import TooLarge, evaluate
+
+    what = f"the coefficient of {x}" if x is not None else "the constant term"
+    try:
+        with mpmath.workdps(30):
+            number = evaluate(value, {})
+    except TooLarge as e:
+        raise _error(source, eq.text, f"in equation {eq.text!r}, {what} is too large to compute ({e})",
+                     None, "use coefficients within float64's range, ±1.8e308") from None
+    if abs(number) > MAX_COEFFICIENT:
+        raise _error(source, eq.text, f"in equation {eq.text!r}, {what} is about {mpmath.nstr(number, 4)}: beyond "
+                     f"±{MAX_COEFFICIENT:.0e}, where AᵀA (what gradient descent works with) overflows float64", None,
+                     "scale the equation, or choose smaller coefficients")
+
+
+MAX_COEFFICIENT = 1e150          # its square, in AᵀA, still fits in float64 (±1.8e308)
 
 
 def _solver(data: dict, source) -> Solver:
@@ -240,7 +263,25 @@ def analyse(system: System) -> Analysis:
     kappa = sv[0] / sv[-1] if sv and sv[-1] > 1e-12 * sv[0] and len(sv) == n else float("inf")
     L = sv[0] ** 2 if sv else 0.0
     mu = nonzero[-1] ** 2 if nonzero else 0.0
-    return Analysis(rank, rank_aug, kind, exact, least, minimum, free, sv, kappa, L, mu)
+    return Analysis(rank, rank_aug, kind, exact, least, minimum, free, sv, kappa, L, mu,
+                    _float64_verdict(A, rank, sv))
+
+
+EPSILON = 2.0 ** -52            # float64's machine epsilon
+
+
+def _float64_verdict(A: sp.Matrix, rank: int, sv: list[float]) -> str | None:
+    """"numerically-singular" when float64 cannot tell A from a singular matrix: its rank drops once the
+    entries are rounded to float64, or κ(A) restricted to its rank reaches 1/ε."""
+    import numpy as np
+
+    rounded = np.array([[float(v) for v in row] for row in A.tolist()], dtype=np.float64)
+    if rank and np.linalg.matrix_rank(rounded) < rank:
+        return "numerically-singular"
+    kept = sv[:rank]
+    if kept and kept[-1] > 0 and kept[0] / kept[-1] >= 1 / EPSILON:
+        return "numerically-singular"
+    return None
 
 
 def residual_text(system: System) -> list[sp.Expr]:

@@ -13,9 +13,10 @@ from decimal import Decimal
 import mpmath
 import sympy as sp
 
+from . import arrays
 from .errors import DeriveError, Spot
 
-GRADIENT_LIMITS = {"max_abs_value": 1e6, "max_attempts": 50, "allow_zero_gradient": False}
+GRADIENT_LIMITS = {"max_abs_value": 1e6, "max_attempts": 50, "allow_zero_gradient": False, "min_abs_answer": 0.0}
 SYSTEM_LIMITS = {"max_condition": 30.0, "max_attempts": 50, "coefficients": None, "solution": None}
 
 
@@ -51,7 +52,8 @@ def limits(ex) -> dict:
         elif key == "allow_zero_gradient":
             if not isinstance(value, bool):
                 raise DeriveError(f"{key} must be true or false", spot)
-        elif isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value <= 0:
+        elif isinstance(value, bool) or not isinstance(value, (int, Decimal)) \
+                or (isinstance(value, Decimal) and not value.is_finite()) or value <= 0:
             raise DeriveError(f"{key} must be a positive number", spot)
         out[key] = value if key in ("coefficients", "solution", "allow_zero_gradient") else float(value)
     out["max_attempts"] = int(out["max_attempts"])
@@ -61,7 +63,13 @@ def limits(ex) -> dict:
 # -- drawing -----------------------------------------------------------------------------------------
 
 def _gradient_draw(ex, rng: random.Random) -> dict:
-    return {name: rng.choice(r.choices) for name, r in ex.ranges.items()}
+    return {name: rng.choice(r.choices) if not r.shape else
+            arrays.array(_draw_nested(r.shape, lambda: rng.choice(r.choices))) for name, r in ex.ranges.items()}
+
+
+def _draw_nested(shape, pick):
+    return [pick() for _ in range(shape[0])] if len(shape) == 1 else [_draw_nested(shape[1:], pick)
+                                                                      for _ in range(shape[0])]
 
 
 def _system_draw(ex, rng: random.Random, lim: dict) -> tuple:
@@ -129,32 +137,67 @@ def _reject(reason: str):
 
 
 def _examine_gradient(ex, lim):
-    from .engine import decimal, derive
+    from .engine import decimal
     from .numeric import TOL, check_gradients
 
-    try:
-        d = derive(ex)
-    except DeriveError as e:
-        return _reject(f"domain: {e.message}")
-    if d.kinks:
-        return _reject("kink")
-    if any(n.value is not None and abs(n.value) > lim["max_abs_value"] for n in d.nodes.values()):
-        return _reject("max_abs_value")
+    d, reason = screen(ex, lim)
+    if reason:
+        return _reject(reason)
     checks = check_gradients(d)
-    bad = [w.code for w in d.warnings + checks.warnings if w.code in BAD_WARNINGS]
+    bad = [w.code for w in checks.warnings if w.code in BAD_WARNINGS]
     if bad:
         return _reject(bad[0])
     for c in checks.checks.values():
         if c.exact is None or not (c.errors["float32"] is not None and c.errors["float32"] <= TOL["float32"]
-                                   and c.errors["central"] is not None
-                                   and c.errors["central"] <= TOL["finite_differences"]):
+                                   and (c.fd is None or c.errors["central"] is not None
+                                        and c.errors["central"] <= TOL["finite_differences"])):
             return _reject("unresolved")
     answers = {x: d.gradients[x].exact for x in ex.wrt}
-    if any(a is None for a in answers.values()):
-        return _reject("too large")
-    if not lim["allow_zero_gradient"] and all(a == 0 for a in answers.values()):
-        return _reject("zero gradient")
     return answers, {x: decimal(d.gradients[x].value) for x in ex.wrt}, None, (d, checks)
+
+
+def screen(ex, lim, exact: bool = True):
+    """(derivation, None) for a candidate that passes everything but torch's checks, or (None, reason):
+    a domain error, a kink, a value beyond max_abs_value, a float64/float32 problem (NumPy's floats), an
+    answer without an exact form, a gradient that is exactly 0 (a zero weight that silences an input),
+    one smaller than min_abs_answer."""
+    from .budget import known
+    from .diagnose import float_diagnostics
+    from .engine import derive
+
+    try:
+        d = derive(ex, exact=exact)
+    except DeriveError as e:
+        return None, f"domain: {e.message}"
+    if d.kinks:
+        return None, "kink"
+    if any(abs(v) > lim["max_abs_value"] for n in d.nodes.values() for v in arrays.flat(n.value)):
+        return None, "max_abs_value"
+    bad = [w.code for w in d.warnings + float_diagnostics(d) if w.code in BAD_WARNINGS]
+    if bad:
+        return None, bad[0]
+    answers = {x: d.gradients[x].exact if exact else d.gradients[x].value for x in ex.wrt}
+    if exact and not all(known(a) for a in answers.values()):
+        return None, "too large"
+    if not lim["allow_zero_gradient"] and any(v == 0 for a in answers.values() for v in arrays.flat(a)):
+        return None, "zero gradient"
+    if lim["min_abs_answer"] and any(abs(v) < lim["min_abs_answer"] for x in ex.wrt
+                                     for v in arrays.flat(d.gradients[x].value)):
+        return None, "min_abs_answer"
+    return d, None
+
+
+def sample_screen(ex, count: int = 20, seed: int = 0) -> dict[str, int]:
+    """How `count` draws from the file's ranges fare (reason -> how many; "ok" for the good ones): what
+    `check` reports about the ranges, without torch."""
+    lim = limits(ex)
+    out: dict[str, int] = {}
+    stream = draws(ex, seed, lim)
+    for _ in range(count):
+        _, reason = screen(build(ex, next(stream)), lim, exact=False)
+        key = (reason or "ok").split(":")[0]
+        out[key] = out.get(key, 0) + 1
+    return out
 
 
 def _examine_system(ex, lim):

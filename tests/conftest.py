@@ -13,9 +13,9 @@ settings.load_profile("default")
 
 def exercise_text(values: dict, formulas: dict, of: str | None = None, wrt: list | None = None) -> str:
     lines = ['kind = "gradient"', "[values]"]
-    lines += [f"{k} = {v}" for k, v in values.items()]
+    lines += [f"{_key(k)} = {v}" for k, v in values.items()]
     lines.append("[formulas]")
-    lines += [f"{k} = '{v}'" for k, v in formulas.items()]
+    lines += [f"{_key(k)} = '{v}'" for k, v in formulas.items()]
     if of or wrt:
         lines.append("[gradient]")
         if of:
@@ -23,6 +23,11 @@ def exercise_text(values: dict, formulas: dict, of: str | None = None, wrt: list
         if wrt:
             lines.append("wrt = [" + ", ".join(f'"{w}"' for w in wrt) + "]")
     return "\n".join(lines) + "\n"
+
+
+def _key(name: str) -> str:
+    """A TOML key: bare when ASCII, quoted otherwise (TOML's bare keys are ASCII only)."""
+    return name if name.isascii() else f'"{name}"'
 
 
 def differentiate(values: dict, formulas: dict, of: str | None = None, wrt: list | None = None):

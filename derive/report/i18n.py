@@ -260,6 +260,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "s_not_converged": ("Gradient descent did not reach the tolerance in {k} iterations.",
                         "El descenso por gradiente no alcanzó la tolerancia en {k} iteraciones."),
     "s_methods": ("4. Other methods", "4. Otros métodos"),
+    "s_skipped_numerically-singular": (
+        "No iterative method is run here: the system is numerically singular. In float64 (about 16 significant "
+        "digits) $A$ cannot be told from a singular matrix ($\\kappa(A) \\geq 1/\\varepsilon$, or its rank drops once "
+        "its entries are rounded), so gradient descent and its relatives would return noise. The exact solution "
+        "above is the answer.",
+        "Aquí no se ejecuta ningún método iterativo: el sistema es numéricamente singular. En float64 (unas 16 "
+        "cifras significativas) $A$ no se distingue de una matriz singular ($\\kappa(A) \\geq 1/\\varepsilon$, o su "
+        "rango baja al redondear sus entradas), así que el descenso por gradiente y sus variantes devolverían "
+        "ruido. La solución exacta de arriba es la respuesta."),
     "s_methods_text": ("The same problem with momentum (Polyak's heavy ball), Nesterov's accelerated gradient, the "
                        "conjugate gradient method on $A^{\\mathsf T}A x = A^{\\mathsf T}b$ (at most {n} "
                        "iterations in exact arithmetic) and Adam, all from $x_0 = 0$ in float64 with the same "

@@ -21,10 +21,13 @@ def build(stem: str, title: str, system: System, analysis: Analysis, study, lang
     _statement(r, system, lang)
     _exact(r, system, analysis, lang)
     _objective(r, study, lang)
-    _step(r, system, analysis, study, lang)
-    _methods(r, system, analysis, study, lang)
-    _divergence(r, study, lang)
-    if not compact:
+    if study.skipped:
+        r.add(Heading(2, [t(lang, "s_methods")]), Para(rich(t(lang, f"s_skipped_{study.skipped}"))))
+    else:
+        _step(r, system, analysis, study, lang)
+        _methods(r, system, analysis, study, lang)
+        _divergence(r, study, lang)
+    if not compact and not study.skipped:
         r.add(Heading(2, [t(lang, "reproduce")]), Para([t(lang, "reproduce_intro")]),
               Code(_script(system, study, lang)))
     return r

@@ -102,6 +102,30 @@ def _width(columns: int) -> str:
 
 
 def render(report: Report) -> str:
-    body = [block(b) for b in report.blocks]
-    return (PREAMBLE + "\\usepackage{caption}\n\\title{" + text(report.title) + "}\n\\date{}\n"
-            "\\begin{document}\n\\maketitle\n" + "\n\n".join(x for x in body if x) + "\n\n\\end{document}\n")
+    body = "\n\n".join(x for x in (block(b) for b in report.blocks) if x)
+    title = text(report.title)
+    return (PREAMBLE + unicode_declarations(body + title) + "\\usepackage{caption}\n\\title{" + title
+            + "}\n\\date{}\n\\begin{document}\n\\maketitle\n" + body + "\n\n\\end{document}\n")
+
+
+def unicode_declarations(body: str) -> str:
+    """pdflatex knows Latin letters; any other character left in the document (a quantity named α or 中 in
+    the code listings) is declared: Greek as the math letter, anything else by its code point."""
+    import unicodedata
+
+    lines = []
+    for ch in sorted({c for c in body if ord(c) > 0x24F and not 0x2010 <= ord(c) <= 0x2027 and c != "€"}):
+        name = unicodedata.name(ch, "")
+        word = name.split()[-1].lower() if name.startswith("GREEK") and "LETTER" in name else None
+        if word and "CAPITAL" in name:
+            word = word.capitalize()
+        if ch in _UNICODE:
+            glyph = _UNICODE[ch].replace("$", "")
+            replacement = "\\ensuremath{" + glyph + "}"
+        elif word and word.lower() in ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
+                                       "pi rho sigma tau upsilon phi chi psi omega").split():
+            replacement = "\\ensuremath{\\" + word + "}"
+        else:
+            replacement = "\\textsf{[U+%04X]}" % ord(ch)
+        lines.append("\\DeclareUnicodeCharacter{%04X}{%s}" % (ord(ch), replacement))
+    return "\n".join(lines) + ("\n" if lines else "")

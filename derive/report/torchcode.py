@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import keyword
+import unicodedata
 
 import mpmath
 import sympy as sp
@@ -16,7 +17,12 @@ RESERVED = {"torch", "math", "F", "model", "point", "inputs", "exact", "h", "nam
 
 
 def py(name: str) -> str:
-    """A node name as a Python identifier that clashes with nothing in the generated code."""
+    """A node name as a Python identifier that clashes with nothing in the generated code: keywords and the
+    code's own names get a trailing _, and a name Python would not read as itself (x½, or ｘ, which Python
+    folds into x) is spelled in ASCII, v_x_u00bd."""
+    if not name.isidentifier() or unicodedata.normalize("NFKC", name) != name:
+        return "v_" + "".join(ch if ch.isascii() and (ch.isalnum() or ch == "_") else f"_u{ord(ch):04x}"
+                              for ch in name)
     return name + "_" if keyword.iskeyword(name) or name in RESERVED else name
 
 
@@ -109,8 +115,9 @@ def gradient_script(d: Derivation, lang: str, stable: tuple | None = None) -> st
     `stable` = (node, z) from numeric's stable-rewrite diagnostic, also on the logsigmoid form."""
     inputs = [n for n in d.order if d.nodes[n].kind == "input"]
     wrt = d.exercise.wrt
-    point = _dict_lines({x: repr(float(d.nodes[x].value)) for x in inputs})
-    exact = _dict_lines({x: mpmath.nstr(d.gradients[x].value, 17) for x in wrt if d.gradients[x].value is not None})
+    point = _dict_lines({py(x): repr(float(d.nodes[x].value)) for x in inputs})
+    exact = _dict_lines({py(x): mpmath.nstr(d.gradients[x].value, 17) for x in wrt if d.gradients[x].value is not None})
+    wrt = [py(x) for x in wrt]
     lines = ["import math", "", "import torch", "import torch.nn.functional as F", "",
              t(lang, "code_model"), *_model(d, "model"), "",
              f"point = {point}",

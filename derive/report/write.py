@@ -76,18 +76,39 @@ def render(report: Report, folder: Path, formats: set[str], engine) -> list[str]
 
 
 def publish(staging: Path, out: Path) -> list[Path]:
-    """Move every staged file to the same place under `out`, refusing any path that leaves it."""
-    moved = []
+    """Move every staged file to the same place under `out`. Every target is checked first (inside `out`,
+    not a folder, not through a symbolic link), so a refusal leaves the output as it was."""
+    moves = []
     for f in sorted(staging.rglob("*")):
         if not f.is_file():
             continue
-        target = (out / f.relative_to(staging)).resolve()
-        if out not in target.parents:
-            raise DeriveError(f"refusing to write outside {out}: {target}")
+        rel = f.relative_to(staging)
+        target = out / rel
+        resolved = target.resolve()
+        if out not in resolved.parents:
+            raise DeriveError(f"refusing to write outside {out}: {resolved}")
+        for part in [target, *target.parents]:
+            if part == out:
+                break
+            if part.is_symlink():
+                raise DeriveError(f"refusing to write through the symbolic link {part}", hint="remove the link first")
+        if target.is_dir():
+            raise DeriveError(f"cannot write {target}: a folder of that name is in the way", hint="move the folder")
+        for parent in target.parents:
+            if parent == out:
+                break
+            if parent.exists() and not parent.is_dir():
+                raise DeriveError(f"cannot write {target}: {parent} is a file, not a folder")
+        moves.append((f, target))
+    moved = []
+    for f, target in moves:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(f, target)
         moved.append(target)
     return moved
+
+
+STAGING = ".derive-staging-"
 
 
 def _staging(out: Path) -> Path:
@@ -95,7 +116,28 @@ def _staging(out: Path) -> Path:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise DeriveError(f"cannot create the output folder {out}: {e.strerror}") from None
-    return Path(tempfile.mkdtemp(prefix=".derive-staging-", dir=out))
+    _clean_stale(out)
+    return Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=out))
+
+
+def _clean_stale(out: Path):
+    """Remove staging folders left by runs that died (kill -9): their process no longer exists."""
+    for folder in out.glob(f"{STAGING}*"):
+        pid = folder.name[len(STAGING):].split("-")[0]
+        if not pid.isdigit() or not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def write(reports: list[Report], out: Path, formats: set[str], engine) -> tuple[list[Path], list[str]]:
@@ -108,6 +150,8 @@ def write(reports: list[Report], out: Path, formats: set[str], engine) -> tuple[
             folder = staging / report.lang
             folder.mkdir(exist_ok=True)
             problems += render(report, folder, formats, engine)
+        if problems:                 # all or nothing: the output stays as it was
+            return [], problems + [f"nothing was written to {out}"]
         return publish(staging, out), problems
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -128,6 +172,8 @@ def write_files(out: Path, files: dict[str, str], latex: dict[str, str], engine)
             tex_file.unlink()
             if pdf is None:
                 problems.append(f"{tex_file.with_suffix('.pdf').name} did not compile:\n{log}")
+        if problems:
+            return [], problems + [f"nothing was written to {out}"]
         return publish(staging, out), problems
     finally:
         shutil.rmtree(staging, ignore_errors=True)

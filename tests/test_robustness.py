@@ -1,0 +1,411 @@
+"""Never a wrong number, never a hang, never a traceback: every case of the robustness issue, each ending in
+a located error or a right answer within seconds (the files are made here), and a fuzz test of the pipeline."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mpmath
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from derive import cli
+from derive.budget import Unknown, known
+from derive.errors import DeriveError
+from derive.exercise import loads
+from tests.conftest import differentiate, exercise_text
+
+SECONDS = 5          # "within a few seconds"
+
+
+def gradient_file(tmp_path, values: str, formulas: str, name: str = "ex.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(f'kind = "gradient"\n[values]\n{values}\n[formulas]\n{formulas}\n', encoding="utf-8")
+    return path
+
+
+def located(capsys, argv, line=None) -> str:
+    """Run the command line in-process: exit 1, a `file:line:` message, no traceback, within SECONDS."""
+    start = time.perf_counter()
+    status = cli.main(argv)
+    elapsed = time.perf_counter() - start
+    err = capsys.readouterr().err
+    assert status == 1, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    if line is not None:
+        assert f":{line}:" in err.splitlines()[0], err
+    assert elapsed < SECONDS, f"{elapsed:.1f} s"
+    return err
+
+
+# -- wrong answers: unknown is not zero -------------------------------------------------------------------
+
+def test_a_dropped_exact_value_is_never_shown_as_zero(tmp_path, capsys):
+    formulas = "\n".join(f'x{i} = "tanh(x{i - 1})"' for i in range(1, 8))
+    path = gradient_file(tmp_path, 'x0 = "1/2"', formulas)
+    assert cli.main(["gradients", str(path), "--json", "--exact-only"]) == 0
+    g = json.loads(capsys.readouterr().out)["gradients"]["x0"]
+    assert g["exact"] is None and g["latex"] is None and g["exact_note"]
+    with mpmath.workdps(50):                      # forward mode by hand
+        x, dx = mpmath.mpf(1) / 2, mpmath.mpf(1)
+        for _ in range(7):
+            x, dx = mpmath.tanh(x), (1 - mpmath.tanh(x) ** 2) * dx
+        assert abs(mpmath.mpf(g["decimal"]) - dx) < mpmath.mpf("1e-28")
+    assert g["decimal"].startswith("0.30494309272793")
+    assert cli.main(["gradients", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "dx7/dx0 = ≈ 0.3049430927" in out and "not computed" in out and "= 0 " not in out
+
+
+def test_fourteen_squarings_give_the_huge_decimal_not_zero(tmp_path, capsys):
+    formulas = "\n".join(f'x{i} = "x{i - 1}^2"' for i in range(1, 15))
+    path = gradient_file(tmp_path, "x0 = 3", formulas)
+    assert cli.main(["gradients", str(path), "--json", "--exact-only"]) == 0
+    g = json.loads(capsys.readouterr().out)["gradients"]["x0"]
+    assert g["exact"] is None and g["exact_note"]
+    want = mpmath.mpf(2) ** 14 * mpmath.mpf(3) ** (2**14 - 1)        # d(x^(2^14))/dx
+    assert mpmath.mpf(g["decimal"]) == pytest.approx(want, rel=1e-25)
+    assert g["decimal"].startswith("7.797152196707919622168973705")
+
+
+def test_unknown_absorbs_arithmetic_and_has_no_truth_value():
+    u = Unknown("size")
+    assert isinstance(u * 0, Unknown) and isinstance(0 * u, Unknown) and isinstance(sp.Integer(0) * u, Unknown)
+    assert isinstance(u + 1, Unknown) and isinstance(-u, Unknown) and not known(u) and not known(None)
+    with pytest.raises(TypeError):
+        bool(u)
+
+
+# -- hangs: literals, magnitudes, printing ---------------------------------------------------------------
+
+@pytest.mark.parametrize("values, formulas, line", [
+    ("a = 1", 'y = "a*1e99999999"', 5),
+    ("a = 1e99999999", 'y = "a"', 3),
+    ("a = 1e-99999999", 'y = "a"', 3),
+    ("a = 1", 'y = "a*1e999999"', 5),
+    ("a = 1", 'y = "exp(exp(exp(exp(exp(a)))))"', 5),
+    ("a = 1e-10", 'y = "a^exp(3/a)"', 5),
+    ("a = 1", 'y = "exp(exp(exp(100)))"', 5),
+    ("a = 1e5000", 'y = "a"', 3),
+    ("a = " + "1" * 5000, 'y = "a"', 3),
+    ("a = 1e400", 'y = "a"', 3),
+])
+def test_huge_numbers_are_refused_quickly_and_located(tmp_path, capsys, values, formulas, line):
+    located(capsys, ["gradients", str(gradient_file(tmp_path, values, formulas))], line)
+
+
+def test_ten_thousand_squarings_stop_at_the_formula_that_is_too_large(tmp_path, capsys):
+    formulas = "\n".join(f'x{i} = "x{i - 1}^2"' for i in range(1, 10_001))
+    err = located(capsys, ["gradients", str(gradient_file(tmp_path, "x0 = 3", formulas))])
+    assert "in formula 'x22'" in err and "too large" not in err.splitlines()[-1] or "beyond" in err
+
+
+def test_an_equation_with_a_huge_literal_is_refused(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text('kind = "linear-system"\nequations = ["x + 1e99999999 y = 1", "x - y = 0"]\n')
+    located(capsys, ["solve", str(path)], 2)
+
+
+def test_a_report_of_pi_and_minus_seven_finishes(tmp_path, capsys):
+    path = gradient_file(tmp_path, 'a = "pi"\nb = -7', 'u = "a*b + exp(a/b)"\ny = "sin(u)/u + a^b"')
+    start = time.perf_counter()
+    assert cli.main(["report", str(path), "--out", str(tmp_path / "o"), "--format", "md"]) == 0
+    assert time.perf_counter() - start < 30
+    d = differentiate({"a": '"pi"', "b": -7}, {"u": "a*b + exp(a/b)", "y": "sin(u)/u + a^b"})
+    a, b = sp.symbols("a b", real=True)
+    u = a * b + sp.exp(a / b)
+    want = sp.N(sp.diff(sp.sin(u) / u + a**b, a).subs({a: sp.pi, b: -7}), 40)
+    with mpmath.workdps(50):
+        assert abs(d.gradients["a"].value - mpmath.mpf(str(want))) < mpmath.mpf("1e-28")
+
+
+# -- tracebacks: complex and undefined values, disks, Ctrl-C ----------------------------------------------
+
+@pytest.mark.parametrize("values, formulas, words", [
+    ("a = 1", 'y = "sqrt(-1)"', "not a real number"),
+    ("a = 1", 'y = "a + log(0)"', ""),
+    ("a = -1", 'y = "max(sqrt(a), 0)"', "square root of a negative number"),
+    ("a = -1", 'y = "relu(log(a))"', "logarithm of a non-positive number"),
+    ("a = 0", 'y = "2^(1/a)"', "division by zero"),
+    ("a = 1", "y = '\\sqrt[0]{a}'", "index of a root"),
+    ("a = 1", 'y = "cos(sqrt(-1) a)"', "not a real number"),
+])
+def test_complex_and_undefined_values_are_domain_errors(tmp_path, capsys, values, formulas, words):
+    path = gradient_file(tmp_path, values, formulas)
+    for extra in ([], ["--exact-only"]):
+        err = located(capsys, ["gradients", str(path), *extra], 5)
+        assert words in err and "None" not in err
+
+
+def test_a_tiny_relu_input_is_not_a_kink(tmp_path):
+    d = differentiate({"b": "1e-300"}, {"y": "relu(b)"})
+    assert not d.kinks and d.gradients["b"].exact == 1
+
+
+@pytest.mark.parametrize("values, formulas, wrt, slope", [
+    ({"b": "1e-40"}, {"y": "abs(b)"}, "b", 1),
+    ({"x": 1}, {"y": "max(1, 1 + 10^-40) + x"}, "x", 1),
+    ({"x": 1}, {"y": "max(1, tanh(100)) + x"}, "x", 1),
+    ({"x": 1}, {"y": "max(x, tanh(100))"}, "x", 1),
+])
+def test_near_ties_are_not_kinks(values, formulas, wrt, slope):
+    d = differentiate(values, formulas)
+    assert not d.kinks and d.gradients[wrt].exact == slope
+
+
+def test_a_true_tie_found_only_in_exact_arithmetic_is_a_kink():
+    # 0.1 + 0.2 - 0.3 is exactly 0, though its decimals are not: relu sits on its kink
+    d = differentiate({"a": "0.1", "b": "0.2"}, {"u": "a + b - 0.3", "y": "relu(u)"})
+    assert d.kinks and d.gradients["a"].kink is not None
+
+
+def test_ctrl_c_exits_130_with_one_line(monkeypatch, capsys):
+    import derive.cli as module
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "_gradients", interrupted)
+    parser = module.parser()
+    args = parser.parse_args(["gradients", "ejercicio2"])
+    assert module.guarded(lambda: interrupted(args)) == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
+
+
+def test_a_full_disk_is_a_message(tmp_path, monkeypatch, capsys):
+    import errno
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "o" / "en" / "ejercicio3.md"))
+
+    monkeypatch.setattr(os, "replace", full)
+    status = cli.main(["report", "ejercicio3", "--out", str(tmp_path / "o"), "--format", "md"])
+    err = capsys.readouterr().err
+    assert status == 1 and "No space left on device" in err and "Traceback" not in err
+
+
+def test_a_bug_is_one_line_and_the_traceback_only_with_debug(monkeypatch, capsys):
+    import derive.cli as module
+
+    monkeypatch.setattr(module, "_list", lambda args: 1 / 0)
+    assert cli.main(["list"]) == 70
+    err = capsys.readouterr().err
+    assert "bug in derive" in err and "ZeroDivisionError" in err and "Traceback" not in err
+    assert cli.main(["--debug", "list"]) == 70
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_an_incomplete_benchmark_file_is_a_message(tmp_path, capsys):
+    path = tmp_path / "run.json"
+    path.write_text('{"results": [{"device": "cpu"}], "unavailable": [], "environment": {}}')
+    err = located(capsys, ["bench", "--from-json", str(path)])
+    assert "incomplete" in err
+
+
+def test_watch_survives_a_bug(tmp_path):
+    from derive.watch import watch
+
+    path = tmp_path / "ex.toml"
+    path.write_text("x")
+    calls = []
+
+    def action():
+        calls.append(1)
+        raise RuntimeError("boom")
+
+    import io
+
+    err = io.StringIO()
+    watch([str(path)], action, interval=0.01, until=lambda: len(calls) >= 1 and time.sleep(0.05) is None, err=err)
+    assert "bug in derive" in err.getvalue() and calls
+
+
+# -- generated code that always runs -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("names", [["lambda", "exact"], ["point", "torch"], ["x½", "h"], ["inputs", "fd"]])
+def test_generated_code_runs_whatever_the_names(names, tmp_path):
+    from derive.numeric import check_gradients
+    from derive.report.torchcode import gradient_script
+
+    a, b = names
+    d = differentiate({a: "0.5", b: "1.5"}, {"y": f"{a}*{b} + sin({a})"})
+    code = gradient_script(d, "en", None)
+    script = tmp_path / "run.py"
+    script.write_text(code, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert check_gradients(d).checks[a].verdict.startswith("autograd agrees")
+
+
+def test_names_that_python_folds_together_are_a_load_error():
+    with pytest.raises(DeriveError) as e:
+        loads(exercise_text({"x": 1, "ｘ": 2}, {"y": "x + ｘ"}))
+    assert "NFKC" in str(e.value) and e.value.spot.line == 4
+
+
+# -- atomic publishing -------------------------------------------------------------------------------------
+
+def test_a_folder_in_the_way_leaves_the_output_untouched(tmp_path, capsys):
+    out = tmp_path / "o"
+    (out / "en" / "ejercicio3.md").mkdir(parents=True)
+    located(capsys, ["report", "ejercicio3", "--out", str(out), "--format", "md", "--lang", "en"])
+    assert sorted(p.name for p in (out / "en").iterdir()) == ["ejercicio3.md"]
+    assert not list(out.glob(".derive-staging-*"))
+
+
+def test_a_symbolic_link_is_refused_before_anything_is_written(tmp_path, capsys):
+    out = tmp_path / "o"
+    (out / "en").mkdir(parents=True)
+    (out / "en" / "ejercicio3.tex").symlink_to(tmp_path / "elsewhere.tex")
+    located(capsys, ["report", "ejercicio3", "--out", str(out), "--format", "md,tex", "--lang", "en"])
+    assert sorted(p.name for p in (out / "en").iterdir()) == ["ejercicio3.tex"]
+
+
+def test_two_exercises_with_one_name_are_refused(tmp_path, capsys):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        gradient_file(tmp_path / folder, "x = 1", 'y = "x^2"', "same.toml")
+    err = located(capsys, ["report", str(tmp_path / "a" / "same.toml"), str(tmp_path / "b" / "same.toml"),
+                           "--out", str(tmp_path / "o"), "--format", "md"])
+    assert "same" in err and not (tmp_path / "o").exists()
+
+
+def test_stale_staging_folders_are_cleaned(tmp_path, capsys):
+    out = tmp_path / "o"
+    stale = out / ".derive-staging-999999999-abc"
+    stale.mkdir(parents=True)
+    assert cli.main(["report", "ejercicio3", "--out", str(out), "--format", "md", "--lang", "en"]) == 0
+    capsys.readouterr()
+    assert not stale.exists() and (out / "en" / "ejercicio3.md").exists()
+
+
+@pytest.mark.skipif(not __import__("shutil").which("pdflatex"), reason="needs pdflatex (Debian: texlive-latex-base)")
+@pytest.mark.parametrize("name", ["α", "中", "xscr"])
+def test_pdfs_compile_whatever_the_names(tmp_path, capsys, name):
+    path = gradient_file(tmp_path, f'"{name}" = 2\nb = 3', f'y = "{name} * b + {name}^2"')
+    assert cli.main(["report", str(path), "--out", str(tmp_path / "o"), "--format", "pdf"]) == 0, \
+        capsys.readouterr().err
+    assert (tmp_path / "o" / "en" / "ex.pdf").stat().st_size > 1000
+
+
+# -- linear systems ------------------------------------------------------------------------------------------
+
+def system_file(tmp_path, equations: list[str]) -> Path:
+    path = tmp_path / "s.toml"
+    path.write_text('kind = "linear-system"\nequations = ' + json.dumps(equations) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("equations", [["x + 10^1000 y = 1", "x - y = 0"], ["1e300 x + y = 1", "x - y = 0"],
+                                       ["e^(e^(e^10)) x + y = 1", "x - y = 0"]])
+def test_huge_coefficients_are_refused(tmp_path, capsys, equations):
+    located(capsys, ["solve", str(system_file(tmp_path, equations))], 2)
+
+
+def test_a_numerically_singular_system_runs_no_method_and_check_says_why(tmp_path, capsys):
+    path = system_file(tmp_path, ["x + y = 2", "x + (1+1e-17) y = 2"])
+    start = time.perf_counter()
+    assert cli.main(["solve", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["exact"] == {"x": "2", "y": "0"} and data["methods"] == {} and "numerically singular" in \
+        data["methods_skipped"]
+    assert time.perf_counter() - start < SECONDS
+    assert cli.main(["check", str(path)]) == 1
+    assert "numerically-singular" in capsys.readouterr().out
+
+
+def test_workers_are_capped_at_the_cores(capsys):
+    located(capsys, ["variants", "ejercicio2", "-n", "2", "--workers", "1000"])
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+def test_only_regular_files_are_read(tmp_path, capsys, special):
+    if special == "fifo":
+        special = str(tmp_path / "pipe")
+        os.mkfifo(special)
+    err = located(capsys, ["gradients", special])
+    assert "not a regular file" in err
+
+
+def test_max_abs_value_must_be_a_finite_number(tmp_path, capsys):
+    path = tmp_path / "v.toml"
+    path.write_text('kind = "gradient"\n[values]\na = { min = 1, max = 3 }\n[formulas]\ny = "a^2"\n'
+                    "[variants]\nmax_abs_value = nan\n")
+    located(capsys, ["variants", str(path), "-n", "1", "--out", str(tmp_path / "o")], 7)
+
+
+# -- smaller ---------------------------------------------------------------------------------------------------
+
+def test_richardson_is_never_worse_than_the_central_difference_it_starts_from():
+    from derive.numeric import check_gradients
+
+    d = differentiate({"x": 1, "y": 2, "z": -4}, {"f": "(x + y) z"})
+    c = check_gradients(d).checks["x"]
+    assert abs(c.fd.richardson - (-4)) <= abs(c.fd.best_central[1] - (-4)) + 1e-15
+    assert abs(c.fd.richardson - (-4)) < 1e-12
+
+
+def test_variants_reject_a_zero_weight_that_silences_an_input(tmp_path):
+    from derive import variants
+
+    ex = loads('kind = "gradient"\n[values]\nw = { choices = [0, 2], default = 2 }\nx = { choices = [1, 3] }\n'
+               'z = { choices = [2, 5] }\n[formulas]\ny = "w x z + w"\n[variants]\nmax_attempts = 200\n')
+    lim = variants.limits(ex)
+    _, reason = variants.screen(variants.build(ex, {"w": sp.Integer(0), "x": sp.Integer(1), "z": sp.Integer(2)}), lim)
+    assert reason == "zero gradient"                       # dy/dx = w z = 0 and dy/dz = w x = 0
+    d, reason = variants.screen(variants.build(ex, {"w": sp.Integer(2), "x": sp.Integer(1), "z": sp.Integer(2)}), lim)
+    assert reason is None and d.gradients["x"].exact == 4
+    chosen, _ = variants.draw(ex, 2, 0, "en", workers=1)
+    assert all(v.exercise.values["w"] != 0 for v in chosen)
+    small = dict(lim, min_abs_answer=5.0)
+    assert variants.screen(variants.build(ex, {"w": sp.Integer(2), "x": sp.Integer(1), "z": sp.Integer(2)}),
+                           small)[1] == "min_abs_answer"          # dy/dz = 2 < 5
+
+
+def test_check_says_what_fraction_of_the_ranges_would_be_rejected(capsys):
+    assert cli.main(["check", "ejercicio2"]) == 1
+    out = capsys.readouterr().out
+    assert "draws from the ranges" in out and "would be rejected" in out
+
+
+# -- fuzzing the whole pipeline --------------------------------------------------------------------------------
+
+ATOMS = ["a", "b", "0.5", "2", "1e300", "1e-300", "99999999999999999999", "e", "pi", "π", "σ(a)", "√b", "½",
+         "|a - b|", "x", "ｘ", "中", "\\frac{a}{b}", "\\sqrt[3]{a}", "a^b", "b^-a", "log(a)", "exp(b)", "max(a, b)",
+         "relu(a - b)", "tanh(a b)", "1/(a - a)", "(a", "a)", "\\foo", "a^1e99", "9^9^9", "a @ b", "sum(a)",
+         "softmax(a)", "a[0]", "aᵀ", "\x0c", "'", '"', "ln 0", "sqrt(-b)", "2^(1/(a - a))"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(ATOMS), min_size=1, max_size=5), st.lists(st.sampled_from(["+", "-", "*", "/", "^", " "]),
+                                                                             min_size=4, max_size=4),
+       st.sampled_from(["1", "-2", "0", "1e-30", '"1/3"', "[1, 2]", "[[1, 2], [3, 4]]", "1e308"]))
+def test_fuzz_the_pipeline(tmp_path_factory, atoms, joins, value):
+    """Random formula strings and values through load -> derive -> checks -> lint: the project's own error or
+    an answer, never another exception, never more than a few seconds."""
+    from derive.diagnose import float_diagnostics
+    from derive.engine import derive
+    from derive.lint import check
+
+    text = "".join(a + j for a, j in zip(atoms, joins + [""])).strip() or "a"
+    tmp = tmp_path_factory.mktemp("fuzz")
+    source = f'kind = "gradient"\n[values]\na = {value}\nb = 2\n[formulas]\ny = {json.dumps(text)}\n'
+    start = time.perf_counter()
+    try:
+        ex = loads(source)
+        d = derive(ex)
+        float_diagnostics(d)
+        check(ex)
+        if ex.tensor is False:
+            from derive.numeric import check_gradients
+
+            check_gradients(d)
+        (tmp / "ok").write_text("1")
+    except DeriveError:
+        pass
+    assert time.perf_counter() - start < 10
