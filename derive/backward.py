@@ -40,6 +40,14 @@ def op_vjp(A, op: Op, bar, args: list, out, params: tuple, undefined=None) -> li
 
 def formula_vjp(expr, env: dict, bar, A, memo: dict | None = None, undefined=None) -> dict:
     """d(bar · formula)/d(each name it uses): reverse mode over the formula's own expression tree."""
+    bars, subs, _ = formula_steps(expr, env, bar, A, memo, undefined)
+    return {e.name: bars[e] for e in subs if e.is_Symbol and e in bars}
+
+
+def formula_steps(expr, env: dict, bar, A, memo: dict | None = None, undefined=None, steps=None):
+    """The adjoint of every sub-expression of one formula (`bars`), its sub-expressions children first, and
+    `memo` of their values; with `steps` (a list), also each (application, argument, contribution) in the
+    order reverse mode makes them, for the walkthrough."""
     memo = {} if memo is None else memo
     root = evaluate(expr, env, A, memo)
     subs = subexpressions(expr)
@@ -58,7 +66,9 @@ def formula_vjp(expr, env: dict, bar, A, memo: dict | None = None, undefined=Non
         for a, g in zip(args, grads):
             if g is not None and a in varying:
                 bars[a] = accumulate(bars.get(a), g)
-    return {e.name: bars[e] for e in subs if e.is_Symbol and e in bars}
+                if steps is not None:
+                    steps.append((e, a, g))
+    return bars, subs, memo
 
 
 def backward(order: list[str], target: str, seed, vjp_node, keep=None) -> dict:

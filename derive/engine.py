@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 
 import mpmath
 import networkx as nx
+from mpmath.libmp import fnan, fzero, mpf_sub
 import sympy as sp
 
 from . import arrays
 from . import graph as graphs
-from .backward import backward, formula_vjp
-from .budget import DIGITS, PRECISIONS, WORKING_DPS, Unknown, known
+from . import program
+from .backward import backward
+from .budget import DIGITS, MAX_MAGNITUDE_BITS, PRECISIONS, WORKING_DPS, Unknown, known
 from .errors import DeriveError
-from .evaluate import MP, Domain, TooLarge, evaluate
+from .evaluate import MP, Domain, TooLarge
 from .exercise import GradientExercise
 
 
@@ -183,18 +185,24 @@ def _numeric(ex, g, relevant, kinks=frozenset(), values=None) -> _Run:
     def env(c):
         return {p: values[p] for p in g.dag.predecessors(c)}
 
+    def slots(c):
+        if c not in memos:
+            memos[c] = program.run(program.compile_expr(ex.formulas[c].expr), env(c), A)
+        return memos[c]
+
     def vjp_node(c, bar):
         if c in ex.values:
             return {}
         if scalar:
             return {p: bar * locals_[p, c] for p in g.dag.predecessors(c) if (p, c) in locals_}
-        return _safe_vjp(lambda: formula_vjp(ex.formulas[c].expr, env(c), bar, A, memos.get(c), undefined(c)), c, ex)
+        prog = program.compile_expr(ex.formulas[c].expr)
+        return _safe_vjp(lambda: program.vjp(prog, slots(c), bar, A, undefined(c)), c, ex)
 
     if scalar:
         for c in g.order:
             if c in ex.formulas and c in relevant:
-                one = _safe_vjp(lambda: formula_vjp(ex.formulas[c].expr, env(c), mpmath.mpf(1), A, memos.get(c),
-                                                    undefined(c)), c, ex)
+                prog = program.compile_expr(ex.formulas[c].expr)
+                one = _safe_vjp(lambda: program.vjp(prog, slots(c), mpmath.mpf(1), A, undefined(c)), c, ex)
                 for p in g.dag.predecessors(c):
                     if p in relevant:
                         locals_[p, c] = one.get(p, mpmath.mpf(0))
@@ -210,9 +218,10 @@ def _mp_value(exact):
 
 def _forward(ex, n, values, g, A, memos):
     formula = ex.formulas[n]
-    memo: dict = {}
     try:
-        value = evaluate(formula.expr, {p: values[p] for p in g.dag.predecessors(n)}, A, memo)
+        slots = program.run(program.compile_expr(formula.expr), {p: values[p] for p in g.dag.predecessors(n)},
+                            A, A.watch)
+        value = slots[-1]
     except Domain as e:
         raise _domain_error(ex, n, e.message, e.index, values, g) from None
     except TooLarge as e:
@@ -221,7 +230,11 @@ def _forward(ex, n, values, g, A, memos):
                           "choose smaller values, or fewer nested exponentials and powers") from None
     except (ZeroDivisionError, ValueError) as e:
         raise _domain_error(ex, n, f"undefined ({e})", (), values, g) from None
-    memos[n] = memo
+    memos[n] = slots
+    if mpmath.isfinite(value) if not formula.shape else False:
+        if value != 0 and abs(mpmath.mag(value)) > MAX_MAGNITUDE_BITS:
+            raise DeriveError(f"in formula {n!r}: a number near 10^{int(mpmath.mag(value) * 0.30103)} at the point, "
+                              "beyond what derive computes (about 10^±1,000,000)", ex.source.spot("formulas", n))
     return arrays.broadcast_to(value, formula.shape) if formula.shape else value
 
 
@@ -307,17 +320,32 @@ def _runs_agree(a: _Run, b: _Run) -> bool:
     for part in ("values", "locals", "bars"):
         x, y = getattr(a, part), getattr(b, part)
         for key, u in x.items():
-            if not all(_agree(p, q) for p, q in zip(arrays.flat(u), arrays.flat(y[key]))):
+            v = y[key]
+            if isinstance(u, arrays.np.ndarray):
+                if not all(_agree(p, q) for p, q in zip(u.flat, v.flat)):
+                    return False
+            elif not _agree(u, v):
                 return False
     return True
 
 
+AGREE_BITS = int((DIGITS + 2) * 3.3219) + 1       # two runs agree to DIGITS + 2 significant digits
+
+
 def _agree(a, b) -> bool:
-    if mpmath.isnan(a) or mpmath.isnan(b):
-        return mpmath.isnan(a) and mpmath.isnan(b)
-    if a == b:
+    """|a - b| <= |b| 10^-(DIGITS + 2), on mpmath's raw (sign, mantissa, exponent, bits) tuples: this runs for
+    every value of the graph, so it avoids mpmath's object arithmetic."""
+    A, B = a._mpf_, b._mpf_
+    if A == B:
         return True
-    return abs(a - b) <= abs(b) * mpmath.mpf(10) ** -(DIGITS + 2)
+    if A == fnan or B == fnan:
+        return False
+    d = mpf_sub(A, B, 64)
+    if d == fzero:
+        return True
+    if B == fzero:
+        return False
+    return d[2] + d[3] <= B[2] + B[3] - AGREE_BITS
 
 
 def decimal(value) -> str | None:

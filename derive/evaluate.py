@@ -74,9 +74,7 @@ class MP(Arrays):
 
     @staticmethod
     def number(x: sp.Expr):
-        if x.is_Rational:
-            return mpmath.mpf(int(x.p)) / int(x.q)
-        return mpmath.mpf(str(sp.N(x, mpmath.mp.dps + 10)))
+        return _mp_number(x, mpmath.mp.prec)
 
     def elementwise(self, op, args):
         return self.map(lambda *xs: _guarded(op, xs), *args)
@@ -126,20 +124,39 @@ class Torch:
         return self.ops.get(op.name, op.torch)(*args, *params)
 
 
-def _guarded(op: Op, xs):
-    """op.mp on numbers, refusing results (and exp/pow/sin/cos arguments) too large to compute."""
-    name = op.name
-    if name == "exp" and xs[0] > 0 and mpmath.mag(xs[0]) > 21 and xs[0] > MAX_MAGNITUDE_BITS * 0.69:
+@lru_cache(maxsize=100_000)
+def _mp_number(x: sp.Expr, prec: int):
+    """An exact SymPy number as an mpmath number at the working precision (remembered per precision)."""
+    if x.is_Rational:
+        return mpmath.mpf(int(x.p)) / int(x.q)
+    return mpmath.mpf(str(sp.N(x, mpmath.mp.dps + 10)))
+
+
+def _exp_guard(xs):
+    if xs[0] > 0 and mpmath.mag(xs[0]) > 21 and xs[0] > MAX_MAGNITUDE_BITS * 0.69:
         raise TooLarge(f"exp of {mpmath.nstr(xs[0], 6)}")
-    if name == "pow" and xs[0] != 0 and mpmath.isfinite(xs[1]):
-        if abs(xs[1]) * abs(mpmath.mag(xs[0])) > 2 * MAX_MAGNITUDE_BITS:
-            raise TooLarge(f"{mpmath.nstr(xs[0], 6)} to the power {mpmath.nstr(xs[1], 6)}")
-    if name in ("sin", "cos") and mpmath.mag(xs[0]) > 20_000:
-        raise TooLarge(f"{name} of {mpmath.nstr(xs[0], 6)}")
-    out = op.mp(*xs)
-    if mpmath.isfinite(out) and out != 0 and abs(mpmath.mag(out)) > MAX_MAGNITUDE_BITS:
-        raise TooLarge(f"{name} gives a number near 10^{int(mpmath.mag(out) * 0.30103)}")
-    return out
+
+
+def _pow_guard(xs):
+    if xs[0] != 0 and mpmath.isfinite(xs[1]) and abs(xs[1]) * abs(mpmath.mag(xs[0])) > 2 * MAX_MAGNITUDE_BITS:
+        raise TooLarge(f"{mpmath.nstr(xs[0], 6)} to the power {mpmath.nstr(xs[1], 6)}")
+
+
+def _trig_guard(xs):
+    if mpmath.mag(xs[0]) > 20_000:
+        raise TooLarge(f"sin or cos of {mpmath.nstr(xs[0], 6)}")
+
+
+GUARDS = {"exp": _exp_guard, "pow": _pow_guard, "sin": _trig_guard, "cos": _trig_guard}
+
+
+def _guarded(op: Op, xs):
+    """op.mp on numbers, refusing arguments of exp, pow, sin and cos too large to compute (the engine checks
+    each formula's result against the same bound)."""
+    guard = GUARDS.get(op.name)
+    if guard is not None:
+        guard(xs)
+    return op.mp(*xs)
 
 
 @lru_cache(maxsize=None)

@@ -23,19 +23,28 @@ def values(d) -> None:
     """Each node's exact value, bottom up; a node whose parents are not all known is Unknown too."""
     ex, A = d.exercise, Exact()
     d.clock = Clock(len(d.order))
+    sizes: dict[str, int] = {}          # tree size and nesting of each known scalar value, to refuse in advance
+    depth: dict[str, int] = {}
     for n in d.order:
         node = d.nodes[n]
         if node.kind == "input":
             node.exact = ex.values[n]
+            sizes[n], depth[n] = (1, 0)
             continue
-        parents = [d.nodes[p].exact for p in d.graph.predecessors(n)]
-        if not all(known(p) for p in parents):
+        parents = list(d.graph.predecessors(n))
+        if not all(known(d.nodes[p].exact) for p in parents):
             node.exact = Unknown("parent")
+        elif not node.shape and size(node.expr) + sum(sizes.get(p, 1) for p in parents) > 2 * SIZE_CAP:
+            node.exact = Unknown("size")        # its exact form could only be larger: not built at all
+        elif not node.shape and nesting(node.expr) + max((depth.get(p, 0) for p in parents), default=0) > NESTING_CAP:
+            node.exact = Unknown("nesting")
         elif not moderate(node.value):
             node.exact = Unknown("magnitude")
         else:
-            env = {p: d.nodes[p].exact for p in d.graph.predecessors(n)}
+            env = {p: d.nodes[p].exact for p in parents}
             node.exact = admit(d.clock.run(evaluate, node.expr, env, A), node.shape, d, n)
+        if known(node.exact) and not node.shape:
+            sizes[n], depth[n] = size(node.exact), nesting(node.exact)
 
 
 def admit(value, shape, d=None, node=None):
@@ -71,10 +80,13 @@ def derivatives(d) -> None:
     A, clock, ex = Exact(), d.clock, d.exercise
     kinked = {k.node for k in d.kinks}
     if not d.tensor:
+        into: dict[str, list] = {}
+        for (p, child), e in d.edges.items():
+            into.setdefault(child, []).append(e)
         for c in d.order:
             if c not in ex.formulas or c not in d.relevant:
                 continue
-            edges = [e for (p, child), e in d.edges.items() if child == c]
+            edges = into.get(c, [])
             for e in edges:
                 local = clock.run(local_grad, ex.formulas[c].expr, symbol(e.parent))
                 e.local = local if known(local) else None

@@ -127,8 +127,11 @@ class GradientExercise:
 
     @property
     def tensor(self) -> bool:
-        """Whether any value or formula is a vector or a matrix."""
-        return any(self.shape(n) for n in (*self.values, *self.formulas))
+        """Whether any value or formula is a vector or a matrix (computed once: variants replace the values,
+        never with other shapes)."""
+        if "_tensor" not in self.__dict__:
+            self.__dict__["_tensor"] = any(self.shape(n) for n in (*self.values, *self.formulas))
+        return self.__dict__["_tensor"]
 
 
 @dataclass

@@ -13,7 +13,49 @@ _GREEK = set("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu
 
 
 class Printer(LatexPrinter):
-    """Registry LaTeX names (\\sigma, relu), max(m, 0) in the order people write it, whole-word names."""
+    """Registry LaTeX names (\\sigma, relu), max(m, 0) in the order people write it, whole-word names; with
+    `shapes` (name -> shape), tensor formulas in matrix notation: W x, u \\cdot v, X^\\top, a \\odot b."""
+
+    def __init__(self, settings=None, shapes: dict | None = None):
+        super().__init__(settings)
+        self.shapes = shapes or {}
+
+    def _shape(self, expr) -> tuple:
+        from .ops import shape_of_expr
+
+        try:
+            return shape_of_expr(expr, self.shapes)
+        except Exception:          # a shape the parser would have refused: print it as a scalar
+            return ()
+
+    def _operand(self, expr) -> str:
+        text = self._print(expr)
+        return text if expr.is_Atom or op_of(expr) is not None and op_of(expr).function else rf"\left({text}\right)"
+
+    def _print_matmul(self, expr, exp=None):
+        a, b = expr.args
+        if len(self._shape(a)) == 1 and len(self._shape(b)) == 1:
+            return rf"{self._operand(a)} \cdot {self._operand(b)}"
+        return rf"{self._operand(a)} \, {self._operand(b)}"
+
+    def _print_transpose(self, expr, exp=None):
+        return rf"{self._operand(expr.args[0])}^{{\top}}"
+
+    def _print_getitem(self, expr, exp=None):
+        x, key = expr.args
+        return rf"{self._operand(x)}_{{{key.text().replace(' ', '')}}}"
+
+    def _print_Key(self, expr):
+        return expr.text()
+
+    def _print_Mul(self, expr):
+        if self.shapes:
+            tensors = [f for f in expr.args if self._shape(f)]
+            if len(tensors) >= 2:           # an element-wise product of tensors: a ⊙ b, never a b (a matrix product)
+                scalars = [f for f in expr.args if not self._shape(f)]
+                head = self._print(sp.Mul(*scalars)) + " " if scalars else ""
+                return head + r" \odot ".join(self._operand(f) if not f.is_Pow else self._print(f) for f in tensors)
+        return super()._print_Mul(expr)
 
     def _print_Function(self, expr, exp=None):
         op = op_of(expr)
@@ -69,9 +111,21 @@ def _char_tex(ch: str) -> str:
     return rf"\mathrm{{u{ord(ch):04x}}}"
 
 
-def latex(expr: sp.Expr) -> str:
-    """LaTeX of a SymPy expression, in derive's conventions."""
-    return Printer().doprint(expr)
+def latex(expr, shapes: dict | None = None) -> str:
+    """LaTeX of a SymPy expression, in derive's conventions; a tensor's value as a matrix."""
+    import numpy as np
+
+    if isinstance(expr, np.ndarray):
+        return matrix(expr, lambda v: Printer().doprint(v))
+    return Printer(shapes=shapes).doprint(expr)
+
+
+def matrix(value, element) -> str:
+    """A vector as a transposed row (v_1, v_2)^\\top, a matrix as a pmatrix of rows."""
+    if value.ndim == 1:
+        return r"\begin{pmatrix} " + r" & ".join(element(v) for v in value) + r" \end{pmatrix}^{\top}"
+    rows = [" & ".join(element(v) for v in row) for row in value]
+    return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
 
 
 def name(text: str) -> str:

@@ -213,6 +213,9 @@ def _torch():
     return torch
 
 
+_ZERO = mpmath.mpf(0)
+
+
 def _mp_sigmoid(x):
     return 1 / (1 + mpmath.exp(-x))
 
@@ -600,7 +603,7 @@ REGISTRY: list[Op] = [
     Op("min", sp.Min, sp.Min, arity=None, partial=lambda a, i: _max_partial(a, i, -1), mp=min,
        torch=lambda *x: reduce(_torch().minimum, x), aliases=(r"\min",), code="torch.minimum",
        kink=lambda v: _max_kink(v, -1), one_sided=lambda v, t, side: _max_one_sided(v, t, side, -1)),
-    Op("relu", relu, relu, partial=lambda a, i: _step(a[0], 1, 0), mp=lambda x: max(x, 0),
+    Op("relu", relu, relu, partial=lambda a, i: _step(a[0], 1, 0), mp=lambda x: max(x, _ZERO),
        torch=lambda x: _torch().relu(x), aliases=("ReLU",), latex=r"\operatorname{relu}", code="torch.relu",
        kink=lambda v: close(v[0], 0), one_sided=lambda v, t, side: side * max(side * t[0], 0)),
     Op("sigmoid", sigmoid, sigmoid, partial=lambda a, i: sigmoid(a[0]) * (1 - sigmoid(a[0])), mp=_mp_sigmoid,

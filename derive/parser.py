@@ -204,11 +204,10 @@ class _Parser:
 
             return (op.shape or broadcast)(shapes, params)
         except ShapeError as e:
-            what = {"add": "+", "mul": "*", "pow": "^", "matmul": "@", "dot": "dot", "getitem": "index"}.get(
-                op.name, op.name)
+            what = {"add": "+", "mul": "*", "pow": "^", "matmul": "@", "dot": "dot"}.get(op.name, op.name)
             hint = None if op.name == "getitem" else ("shapes are (rows, columns) for a matrix and (n,) for a "
                                                       "vector; a batch is a matrix whose rows are examples")
-            raise self.error(f"{what}: {e}", tok, hint) from None
+            raise self.error(str(e) if op.name == "getitem" else f"{what}: {e}", tok, hint) from None
 
     def checked(self, expr: sp.Expr, tok: Token) -> sp.Expr:
         """Refuse what SymPy made of a formula when it left the real numbers or derive's own functions:

@@ -53,6 +53,10 @@ def build(c: Computed, lang: str):
 
     ex = c.exercise
     title = title_for(ex, lang) or c.stem
+    if ex.kind == "gradient" and ex.tensor:
+        from . import tensor
+
+        return tensor.build(c.stem, title, *c.results, lang)
     if ex.kind == "gradient":
         from . import gradient
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import mpmath
 
+import numpy as np
+
+from .. import numbers
 from ..budget import known
 from ..engine import Derivation
 from .mathtex import name as tex_name
@@ -29,23 +32,78 @@ def layout(d: Derivation) -> dict[str, tuple[float, float]]:
     return pos
 
 
-def value_text(value) -> str:
-    """A node's value for a diagram label: integers as they are, others to 5 significant digits."""
-    if value is None or mpmath.isnan(value):
-        return "—"
-    if mpmath.isint(value) and abs(value) < 10**12:
-        return str(int(value))
-    return mpmath.nstr(value, 5, min_fixed=-4, max_fixed=6)
+def value_text(value, exact=None) -> str:
+    """A value for a diagram label: exact when short (3, −3/2, 0.35), else 5 significant digits."""
+    return numbers.plain(exact, value, 5)
+
+
+SMALL = 6           # a tensor's elements written on its box when it has at most this many
 
 
 def node_label(d: Derivation, n: str) -> str:
     node = d.nodes[n]
-    sign = "=" if known(node.exact) and node.exact.is_Integer else "≈"
-    return f"{n} {sign} {value_text(node.value)}"
+    if node.shape:
+        shape = "×".join(map(str, node.shape))
+        if node.value.size <= SMALL:
+            exact = node.exact if known(node.exact) else np.full(node.value.shape, None, dtype=object)
+            values = ", ".join(value_text(v, e) for v, e in zip(node.value.flat, exact.flat))
+            return f"{n} ({shape})\n[{values}]"
+        return f"{n} ({shape})"
+    sign = "=" if numbers.is_exact_shown(node.exact) else "≈"
+    return f"{n} {sign} {value_text(node.value, node.exact)}"
 
 
 def edge_label(d: Derivation, p: str, c: str) -> str:
-    return value_text(d.edges[p, c].value)
+    """The local derivative at the point (scalars), or what the adjoint is multiplied by (tensors)."""
+    if d.tensor:
+        return tensor_rule(d, p, c) if p in d.relevant and c in d.relevant else ""
+    if (p, c) not in d.edges:
+        return ""
+    e = d.edges[p, c]
+    return value_text(e.value, e.exact)
+
+
+def tensor_rule(d: Derivation, p: str, c: str) -> str:
+    """What formula c's adjoint is multiplied by on its way back to p, step by step: ⊙h(1 − h) ·xᵀ."""
+    from ..ops import op_of, operands, shape_of_expr
+    from ..parser import symbol
+    from . import rules
+    from .units import elementwise_derivative, leaves, units
+
+    expr = d.exercise.formulas[c].expr
+    shapes = {n: node.shape for n, node in d.nodes.items()}
+    parts = {u.expr: u for u in units(expr)}
+    target = symbol(p)
+
+    def contains(e) -> bool:
+        return e == target or (not e.is_Atom and any(contains(a) for a in e.args))
+
+    def walk(e) -> list[str]:
+        u = parts.get(e)
+        if u is None:
+            return []
+        for leaf in leaves(u):
+            if not contains(leaf):
+                continue
+            if u.block is None:
+                args = operands(u.expr, op_of(u.expr))
+                here = rules.arrow(op_of(u.expr).name, [a.name if a.is_Symbol else "·" for a in args],
+                                   [shape_of_expr(a, shapes) for a in args], args.index(leaf))
+            else:
+                derivative, _ = elementwise_derivative(u, leaf, c if e == expr else None)
+                here = "" if derivative == 1 else "⊙" + _plain(derivative)
+                if shape_of_expr(leaf, shapes) != shape_of_expr(u.expr, shapes):
+                    here = (here + " Σ").strip()          # a broadcast input sums what comes back
+            return [x for x in (here,) if x] + walk(leaf)
+        return []
+
+    return " ".join(walk(expr)) or "·1"
+
+
+def _plain(expr) -> str:
+    text = str(expr).replace("**2", "²").replace("**", "^").replace("*", "").replace("-", "−")
+    text = text.replace("sigmoid", "σ").replace("ZQA", "·").replace("ZQB", "·")
+    return text if len(text) <= 16 and " " not in text.strip() else f"({text})" if len(text) <= 16 else "∂"
 
 
 def mermaid(d: Derivation) -> str:
@@ -53,8 +111,8 @@ def mermaid(d: Derivation) -> str:
     lines = ["flowchart LR"]
     for n in d.order:
         shape = ('(["', '"])') if d.nodes[n].kind == "input" else ('["', '"]')
-        lines.append(f"    {ids[n]}{shape[0]}{_mermaid_escape(node_label(d, n))}{shape[1]}")
-    for (p, c) in d.edges:
+        lines.append(f"    {ids[n]}{shape[0]}{_mermaid_escape(node_label(d, n)).replace(chr(10), '<br>')}{shape[1]}")
+    for (p, c) in d.graph.edges:
         lines.append(f'    {ids[p]} -- "{_mermaid_escape(edge_label(d, p, c))}" --> {ids[c]}')
     return "\n".join(lines) + "\n"
 
@@ -71,8 +129,8 @@ def dot(d: Derivation) -> str:
     lines = ["digraph computation {", "    rankdir=LR;", '    node [shape=box, style=rounded, fontname="Helvetica"];']
     for n in d.order:
         shape = ", shape=ellipse" if d.nodes[n].kind == "input" else ""
-        lines.append(f'    "{_dot_escape(n)}" [label="{_dot_escape(node_label(d, n))}"{shape}];')
-    for (p, c) in d.edges:
+        lines.append(f'    "{_dot_escape(n)}" [label="{_dot_escape(node_label(d, n)).replace(chr(10), chr(92) + "n")}"{shape}];')
+    for (p, c) in d.graph.edges:
         lines.append(f'    "{_dot_escape(p)}" -> "{_dot_escape(c)}" [label="{_dot_escape(edge_label(d, p, c))}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -100,7 +158,9 @@ def tikz(d: Derivation) -> str:
         node = d.nodes[n]
         sign = "=" if known(node.exact) and node.exact.is_Integer else r"\approx"
         lines.append(rf"  \node[{style}] ({ids[n]}) at ({x:g}, {y:g}) {{${tex_name(n)} {sign} {_tikz_value(node.value)}$}};")
-    for (p, c), e in d.edges.items():
-        lines.append(rf"  \draw[->] ({ids[p]}) -- node[local, pos=0.4] {{${_tikz_value(e.value)}$}} ({ids[c]});")
+    for (p, c) in d.graph.edges:
+        e = d.edges.get((p, c))
+        label = _tikz_value(e.value) if e is not None else ""
+        lines.append(rf"  \draw[->] ({ids[p]}) -- node[local, pos=0.4] {{${label}$}} ({ids[c]});")
     lines += [r"\end{tikzpicture}", r"\end{document}"]
     return "\n".join(lines) + "\n"

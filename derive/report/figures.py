@@ -22,70 +22,125 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path: str, formats):
+def _save(fig, path: str, formats, tight: bool = True):
     """Write each format with no timestamps or version strings, so files are reproducible."""
     plt = _pyplot()
     for fmt in formats:
         meta = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "Producer": None}}
-        fig.savefig(f"{path}.{fmt}", format=fmt, dpi=DPI, bbox_inches="tight", metadata=meta.get(fmt))
+        fig.savefig(f"{path}.{fmt}", format=fmt, dpi=DPI, bbox_inches="tight" if tight else None,
+                    metadata=meta.get(fmt))
     plt.close(fig)
 
 
-def _extents(fig, ax, texts) -> dict:
-    """Each label's box in data coordinates (x0, y0, x1, y1), measured after a draw."""
-    fig.canvas.draw()
-    inverse = ax.transData.inverted()
+NODE_FONT = 9
+LABEL_FONT = 8
+PAD = (0.10, 0.06)          # inches of padding around a node's text (x, y)
+LABEL_PAD = (0.04, 0.02)
+STYLE = {"formula": ("#e8f0fe", "#3367d6", "-"), "input": ("#e6f4ea", "#188038", "-"),
+         "fixed": ("#f1f3f4", "#80868b", "--")}     # fill, edge, line style: fixed = an input not differentiated
+
+
+def _measure(texts: dict, fontsize: float, pad) -> dict[str, tuple[float, float]]:
+    """Each text's size in inches as matplotlib draws it, plus padding."""
+    plt = _pyplot()
+    fig = plt.figure(figsize=(4, 4), dpi=DPI)
+    renderer = fig.canvas.get_renderer()
     out = {}
     for key, text in texts.items():
-        box = text.get_bbox_patch().get_window_extent()
-        (x0, y0), (x1, y1) = inverse.transform([(box.x0, box.y0), (box.x1, box.y1)])
-        out[key] = (x0, y0, x1, y1)
+        box = fig.text(0, 0, text, fontsize=fontsize).get_window_extent(renderer)
+        out[key] = (box.width / DPI + 2 * pad[0], box.height / DPI + 2 * pad[1])
+    plt.close(fig)
     return out
 
 
-def _clip(start, end, box):
-    """Where the segment from `start` (inside `box`) to `end` leaves the box."""
-    (x0, y0), (x1, y1) = start, end
-    bx0, by0, bx1, by1 = box
-    dx, dy = x1 - x0, y1 - y0
-    ts = [t for t in ((bx1 - x0) / dx if dx > 0 else (bx0 - x0) / dx if dx < 0 else None,
-                      (by1 - y0) / dy if dy > 0 else (by0 - y0) / dy if dy < 0 else None) if t is not None and t >= 0]
-    t = min(ts) if ts else 0.0
-    return x0 + t * dx, y0 + t * dy
+def graph_layout(d, engine: str | None = None):
+    """The graph's boxes, labels and arrows (report.layout), with the texts that go in them."""
+    from .layout import label_key, layout
+
+    texts = {n: node_label(d, n) for n in d.order}
+    edges = [(p, c) for p, c in d.graph.edges]
+    edge_texts = {(p, c): edge_label(d, p, c) for p, c in edges}
+    edge_texts = {k: v for k, v in edge_texts.items() if v}
+    sizes = _measure(texts, NODE_FONT, PAD)
+    label_sizes = _measure({label_key(*k): v for k, v in edge_texts.items()}, LABEL_FONT, LABEL_PAD)
+    lay = layout(sizes, edges, {n: d.nodes[n].layer for n in d.order},
+                 {k: label_sizes[label_key(*k)] for k in edge_texts}, engine)
+    return lay, texts, edge_texts
 
 
-def graph_figure(d, path: str, formats=("png", "svg")):
-    """Inputs on the left, the target on the right, each node with its value and each arrow with the
-    local derivative at the point; past GRAPH_DETAIL_LIMIT nodes, one box per layer."""
+def _kind(d, n: str) -> str:
+    if d.nodes[n].kind == "formula":
+        return "formula"
+    return "input" if n in d.relevant or n in d.exercise.wrt else "fixed"
+
+
+def graph_figure(d, path: str, formats=("png", "svg"), engine: str | None = None):
+    """Inputs on the left, the target on the right, each node with its value and each arrow with its local
+    derivative (tensors: what the adjoint is multiplied by); inputs not differentiated are grey and dashed.
+    Laid out by Graphviz where installed (report.layout); past GRAPH_DETAIL_LIMIT nodes, one box per layer.
+    Returns the layout, whose geometry the tests measure."""
     if d.graph.number_of_nodes() > GRAPH_DETAIL_LIMIT:
         return _graph_summary(d, path, formats)
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    from .layout import label_key
+
     plt = _pyplot()
-    pos = layout(d)
-    layers = int(max(x for x, _ in pos.values())) + 1
-    tallest = max(sum(1 for p in pos.values() if p[0] == x) for x in range(layers))
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.55 * layers), max(2.0, 0.85 * tallest + 0.5)))
+    lay, texts, edge_texts = graph_layout(d, engine)
+    fig = plt.figure(figsize=(lay.width, lay.height), dpi=DPI)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, lay.width)
+    ax.set_ylim(0, lay.height)
     ax.set_axis_off()
-    ys = [y for _, y in pos.values()]
-    ax.set_xlim(-0.5, layers - 0.5)
-    ax.set_ylim(min(ys) - 0.55, max(ys) + 0.55)
-    texts = {}
-    for n, (x, y) in pos.items():
-        formula = d.nodes[n].kind == "formula"
-        texts[n] = ax.text(x, y, node_label(d, n), ha="center", va="center", fontsize=9, zorder=3,
-                           bbox={"boxstyle": "round,pad=0.35" if formula else "round4,pad=0.35",
-                                 "fc": "#e8f0fe" if formula else "#e6f4ea", "ec": "#3367d6" if formula else "#188038"})
-    boxes = _extents(fig, ax, texts)
-    for (p, c) in d.edges:
-        start = _clip(pos[p], pos[c], boxes[p])
-        end = _clip(pos[c], pos[p], boxes[c])
-        ax.annotate("", xy=end, xytext=start, zorder=1,
-                    arrowprops={"arrowstyle": "-|>", "color": "#5f6368", "lw": 1.0, "shrinkA": 0, "shrinkB": 1})
-        # a lone arrow gets its label in the middle; in a fan, near the source, before the arrows cross
-        f = 0.5 if d.graph.out_degree(p) == 1 and d.graph.in_degree(c) == 1 else 0.25
-        ax.text(start[0] + f * (end[0] - start[0]), start[1] + f * (end[1] - start[1]), edge_label(d, p, c),
-                ha="center", va="center", fontsize=8, color="#a50e0e", zorder=2,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
-    _save(fig, path, formats)
+    for arrow in lay.arrows:
+        points = _trimmed(arrow.points, lay.boxes[arrow.source], lay.boxes[arrow.target])
+        xs, ys = zip(*points)
+        ax.plot(xs[:-1], ys[:-1], color="#5f6368", lw=1.0, zorder=1, solid_capstyle="butt")
+        ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle="-|>", mutation_scale=9, color="#5f6368",
+                                     lw=1.0, zorder=1, shrinkA=0, shrinkB=0))
+    for n in d.order:
+        b = lay.boxes[n]
+        fill, edge, style = STYLE[_kind(d, n)]
+        ax.add_patch(FancyBboxPatch((b.x - b.w / 2, b.y - b.h / 2), b.w, b.h, boxstyle="round,pad=0,rounding_size=0.05",
+                                    fc=fill, ec=edge, ls=style, lw=1.0, zorder=3))
+        ax.text(b.x, b.y, texts[n], ha="center", va="center", fontsize=NODE_FONT, zorder=4)
+    for (p, c), text in edge_texts.items():
+        b = lay.boxes[label_key(p, c)]
+        ax.add_patch(FancyBboxPatch((b.x - b.w / 2, b.y - b.h / 2), b.w, b.h, boxstyle="round,pad=0,rounding_size=0.03",
+                                    fc="white", ec="#dadce0", lw=0.5, zorder=5))
+        ax.text(b.x, b.y, text, ha="center", va="center", fontsize=LABEL_FONT, color="#a50e0e", zorder=6)
+    _save(fig, path, formats, tight=False)
+    return lay
+
+
+def _trimmed(points, source, target):
+    """The polyline from the source box's edge to the target box's edge (an arrow starts and ends at boxes)."""
+    points = list(points)
+    while len(points) > 2 and _inside(points[1], source):
+        points.pop(0)
+    points[0] = _exit(points[1], points[0], source) if _inside(points[0], source) else points[0]
+    while len(points) > 2 and _inside(points[-2], target):
+        points.pop()
+    points[-1] = _exit(points[-2], points[-1], target) if _inside(points[-1], target) else points[-1]
+    return points
+
+
+def _inside(point, box, slack: float = 1e-9) -> bool:
+    x0, y0, x1, y1 = box.bounds
+    return x0 - slack <= point[0] <= x1 + slack and y0 - slack <= point[1] <= y1 + slack
+
+
+def _exit(outside, inside, box):
+    """Where the segment from a point outside the box to one inside crosses the box's edge."""
+    (x0, y0), (x1, y1) = outside, inside
+    lo, hi = 0.0, 1.0
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if _inside((x0 + mid * (x1 - x0), y0 + mid * (y1 - y0)), box):
+            hi = mid
+        else:
+            lo = mid
+    return x0 + lo * (x1 - x0), y0 + lo * (y1 - y0)
 
 
 def _graph_summary(d, path: str, formats):
@@ -94,7 +149,7 @@ def _graph_summary(d, path: str, formats):
     for n in d.order:
         counts[d.nodes[n].layer] = counts.get(d.nodes[n].layer, 0) + 1
     links: dict[tuple[int, int], int] = {}
-    for (p, c) in d.edges:
+    for (p, c) in d.graph.edges:
         key = (d.nodes[p].layer, d.nodes[c].layer)
         links[key] = links.get(key, 0) + 1
     fig, ax = plt.subplots(figsize=(max(6.0, 1.9 * len(counts)), 2.6))

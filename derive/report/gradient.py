@@ -247,8 +247,8 @@ def _checks(r: Report, d: Derivation, checks: Checks, lang: str):
              [t(lang, "g_steps_caption")], 0.75)
 
 
-def _diagnostics(r: Report, d: Derivation, checks: Checks, lang: str):
-    r.add(Heading(2, [t(lang, "g_diagnostics")]))
+def _diagnostics(r: Report, d: Derivation, checks: Checks, lang: str, heading: str = "g_diagnostics"):
+    r.add(Heading(2, [t(lang, heading)]))
     warnings = list(d.warnings) + list(checks.warnings)
     items = []
     for w in warnings:

@@ -82,6 +82,76 @@ TEXT: dict[str, tuple[str, str]] = {
     "g_exact": ("exact", "exacto"),
     "g_decimal": ("decimal (30 digits)", "decimal (30 cifras)"),
     "g_undefined": ("undefined (kink)", "no definida (pliegue)"),
+    # tensor exercises
+    "t_backward": ("3. Backward pass (the chain rule, in matrices)", "3. Paso hacia atrás (la regla de la cadena, con matrices)"),
+    "t_result": ("4. The gradient", "4. El gradiente"),
+    "t_checks": ("5. Checking with autograd and finite differences", "5. Comprobación con autograd y diferencias finitas"),
+    "t_diagnostics": ("6. What the numbers tell us", "6. Qué nos dicen los números"),
+    "t_statement_text": ("The inputs, with their shapes ((n,) is a vector, (rows, columns) a matrix, () a number):",
+                         "Las entradas, con sus formas ((n,) es un vector, (filas, columnas) una matriz, () un "
+                         "número):"),
+    "t_task": ("We want the gradient of {target} with respect to each input: a tensor of the same shape as the input, "
+               "whose elements are the partial derivatives",
+               "Queremos el gradiente de {target} respecto de cada entrada: un tensor de la misma forma que la "
+               "entrada, cuyos elementos son las derivadas parciales"),
+    "t_shapes_note": ("As in PyTorch: $W x$ and `@` are matrix products, $u \\cdot v$ a dot product, $\\odot$, `*`, `+`, "
+                      "`^` and every function act element by element, and a smaller shape is broadcast (a bias added "
+                      "to every row of a batch). A vector $(v_1, v_2)^{\\top}$ is a column.",
+                      "Como en PyTorch: $W x$ y `@` son productos de matrices, $u \\cdot v$ un producto escalar, "
+                      "$\\odot$, `*`, `+`, `^` y todas las funciones actúan elemento a elemento, y una forma menor se "
+                      "difunde (un sesgo sumado a cada fila de un lote). Un vector $(v_1, v_2)^{\\top}$ es una columna."),
+    "t_forward_text": ("Each formula once, with its shape, then its value (exact where short, else 6 significant "
+                       "digits; `python -m derive gradients FILE --json` has 30 digits of every element).",
+                       "Cada fórmula una vez, con su forma, y después su valor (exacto si es corto; si no, 6 cifras "
+                       "significativas; `python -m derive gradients FILE --json` da 30 cifras de cada elemento)."),
+    "t_graph_text": ("One box per tensor, with its shape and, when small, its value; an arrow from each quantity to "
+                     "every formula that uses it, labelled with what its adjoint is multiplied by on the way back. "
+                     "Inputs are on the left, {target} on the right.",
+                     "Una caja por tensor, con su forma y, si es pequeño, su valor; una flecha de cada cantidad a "
+                     "cada fórmula que la usa, con aquello por lo que se multiplica su adjunto a la vuelta. Las "
+                     "entradas están a la izquierda y {target}, a la derecha."),
+    "t_graph_caption": ("The computational graph of {target} at the level of tensors.",
+                        "El grafo computacional de {target} a nivel de tensores."),
+    "t_graph_files": ("The same graph as Mermaid (drawn by GitHub below) and Graphviz DOT:",
+                      "El mismo grafo en Mermaid (GitHub lo dibuja abajo) y Graphviz DOT:"),
+    "t_backward_text": ("Write {bar} for the gradient of {target} with respect to a tensor $v$: it has the shape of $v$. "
+                        "From {target} back to the inputs, each formula passes its adjoint to what it uses through "
+                        "each operation's vector-Jacobian product: first the rule in matrix notation, then the same "
+                        "with the numbers. A quantity used by several formulas adds up what each sends back "
+                        "($\\mathrel{+}=$). Shapes are on the right; an operation's intermediate result is named "
+                        "with a superscript, $h^{(1)}$.",
+                        "Escribimos {bar} para el gradiente de {target} respecto de un tensor $v$: tiene la forma de "
+                        "$v$. De {target} hacia las entradas, cada fórmula pasa su adjunto a lo que usa mediante el "
+                        "producto vector-jacobiano de cada operación: primero la regla en notación matricial y "
+                        "después con los números. Una cantidad que usan varias fórmulas suma lo que cada una le "
+                        "devuelve ($\\mathrel{+}=$). Las formas están a la derecha; el resultado intermedio de una "
+                        "operación se nombra con un superíndice, $h^{(1)}$."),
+    "t_result_text": ("The gradient with respect to each input, a tensor of the input's shape:",
+                      "El gradiente respecto de cada entrada, un tensor de la forma de la entrada:"),
+    "t_kink_elements": ("Elements marked undef. pass through a function exactly on its kink: they are undefined.",
+                        "Los elementos marcados undef. pasan por una función justo en su pliegue: no están definidos."),
+    "t_checks_text": ("The model runs in torch, one torch operation per formula. Autograd gives every element of the "
+                      "gradient in float64 and float32; central differences change one element at a time by $h$ "
+                      "($10^{-1}, \\ldots, 10^{-12}$) for up to 64 of the {count} elements (a seeded sample beyond "
+                      "that, and then the whole gradient along random directions). The table gives, per input, the "
+                      "largest relative error of its elements against the exact value.",
+                      "El modelo se ejecuta en torch, una operación de torch por fórmula. Autograd da cada elemento "
+                      "del gradiente en float64 y float32; las diferencias centradas cambian un elemento cada vez en "
+                      "$h$ ($10^{-1}, \\ldots, 10^{-12}$) para hasta 64 de los {count} elementos (una muestra con "
+                      "semilla si hay más, y entonces el gradiente entero a lo largo de direcciones aleatorias). La "
+                      "tabla da, por entrada, el mayor error relativo de sus elementos frente al valor exacto."),
+    "t_col_input": ("input", "entrada"),
+    "t_col_elements": ("elements", "elementos"),
+    "t_col_auto64": ("autograd float64", "autograd float64"),
+    "t_col_auto32": ("autograd float32", "autograd float32"),
+    "t_col_central": ("best central difference", "mejor diferencia centrada"),
+    "t_worst": ("Largest relative error over the elements.", "Mayor error relativo entre los elementos."),
+    "t_directional": ("Along {k} random directions $u$, the central difference of $f(x + h u)$ matches the exact "
+                      "$\\langle \\nabla f, u \\rangle$ to a relative error of at most {err}.",
+                      "A lo largo de {k} direcciones aleatorias $u$, la diferencia centrada de $f(x + h u)$ coincide con "
+                      "el exacto $\\langle \\nabla f, u \\rangle$ con un error relativo de como mucho {err}."),
+    "t_all_agree": ("every element agrees with autograd to the tolerances.",
+                    "todos los elementos coinciden con autograd dentro de las tolerancias."),
     # numeric checks
     "g_checks": ("6. Checking with autograd and finite differences",
                  "6. Comprobación con autograd y diferencias finitas"),
@@ -188,6 +258,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "code_autograd": ("# autograd: the gradient of {target}", "# autograd: el gradiente de {target}"),
     "code_exact": ("# the exact values derived above, to compare", "# los valores exactos de arriba, para comparar"),
     "code_fd": ("# central differences with step h", "# diferencias centradas con paso h"),
+    "code_largest_error": ('    print(f"d/d{name}: largest relative error of autograd {error:.1e}")',
+                           '    print(f"d/d{name}: mayor error relativo de autograd {error:.1e}")'),
+    "code_fd_element": ('    print(f"d/d{name}{list(index)}: central difference {fd(name, index):.10e}, exact {value[index].item():.10e}")',
+                        '    print(f"d/d{name}{list(index)}: diferencia centrada {fd(name, index):.10e}, exacto {value[index].item():.10e}")'),
     "code_stable": ("# the same differences with the stable logsigmoid form",
                     "# las mismas diferencias con la forma estable logsigmoid"),
     # linear systems
