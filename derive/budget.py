@@ -28,8 +28,9 @@ NESTING_CAP = 4             # functions nested deeper than this in an exact valu
                             # on tanh(tanh(tanh(...))) cost time exponential in the depth)
 MAGNITUDE_CAP = 1000        # exact values beyond 10^±1000 are not written (their decimal is)
 CALL_SECONDS = 0.25         # one symbolic call (a node's exact value, a cancel, a comparison)
-PASS_SECONDS = 3.0          # all exact work for one exercise, plus PASS_SECONDS_PER_NODE each
-PASS_SECONDS_PER_NODE = 0.002
+PASS_SECONDS = 2.0          # all exact work for one exercise, plus PASS_SECONDS_PER_NODE each, at most
+PASS_SECONDS_PER_NODE = 0.00005  # PASS_SECONDS_MAX: past it the exact forms left are Unknown("time") and
+PASS_SECONDS_MAX = 4.0      # the decimals stand alone
 
 # -- decimals -------------------------------------------------------------------------------------
 DIGITS = 30                 # significant digits of every decimal shown
@@ -164,7 +165,7 @@ class Clock:
     """The time left for one exercise's exact pass: each call gets CALL_SECONDS or what is left."""
 
     def __init__(self, nodes: int):
-        self.deadline = time.perf_counter() + PASS_SECONDS + PASS_SECONDS_PER_NODE * nodes
+        self.deadline = time.perf_counter() + min(PASS_SECONDS_MAX, PASS_SECONDS + PASS_SECONDS_PER_NODE * nodes)
 
     def left(self) -> float:
         return self.deadline - time.perf_counter()

@@ -236,11 +236,11 @@ def _new(args) -> int:
 
 
 def _list(args) -> int:
-    from .exercise import bundled, load, title_for
+    from .catalog import bundled, summary
 
     for name, path in sorted(bundled().items()):
-        ex = load(path)
-        print(f"{name:<12} {ex.kind:<17} {title_for(ex, ex.lang or 'en') or ''}")
+        kind, title = summary(path)
+        print(f"{name:<12} {kind:<17} {title}")
     return 0
 
 
@@ -338,4 +338,14 @@ def guarded(run, debug: bool = False, err=None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return guarded(lambda: args.run(args), getattr(args, "debug", False))
+    import gc
+
+    # derive builds many small objects that never form cycles (SymPy trees, mpmath numbers): the cyclic
+    # collector's repeated scans cost a third of a large graph's time, so it rests while a command runs
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return guarded(lambda: args.run(args), getattr(args, "debug", False))
+    finally:
+        if collecting:
+            gc.enable()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import mpmath
-import networkx as nx
 from mpmath.libmp import fnan, fzero, mpf_sub
 import sympy as sp
 
@@ -60,6 +59,7 @@ class Kink:
     left: sp.Expr | None = None  # one-sided derivatives of the target, for a given input (scalars)
     right: sp.Expr | None = None
     index: tuple = ()            # the element of a tensor that sits on the kink
+    step: int = -1               # which instruction of the formula's program applies the function
 
 
 @dataclass
@@ -84,7 +84,7 @@ class Derivation:
     """Everything the two passes found; renderers read only this."""
 
     exercise: GradientExercise
-    graph: nx.DiGraph
+    graph: graphs.Dag
     order: list[str]
     nodes: dict[str, Node]
     edges: dict[tuple[str, str], Edge]
@@ -124,7 +124,7 @@ def derive(ex: GradientExercise, exact: bool = True) -> Derivation:
     d.kinks = resolve(d, run.suspects)
     if d.kinks:
         with mpmath.workdps(run.dps):
-            run = _numeric(ex, g, relevant, {(k.node, k.expr, k.index) for k in d.kinks}, run.values)
+            run = _numeric(ex, g, relevant, {(k.node, k.step, k.index) for k in d.kinks}, run.values)
     d.edges = {(p, c): Edge(p, c, None, Unknown("parent") if exact else None, run.locals[p, c])
                for p, c in g.dag.edges if (p, c) in run.locals}
     d.adjoints = {n: Adjoint(n, [c for c in g.dag.successors(n) if c in relevant], None, run.bars[n])
@@ -157,84 +157,91 @@ class _Run:
 
 def _numeric(ex, g, relevant, kinks=frozenset(), values=None) -> _Run:
     """Forward values, local derivatives and adjoints at the current mpmath precision; with `kinks`
-    (node, expr, index) and earlier `values`, only the backward pass, with those partials undefined."""
+    (node, step, index) and earlier `values`, only the backward pass, with those partials undefined."""
     state = {"node": None}
     suspects = []
 
-    def watch(op, args, expr):
-        _watch(op, args, expr, state["node"], suspects, ex)
+    def watch(op, args, step):
+        _watch(op, args, step, state["node"], suspects)
 
     A = MP(watch)
-    memos: dict[str, dict] = {}
+    memos: dict[str, list] = {}
     if values is None:
         values = {}
         for n in g.order:
             state["node"] = n
-            values[n] = _mp_value(ex.values[n]) if n in ex.values else _forward(ex, n, values, g, A, memos)
+            values[n] = _mp_value(ex.values[n]) if n in ex.values else _forward(ex, n, values, A, memos)
     A.watch = None
 
     def undefined(node):
-        def mark(expr, partial):
-            at = [idx for (k_node, k_expr, idx) in kinks if k_node == node and k_expr == expr]
+        def mark(step, partial):
+            at = [idx for (k_node, k_step, idx) in kinks if k_node == node and k_step == step]
             return _with_nan(partial, at) if at else partial
-        return mark if kinks else None
+        return mark if kinks and any(k[0] == node for k in kinks) else None
 
-    scalar = not ex.tensor
-    locals_: dict[tuple[str, str], object] = {}
-
-    def env(c):
-        return {p: values[p] for p in g.dag.predecessors(c)}
-
-    def slots(c):
+    def contributions(c, bar):
+        prog, names = program.program_for(ex.formulas[c].expr)
         if c not in memos:
-            memos[c] = program.run(program.compile_expr(ex.formulas[c].expr), env(c), A)
-        return memos[c]
+            memos[c] = program.run(prog, [values[p] for p in names], A)
+        bars = _safe_vjp(lambda: program.vjp(prog, memos[c], bar, A, undefined(c)), c, ex)
+        return {p: b for p, b in zip(names, bars) if b is not None}
 
-    def vjp_node(c, bar):
-        if c in ex.values:
-            return {}
-        if scalar:
-            return {p: bar * locals_[p, c] for p in g.dag.predecessors(c) if (p, c) in locals_}
-        prog = program.compile_expr(ex.formulas[c].expr)
-        return _safe_vjp(lambda: program.vjp(prog, slots(c), bar, A, undefined(c)), c, ex)
-
-    if scalar:
+    if not ex.tensor:
+        locals_: dict[tuple[str, str], object] = {}
+        one = mpmath.mpf(1)
         for c in g.order:
             if c in ex.formulas and c in relevant:
-                prog = program.compile_expr(ex.formulas[c].expr)
-                one = _safe_vjp(lambda: program.vjp(prog, slots(c), mpmath.mpf(1), A, undefined(c)), c, ex)
+                local = contributions(c, one)
                 for p in g.dag.predecessors(c):
                     if p in relevant:
-                        locals_[p, c] = one.get(p, mpmath.mpf(0))
+                        locals_[p, c] = local.get(p, mpmath.mpf(0))
+        return _Run(mpmath.mp.dps, values, locals_, _scalar_backward(g, ex.target, locals_, relevant), suspects)
     target_shape = ex.shape(ex.target)
     seed = arrays.broadcast_to(mpmath.mpf(1), target_shape) if target_shape else mpmath.mpf(1)
-    bars = backward(g.order, ex.target, seed, vjp_node, relevant)
-    return _Run(mpmath.mp.dps, values, locals_, bars, suspects)
+    bars = backward(g.order, ex.target, seed, lambda c, bar: {} if c in ex.values else contributions(c, bar), relevant)
+    return _Run(mpmath.mp.dps, values, {}, bars, suspects)
+
+
+def _scalar_backward(g, target, locals_, relevant) -> dict:
+    """backward() for scalar exercises, where each arrow's vector-Jacobian product is a multiplication by
+    its local derivative: the same loop without a call per node (it runs for every node of a large graph)."""
+    into: dict[str, list] = {}
+    for (p, c), local in locals_.items():
+        into.setdefault(c, []).append((p, local))
+    bars = {target: mpmath.mpf(1)}
+    for c in reversed(g.order):
+        bar = bars.get(c)
+        if bar is None or c not in relevant:
+            continue
+        for p, local in into.get(c, ()):
+            term = bar * local
+            bars[p] = term if p not in bars else bars[p] + term
+    return bars
 
 
 def _mp_value(exact):
     return arrays.elementwise(MP.number, exact)
 
 
-def _forward(ex, n, values, g, A, memos):
+def _forward(ex, n, values, A, memos):
     formula = ex.formulas[n]
+    prog, names = program.program_for(formula.expr)
     try:
-        slots = program.run(program.compile_expr(formula.expr), {p: values[p] for p in g.dag.predecessors(n)},
-                            A, A.watch)
+        slots = program.run(prog, [values[p] for p in names], A, A.watch)
         value = slots[-1]
     except Domain as e:
-        raise _domain_error(ex, n, e.message, e.index, values, g) from None
+        raise _domain_error(ex, n, e.message, e.index, values, names) from None
     except TooLarge as e:
         raise DeriveError(f"in formula {n!r}: {e} at the point, beyond what derive computes (about "
                           "10^±1,000,000)", ex.source.spot("formulas", n),
                           "choose smaller values, or fewer nested exponentials and powers") from None
     except (ZeroDivisionError, ValueError) as e:
-        raise _domain_error(ex, n, f"undefined ({e})", (), values, g) from None
+        raise _domain_error(ex, n, f"undefined ({e})", (), values, names) from None
     memos[n] = slots
-    if mpmath.isfinite(value) if not formula.shape else False:
-        if value != 0 and abs(mpmath.mag(value)) > MAX_MAGNITUDE_BITS:
-            raise DeriveError(f"in formula {n!r}: a number near 10^{int(mpmath.mag(value) * 0.30103)} at the point, "
-                              "beyond what derive computes (about 10^±1,000,000)", ex.source.spot("formulas", n))
+    if not formula.shape and mpmath.isfinite(value) and value != 0 \
+            and abs(mpmath.mag(value)) > MAX_MAGNITUDE_BITS:
+        raise DeriveError(f"in formula {n!r}: a number near 10^{int(mpmath.mag(value) * 0.30103)} at the point, "
+                          "beyond what derive computes (about 10^±1,000,000)", ex.source.spot("formulas", n))
     return arrays.broadcast_to(value, formula.shape) if formula.shape else value
 
 
@@ -258,13 +265,13 @@ def _with_nan(partial, indices):
     return partial
 
 
-def _watch(op, args, expr, node, suspects, ex):
+def _watch(op, args, step, node, suspects):
     """Refuse a domain error at once; record a possible kink (a tie at this precision) for later."""
     if not op.elementwise:
         if op.domain and (problem := op.domain(args)):
             raise Domain(problem)
         if op.kink and op.kink(args):
-            suspects.append((node, expr, ()))
+            suspects.append((node, step, ()))
         return
     shape = op_shape(args)
     for index in arrays.indices(shape):
@@ -272,7 +279,7 @@ def _watch(op, args, expr, node, suspects, ex):
         if op.domain and (problem := op.domain(values)):
             raise Domain(problem, index)
         if op.kink and op.kink(values):
-            suspects.append((node, expr, index))
+            suspects.append((node, step, index))
 
 
 def op_shape(args) -> tuple:
@@ -286,8 +293,8 @@ def _aligned(a, index):
     return tuple(0 if n == 1 else i for i, n in zip(index, a.shape))
 
 
-def _domain_error(ex, n, problem, index, values, g) -> DeriveError:
-    where = ", ".join(f"{p} = {_show(values[p])}" for p in g.dag.predecessors(n))
+def _domain_error(ex, n, problem, index, values, names) -> DeriveError:
+    where = ", ".join(f"{p} = {_show(values[p])}" for p in names)
     expr = ex.formulas[n].text
     at = f" (element {_element(index)})" if index else ""
     return DeriveError(f"in formula {n!r}: {problem} at the point{at}: {expr} with {where}",

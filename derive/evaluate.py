@@ -116,9 +116,13 @@ class Torch:
         import torch
 
         self.torch, self.dtype, self.device, self.ops = torch, dtype, device, ops or {}
+        self.cache: dict = {}            # constants made once per backend
 
     def number(self, x: sp.Expr):
-        return self.torch.tensor(float(x), dtype=self.dtype, device=self.device)
+        cached = self.cache.get(x)
+        if cached is None:
+            cached = self.cache[x] = self.torch.tensor(float(x), dtype=self.dtype, device=self.device)
+        return cached
 
     def apply(self, op, args, params=(), expr=None):
         return self.ops.get(op.name, op.torch)(*args, *params)

@@ -7,13 +7,12 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 
-import networkx as nx
 import sympy as sp
 
 from . import arrays
+from .catalog import bundled, title_for  # noqa: F401  (re-exported)
 from .budget import MAX_ELEMENTS, MAX_FLOAT, MAX_LITERAL_EXPONENT
 from .errors import DeriveError, Spot
 from .ops import FUNCTIONS, OPS, op_of, operands
@@ -158,12 +157,6 @@ class SystemExercise:
     kind: str = "linear-system"
 
 
-def bundled() -> dict[str, Path]:
-    """The exercises shipped inside the package, by name (ejercicio1, ejercicio2, ...)."""
-    folder = resources.files("derive") / "exercises"
-    return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
-
-
 def resolve(name: str) -> Path:
     """A path on disk, or the name of a bundled exercise."""
     path = Path(name)
@@ -238,12 +231,6 @@ def _title(data: dict, source: Source, lang: str | None) -> dict[str, str]:
         return dict(raw)
     raise DeriveError("title must be a string or a table of languages", source.spot("", "title"),
                       'title = "Cálculo del gradiente"  or  title = { es = "Cálculo del gradiente", en = "Computing the gradient" }')
-
-
-def title_for(exercise, lang: str) -> str | None:
-    """The exercise's title in `lang`, else its only or first title."""
-    titles = exercise.title
-    return titles.get(lang) or titles.get("any") or next(iter(titles.values()), None) if titles else None
 
 
 def _toml(source: Source) -> dict:
@@ -456,29 +443,30 @@ def _dependency_order(formulas_raw: dict, source: Source) -> list[str]:
     """The formulas in an order where each comes after those it uses, refusing cycles."""
     uses = {name: {n: col for n, col in _located(name, text, source, names_in).items() if n in formulas_raw}
             for name, text in formulas_raw.items()}
-    graph = nx.DiGraph()
-    graph.add_nodes_from(formulas_raw)
-    graph.add_edges_from((name, used) for name, used_names in uses.items() for used in used_names)
-    if not nx.is_directed_acyclic_graph(graph):
-        _cycle_error(graph, uses, formulas_raw, source)
-    order, done = [], set()
+    order, done, active = [], set(), set()
     for name in formulas_raw:                # depth first, in file order: each formula after those it uses
         stack = [(name, iter(uses[name]))]
+        active.add(name)
         while stack:
             node, pending = stack[-1]
             child = next((c for c in pending if c not in done), None)
             if child is None:
                 stack.pop()
+                active.discard(node)
                 if node not in done:
                     done.add(node)
                     order.append(node)
+            elif child in active:            # a formula that leads back to itself: the stack holds the ring
+                path = [entry[0] for entry in stack]
+                _cycle_error(path[path.index(child):], uses, formulas_raw, source)
             else:
+                active.add(child)
                 stack.append((child, iter(uses[child])))
     return order
 
 
-def _cycle_error(graph, uses, formulas_raw, source):
-    ring = [name for name, _ in nx.find_cycle(graph)]          # each uses the next
+def _cycle_error(ring: list[str], uses, formulas_raw, source):
+    """ring: formulas each of which uses the next, the last using the first."""
     start = min(range(len(ring)), key=lambda i: list(formulas_raw).index(ring[i]))
     ring = ring[start:] + ring[:start]
     first, second = ring[0], (ring + ring)[1]
@@ -491,6 +479,10 @@ def _cycle_error(graph, uses, formulas_raw, source):
 
 def _index_inputs(values: dict, formulas: dict) -> set[str]:
     """Inputs used only as class indices (the k of cross_entropy): they have no derivative."""
+    indexed = [f for f in formulas.values() if f.expr.has(*(op.cls for op in OPS.values() if op.index_args))]
+    if not indexed:
+        return set()
+    inputs = set(values)
     as_index, elsewhere = set(), set()
     for f in formulas.values():
         for sub in sp.preorder_traversal(f.expr):
@@ -498,7 +490,7 @@ def _index_inputs(values: dict, formulas: dict) -> set[str]:
             if op is None:
                 continue
             for i, arg in enumerate(operands(sub, op)):
-                names = {a.name for a in arg.free_symbols} & set(values)
+                names = {a.name for a in arg.free_symbols} & inputs
                 (as_index if i in op.index_args else elsewhere).update(names)
     return as_index - elsewhere
 

@@ -19,11 +19,14 @@ def resolve(d, suspects) -> list:
     """The ties of the numeric pass that are kinks, one Kink per (formula, application, element)."""
     from .engine import Kink
 
+    from .program import instruction
+
     out, seen = [], set()
-    for node, expr, index in suspects:
-        if (node, expr, index) in seen:
+    for node, step, index in suspects:
+        if (node, step, index) in seen:
             continue
-        seen.add((node, expr, index))
+        seen.add((node, step, index))
+        expr = instruction(d.exercise.formulas[node].expr, step)
         args = _exact_args(d, node, expr, index)
         if args is not None:
             try:
@@ -32,7 +35,7 @@ def resolve(d, suspects) -> list:
                         continue
             except (OverTime, TypeError):
                 pass                 # undecided exactly: the 300-digit tie stands
-        out.append(Kink(node, expr, index=index))
+        out.append(Kink(node, expr, index=index, step=step))
     return out
 
 
@@ -90,9 +93,13 @@ def gradients(d, exact: bool) -> dict:
 
 
 def _reaches(d, x, node) -> bool:
-    import networkx as nx
+    from .graph import reach
 
-    return nx.has_path(d.graph, x, node)
+    if "_reach" not in d.__dict__:
+        d.__dict__["_reach"] = {}
+    if x not in d.__dict__["_reach"]:
+        d.__dict__["_reach"][x] = reach(d.graph, [x])
+    return node in d.__dict__["_reach"][x]
 
 
 def _first_kink(d, x):

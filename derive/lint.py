@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
-
 from .errors import DeriveError
 
 ILL_CONDITIONED = 1e8
@@ -36,7 +34,7 @@ def _line(ex, table: str, key: str) -> int | None:
 def _gradient(ex) -> list[Problem]:
     from .diagnose import float_diagnostics
     from .engine import derive, plain
-    from .graph import build
+    from .graph import build, reach
 
     out = []
     graph = build(ex).dag
@@ -44,7 +42,7 @@ def _gradient(ex) -> list[Problem]:
         if graph.out_degree(name) == 0:
             out.append(Problem(_line(ex, "values", name), "unused-input", f"input {name!r} is used by no formula",
                                f"remove {name!r} from [values], or use it in a formula"))
-    reaching = nx.ancestors(graph, ex.target)
+    reaching = reach(graph, [ex.target], forward=False) - {ex.target}
     for name in ex.formulas:
         if name not in reaching and name != ex.target:
             out.append(Problem(_line(ex, "formulas", name), "unused-formula",

@@ -24,6 +24,7 @@ from . import arrays
 from .budget import FD_DIRECTIONS, FD_MAX_INPUTS, FD_MAX_MEMORY
 from .engine import Derivation, Diagnostic
 from .evaluate import Torch, evaluate
+from .program import program_for, run
 from .ops import sigmoid
 
 STEPS = [10.0 ** -k for k in range(1, 13)]
@@ -141,8 +142,8 @@ def run_graph(d: Derivation, inputs: dict, backend, only: set | None = None, bas
         node = d.nodes[n]
         if node.kind != "formula" or (only is not None and n not in only):
             continue
-        env = {p: values[p] if p in values else base[p] for p in d.graph.predecessors(n)}
-        values[n] = evaluate(node.expr, env, backend)
+        prog, names = program_for(node.expr)
+        values[n] = run(prog, [values[p] if p in values else base[p] for p in names], backend)[-1]
         if node.shape and values[n].dim() < len(node.shape):
             values[n] = values[n].expand(*values[n].shape[:values[n].dim() - len(node.shape)], *node.shape)
         if count:
@@ -159,8 +160,11 @@ def run_graph(d: Derivation, inputs: dict, backend, only: set | None = None, bas
 
 
 def _last_use(d: Derivation) -> dict[str, int]:
-    position = {n: i for i, n in enumerate(d.order)}
-    return {n: max((position[c] for c in d.graph.successors(n)), default=-1) for n in d.order}
+    """Each node's last user in evaluation order (computed once per derivation)."""
+    if "_last_use" not in d.__dict__:
+        position = {n: i for i, n in enumerate(d.order)}
+        d.__dict__["_last_use"] = {n: max((position[c] for c in d.graph.successors(n)), default=-1) for n in d.order}
+    return d.__dict__["_last_use"]
 
 
 def autograd(d: Derivation, dtype, ops=None, device="cpu") -> tuple[dict, dict]:
@@ -318,26 +322,35 @@ def _best(values: list[float], exact: float | None) -> tuple[float, float] | Non
 def directional(d: Derivation, gradient: dict, count: int = FD_DIRECTIONS, counter=None) -> list[Directional]:
     """Central differences of f(x + h u) along `count` seeded random unit directions u over every input
     element, against the exact directional derivative ⟨∇f, u⟩: the whole gradient checked at the cost of
-    2 x steps evaluations per direction."""
+    2 x steps evaluations per direction, all directions and steps in one batched pass."""
     import torch
 
-    k = len(STEPS)
+    k, wrt = len(STEPS), d.exercise.wrt
     base_inputs = _point(d, torch.float64)
     base = run_graph(d, base_inputs, Torch(torch.float64))
+    sizes = [max(1, arrays.size_of(d.nodes[x].shape)) for x in wrt]
+    total = sum(sizes)
+    directions = np.random.default_rng(0).standard_normal((count, total))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    flat = np.concatenate([np.array([float(v) for v in arrays.flat(gradient[x])]) for x in wrt])
+    exact = directions @ flat
+    steps = np.array(STEPS)
+    signs = np.concatenate([steps, -steps])                           # +h then -h, for each direction
+    rows = 2 * k * count
+    moved, start = {}, 0
+    for x, size in zip(wrt, sizes):
+        offsets = (directions[:, None, start:start + size] * signs[None, :, None]).reshape(rows, size)
+        shape = d.nodes[x].shape
+        moved[x] = base_inputs[x].reshape(1, -1).expand(rows, size) + torch.from_numpy(offsets)
+        moved[x] = moved[x].reshape(rows, *shape)
+        start += size
+    f = _batched_target(d, moved, base, torch.float64, rows, counter)
     out = []
-    for seed in range(count):
-        g = torch.Generator().manual_seed(seed)
-        u = {x: torch.randn(base_inputs[x].shape, generator=g, dtype=torch.float64) for x in d.exercise.wrt}
-        scale = math.sqrt(sum(float((v**2).sum()) for v in u.values()))
-        u = {x: v / scale for x, v in u.items()}
-        exact = sum(float((torch.tensor(_as_float(gradient[x]), dtype=torch.float64) * u[x]).sum()) for x in u)
-        signs = torch.tensor([1.0] * k + [-1.0] * k, dtype=torch.float64) * torch.tensor(STEPS * 2, dtype=torch.float64)
-        moved = {x: base_inputs[x].expand(2 * k, *base_inputs[x].shape).clone()
-                 + signs.reshape(-1, *([1] * base_inputs[x].dim())) * u[x] for x in u}
-        f = _batched_target(d, moved, base, torch.float64, 2 * k, counter)
-        central = [(f[i] - f[k + i]) / (2 * h) for i, h in enumerate(STEPS)]
-        best = _best(central, exact)
-        out.append(Directional(seed, exact, central, best, relative_error(best[1], exact) if best else None))
+    for j in range(count):
+        plus, minus = f[2 * k * j: 2 * k * j + k], f[2 * k * j + k: 2 * k * (j + 1)]
+        central = [(p - m) / (2 * h) for p, m, h in zip(plus, minus, STEPS)]
+        best = _best(central, float(exact[j]))
+        out.append(Directional(j, float(exact[j]), central, best, relative_error(best[1], float(exact[j])) if best else None))
     return out
 
 

@@ -21,6 +21,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sympy as sp
 
@@ -75,6 +76,7 @@ class Parsed:
     shape: Shape = ()
 
 
+@lru_cache(maxsize=200_000)
 def symbol(name: str) -> sp.Symbol:
     """The SymPy symbol for a quantity name; every quantity is real."""
     return sp.Symbol(name, real=True)
@@ -85,7 +87,13 @@ def _error(message: str, text: str, column: int, hint: str | None = None) -> Der
 
 
 def tokenize(text: str) -> list[Token]:
-    """Split a formula into tokens, normalising pasted Unicode and LaTeX spellings."""
+    """Split a formula into tokens, normalising pasted Unicode and LaTeX spellings (remembered: a file's
+    formulas are tokenized once to order them and once more to parse them)."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=65_536)
+def _tokens(text: str) -> tuple[Token, ...]:
     tokens, pos = [], 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
@@ -109,7 +117,7 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(kind, tok, pos, raw, m.end()))
         pos = m.end()
     tokens.append(Token("end", "", len(text), "", len(text)))
-    return tokens
+    return tuple(tokens)
 
 
 def _check_literal(tok: str, text: str, pos: int):
@@ -199,6 +207,8 @@ class _Parser:
 
     def shape_rule(self, op, shapes, tok, params=()) -> Shape:
         """The result's shape by the op's rule, or a located error naming the shapes."""
+        if op.shape is None and not any(shapes):
+            return ()                  # numbers combine into a number: the common case, kept quick
         try:
             from .ops import broadcast
 

@@ -3,6 +3,8 @@ walks no SymPy tree: each instruction is one registry op on slots, inputs first.
 forward (values) and backward (vector-Jacobian products); element-wise partial derivatives are the
 registry's SymPy rules compiled the same way, once per op and arity.
 
+Formulas of the same shape share one program (w * x and b * a, a network's thousand units): inputs are
+positional, in order of first appearance, and `program_for` returns each formula's own names for them.
 Scalars take a fast path (the op's mpmath function directly); tensors go through the backend's array
 algebra, as evaluate() does."""
 from __future__ import annotations
@@ -17,20 +19,20 @@ import sympy as sp
 from . import arrays
 from .backward import accumulate
 from .evaluate import COMPARE, GUARDS, MP
-from .ops import Key, op_of, operands, params_of
+from .ops import op_of, operands, params_of
 
 _LOGIC = {sp.And: all, sp.Or: any}
 
 
 class Program:
-    """code: (kind, op or function, argument slots, params, expr) per instruction; slot i < len(names) is
-    the input names[i], then the constants, then one slot per instruction."""
+    """code: (kind, op or function, argument slots, params) per instruction; slot i < inputs is input i, then
+    the constants, then one slot per instruction."""
 
-    __slots__ = ("names", "consts", "code", "varying", "size")
+    __slots__ = ("inputs", "consts", "code", "varying", "size")
 
-    def __init__(self, names, consts, code, varying):
-        self.names, self.consts, self.code, self.varying = names, consts, code, varying
-        self.size = len(names) + len(consts) + len(code)
+    def __init__(self, inputs, consts, code, varying):
+        self.inputs, self.consts, self.code, self.varying = inputs, consts, code, varying
+        self.size = inputs + len(consts) + len(code)
 
 
 def _constant(e) -> bool:
@@ -52,9 +54,42 @@ def _children(e):
     return operands(e, op)
 
 
-@lru_cache(maxsize=65_536)
+def signature(expr) -> tuple[object, list[str]]:
+    """A key equal for formulas of the same shape (names replaced by their order of first appearance), and
+    this formula's names in that order."""
+    names: list[str] = []
+    index: dict = {}
+
+    def walk(e):
+        if e.is_Symbol:
+            if e not in index:
+                index[e] = len(names)
+                names.append(e.name)
+            return ("input", index[e])
+        if _constant(e) or not e.args:
+            return ("constant", type(e), e)
+        return (e.func, tuple(walk(a) for a in e.args))
+
+    return walk(expr), names
+
+
+_SHARED: dict = {}
+
+
+@lru_cache(maxsize=200_000)
+def program_for(expr) -> tuple[Program, list[str]]:
+    """The program of a formula (shared with every formula of its shape) and its input names in order."""
+    key, names = signature(expr)
+    prog = _SHARED.get(key)
+    if prog is None:
+        prog = _SHARED[key] = compile_expr(expr)
+    return prog, names
+
+
+@lru_cache(maxsize=4096)
 def compile_expr(expr: sp.Expr) -> Program:
-    names = sorted({s.name for s in expr.free_symbols})
+    """The program of one expression; its inputs in order of first appearance (as `signature` lists them)."""
+    _, names = signature(expr)
     slot: dict = {sp.Symbol(n, real=True): i for i, n in enumerate(names)}
     consts: list = []
     stack, seen = [expr], set()
@@ -75,40 +110,60 @@ def compile_expr(expr: sp.Expr) -> Program:
             return slot[e]
         args = tuple(visit(a) for a in _children(e))
         if isinstance(e, sp.Piecewise):
-            code.append(("piecewise", None, args, (), e))
+            code.append(("piecewise", None, args, ()))
         elif isinstance(e, sp.core.relational.Relational):
-            code.append(("compare", COMPARE[e.rel_op], args, (), e))
+            code.append(("compare", COMPARE[e.rel_op], args, ()))
         elif type(e) in _LOGIC:
-            code.append(("logic", _LOGIC[type(e)], args, (), e))
+            code.append(("logic", _LOGIC[type(e)], args, ()))
         else:
             op = op_of(e)
-            code.append(("op", op, args, params_of(e, op), e))
+            code.append(("op", op, args, params_of(e, op)))
         slot[e] = len(names) + len(consts) + len(code) - 1
         return slot[e]
 
     visit(expr)
     varying = [True] * len(names) + [False] * len(consts)
-    for kind, f, args, params, e in code:
+    for kind, f, args, params in code:
         varying.append(any(varying[a] for a in args))
-    return Program(names, consts, code, varying)
+    return Program(len(names), consts, code, varying)
 
 
-def run(prog: Program, env: dict, backend, watch=None) -> list:
-    """Every slot's value: the inputs from env, the constants in the backend's numbers, then each instruction."""
-    slots = [env[n] for n in prog.names] + [backend.number(c) for c in prog.consts]
-    scalar_mp = isinstance(backend, MP)
-    for kind, f, args, params, e in prog.code:
+def instruction(expr, k: int) -> sp.Expr:
+    """The sub-expression of `expr` that instruction k of its program computes (for messages and kinks)."""
+    _, names = signature(expr)
+    slot: dict = {sp.Symbol(n, real=True) for n in names}
+    seen: set = set()
+    order: list = []
+
+    def visit(e):
+        if e in slot or e in seen or _constant(e):
+            return
+        for a in _children(e):
+            visit(a)
+        seen.add(e)
+        order.append(e)
+
+    visit(expr)
+    return order[k]
+
+
+def run(prog: Program, inputs: list, backend, watch=None) -> list:
+    """Every slot's value: the inputs (in the program's order), the constants in the backend's numbers, then
+    each instruction. watch(op, values, k) sees every application of an op with a kink or a domain."""
+    slots = list(inputs) + [backend.number(c) for c in prog.consts]
+    scalar_mp = type(backend) is MP
+    for k, (kind, f, args, params) in enumerate(prog.code):
         values = [slots[a] for a in args]
         if kind == "op":
             if watch is not None and (f.kink or f.domain):
-                watch(f, values, e)
+                watch(f, values, k)
             if scalar_mp and f.partial is not None and not any(type(v) is np.ndarray for v in values):
                 guard = GUARDS.get(f.name)
                 if guard is not None:
                     guard(values)
                 slots.append(f.mp(*values))
             else:
-                slots.append(backend.apply(f, values, params, e))
+                slots.append(backend.apply(f, values, params))
         elif kind == "compare":
             slots.append(f(*values))
         elif kind == "logic":
@@ -119,32 +174,36 @@ def run(prog: Program, env: dict, backend, watch=None) -> list:
     return slots
 
 
-def vjp(prog: Program, slots: list, bar, backend, undefined=None) -> dict:
-    """The adjoint of each input name, given the result's adjoint `bar` (undefined(expr, partial) may mark
-    partials at a kink)."""
-    n = len(prog.names) + len(prog.consts)
-    bars: list = [None] * prog.size
-    bars[-1] = arrays.unbroadcast(bar, arrays.shape_of(slots[-1])) if prog.code else bar
+def vjp(prog: Program, slots: list, bar, backend, undefined=None) -> list:
+    """The adjoint of each input (None where it receives none), given the result's adjoint `bar`;
+    undefined(k, partial) may mark the partials of instruction k at a kink."""
     if not prog.code:
-        return {prog.names[0]: bar} if prog.names else {}
+        return [bar] + [None] * (prog.inputs - 1) if prog.inputs else []
+    n = prog.inputs + len(prog.consts)
+    bars: list = [None] * prog.size
+    bars[-1] = arrays.unbroadcast(bar, arrays.shape_of(slots[-1])) if type(bar) is np.ndarray \
+        or type(slots[-1]) is np.ndarray else bar
     for k in range(len(prog.code) - 1, -1, -1):
         b = bars[n + k]
-        kind, op, args, params, e = prog.code[k]
+        kind, op, args, params = prog.code[k]
         if b is None or kind != "op" or not prog.varying[n + k]:
             continue
         values = [slots[a] for a in args]
         if op.vjp is not None:
             grads = op.vjp(backend, b, values, slots[n + k], params)
         else:
-            grads = _elementwise_vjp(op, b, values, slots[n + k], backend, undefined, e)
+            hook = None if undefined is None else (lambda partial, k=k: undefined(k, partial))
+            grads = _elementwise_vjp(op, b, values, slots[n + k], backend, hook)
         for a, g in zip(args, grads):
             if g is not None and prog.varying[a]:
                 bars[a] = g if bars[a] is None else accumulate(bars[a], g)
-    return {name: bars[i] for i, name in enumerate(prog.names) if bars[i] is not None}
+    return bars[:prog.inputs]
 
 
-def _elementwise_vjp(op, bar, values, out, backend, undefined, expr):
-    scalar = not any(isinstance(v, np.ndarray) for v in values) and not isinstance(bar, np.ndarray)
+def _elementwise_vjp(op, bar, values, out, backend, hook):
+    scalar = type(bar) is not np.ndarray and not any(type(v) is np.ndarray for v in values)
+    if scalar and hook is None and type(backend) is MP:      # the common case of a scalar graph
+        return [bar * partial_mp(op.name, len(values), i)(values) for i in range(len(values))]
     grads = []
     for i in range(len(values)):
         if i in op.index_args:
@@ -154,8 +213,8 @@ def _elementwise_vjp(op, bar, values, out, backend, undefined, expr):
             partial = partial_mp(op.name, len(values), i)(values)
         else:
             partial = backend.partial(op, i, values, out)
-        if undefined is not None:
-            partial = undefined(expr, partial)
+        if hook is not None:
+            partial = hook(partial)
         if scalar:
             grads.append(bar * partial)
         else:
@@ -169,14 +228,17 @@ def partial_mp(name: str, arity: int, i: int):
     from .ops import OPS
 
     dummies = [sp.Symbol(f"_a{k:02d}", real=True) for k in range(arity)]
-    prog = compile_expr(OPS[name].partial(dummies, i))
+    expr = OPS[name].partial(dummies, i)
+    prog = compile_expr(expr)
+    order = [int(n[2:]) for n in signature(expr)[1]]
     backend = MP()
-    order = [int(n[2:]) for n in prog.names]
+    if not prog.code:
+        if prog.consts:
+            constant = prog.consts[0]
+            return lambda values: backend.number(constant)
+        position = order[0]
+        return lambda values: values[position]
 
     def f(values):
-        return run(prog, {f"_a{k:02d}": values[k] for k in order}, backend)[-1] if prog.code else \
-            (backend.number(prog.consts[0]) if prog.consts else values[order[0]])
+        return run(prog, [values[k] for k in order], backend)[-1]
     return f
-
-
-__all__ = ["Program", "compile_expr", "run", "vjp", "partial_mp", "Key"]

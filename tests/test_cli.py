@@ -57,3 +57,17 @@ def test_text_output_and_list(capsys):
     assert "dloss/da = -4/(1 + exp(46))" in text
     assert main(["list"]) == 0
     assert "ejercicio2" in capsys.readouterr().out
+
+
+def test_quick_commands_import_neither_torch_nor_matplotlib(tmp_path):
+    """--help, list, new, check and gradients --exact-only stay quick: torch and matplotlib (and networkx)
+    are never imported, read from sys.modules in a fresh process."""
+    script = ("import sys, runpy\n"
+              "sys.argv = ['derive'] + sys.argv[1:]\n"
+              "try:\n    runpy.run_module('derive', run_name='__main__')\n"
+              "except SystemExit:\n    pass\n"
+              "print(sorted(m for m in ('torch', 'matplotlib', 'networkx') if m in sys.modules))\n")
+    for argv in (["--help"], ["list"], ["new", str(tmp_path / "n.toml")], ["check", "ejercicio2"],
+                 ["gradients", "ejercicio2", "--exact-only"], ["gradients", "ejercicio5", "--exact-only", "--json"]):
+        out = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, timeout=120)
+        assert out.stdout.strip().splitlines()[-1] == "[]", (argv, out.stdout[-300:], out.stderr[-300:])

@@ -11,6 +11,12 @@ GRAPH_DETAIL_LIMIT = 40       # nodes beyond which the graph figure is summarise
 DPI = 150
 
 
+def shared(draw, key):
+    """Mark a figure whose drawing has no words in it, so every language's report can share one file."""
+    draw.shared = key
+    return draw
+
+
 def _pyplot():
     import matplotlib
 
@@ -74,7 +80,7 @@ def _kind(d, n: str) -> str:
     return "input" if n in d.relevant or n in d.exercise.wrt else "fixed"
 
 
-def graph_figure(d, path: str, formats=("png", "svg"), engine: str | None = None):
+def graph_figure(d, path: str, formats=("png",), engine: str | None = None):
     """Inputs on the left, the target on the right, each node with its value and each arrow with its local
     derivative (tensors: what the adjoint is multiplied by); inputs not differentiated are grey and dashed.
     Laid out by Graphviz where installed (report.layout); past GRAPH_DETAIL_LIMIT nodes, one box per layer.
@@ -169,38 +175,62 @@ def _graph_summary(d, path: str, formats):
     _save(fig, path, formats)
 
 
-def steps_figure(d, checks, lang: str, path: str, formats=("png", "svg")):
-    """Relative error of forward and central differences against h, one colour per input."""
+STEPS_SHOWN = 4            # inputs drawn in the error-against-step plot (all of them are in the JSON)
+
+
+def steps_figure(d, checks, lang: str, path: str, formats=("png",)):
+    """Relative error of forward (dashed, open markers) and central (solid, filled) differences against h,
+    one colour per input, for at most STEPS_SHOWN inputs; the 10⁻⁶ tolerance labelled; legend below."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    from ..numeric import STEPS, TOL, relative_error
+
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
     floor = 1e-17
-    many = len(checks.checks) > 8          # then one grey line per input, no legend entry each
-    for i, (x, c) in enumerate(checks.checks.items()):
-        if c.exact is None or c.fd is None:
-            continue
-        colour = "#9e9e9e" if many else f"C{i % 10}"
-        for values, style, label in ((c.fd.forward, "--", t(lang, "fig_forward")),
-                                     (c.fd.central, "-", t(lang, "fig_central"))):
-            errors = [max(_rel(v, c.exact), floor) for v in values]
-            first = i == 0
-            ax.loglog(c.fd.steps, errors, style, color=colour, lw=0.6 if many else 1.5, marker=None if many else "o",
-                      ms=3, label=(label if first else None) if many else f"{x}: {label}")
-    ax.axhline(1e-6, color="#999999", lw=0.8, ls=":")
+    shown = [(x, c) for x, c in checks.checks.items() if c.exact is not None and c.fd is not None][:STEPS_SHOWN]
+    drawn = []
+    for i, (x, c) in enumerate(shown):
+        for values, style, fill, label in ((c.fd.forward, "--", "white", t(lang, "fig_forward")),
+                                           (c.fd.central, "-", f"C{i}", t(lang, "fig_central"))):
+            errors = [max(relative_error(v, c.exact) if math.isfinite(v) else 1e3, floor) for v in values]
+            drawn += errors
+            ax.loglog(c.fd.steps, errors, style, color=f"C{i}", lw=1.4, marker="o", ms=4.5, mfc=fill, mec=f"C{i}",
+                      label=f"{x}: {label}")
+    tolerance = TOL["finite_differences"]
+    ax.axhline(tolerance, color="#5f6368", lw=0.9, ls=":")
+    ax.annotate(t(lang, "fig_tolerance"), (0.0, tolerance), xycoords=("axes fraction", "data"), xytext=(3, -3),
+                textcoords="offset points", ha="left", va="top", fontsize=8, color="#5f6368")
     ax.set_xlabel(t(lang, "fig_step"))
     ax.set_ylabel(t(lang, "fig_rel_error"))
-    ax.invert_xaxis()
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(STEPS[0] * 3, STEPS[-1] / 3)       # large steps on the left
+    low = min(drawn + [tolerance]) / 10
+    ax.set_ylim(max(low, floor / 3), min(max(drawn + [tolerance]) * 10, 1e4))
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(numticks=8))
+        axis.set_major_formatter(FuncFormatter(_power_of_ten))
+        axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False)
+        fig.tight_layout(rect=(0, 0.08 + 0.05 * ((len(labels) - 1) // 4), 1, 1))
     _save(fig, path, formats)
 
 
-def _rel(value, exact) -> float:
-    if not math.isfinite(value):
-        return 1e3
-    return abs(value - exact) / abs(exact) if exact else abs(value)
+def _power_of_ten(value, _position=None) -> str:
+    """10⁻⁶ in Unicode, so no tick label goes through mathtext."""
+    if not math.isfinite(value) or value <= 0:
+        return ""
+    exponent = round(math.log10(value))
+    return "1" if exponent == 0 else f"10{str(exponent).translate(SUPERSCRIPTS)}"
 
 
-def convergence_figure(study, lang: str, path: str, formats=("png", "svg")):
+SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def convergence_figure(study, lang: str, path: str, formats=("png",)):
     """log relative residual against iteration for each method, and the theoretical rate of GD as a line."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
@@ -214,11 +244,17 @@ def convergence_figure(study, lang: str, path: str, formats=("png", "svg")):
     ax.set_xscale("symlog", linthresh=10)
     ax.set_xlabel(t(lang, "fig_iteration"))
     ax.set_ylabel(t(lang, "fig_residual"))
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    ax.yaxis.set_major_locator(LogLocator(numticks=8))
+    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}" if v < 1e5 else _power_of_ten(v)))
     ax.legend(fontsize=8, frameon=False)
     _save(fig, path, formats)
 
 
-def bench_figure(bench, lang: str, path: str, formats=("png", "svg")):
+def bench_figure(bench, lang: str, path: str, formats=("png",)):
     """GFLOP/s against n per device and dtype (log scale), and the speedup over the CPU where a GPU ran;
     one colour per series in both panels and one legend below them."""
     plt = _pyplot()

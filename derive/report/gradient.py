@@ -110,7 +110,7 @@ def _graph(r: Report, d: Derivation, lang: str):
     r.add(Heading(2, [t(lang, "g_graph")]), Para(rich(t(lang, "g_graph_text", target=_m(d.target)))))
     if big:
         r.add(Para([t(lang, "g_graph_summary", nodes=d.graph.number_of_nodes(), edges=d.graph.number_of_edges())]))
-    r.figure(f"{r.stem}.graph", lambda path, formats: figures.graph_figure(d, path, formats),
+    r.figure(f"{r.stem}.graph", figures.shared(lambda path, formats: figures.graph_figure(d, path, formats), id(d)),
              rich(t(lang, "g_graph_caption", target=_m(d.target))))
     mermaid = diagram.mermaid(d)
     if not r.compact:

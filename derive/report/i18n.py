@@ -198,6 +198,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "fig_rel_error": ("relative error", "error relativo"),
     "fig_forward": ("forward", "hacia delante"),
     "fig_central": ("central", "centrada"),
+    "fig_tolerance": ("tolerance $10^{-6}$", "tolerancia $10^{-6}$"),
     # diagnostics
     "g_diagnostics": ("7. What the numbers tell us", "7. Qué nos dicen los números"),
     "g_all_well": ("Nothing unusual: every value is well inside the range of floating-point numbers, and "

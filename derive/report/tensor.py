@@ -133,7 +133,7 @@ def _forward(r: Report, d: Derivation, lang: str):
 
 def _graph(r: Report, d: Derivation, lang: str):
     r.add(Heading(2, [t(lang, "g_graph")]), Para(rich(t(lang, "t_graph_text", target=_m(d.target)))))
-    r.figure(f"{r.stem}.graph", lambda path, formats: figures.graph_figure(d, path, formats),
+    r.figure(f"{r.stem}.graph", figures.shared(lambda path, formats: figures.graph_figure(d, path, formats), id(d)),
              rich(t(lang, "t_graph_caption", target=_m(d.target))))
     mermaid = diagram.mermaid(d)
     if not r.compact:

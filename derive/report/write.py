@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import DeriveError
+from .. import parallel
 from .doc import Report
 
 TEX_HINT = "install a TeX engine (Debian: apt-get install texlive-latex-base texlive-latex-recommended latexmk)"
@@ -53,10 +54,6 @@ def render(report: Report, folder: Path, formats: set[str], engine) -> list[str]
     from . import markdown, notebook, tex
 
     problems = []
-    vector = ("pdf",) if formats & {"tex", "pdf"} else ()
-    for name, draw in report.figures.items():
-        # every figure as PNG (Markdown, notebook) and PDF (LaTeX); the graph also as SVG
-        draw(str(folder / name), ("png", "svg") + vector if name.endswith(".graph") else ("png",) + vector)
     for name, text in report.attachments.items():
         (folder / name).write_text(text, encoding="utf-8")
     if "md" in formats:
@@ -140,6 +137,31 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def figure_formats(formats: set[str]) -> tuple[str, ...]:
+    """PNG for Markdown and notebooks, PDF for LaTeX: only the formats asked for are drawn."""
+    return ("png",) * bool(formats & {"md", "ipynb"}) + ("pdf",) * bool(formats & {"tex", "pdf"})
+
+
+def draw_figures(reports: list[Report], staging: Path, formats: set[str]):
+    """Every figure of every report, each drawn once (a figure without words, the graph, is shared by the
+    languages), across the cores: figures are most of a report's time."""
+    kinds = figure_formats(formats)
+    jobs, copies, seen = [], [], {}
+    for report in reports:
+        for name, draw in report.figures.items():
+            path = staging / report.lang / name
+            key = (name, getattr(draw, "shared", None))
+            if key[1] is not None and key in seen:
+                copies.append((seen[key], path))
+                continue
+            seen[key] = path
+            jobs.append((draw, str(path)))
+    parallel.map_jobs([lambda draw=draw, path=path: draw(path, kinds) for draw, path in jobs])
+    for source, target in copies:
+        for kind in kinds:
+            shutil.copyfile(f"{source}.{kind}", f"{target}.{kind}")
+
+
 def write(reports: list[Report], out: Path, formats: set[str], engine) -> tuple[list[Path], list[str]]:
     """Render all reports into out/<lang>/, atomically as a whole."""
     out = out.resolve()
@@ -147,8 +169,10 @@ def write(reports: list[Report], out: Path, formats: set[str], engine) -> tuple[
     try:
         problems = []
         for report in reports:
+            (staging / report.lang).mkdir(exist_ok=True)
+        draw_figures(reports, staging, formats)
+        for report in reports:
             folder = staging / report.lang
-            folder.mkdir(exist_ok=True)
             problems += render(report, folder, formats, engine)
         if problems:                 # all or nothing: the output stays as it was
             return [], problems + [f"nothing was written to {out}"]
