@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -104,14 +103,18 @@ def engine(text: str) -> tuple[float, int]:
 
 
 def process(args: list[str]) -> tuple[float, float]:
-    """Seconds and peak memory (MB) of one fresh derive process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Seconds and peak memory (MB) of one fresh derive process (its own peak, read by the process itself at
+    exit, so earlier children do not count)."""
+    probe = ("import resource, runpy, sys, atexit\n"
+             "atexit.register(lambda: print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+             "file=sys.stderr))\n"
+             "sys.argv = ['derive'] + sys.argv[1:]\nrunpy.run_module('derive', run_name='__main__')\n")
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "derive", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(after, before) / 1024
+    peak = next((int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("PEAK")), 0)
+    return seconds, peak / 1024
 
 
 def quiet(args: list[str], repeats: int) -> tuple[float, float]:

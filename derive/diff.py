@@ -43,3 +43,19 @@ def rewrite_plain(expr: sp.Expr) -> sp.Expr:
 
     return (expr.replace(sigmoid, lambda u: 1 / (1 + sp.exp(-u))).replace(relu, lambda u: sp.Max(u, 0))
             .replace(softplus, lambda u: sp.log(1 + sp.exp(u))).replace(log_sigmoid, lambda u: -sp.log(1 + sp.exp(-u))))
+
+
+def recognise(expr: sp.Expr) -> sp.Expr:
+    """1/(1 + e^(−u)), however it was typed, as σ(u): the same function under the name whose derivative the
+    walkthrough writes as σ(1 − σ). For what is shown only: torch must compute the formula as written (its
+    backward through 1/(1 + e^(−z)) keeps e^(−46), through torch.sigmoid it loses it)."""
+    from .ops import sigmoid
+
+    def rewrite(e):
+        if e.is_Pow and e.exp == -1 and e.base.is_Add and len(e.base.args) == 2 and 1 in e.base.args:
+            other = next(a for a in e.base.args if a != 1)
+            if isinstance(other, sp.exp) and not other.args[0].is_number:
+                return sigmoid(-other.args[0])
+        return e
+
+    return expr.replace(lambda e: e.is_Pow and e.exp == -1, rewrite)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import mpmath
-from mpmath.libmp import fnan, fzero, mpf_sub
+from mpmath.libmp import fnan, fzero, mpf_sub, to_str
 import sympy as sp
 
 from . import arrays
@@ -356,11 +356,14 @@ def _agree(a, b) -> bool:
 
 
 def decimal(value) -> str | None:
-    """A value to DIGITS significant digits, or None when undefined."""
-    if value is None or mpmath.isnan(value):
+    """A value to DIGITS significant digits, or None when undefined (mpmath's own formatter, called
+    directly: the JSON of a large graph writes one per node, adjoint and gradient)."""
+    if value is None:
         return None
-    with mpmath.workdps(DIGITS + 10):
-        return mpmath.nstr(value, DIGITS, strip_zeros=False, min_fixed=-4, max_fixed=DIGITS)
+    raw = value._mpf_ if hasattr(value, "_mpf_") else mpmath.mpf(value)._mpf_
+    if raw == fnan:
+        return None
+    return to_str(raw, DIGITS, strip_zeros=False, min_fixed=-4, max_fixed=DIGITS)
 
 
 def plain(expr) -> str:

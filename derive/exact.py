@@ -6,6 +6,8 @@ gradient is checked against the numeric pass to the digits shown.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import mpmath
 import sympy as sp
 
@@ -13,7 +15,7 @@ from . import arrays
 from .backward import accumulate, backward, formula_vjp
 from .budget import (DIGITS, MAGNITUDE_CAP, NESTING_CAP, SIZE_CAP, Clock, Unknown, known, nesting, policy, size,
                      time_limit, CALL_SECONDS, OverTime)
-from .diff import local_grad
+from .diff import local_grad, recognise
 from .errors import DeriveError
 from .evaluate import MP, Exact, evaluate
 from .parser import symbol
@@ -87,9 +89,12 @@ def derivatives(d) -> None:
             if c not in ex.formulas or c not in d.relevant:
                 continue
             edges = into.get(c, [])
+            shown = recognise(ex.formulas[c].expr)         # written with the formula's own name where it
+            own = {shown: symbol(c)}                       # reappears: σ′ = σ(1 − σ), tanh′ = 1 − tanh²
             for e in edges:
-                local = clock.run(local_grad, ex.formulas[c].expr, symbol(e.parent))
-                e.local = local if known(local) else None
+                local = clock.run(local_grad, shown, symbol(e.parent))
+                e.local = local.xreplace(own) if known(local) and not ex.formulas[c].expr.is_Symbol else \
+                    (local if known(local) else None)
             env = {p: d.nodes[p].exact for p in d.graph.predecessors(c)}
             if not all(known(v) for v in env.values()):
                 ones = {}
@@ -179,7 +184,7 @@ def closed_forms(d) -> dict:
             if p not in d.relevant:
                 continue
             e = d.edges[p, c]
-            parents = {symbol(q): forms[q] for q in g.predecessors(c)}
+            parents = {symbol(q): forms[q] for q in [*g.predecessors(c), c]}
             if e.local is None or None in parents.values() or not known(bar):
                 out[p] = Unknown("parent")
                 continue
@@ -192,17 +197,44 @@ def closed_forms(d) -> dict:
     return {x: bars[x] for x in d.exercise.wrt if x in bars and known(bars[x])}
 
 
+TIDY_SIZE = 60             # expressions larger than this are shown as they are (simplify costs too much)
+
+
 def tidy(expr):
-    """A shorter equal form of a small exact value (-4*exp(-46)/(1 + exp(-46)) -> -4/(1 + exp(46))),
-    within a time slice; the value unchanged when it does not fit."""
-    if not known(expr) or isinstance(expr, arrays.np.ndarray) or expr.is_Rational or size(expr, 40) > 40:
+    """The shortest of a few equal forms of a small exact value, each found within a time slice: as it is,
+    cancelled (-4*exp(-46)/(1 + exp(-46)) -> -4/(1 + exp(46))), simplified (log(1 - 1/(1 + e)) + log(1 + e)
+    -> 1), over one denominator (exp(46)/(1 + exp(46))**2). The value unchanged when nothing shorter fits the
+    budget."""
+    if not known(expr) or isinstance(expr, arrays.np.ndarray) or expr.is_Rational or size(expr, TIDY_SIZE) > TIDY_SIZE:
         return expr
-    try:
-        with time_limit(CALL_SECONDS):
-            short = sp.cancel(expr)
-    except OverTime:
-        return expr
-    return short if size(short) <= size(expr) else expr
+    return _tidy(expr)
+
+
+@lru_cache(maxsize=10_000)
+def _tidy(expr):
+    best = expr
+    for transform in (sp.together, sp.cancel, sp.simplify):
+        try:
+            with time_limit(CALL_SECONDS):
+                candidate = transform(expr)
+        except OverTime:
+            continue
+        except Exception:                  # a transform SymPy cannot apply here: keep the others
+            continue
+        if _shorter(candidate, best) and _familiar(candidate):
+            best = candidate
+    return best
+
+
+def _familiar(expr) -> bool:
+    """Only the functions a student wrote or derive defines (simplify may answer with cosh or re)."""
+    from .ops import op_of
+
+    return all(op_of(f) is not None for f in expr.atoms(sp.Function)) and not expr.has(sp.I)
+
+
+def _shorter(a, b) -> bool:
+    return (sp.count_ops(a), size(a)) < (sp.count_ops(b), size(b))
 
 
 # -- the two passes must agree -----------------------------------------------------------------------

@@ -77,7 +77,7 @@ def to_json(d: Derivation, checks=None) -> dict:
     data = {
         "target": d.target,
         "wrt": list(d.exercise.wrt),
-        "nodes": {n: {"kind": node.kind, "formula": None if node.kind == "input" else text(node.expr),
+        "nodes": {n: {"kind": node.kind, "formula": None if node.kind == "input" else d.exercise.formulas[n].text,
                       "layer": node.layer, "shape": list(node.shape), **_exact(node.exact),
                       "decimal": decimals(node.value)}
                   for n, node in d.nodes.items()},

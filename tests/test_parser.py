@@ -53,7 +53,19 @@ KNOWN = {"a", "b", "c", "d", "m", "x", "y", "z", "w", "v", "pred", "x1", "w0_3",
     ("pi x", sp.pi * x),
 ])
 def test_accepts(text, expected):
-    assert sp.simplify(parse(text, KNOWN).expr - expected) == 0
+    from derive.diff import rewrite_plain
+
+    assert sp.simplify(rewrite_plain(parse(text, KNOWN).expr) - rewrite_plain(expected)) == 0
+
+
+def test_the_logistic_function_is_recognised_however_it_is_typed():
+    """For what is shown (σ′ = σ(1 − σ)); the parsed formula stays as written, which is what torch computes."""
+    from derive.diff import recognise
+
+    z = sp.Symbol("z", real=True)
+    for text in (r"\frac{1}{1 + e^{-z}}", "1/(1 + exp(-z))", "(1 + e^(-z))^-1"):
+        expr = parse(text, {"z"}).expr
+        assert expr == 1 / (1 + sp.exp(-z)) and recognise(expr) == sigmoid(z), text
 
 
 def test_decimals_are_exact():

@@ -391,3 +391,89 @@ def test_graph_figures_are_legible(case, engine, tmp_path):
 
     with Image.open(tmp_path / "g.png") as image:
         assert image.size[0] > 200 and image.size[1] > 50
+
+
+# -- how numbers are written -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("exact, value, plain", [
+    ("-3/2", "-1.5", "−1.5"),                   # a decimal that ends is exact: no ≈, no padding
+    ("1/2", "0.5", "0.5"),
+    ("-1", "-1", "−1"),
+    ("7/20", "0.35", "0.35"),
+    ("1/3", "0.3333333333333333", "1/3"),
+    (None, "1.0530617357553812e-20", "1.0531·10⁻²⁰"),
+    (None, "-2.7436123", "−2.7436"),
+    (None, "-3.7183", "−3.7183"),
+    (None, "123456.789", "1.2346·10⁵"),
+    (None, "0.00012345678", "0.00012346"),
+])
+def test_figure_numbers_are_short_and_exact_where_exact(exact, value, plain):
+    import sympy as sp
+
+    from derive.numbers import plain as write
+
+    assert write(sp.Rational(exact) if exact else None, mpmath.mpf(value)) == plain
+
+
+@pytest.mark.parametrize("exact, expected", [
+    ("-3/2", "-1.5"),                          # exact: no ≈ and no 30 padded digits
+    ("-4/3", r"-\frac{4}{3}"),
+    ("1/2", "0.5"),
+    ("2", "2"),
+    ("1/3", r"\frac{1}{3}"),
+])
+def test_exact_rationals_are_written_without_approximation(exact, expected):
+    import sympy as sp
+
+    from derive.report.mathtex import exact_eq
+
+    assert exact_eq(sp.Rational(exact), mpmath.mpf(sp.Rational(exact))) == expected
+
+
+def test_negative_values_inside_functions_have_one_pair_of_parentheses():
+    import sympy as sp
+
+    from derive.ops import sigmoid
+    from derive.report.mathtex import substituted
+
+    x = sp.Symbol("x", real=True)
+    text = substituted(sp.tanh(x) + sigmoid(x) * x, {"x": ("-1", sp.Integer(-1))})
+    assert r"\left(\left(" not in text and r"\tanh{\left(-1 \right)}" in text and r"\left(-1\right)" in text
+
+
+def test_no_empty_evaluation_bar(tmp_path):
+    from derive.engine import derive
+    from derive.exercise import loads
+    from derive.report import gradient, markdown
+
+    d = derive(loads('kind = "gradient"\n[values]\nx = 2\ny = 3\n[formulas]\nu = "x y"\nv = "u^2 + x"\n'))
+    md = markdown.render(gradient.build("t", "t", d, None, "en"))
+    assert r"\right\vert _{}" not in md and r"\right|_{}" not in md
+
+
+_EXACT_CHAIN_DECIMAL = re.compile(r"\d\.\d{6,}|\\times 10\^")
+
+
+def test_no_exact_chain_in_a_committed_report_contains_a_decimal():
+    """Between a row's first = and its first ≈, every number is exact (a rounded decimal only after ≈)."""
+    for path in sorted(REPORTS.glob("*/*.md")):
+        text = path.read_text(encoding="utf-8")
+        for block in re.findall(r"\$\$\n(.*?)\n\$\$", text, flags=re.S):
+            for row in re.split(r"\\cr", block):
+                if "&=" not in row or "approx" in row.split("&=", 1)[0]:
+                    continue
+                chain = row.split("&=", 1)[1].split(r"\approx")[0]
+                if r"\overline" in row.split("&=", 1)[0] and "&=" not in chain:
+                    pass
+                assert not _EXACT_CHAIN_DECIMAL.search(chain), (path.name, row[:300])
+
+
+def test_committed_markdown_has_no_line_over_400_characters_outside_math():
+    for path in sorted(REPORTS.glob("*/*.md")):
+        inside = False
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip() == "$$":
+                inside = not inside
+                continue
+            if not inside:
+                assert len(line) <= 400, f"{path.name}:{number} has {len(line)} characters"

@@ -2,6 +2,7 @@
 backward pass, gradient, numeric checks and diagnostics, as report blocks."""
 from __future__ import annotations
 
+import re
 
 import mpmath
 import sympy as sp
@@ -14,7 +15,8 @@ from ..parser import symbol
 from . import diagram, figures, torchcode
 from .doc import B, C, Code, Heading, Items, M, Math, Mermaid, Para, Report, Table, rich
 from .i18n import t
-from .mathtex import bar, exact_eq, factor, name, number, partial, short, substituted, tex, value_tex
+from .mathtex import (bar, exact_eq, factor, is_exact_text, name, number, partial, rational_tex, short,
+                      substituted, tex, value_tex)
 
 MAX_ROWS = 60               # rows of one derivation block before the rest is left to `gradients --json`
 PER_ROW = 6                 # values per row when a point or a list is too long for one line
@@ -91,18 +93,67 @@ def _forward(r: Report, d: Derivation, values: dict, lang: str):
             continue
         formula = d.exercise.formulas[n]
         shown = formula.display if formula.display is not None else formula.expr
-        parts = [_written(formula, lang), substituted(shown, values, lang, written=True)]
-        if known(node.exact) and (node.exact.is_Rational or sp.count_ops(node.exact) < sp.count_ops(node.expr)):
-            parts.append(tex(node.exact, lang))
-        parts = list(dict.fromkeys(parts))
-        approx = "" if known(node.exact) and node.exact.is_Integer else rf"\approx {number(node.value)}"
-        line = f"{name(n)} &= " + " = ".join(parts)
-        if len(line) + len(approx) > LINE:
-            rows += [line, f"&{approx}"]
-        else:
-            rows.append(f"{line} {approx}".rstrip())
+        exact_inputs = all(is_exact_text(values[p]) for p in d.graph.predecessors(n))
+        sign = "=" if exact_inputs else r"\approx"      # decimals substituted: never inside an exact chain
+        parts = [_written(formula, lang), f"{sign} {substituted(shown, values, lang, written=True)}"]
+        result = rational_tex(node.exact)
+        if result is None and exact_inputs and known(node.exact) \
+                and sp.count_ops(node.exact) < sp.count_ops(node.expr):
+            result = tex(node.exact, lang)
+        if result is not None and exact_inputs:
+            parts.append(f"= {result}")
+        if rational_tex(node.exact) is None:
+            parts.append(rf"\approx {number(node.value)}")
+        parts = [parts[0]] + [p for i, p in enumerate(parts[1:], 1) if p[p.index(" ") + 1:] != parts[i - 1].split(" ", 1)[-1]]
+        line = f"{name(n)} &= " + " ".join(parts)
+        rows += _broken(line)
     r.add(Heading(2, [t(lang, "g_forward")]), Para(rich(t(lang, "g_forward_text"))))
     _aligned(r, rows, lang, wide=True)
+
+
+def _broken(line: str) -> list[str]:
+    """A derivation row longer than LINE characters, continued on the next rows at its = and ≈ signs, and
+    a single expression still too long at its outermost + and − signs, so nothing runs into the margin."""
+    if len(line) <= LINE:
+        return [line]
+    head, _, rest = line.partition("&= ")
+    pieces = re.split(r" (?=(?:=|\\approx) )", rest)
+    rows, current = [], f"{head}&= {pieces[0]}"
+    for piece in pieces[1:]:
+        if len(current) + len(piece) > LINE:
+            rows.append(current)
+            current = f"&{piece}"
+        else:
+            current += f" {piece}"
+    rows.append(current)
+    return [part for row in rows for part in _terms(row)]
+
+
+def _terms(row: str) -> list[str]:
+    """A row cut at the + and − between its outermost terms, the continuations indented: & \\quad + …"""
+    if len(row) <= LINE:
+        return [row]
+    cuts, depth, i = [], 0, 0
+    while i < len(row):
+        ch = row[i]
+        if row.startswith(r"\left", i):
+            depth += 1
+        elif row.startswith(r"\right", i):
+            depth -= 1
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch in "+-" and depth == 0 and row[i - 1:i] == " " and row[i + 1:i + 2] == " " and i > 20:
+            cuts.append(i)
+        i += 1
+    out, start = [], 0
+    for cut in cuts:
+        if cut - start > LINE * 0.8:
+            out.append(row[start:cut].rstrip())
+            start = cut
+    out.append(row[start:])
+    return [out[0]] + [rf"& \quad {piece}" for piece in out[1:]]
 
 
 def _graph(r: Report, d: Derivation, lang: str):
@@ -130,18 +181,26 @@ def _local(r: Report, d: Derivation, values: dict, lang: str):
         for p in (p for p in d.order if (p, child) in d.edges):
             e = d.edges[p, child]
             lhs = partial(child, p)
-            symbolic = tex(e.local, lang)
+            symbolic = tex(e.local, lang) if e.local is not None else r"\text{---}"
             if not known(e.exact) and mpmath.isnan(e.value):
                 value = r"\text{" + t(lang, "g_local_kink") + "}"
             else:
                 value = exact_eq(tidy(e.exact), e.value, lang, digits=15)
-            if e.local.is_number:
+            if e.local is not None and e.local.is_number:
                 rows.append(rf"{lhs} &= {symbolic} & &")
                 continue
-            at = ", ".join(f"{name(q)} = {values[q][0]}" for q in d.order
-                           if (q, child) in d.edges and symbol(q) in e.local.free_symbols)
-            rows.append(rf"{lhs} &= {symbolic}, & \left.{lhs}\right|_{{{at}}} &= {value}")
+            used = e.local.free_symbols if e.local is not None else set()
+            at = ", ".join(f"{name(q)} = {values[q][0]}" for q in d.order if symbol(q) in used)
+            where = rf"\left.{lhs}\right|_{{{at}}}" if at else lhs
+            value = value if value.startswith(r"\approx") else f"= {value}"
+            rows.append(rf"{lhs} &= {symbolic}, & {where} &{value}")
     _aligned(r, rows, lang, wide=True)
+
+
+def backward_order(d: Derivation) -> list[str]:
+    """The nodes from the target back to the inputs, layer by layer, each layer in the order of the file
+    (h1 before h2, w21 before w22): the order a student works through the backward pass."""
+    return sorted(d.order, key=lambda n: (-d.nodes[n].layer, d.order.index(n)))
 
 
 def _backward(r: Report, d: Derivation, lang: str):
@@ -149,21 +208,22 @@ def _backward(r: Report, d: Derivation, lang: str):
           Para(rich(t(lang, "g_backward_text", bar=f"${bar('v')} = {partial(d.target, 'v')}$",
                       target=_m(d.target)))))
     rows = [rf"{bar(d.target)} &= {partial(d.target, d.target)} = 1"]
-    for n in reversed(d.order):
+    for n in backward_order(d):
         adj = d.adjoints.get(n)
         if adj is None or n == d.target:
             continue
         chain = " + ".join(rf"{bar(c)} \, {partial(c, n)}" for c in adj.children)
-        numbers = " + ".join(rf"{factor(value_tex(tidy(d.adjoints[c].exact), d.adjoints[c].value, lang))} \cdot "
-                             rf"{factor(value_tex(tidy(d.edges[n, c].exact), d.edges[n, c].value, lang))}"
-                             for c in adj.children)
+        pairs = [(value_tex(tidy(d.adjoints[c].exact), d.adjoints[c].value, lang),
+                  value_tex(tidy(d.edges[n, c].exact), d.edges[n, c].value, lang)) for c in adj.children]
+        exact = all(is_exact_text(a) and is_exact_text(b) for a, b in pairs)
+        numbers = " + ".join(rf"{factor(a)} \cdot {factor(b)}" for a, b in pairs)
         result = exact_eq(tidy(adj.exact), adj.value, lang, digits=15)
-        result = result if result.startswith(r"\approx") else f"= {result}"
-        line = rf"{bar(n)} &= {chain} = {numbers}"
-        if len(line) + len(result) > LINE:
-            rows += [rf"{bar(n)} &= {chain}", f"&= {numbers}", f"&{result}"] if len(line) > LINE else [line, f"&{result}"]
+        if not exact:                         # a decimal among the factors: ≈ from there on, never =
+            numbers, result = rf"\approx {numbers}", rf"\approx {number(adj.value, 15)}"
         else:
-            rows.append(f"{line} {result}")
+            numbers = f"= {numbers}"
+            result = result if result.startswith(r"\approx") else f"= {result}"
+        rows += _broken(rf"{bar(n)} &= {chain} {numbers} {result}")
     _aligned(r, rows, lang, wide=True)
 
 
@@ -193,12 +253,11 @@ def _result(r: Report, d: Derivation, lang: str):
         if g.expression is None:
             r.add(Para(rich(t(lang, "g_closed_omitted", d=f"${partial(d.target, x)}$"))))
             continue
-        short_form = tex(_abbreviated(d, g.expression, closed), lang)
+        short_form = tex(tidy(_abbreviated(d, g.expression, closed)), lang)
         full = tex(g.expression, lang)
-        row = rf"{partial(d.target, x)} &= {short_form}"
+        forms += _terms(rf"{partial(d.target, x)} &= {short_form}")
         if full != short_form and len(full) <= FULL_FORM_LIMIT:
-            row += rf" \\ &= {full}"
-        forms.append(row)
+            forms += _terms(rf"&= {full}")
     if forms:
         r.add(Para([t(lang, "g_closed")]))
         _aligned(r, forms, lang, wide=True)

@@ -18,6 +18,42 @@ def portable(tex: str) -> str:
     return re.sub(r"\s+", " ", tex).strip()
 
 
+WIDTH = 110
+
+
+def wrap(line: str, width: int = WIDTH) -> str:
+    """A paragraph as lines of about `width` characters (Markdown joins them again), broken only at spaces
+    outside inline math and code, so no line of a report is hundreds of characters long."""
+    out, current, inside = [], "", None
+    i = 0
+    words = []
+    word = ""
+    while i < len(line):
+        ch = line[i]
+        if ch in "$`" and (i == 0 or line[i - 1] != "\\"):
+            inside = None if inside == ch else (ch if inside is None else inside)
+        if ch == " " and inside is None:
+            words.append(word)
+            word = ""
+        else:
+            word += ch
+        i += 1
+    words.append(word)
+    for w in words:
+        if current and len(current) + 1 + len(w) > width:
+            out.append(current)
+            current = w
+        else:
+            current = f"{current} {w}" if current else w
+    out.append(current)
+    return "\n".join(out)
+
+
+def display(tex: str) -> str:
+    """Display math, one row per line (\\cr ends each): a long derivation is many short lines, not one."""
+    return portable(tex).replace(r"\cr ", "\\cr\n")
+
+
 def text(value: str) -> str:
     return _TEXT_SPECIALS.sub(r"\\\1", value)
 
@@ -50,11 +86,11 @@ def block(b, report: Report) -> str:
     if isinstance(b, Heading):
         return "#" * b.level + " " + inline(b.text)
     if isinstance(b, Para):
-        return inline(b.text)
+        return wrap(inline(b.text))
     if isinstance(b, Items):
         return "\n".join("- " + inline(item) for item in b.items)
     if isinstance(b, Math):
-        return "$$\n" + portable(b.tex) + "\n$$"
+        return "$$\n" + display(b.tex) + "\n$$"
     if isinstance(b, Table):
         align = b.align or "l" + "r" * (len(b.header) - 1)
         marks = {"l": ":---", "r": "---:", "c": ":---:"}

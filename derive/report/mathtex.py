@@ -40,11 +40,28 @@ class ReportPrinter(Printer):
         rows = [rf"{self._print(e)} & {IF[self.lang]}{self._print(c)}" for e, c in expr.args]
         return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
 
+    bare: frozenset = frozenset()        # substituted symbols printed without parentheses (a function's
+                                         # own arguments: tanh(−1), never tanh((−1)))
+
+    def _print(self, expr, **kwargs):
+        if self.values and isinstance(expr, sp.Basic) and _calls(expr):
+            saved, self.bare = self.bare, frozenset(a for a in expr.args if isinstance(a, sp.Symbol))
+            try:
+                return super()._print(expr, **kwargs)
+            finally:
+                self.bare = saved
+        return super()._print(expr, **kwargs)
+
     def _print_Symbol(self, expr, style="plain"):
         if expr.name in self.values:
             text, _ = self.values[expr.name]
-            return self._add_parens(text) if text.startswith("-") else text
+            return self._add_parens(text) if text.startswith("-") and expr not in self.bare else text
         return super()._print_Symbol(expr, style)
+
+
+def _calls(expr) -> bool:
+    """A function application whose arguments sit inside its own parentheses or braces."""
+    return isinstance(expr, (sp.Function, sp.Abs, sp.Max, sp.Min)) or expr.func in (sp.exp, sp.log)
 
 
 @lru_cache(maxsize=20_000)
@@ -108,12 +125,37 @@ def floored(value: float, digits: int = 2) -> str:
 
 
 def value_tex(exact, value, lang: str = "en") -> tuple[str, object]:
-    """How a value is substituted into a formula: (LaTeX, SymPy value), exact when short, else the
-    decimal (whose SymPy value is then None, so it is parenthesised wherever it is not alone)."""
+    """How a value is substituted into a formula: (LaTeX, SymPy value), exact when short (2, 0.35, 3/2),
+    else the decimal (whose SymPy value is then None, so it is parenthesised wherever it is not alone)."""
+    rational = rational_tex(exact)
+    if rational is not None:
+        return rational, exact
     text = tex(exact, lang) if known(exact) and size(exact, EXACT_TREE) <= EXACT_TREE else None
     if text is None or len(text) > EXACT_SIZE:
         return short(value, 8), None
     return text, exact
+
+
+def rational_tex(exact) -> str | None:
+    """A short exact rational as a person writes it: 2, 0.35 (a decimal that ends), \\frac{3}{2}."""
+    from ..numbers import SHORT, terminating_decimal
+
+    if not known(exact) or not isinstance(exact, sp.Basic) or not exact.is_Rational:
+        return None
+    if exact.is_Integer:
+        return str(int(exact)) if abs(exact) < 10**15 else None
+    decimal = terminating_decimal(exact)
+    if decimal is not None and len(decimal) <= SHORT:
+        return decimal
+    if len(f"{exact.p}/{exact.q}") <= SHORT:
+        sign = "-" if exact < 0 else ""
+        return rf"{sign}\frac{{{abs(exact.p)}}}{{{exact.q}}}"
+    return None
+
+
+def is_exact_text(pair: tuple[str, object]) -> bool:
+    """Whether a value_tex pair is exact (a chain of equalities may go on) or a decimal (≈ from there on)."""
+    return pair[1] is not None
 
 
 def factor(pair: tuple[str, object]) -> str:
@@ -125,12 +167,16 @@ def factor(pair: tuple[str, object]) -> str:
 
 
 def exact_eq(exact, value, lang: str = "en", digits: int = DIGITS) -> str:
-    """`exact ≈ decimal`, or just the decimal when the exact form is missing, or just the exact integer."""
+    """`exact ≈ decimal`; a short rational alone (exact, so no ≈ and no padded digits: 3/2, not
+    3/2 ≈ 1.5000…); just the decimal when the exact form is missing."""
     dec = number(value, digits)
+    rational = rational_tex(exact)
+    if rational is not None:
+        return rational
     if not known(exact):
         return rf"\approx {dec}"
     text = tex(exact, lang)
-    if exact.is_Integer or text == dec:
+    if text == dec:
         return text
     return rf"{text} \approx {dec}"
 

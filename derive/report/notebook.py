@@ -41,7 +41,7 @@ def cells(report: Report) -> list[dict]:
 def _block(b, report) -> str:
     # Jupyter's Markdown is MathJax on the raw text: \\ and \{ survive, but the portable forms render too
     if isinstance(b, Math):
-        return "$$\n" + markdown.portable(b.tex) + "\n$$"
+        return "$$\n" + markdown.display(b.tex) + "\n$$"
     return markdown.block(b, report)
 
 

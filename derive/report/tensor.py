@@ -83,6 +83,20 @@ def decimal_text(q: sp.Rational) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def relation(exact, value) -> str:
+    """= when every element is written exactly, ≈ when any is a rounded decimal."""
+    exact = exact if isinstance(exact, np.ndarray) or not isinstance(value, np.ndarray) else None
+    pairs = zip(arrays.flat(exact), arrays.flat(value)) if exact is not None else [(None, v) for v in arrays.flat(value)]
+    return "=" if all(_exactly(e, v) for e, v in pairs) else r"\approx"
+
+
+def _exactly(exact, value) -> bool:
+    if value is not None and mpmath.isnan(value):
+        return True
+    return known(exact) and (exact.is_Rational and _terminating(exact) or size(exact, 8) <= 8
+                             and len(Printer().doprint(exact)) <= 14)
+
+
 def value_tex(exact, value) -> str:
     """A value as LaTeX: a number, a vector (…)ᵀ or a matrix, cut to a corner when large."""
     if not isinstance(value, np.ndarray):
@@ -103,7 +117,8 @@ def value_tex(exact, value) -> str:
 def _statement(r: Report, d: Derivation, lang: str):
     ex = d.exercise
     r.add(Heading(2, [t(lang, "g_statement")]), Para([t(lang, "t_statement_text")]))
-    rows = [rf"{name(x)} &= {value_tex(ex.values[x], d.nodes[x].value)} & &{_shape(d, x)}" for x in ex.values]
+    rows = [rf"{name(x)} &{relation(ex.values[x], d.nodes[x].value)} {value_tex(ex.values[x], d.nodes[x].value)} & &{_shape(d, x)}"
+            for x in ex.values]
     _aligned(r, rows, lang, wide=True)
     r.add(Para([t(lang, "g_formulas")]))
     rows = [rf"{name(f)} &= {formula_tex(d, ex.formulas[f].display)} & &{_shape(d, f)}" for f in d.order
@@ -127,7 +142,7 @@ def _forward(r: Report, d: Derivation, lang: str):
             continue
         formula = d.exercise.formulas[n]
         rows.append(rf"{name(n)} &= {formula_tex(d, formula.display)} & &{_shape(d, n)}")
-        rows.append(rf"&= {value_tex(node.exact, node.value)}")
+        rows.append(rf"&{relation(node.exact, node.value)} {value_tex(node.exact, node.value)}")
     _aligned(r, rows, lang, wide=True)
 
 
@@ -175,7 +190,7 @@ def _formula_rows(d: Derivation, n: str, fan: dict) -> list[str]:
             target = rf"\overline{{{names[leaf]}}}" if leaf in names else bar(leaf.name)
             sign = r"\mathrel{+}=" if leaf.is_Symbol and fan.get(leaf.name, 1) > 1 else "="
             rows.append(rf"{target} &{sign} {_rule_tex(d, u, leaf, names)} & &\text{{{shape_text(arrays.shape_of(value))}}}")
-            rows.append(rf"&= {value_tex(None, value)}")
+            rows.append(rf"&{relation(None, value)} {value_tex(None, value)}")
     return rows
 
 
@@ -266,7 +281,7 @@ def _result(r: Report, d: Derivation, lang: str):
     rows = []
     for x in d.exercise.wrt:
         g = d.gradients[x]
-        rows.append(rf"{partial(d.target, x)} &= {value_tex(g.exact, g.value)} & &{_shape(d, x)}")
+        rows.append(rf"{partial(d.target, x)} &{relation(g.exact, g.value)} {value_tex(g.exact, g.value)} & &{_shape(d, x)}")
     _aligned(r, rows, lang, wide=True)
     if any(g.kink for g in d.gradients.values()):
         r.add(Para(rich(t(lang, "t_kink_elements"))))
