@@ -20,15 +20,16 @@ def accumulate(total, term):
     return arrays.elementwise(operator.add, total, term)
 
 
-def op_vjp(A, op: Op, bar, args: list, out, params: tuple, undefined=None) -> list:
+def op_vjp(A, op: Op, bar, args: list, out, params: tuple, undefined=None, wanted=None) -> list:
     """The adjoints of an op's arguments given its output's adjoint `bar`. Element-wise ops multiply by
     their partial derivatives (summed over broadcast axes); structural ops have their own rule.
-    `undefined(op, args)`, when given, marks partials at a kink (nan)."""
+    `undefined(op, args)`, when given, marks partials at a kink (nan); `wanted[i]` False skips argument i
+    (a constant receives no adjoint, and x² of a negative x has no real partial in its exponent)."""
     if op.vjp is not None:
         return op.vjp(A, bar, args, out, params)
     grads = []
     for i, arg in enumerate(args):
-        if i in op.index_args:
+        if i in op.index_args or (wanted is not None and not wanted[i]):
             grads.append(None)
             continue
         partial = A.partial(op, i, args, out)
@@ -62,7 +63,8 @@ def formula_steps(expr, env: dict, bar, A, memo: dict | None = None, undefined=N
         op = op_of(e)
         args = operands(e, op)
         hook = None if undefined is None else (lambda op, args, partial, e=e: undefined(e, partial))
-        grads = op_vjp(A, op, bars[e], [memo[a] for a in args], memo[e], params_of(e, op), hook)
+        grads = op_vjp(A, op, bars[e], [memo[a] for a in args], memo[e], params_of(e, op), hook,
+                       [a in varying for a in args])
         for a, g in zip(args, grads):
             if g is not None and a in varying:
                 bars[a] = accumulate(bars.get(a), g)

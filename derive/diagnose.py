@@ -69,7 +69,12 @@ class Float(Arrays):
 
 
 def float_values(d: Derivation, dtype) -> dict:
-    """Every node's value in one NumPy float dtype."""
+    """Every node's value in one NumPy float dtype (overflow is what the diagnostics look for: no warning)."""
+    with np.errstate(all="ignore"):
+        return _float_values(d, dtype)
+
+
+def _float_values(d: Derivation, dtype) -> dict:
     backend = Float(dtype)
     values = {}
     for n in d.order:
@@ -145,5 +150,6 @@ def float_diagnostics(d: Derivation) -> list[Diagnostic]:
             v = g.value[index] if index else g.value
             if mpmath.isnan(v):
                 continue
-            exact[key], grads32[key], wrt[key] = float(v), float(np.float32(float(v))), x
+            with np.errstate(all="ignore"):
+                exact[key], grads32[key], wrt[key] = float(v), float(np.float32(float(v))), x
     return node_diagnostics(d, v64, v32) + underflow(d, exact, grads32, wrt)

@@ -240,7 +240,7 @@ def _forward(ex, n, values, A, memos):
     memos[n] = slots
     if not formula.shape and mpmath.isfinite(value) and value != 0 \
             and abs(mpmath.mag(value)) > MAX_MAGNITUDE_BITS:
-        raise DeriveError(f"in formula {n!r}: a number near 10^{int(mpmath.mag(value) * 0.30103)} at the point, "
+        raise DeriveError(f"in formula {n!r}: a number near 10^{int(mpmath.mag(value)) * 30103 // 100000} at the point, "
                           "beyond what derive computes (about 10^±1,000,000)", ex.source.spot("formulas", n))
     return arrays.broadcast_to(value, formula.shape) if formula.shape else value
 
@@ -248,6 +248,10 @@ def _forward(ex, n, values, A, memos):
 def _safe_vjp(compute, node, ex):
     try:
         return compute()
+    except Domain as e:
+        raise DeriveError(f"in formula {node!r}: {e.message}", ex.source.spot("formulas", node),
+                          "choose values where every derivative is real (a negative base with a variable "
+                          "exponent has none)") from None
     except TooLarge as e:
         raise DeriveError(f"the derivative of formula {node!r}: {e}, beyond what derive computes",
                           ex.source.spot("formulas", node)) from None

@@ -79,14 +79,11 @@ class MP(Arrays):
     def elementwise(self, op, args):
         return self.map(lambda *xs: _guarded(op, xs), *args)
 
-    def apply(self, op, args, params=(), expr=None):
-        if self.watch is not None and (op.kink or op.domain):
-            self.watch(op, args, expr)
-        return super().apply(op, args, params, expr)
-
     def partial(self, op: Op, i: int, args: list, out):
-        f = _partial_mp(op.name, len(args), i)
-        return self.map(f, *args)
+        from .program import partial_mp
+
+        f = partial_mp(op.name, len(args), i)
+        return self.map(lambda *xs: f(xs), *args)
 
 
 class Exact(Arrays):
@@ -142,8 +139,13 @@ def _exp_guard(xs):
 
 
 def _pow_guard(xs):
-    if xs[0] != 0 and mpmath.isfinite(xs[1]) and abs(xs[1]) * abs(mpmath.mag(xs[0])) > 2 * MAX_MAGNITUDE_BITS:
-        raise TooLarge(f"{mpmath.nstr(xs[0], 6)} to the power {mpmath.nstr(xs[1], 6)}")
+    base, exponent = xs
+    if base == 0 or not mpmath.isfinite(exponent) or abs(exponent) < 2:
+        return
+    with mpmath.workdps(15):                       # the result's size in bits, |e| log2 |b|, roughly
+        bits = abs(exponent) * abs(mpmath.log(abs(base), 2))
+    if bits > MAX_MAGNITUDE_BITS:
+        raise TooLarge(f"{mpmath.nstr(base, 6)} to the power {mpmath.nstr(exponent, 6)}")
 
 
 def _trig_guard(xs):
@@ -161,21 +163,6 @@ def _guarded(op: Op, xs):
     if guard is not None:
         guard(xs)
     return op.mp(*xs)
-
-
-@lru_cache(maxsize=None)
-def _partial_mp(name: str, arity: int, i: int):
-    """d op / d args[i] as a function of mpmath numbers: the registry's SymPy rule, compiled once."""
-    from .ops import OPS
-
-    dummies = [sp.Symbol(f"_a{k}", real=True) for k in range(arity)]
-    expr = OPS[name].partial(dummies, i)
-    names = [d.name for d in dummies]
-    backend = MP()
-
-    def f(*xs):
-        return evaluate(expr, dict(zip(names, xs)), backend)
-    return f
 
 
 def evaluate(expr: sp.Expr, env: dict, backend=None, memo: dict | None = None):

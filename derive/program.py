@@ -18,7 +18,7 @@ import sympy as sp
 
 from . import arrays
 from .backward import accumulate
-from .evaluate import COMPARE, GUARDS, MP
+from .evaluate import COMPARE, GUARDS, MP, Domain
 from .ops import op_of, operands, params_of
 
 _LOGIC = {sp.And: all, sp.Or: any}
@@ -193,20 +193,23 @@ def vjp(prog: Program, slots: list, bar, backend, undefined=None) -> list:
             grads = op.vjp(backend, b, values, slots[n + k], params)
         else:
             hook = None if undefined is None else (lambda partial, k=k: undefined(k, partial))
-            grads = _elementwise_vjp(op, b, values, slots[n + k], backend, hook)
+            grads = _elementwise_vjp(op, b, values, slots[n + k], backend, hook, [prog.varying[a] for a in args])
         for a, g in zip(args, grads):
             if g is not None and prog.varying[a]:
                 bars[a] = g if bars[a] is None else accumulate(bars[a], g)
     return bars[:prog.inputs]
 
 
-def _elementwise_vjp(op, bar, values, out, backend, hook):
+def _elementwise_vjp(op, bar, values, out, backend, hook, varying):
+    """Only the arguments that vary get a partial: x² of a negative x has no real d/d(exponent), and needs
+    none (a constant exponent receives no adjoint)."""
     scalar = type(bar) is not np.ndarray and not any(type(v) is np.ndarray for v in values)
     if scalar and hook is None and type(backend) is MP:      # the common case of a scalar graph
-        return [bar * partial_mp(op.name, len(values), i)(values) for i in range(len(values))]
+        return [bar * partial_mp(op.name, len(values), i)(values) if varying[i] else None
+                for i in range(len(values))]
     grads = []
     for i in range(len(values)):
-        if i in op.index_args:
+        if i in op.index_args or not varying[i]:
             grads.append(None)
             continue
         if scalar and isinstance(backend, MP):
@@ -240,5 +243,8 @@ def partial_mp(name: str, arity: int, i: int):
         return lambda values: values[position]
 
     def f(values):
-        return run(prog, [values[k] for k in order], backend)[-1]
+        out = run(prog, [values[k] for k in order], backend)[-1]
+        if type(out) is mpmath.mpc:           # log of a negative base: d b^x / d x is not real there
+            raise Domain(f"the derivative of {name} is not a real number at the point")
+        return out
     return f

@@ -225,3 +225,13 @@ def test_variant_sheets_compile_to_pdf(tmp_path):
     for kind in ("students", "answers"):
         assert (tmp_path / f"ejercicio3-{kind}.pdf").read_bytes().startswith(b"%PDF")
     assert not list(tmp_path.glob("*.tex")) and not list(tmp_path.glob(".derive-staging-*"))
+
+
+def test_answer_keys_do_not_talk_about_a_graph_they_do_not_show(tmp_path):
+    from derive import cli
+    from derive.report.i18n import TEXT
+
+    assert cli.main(["variants", "ejercicio2", "-n", "2", "--seed", "3", "--out", str(tmp_path), "--format", "md",
+                     "--lang", "es", "--workers", "1"]) == 0
+    key = (tmp_path / "ejercicio2-answers.md").read_text(encoding="utf-8")
+    assert TEXT["g_graph"][1].split(". ")[1] not in key and "```mermaid" not in key

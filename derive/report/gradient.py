@@ -30,7 +30,8 @@ def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str
     values = _values(d, lang)
     _statement(r, d, lang)
     _forward(r, d, values, lang)
-    _graph(r, d, lang)
+    if not compact:                  # an answer key has no figures: it does not talk about one either
+        _graph(r, d, lang)
     _local(r, d, values, lang)
     _backward(r, d, lang)
     _result(r, d, lang)

@@ -43,8 +43,9 @@ TEXT: dict[str, tuple[str, str]] = {
                      "que la usa, con la derivada local en el punto como etiqueta. Las entradas están a la "
                      "izquierda y {target}, a la derecha."),
     "g_graph_caption": ("The computational graph of {target}: node values and, on each arrow, the local "
-                        "derivative at the point.", "El grafo computacional de {target}: el valor de cada "
-                        "nodo y, en cada flecha, la derivada local en el punto."),
+                        "derivative at the point. Inputs that are not differentiated are grey and dashed.",
+                        "El grafo computacional de {target}: el valor de cada nodo y, en cada flecha, la derivada "
+                        "local en el punto. Las entradas respecto de las que no se deriva van en gris y a trazos."),
     "g_graph_files": ("The same graph as Mermaid (drawn by GitHub below), Graphviz DOT and TikZ:",
                       "El mismo grafo en Mermaid (GitHub lo dibuja abajo), Graphviz DOT y TikZ:"),
     "g_graph_summary": ("The graph has {nodes} nodes and {edges} arrows: the figure summarises it by layer.",
@@ -110,8 +111,9 @@ TEXT: dict[str, tuple[str, str]] = {
                      "Una caja por tensor, con su forma y, si es pequeño, su valor; una flecha de cada cantidad a "
                      "cada fórmula que la usa, con aquello por lo que se multiplica su adjunto a la vuelta. Las "
                      "entradas están a la izquierda y {target}, a la derecha."),
-    "t_graph_caption": ("The computational graph of {target} at the level of tensors.",
-                        "El grafo computacional de {target} a nivel de tensores."),
+    "t_graph_caption": ("The computational graph of {target} at the level of tensors. Inputs that are not "
+                        "differentiated are grey and dashed.", "El grafo computacional de {target} a nivel de "
+                        "tensores. Las entradas respecto de las que no se deriva van en gris y a trazos."),
     "t_graph_files": ("The same graph as Mermaid (drawn by GitHub below) and Graphviz DOT:",
                       "El mismo grafo en Mermaid (GitHub lo dibuja abajo) y Graphviz DOT:"),
     "t_backward_text": ("Write {bar} for the gradient of {target} with respect to a tensor $v$: it has the shape of $v$. "

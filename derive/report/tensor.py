@@ -31,7 +31,8 @@ def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str
     r = Report(stem, lang, title, compact=compact)
     _statement(r, d, lang)
     _forward(r, d, lang)
-    _graph(r, d, lang)
+    if not compact:
+        _graph(r, d, lang)
     _backward(r, d, lang)
     _result(r, d, lang)
     if checks is not None:
