@@ -50,9 +50,26 @@ def main():
     outcome: Counter = Counter()
     slowest, bugs = 0.0, []
     start_all = time.perf_counter()
+    import signal
+
+    try:                                      # a case that eats memory is a MemoryError here, not a killed run
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
+    except (ImportError, ValueError, OSError):
+        pass
+
+    class Hang(BaseException):
+        pass
+
+    def hang(signum, frame):
+        raise Hang()
+
+    signal.signal(signal.SIGALRM, hang)
     for i in range(args.cases):
         source = case(rng)
         start = time.perf_counter()
+        signal.alarm(20)                      # a case still running after 20 s is a hang: report it
         try:
             ex = loads(source)
             d = derive(ex)
@@ -65,13 +82,20 @@ def main():
             outcome["answer"] += 1
         except DeriveError:
             outcome["located error"] += 1
+        except Hang:
+            outcome["hang (over 20 s)"] += 1
+            bugs.append(("hang", "still running after 20 s", source))
         except Exception as error:           # a bug: the script lists it
             outcome["other exception"] += 1
             bugs.append((type(error).__name__, str(error)[:120], source))
+        finally:
+            signal.alarm(0)
         elapsed = time.perf_counter() - start
         slowest = max(slowest, elapsed)
         if elapsed > 5:
             outcome["over 5 s"] += 1
+        if (i + 1) % 1000 == 0:                # progress, so a slow stretch shows where it is
+            print(f"  {i + 1} cases, {time.perf_counter() - start_all:.0f} s", file=sys.stderr, flush=True)
     total = time.perf_counter() - start_all
     print(f"{args.cases} cases (seed {args.seed}) in {total:.0f} s: " + ", ".join(f"{k} {v}" for k, v in outcome.items())
           + f"; slowest {slowest:.2f} s")

@@ -65,24 +65,31 @@ def naive_seconds_per_input(ex, sample: int = 3) -> float:
     return (time.perf_counter() - start) / len(picks)
 
 
-def main() -> None:
-    from derive.engine import derive
-    from derive.exercise import loads
+def _fresh(code: str) -> float:
+    """Seconds printed by `code` run in a fresh interpreter (so neither route finds SymPy's cache warm)."""
+    import subprocess
 
-    derive(loads(mlp_exercise([2, 2, 1])))          # warm-up: first-call imports and SymPy caches
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=str(Path(__file__).resolve().parent.parent))
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
     print(f"{'network':<12} {'formulas':>8} {'inputs':>6} {'derive s':>9} {'us/formula':>10} "
           f"{'naive s (extrap.)':>18} {'ratio':>7}")
     for widths in ([2, 8, 8, 1], [2, 16, 16, 1], [2, 32, 32, 1]):
+        setup = ("import sys, time; sys.path.insert(0, 'benchmarks'); from mlp_gradients import mlp_exercise, "
+                 "naive_seconds_per_input; from derive.exercise import loads; from derive.engine import derive; "
+                 f"ex = loads(mlp_exercise({widths}))")
+        ours = _fresh(setup + "; start = time.perf_counter(); derive(ex); print(time.perf_counter() - start)")
+        naive = _fresh(setup + "; print(naive_seconds_per_input(ex) * len(ex.wrt))")
+        from derive.exercise import loads
+
         ex = loads(mlp_exercise(widths))
-        start = time.perf_counter()
-        d = derive(ex)
-        ours = time.perf_counter() - start
-        assert all(g.value is not None for g in d.gradients.values())
-        naive = naive_seconds_per_input(ex) * len(ex.wrt)
         name = "-".join(map(str, widths))
         per = ours / len(ex.formulas) * 1e6
         print(f"{name:<12} {len(ex.formulas):>8} {len(ex.wrt):>6} {ours:>9.3f} {per:>10.0f} "
-              f"{naive:>18.1f} {naive / ours:>6.0f}x")
+              f"{naive:>18.1f} {naive / ours:>6.0f}x", flush=True)
 
 
 if __name__ == "__main__":

@@ -210,12 +210,20 @@ def tidy(expr):
     return _tidy(expr)
 
 
+SIMPLIFY_SIZE = 25         # simplify (slow: tens of milliseconds) only for the smallest expressions
+SIMPLIFY_SECONDS = 0.1
+
+
 @lru_cache(maxsize=10_000)
 def _tidy(expr):
     best = expr
-    for transform in (sp.together, sp.cancel, sp.simplify):
+    small = size(expr, SIMPLIFY_SIZE) <= SIMPLIFY_SIZE
+    for transform, seconds in ((sp.together, CALL_SECONDS), (sp.cancel, CALL_SECONDS),
+                               (sp.simplify, SIMPLIFY_SECONDS if small else 0)):
+        if not seconds:
+            continue
         try:
-            with time_limit(CALL_SECONDS):
+            with time_limit(seconds):
                 candidate = transform(expr)
         except OverTime:
             continue

@@ -568,6 +568,10 @@ def _power(base: sp.Expr, exponent: sp.Expr, parser: _Parser, tok: Token) -> sp.
         if base < 0 and not exponent.is_Integer:
             raise parser.error(f"{_short(base)}^{_short(exponent)} is not a real number", tok,
                                "a non-integer power of a negative number is complex")
+        if exponent.is_Rational and exponent.q > MAX_EXPONENT:
+            raise parser.error(f"the exponent {_short(exponent)} is a root of index {_short(exponent.q)}, too fine "
+                               f"for exact arithmetic (the limit is {MAX_EXPONENT})", tok,
+                               "write the number it stands for, or a simpler exponent")
     result = sp.Pow(base, exponent, evaluate=parser.evaluate)
     if result.is_Pow and result.exp.is_Number and abs(result.exp) > MAX_EXPONENT:
         raise parser.error(f"exponent {_short(result.exp)} is too large (the limit is {MAX_EXPONENT})", tok)
