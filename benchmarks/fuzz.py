@@ -22,7 +22,11 @@ ATOMS = ["a", "b", "0.5", "2", "1e300", "1e-300", "99999999999999999999", "e", "
          "relu(a - b)", "tanh(a b)", "1/(a - a)", "(a", "a)", "\\foo", "a^1e99", "9^9^9", "a @ b", "sum(a)",
          "softmax(a)", "a[0]", "aᵀ", "\x0c", "'", '"', "ln 0", "sqrt(-b)", "2^(1/(a - a))", "1e99999999",
          "exp(exp(exp(a)))", "a^a^a^a", "cos(sqrt(-1) a)", "\\sqrt[0]{a}", "mean(a)", "norm(a)", "a·b", "a × b",
-         "logsumexp(a)", "cross_entropy(a, 0)", "mse(a, b)", "softplus(a)", "ReLU(b)", "log_2(b)", "wx"]
+         "logsumexp(a)", "cross_entropy(a, 0)", "mse(a, b)", "softplus(a)", "ReLU(b)", "log_2(b)", "wx",
+         "detach(a)", "stopgrad(a b)"]
+EXTRAS = ["", "", "", '[gradient]\nkink = "torch"\n', '[gradient]\nkink = "subgradient"\n', "[gradient]\norder = 2\n",
+          '[gradient]\nwrt = ["a"]\norder = 3\n', "[step]\nlearning_rate = 0.1\nsteps = 3\n",
+          '[step]\nlearning_rate = "1/2"\nupdate = "momentum"\nsteps = 2\n', '[gradient]\nof = ["y"]\nseed = [2]\n']
 JOINS = ["+", "-", "*", "/", "^", " ", "@"]
 VALUES = ["1", "-2", "0", "1e-30", '"1/3"', "[1, 2]", "[[1, 2], [3, 4]]", "1e308", "[0.5, -0.5]", '"sqrt(2)"']
 
@@ -31,7 +35,7 @@ def case(rng: random.Random) -> str:
     atoms = [rng.choice(ATOMS) for _ in range(rng.randint(1, 5))]
     text = "".join(a + (rng.choice(JOINS) if i < len(atoms) - 1 else "") for i, a in enumerate(atoms)).strip() or "a"
     return (f'kind = "gradient"\n[values]\na = {rng.choice(VALUES)}\nb = {rng.choice(VALUES)}\n'
-            f'[formulas]\ny = {json.dumps(text)}\n')
+            f'[formulas]\ny = {json.dumps(text)}\n' + rng.choice(EXTRAS))
 
 
 def main():
@@ -45,6 +49,7 @@ def main():
     from derive.errors import DeriveError
     from derive.exercise import loads
     from derive.lint import check
+    from derive.training import train
 
     rng = random.Random(args.seed)
     outcome: Counter = Counter()
@@ -75,6 +80,8 @@ def main():
             d = derive(ex)
             float_diagnostics(d)
             check(ex)
+            if ex.step is not None:
+                train(d, ex.step)
             if i % args.checks_every == 0 and not ex.tensor:
                 from derive.numeric import check_gradients
 

@@ -23,7 +23,7 @@ def accumulate(total, term):
 def op_vjp(A, op: Op, bar, args: list, out, params: tuple, undefined=None, wanted=None) -> list:
     """The adjoints of an op's arguments given its output's adjoint `bar`. Element-wise ops multiply by
     their partial derivatives (summed over broadcast axes); structural ops have their own rule.
-    `undefined(op, args)`, when given, marks partials at a kink (nan); `wanted[i]` False skips argument i
+    `undefined(op, args, i, partial)`, when given, replaces partials at a kink (nan, or a convention); `wanted[i]` False skips argument i
     (a constant receives no adjoint, and x² of a negative x has no real partial in its exponent)."""
     if op.vjp is not None:
         return op.vjp(A, bar, args, out, params)
@@ -34,7 +34,7 @@ def op_vjp(A, op: Op, bar, args: list, out, params: tuple, undefined=None, wante
             continue
         partial = A.partial(op, i, args, out)
         if undefined is not None:
-            partial = undefined(op, args, partial)
+            partial = undefined(op, args, i, partial)
         grads.append(arrays.unbroadcast(arrays.elementwise(operator.mul, bar, partial), arrays.shape_of(arg)))
     return grads
 
@@ -62,7 +62,7 @@ def formula_steps(expr, env: dict, bar, A, memo: dict | None = None, undefined=N
             continue
         op = op_of(e)
         args = operands(e, op)
-        hook = None if undefined is None else (lambda op, args, partial, e=e: undefined(e, partial))
+        hook = None if undefined is None else (lambda op, args, i, partial, e=e: undefined(e, op, args, i, partial))
         grads = op_vjp(A, op, bars[e], [memo[a] for a in args], memo[e], params_of(e, op), hook,
                        [a in varying for a in args])
         for a, g in zip(args, grads):

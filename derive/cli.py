@@ -17,7 +17,12 @@ def _gradients(args) -> int:
     ex = load(args.file)
     if ex.kind != "gradient":
         raise DeriveError(f"{args.file} is a {ex.kind!r} exercise; `gradients` needs kind = \"gradient\"")
+    _asked_steps(args, ex)
     d = derive(ex)
+    if ex.step is not None:
+        from .training import train
+
+        d.training = train(d, ex.step)
     checks = None
     if not args.exact_only:
         from .numeric import check_gradients
@@ -26,6 +31,24 @@ def _gradients(args) -> int:
     print(json.dumps(output.to_json(d, checks), indent=2, ensure_ascii=False) if args.json
           else output.to_text(d, checks))
     return 0
+
+
+def _asked_steps(args, ex):
+    """--step LR [--steps N]: training steps for a file without a [step] table (or replacing its numbers)."""
+    if getattr(args, "step", None) is None:
+        if getattr(args, "steps", None) is not None:
+            raise DeriveError("--steps needs --step LEARNING_RATE")
+        return
+    from .parser import parse_number
+    from .training import MAX_STEPS, Step
+
+    rate = parse_number(args.step)
+    if not rate > 0:
+        raise DeriveError(f"--step takes a positive learning rate, got {args.step}")
+    steps = args.steps or 1
+    if not 1 <= steps <= MAX_STEPS:
+        raise DeriveError(f"--steps takes 1 to {MAX_STEPS}, got {steps}")
+    ex.step = Step(rate, steps)
 
 
 def _solve(args) -> int:
@@ -148,6 +171,9 @@ def _report_once(args) -> int:
     files = args.files or [str(p) for _, p in sorted(bundled().items())]
     lang = args.lang or ("all" if not args.files else None)
     exercises = [load(f) for f in files]              # every file is checked before anything is computed
+    for ex in exercises:
+        if ex.kind == "gradient":
+            _asked_steps(args, ex)
     _distinct_stems(exercises)
     engine = _tex_engine("pdf" in formats)
     reports = []
@@ -255,6 +281,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("file", help="an exercise file, or a bundled exercise's name (see `derive list`)")
     g.add_argument("--json", action="store_true", help="print one JSON object")
     g.add_argument("--exact-only", action="store_true", help="skip the torch autograd and finite-difference checks")
+    g.add_argument("--step", metavar="LR", help="then take a gradient-descent step with this learning rate")
+    g.add_argument("--steps", type=int, metavar="N", help="with --step: take N steps (default 1)")
     g.set_defaults(run=_gradients)
     s = sub.add_parser("solve", parents=[common], allow_abbrev=False, help="solve a linear system exactly and by gradient descent, CG, ...")
     s.add_argument("file", nargs="?", help="a linear-system exercise file or bundled name")
@@ -283,6 +311,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--format", help="comma-separated: md,tex,pdf,ipynb (default: all; pdf where TeX exists)")
     r.add_argument("--full-bench", action="store_true", help="run the full benchmark sweep, not the quick profile")
     r.add_argument("--watch", action="store_true", help="re-render whenever a FILE changes (Ctrl-C to stop)")
+    r.add_argument("--step", metavar="LR", help="add gradient-descent steps with this learning rate")
+    r.add_argument("--steps", type=int, metavar="N", help="with --step: take N steps (default 1)")
     r.set_defaults(run=_report)
     v = sub.add_parser("variants", parents=[common], allow_abbrev=False, help="draw checked exercise variants with a student sheet and an answer key")
     v.add_argument("file", help="an exercise whose [values] have ranges (or a linear system)")

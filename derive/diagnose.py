@@ -28,7 +28,8 @@ def _softplus(x):
 _FLOAT = {"add": lambda *x: sum(x[1:], x[0]), "mul": lambda *x: math.prod(x[1:], start=x[0]),
           "pow": np.power, "exp": np.exp, "log": np.log, "abs": np.abs, "max": lambda *x: _fold(np.maximum, x),
           "min": lambda *x: _fold(np.minimum, x), "relu": lambda x: np.maximum(x, 0), "sigmoid": _sigmoid,
-          "tanh": np.tanh, "sin": np.sin, "cos": np.cos, "softplus": _softplus, "log_sigmoid": lambda x: -_softplus(-x)}
+          "tanh": np.tanh, "sin": np.sin, "cos": np.cos, "softplus": _softplus, "log_sigmoid": lambda x: -_softplus(-x),
+          "detach": lambda x: x}
 
 
 def _fold(f, xs):

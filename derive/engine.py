@@ -69,6 +69,7 @@ class Gradient:
     value: object                # None when undefined (scalars); tensors: nan elements
     expression: sp.Expr | None   # closed form in the inputs (scalars); None when too large
     kink: Kink | None = None     # set when the derivative is undefined at a kink
+    convention: str | None = None    # set when a kink's convention (exercise.kink) gave these numbers
 
 
 @dataclass
@@ -96,6 +97,8 @@ class Derivation:
     closed: dict = field(default_factory=dict)       # input -> closed form of the gradient (scalar exercises)
     composed: dict = field(default_factory=dict)     # node -> closed form in the inputs, where small
     clock: object = None                             # the exact pass's time budget
+    training: list | None = None                     # training.Point per step, when the exercise asks for steps
+    hessian: object = None                           # hessian.Hessian, when the exercise asks for order >= 2
 
     @property
     def target(self) -> str:
@@ -109,6 +112,7 @@ class Derivation:
 def derive(ex: GradientExercise, exact: bool = True) -> Derivation:
     """The numeric pass, then (unless exact=False) the exact pass, for one exercise."""
     from . import exact as exact_pass
+    from .conventions import describe
     from .kinks import gradients, resolve
 
     g = graphs.build(ex)
@@ -125,6 +129,7 @@ def derive(ex: GradientExercise, exact: bool = True) -> Derivation:
     if d.kinks:
         with mpmath.workdps(run.dps):
             run = _numeric(ex, g, relevant, {(k.node, k.step, k.index) for k in d.kinks}, run.values)
+    _finite(ex, g, run)
     d.edges = {(p, c): Edge(p, c, None, Unknown("parent") if exact else None, run.locals[p, c])
                for p, c in g.dag.edges if (p, c) in run.locals}
     d.adjoints = {n: Adjoint(n, [c for c in g.dag.successors(n) if c in relevant], None, run.bars[n])
@@ -132,12 +137,53 @@ def derive(ex: GradientExercise, exact: bool = True) -> Derivation:
     if exact:
         exact_pass.derivatives(d)
     for k in d.kinks:
+        through = "undefined" if ex.kink == "undefined" else \
+            f"given by {describe(ex.kink)} (a convention, not the derivative)"
         d.warnings.append(Diagnostic("kink", k.node, f"{plain(k.expr)}{_element(k.index)} in formula {k.node!r} "
-                                     "sits exactly on its kink at this point: derivatives through it are undefined"))
+                                     f"sits exactly on its kink at this point: derivatives through it are {through}"))
     d.gradients = gradients(d, exact)
+    if run.unsettled:
+        _settle(d, run.unsettled)
     if exact:
         exact_pass.check_agreement(d)
+    if ex.order > 1:
+        from .hessian import hessian
+
+        d.hessian = hessian(d)
     return d
+
+
+def _settle(d, unsettled: set):
+    """Values and gradients whose digits still changed at the highest precision (terms beyond 10^300 that
+    cancel): their exact form, evaluated by SymPy's adaptive evalf, gives the digits; without one, a
+    located error, never a number that may be wrong."""
+    from .exact import evaluated
+
+    ex = d.exercise
+    nodes = [key for part, key in unsettled if part == "values"]
+    grads = [key for part, key in unsettled if part == "bars" and key in d.gradients]
+    for n, what in [(n, d.nodes[n]) for n in nodes] + [(x, d.gradients[x]) for x in grads]:
+        number = evaluated(what.exact) if what.exact is not None and known(what.exact) else None
+        if number is None:
+            label = f"the value of {n!r}" if n in nodes and what is d.nodes.get(n) else f"d {ex.target}/d {n}"
+            raise DeriveError(f"{label} cancels beyond what {PRECISIONS[-1]} digits resolve (terms far larger "
+                              "than the result), and no exact form gives its digits", ex.source.spot("formulas", ex.target),
+                              "choose values of similar sizes")
+        what.value = number
+
+
+def _finite(ex, g, run):
+    """Refuse an infinite derivative (the cube root's at 0): located at the first formula, from the target
+    back, whose local derivative or adjoint is infinite."""
+    for (p, c), local in run.locals.items():
+        if mpmath.isinf(local):
+            raise DeriveError(f"the derivative of formula {c!r} with respect to {p!r} is infinite at the point",
+                              ex.source.spot("formulas", c), "choose values where every derivative is finite")
+    for n in reversed(g.order):
+        if n in run.bars and any(mpmath.isinf(v) for v in arrays.flat(run.bars[n])):
+            where = next((c for c in g.dag.successors(n) if c in ex.formulas), ex.target)
+            raise DeriveError(f"the derivative of {ex.target!r} with respect to {n!r} is infinite at the point",
+                              ex.source.spot("formulas", where), "choose values where every derivative is finite")
 
 
 def _element(index: tuple) -> str:
@@ -153,6 +199,7 @@ class _Run:
     locals: dict                 # (parent, child) -> d child/d parent (scalar exercises)
     bars: dict                   # node -> adjoint
     suspects: list               # (node, expr, index, op, args) that tie at this precision
+    unsettled: set = field(default_factory=set)    # (part, key) still changing at the highest precision
 
 
 def _numeric(ex, g, relevant, kinks=frozenset(), values=None) -> _Run:
@@ -174,9 +221,9 @@ def _numeric(ex, g, relevant, kinks=frozenset(), values=None) -> _Run:
     A.watch = None
 
     def undefined(node):
-        def mark(step, partial):
+        def mark(step, op, i, args, partial):
             at = [idx for (k_node, k_step, idx) in kinks if k_node == node and k_step == step]
-            return _with_nan(partial, at) if at else partial
+            return _at_kink(ex.kink, op, i, args, partial, at) if at else partial
         return mark if kinks and any(k[0] == node for k in kinks) else None
 
     def contributions(c, bar):
@@ -260,12 +307,21 @@ def _safe_vjp(compute, node, ex):
                           ex.source.spot("formulas", node), "choose values away from this singularity") from None
 
 
-def _with_nan(partial, indices):
+def _at_kink(convention, op, i, args, partial, indices):
+    """The partial with its elements at a kink replaced: nan (undefined) or the convention's number."""
+    from .conventions import partial as by_convention
+
+    def at(index):
+        if convention == "undefined":
+            return mpmath.nan
+        element = [a[_aligned(a, index)] if isinstance(a, arrays.np.ndarray) else a for a in args]
+        return MP.number(by_convention(convention, op, i, element))
+
     if not isinstance(partial, arrays.np.ndarray):
-        return mpmath.nan
+        return at(())
     partial = partial.copy()
     for index in indices:
-        partial[index] = mpmath.nan
+        partial[index] = at(index)
     return partial
 
 
@@ -314,13 +370,15 @@ def _show(value) -> str:
 def _precise(compute) -> _Run:
     """Run `compute` at rising precision until two runs agree to DIGITS + 2 digits everywhere; when ties
     (possible kinks) remain, once more at the highest precision, where a true tie stays a tie."""
-    previous = None
+    previous = before = None
     for dps in PRECISIONS:
         with mpmath.workdps(dps):
             result = compute()
         if previous is not None and _runs_agree(previous, result):
             break
-        previous = result
+        before, previous = previous, result
+    else:                                    # cancellation beyond the highest precision: say where
+        result.unsettled = _disagreeing(before, result)
     if result.suspects and result.dps < PRECISIONS[-1]:
         with mpmath.workdps(PRECISIONS[-1]):
             result = compute()
@@ -338,6 +396,16 @@ def _runs_agree(a: _Run, b: _Run) -> bool:
             elif not _agree(u, v):
                 return False
     return True
+
+
+def _disagreeing(a: _Run, b: _Run) -> set:
+    out = set()
+    for part in ("values", "locals", "bars"):
+        x, y = getattr(a, part), getattr(b, part)
+        for key, u in x.items():
+            if not all(_agree(p, q) for p, q in zip(arrays.flat(u), arrays.flat(y[key]))):
+                out.add((part, key))
+    return out
 
 
 AGREE_BITS = int((DIGITS + 2) * 3.3219) + 1       # two runs agree to DIGITS + 2 significant digits

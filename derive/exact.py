@@ -81,6 +81,7 @@ def derivatives(d) -> None:
     """Symbolic and exact local derivatives (scalar exercises), exact adjoints, closed forms."""
     A, clock, ex = Exact(), d.clock, d.exercise
     kinked = {k.node for k in d.kinks}
+    convention = None if ex.kink == "undefined" else _by_convention(ex.kink)
     if not d.tensor:
         into: dict[str, list] = {}
         for (p, child), e in d.edges.items():
@@ -99,7 +100,8 @@ def derivatives(d) -> None:
             if not all(known(v) for v in env.values()):
                 ones = {}
             else:
-                ones = clock.run(formula_vjp, ex.formulas[c].expr, env, sp.Integer(1), A)
+                ones = clock.run(formula_vjp, ex.formulas[c].expr, env, sp.Integer(1), A, None,
+                                 convention if c in kinked else None)
             for e in edges:
                 if mpmath.isnan(e.value):
                     e.exact = Unknown("kink")
@@ -121,9 +123,9 @@ def derivatives(d) -> None:
         env = {p: d.nodes[p].exact for p in d.graph.predecessors(c)}
         if not known(bar) or not all(known(v) for v in env.values()):
             return dict.fromkeys(parents, Unknown("parent"))
-        if c in kinked:
+        if c in kinked and convention is None:
             return dict.fromkeys(parents, Unknown("kink"))
-        out = clock.run(formula_vjp, ex.formulas[c].expr, env, bar, A)
+        out = clock.run(formula_vjp, ex.formulas[c].expr, env, bar, A, None, convention if c in kinked else None)
         if isinstance(out, Unknown):
             return dict.fromkeys(parents, out)
         return {p: admit(out[p], d.nodes[p].shape) if p in out else Unknown("parent") for p in parents}
@@ -134,6 +136,26 @@ def derivatives(d) -> None:
     for n, adj in d.adjoints.items():
         adj.exact = admit(bars.get(n, Unknown("parent")), d.nodes[n].shape)
     d.closed = closed_forms(d) if not d.tensor else {}
+
+
+def _by_convention(convention: str):
+    """formula_vjp's hook: an exact partial at a kink replaced by the convention's number (every element whose
+    arguments sit on the op's kink, decided exactly)."""
+    from .conventions import partial as by_convention
+
+    def hook(e, op, args, i, partial):
+        if op.kink is None:
+            return partial
+        if not isinstance(partial, arrays.np.ndarray):
+            return by_convention(convention, op, i, args) if op.kink(args) else partial
+        partial = partial.copy()
+        for index in arrays.indices(partial.shape):
+            element = [a[tuple(0 if n == 1 else j for j, n in zip(index[len(index) - a.ndim:], a.shape))]
+                       if isinstance(a, arrays.np.ndarray) else a for a in args]
+            if op.kink(element):
+                partial[index] = by_convention(convention, op, i, element)
+        return partial
+    return hook
 
 
 def _capped(expr):
@@ -246,6 +268,18 @@ def _shorter(a, b) -> bool:
 
 
 # -- the two passes must agree -----------------------------------------------------------------------
+
+def evaluated(exact):
+    """An exact value (or array) to the working precision by SymPy's adaptive evalf; None when it cannot."""
+    def one(e):
+        with time_limit(CALL_SECONDS):
+            return mpmath.mpf(str(sp.N(e, DIGITS + 10, maxn=4000)))
+    try:
+        with mpmath.workdps(DIGITS + 20):
+            return arrays.elementwise(one, exact)
+    except (OverTime, ArithmeticError, ValueError, TypeError):
+        return None
+
 
 def check_agreement(d) -> None:
     """Every exact gradient evaluated numerically equals the numeric pass's to the digits shown: a

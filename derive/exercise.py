@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from . import arrays
+from . import arrays, training
 from .catalog import bundled, title_for  # noqa: F401  (re-exported)
 from .budget import MAX_ELEMENTS, MAX_FLOAT, MAX_LITERAL_EXPONENT
 from .errors import DeriveError, Spot
@@ -22,7 +22,7 @@ MAX_FILE_BYTES = 10_000_000
 KINDS = ("gradient", "linear-system", "matmul-benchmark")
 LANGS = ("en", "es")
 TOP_KEYS = {
-    "gradient": {"title", "kind", "lang", "values", "formulas", "gradient", "variants"},
+    "gradient": {"title", "kind", "lang", "values", "formulas", "gradient", "variants", "step"},
     "linear-system": {"title", "kind", "lang", "unknowns", "equations", "solver", "variants"},
     "matmul-benchmark": {"title", "kind", "lang", "sizes", "dtypes", "devices", "quick", "repeats"},
 }
@@ -49,6 +49,11 @@ class Source:
             key = re.match(r"""\s*(["']?)([^"'=\s]+)\1\s*=""", line)
             if key:
                 self._where.setdefault((table, key.group(2)), number)
+
+    def alias(self, key: tuple[str, str], to: tuple[str, str]):
+        """Locate `key` (a table and name made by derive, not written) at the line of `to`."""
+        if to in self._where:
+            self._where[key] = self._where[to]
 
     def spot(self, table: str, key: str, column: int | None = None) -> Spot:
         line = self._where.get((table, key))
@@ -117,6 +122,10 @@ class GradientExercise:
     ranges: dict[str, Range] = field(default_factory=dict)      # inputs that variants may change
     variants: dict = field(default_factory=dict)                 # the [variants] table: constraints
     indices: frozenset = frozenset()    # inputs used only as class indices (cross_entropy's k): no gradient
+    seed: object = None                 # seed.Seed: several outputs or a tensor output, weighed (backward(seed))
+    kink: str = "undefined"             # at a kink: no derivative, torch's convention, or a subgradient
+    step: object = None                 # training.Step: gradient-descent updates after the gradient
+    order: int = 1                      # 2: the Hessian as well; 3 and up: that derivative (one input)
 
     def shape(self, name: str) -> tuple:
         """The shape of an input or a formula: () for scalars."""
@@ -418,13 +427,61 @@ def _gradient(data: dict, source: Source, title, lang) -> GradientExercise:
         known[name] = formulas[name].shape
     formulas = {name: formulas[name] for name in formulas_raw}
     indices = _index_inputs(values, formulas)
-    target, wrt = _gradient_table(data, values, formulas, source, indices)
+    seed = _seed(data, values, formulas, known, source)
+    target, wrt = _gradient_table(data, values, formulas, source, indices, seed)
     if formulas[target].shape:
         raise DeriveError(f"the target {target!r} has shape {formulas[target].shape}: a gradient needs a single "
                           "number", source.spot("formulas", target),
-                          f"reduce it to a number, e.g. loss = \"sum({target})\" or \"mean({target})\"")
-    return GradientExercise(source.path, title, lang, values, formulas, target, wrt, source, ranges=ranges,
-                            variants=_table(data, "variants", source), indices=frozenset(indices))
+                          f"reduce it to a number, e.g. loss = \"sum({target})\" or \"mean({target})\", or give "
+                          f"a seed under [gradient] for backward(seed): of = \"{target}\" with seed = […]")
+    ex = GradientExercise(source.path, title, lang, values, formulas, target, wrt, source, ranges=ranges,
+                          variants=_table(data, "variants", source), indices=frozenset(indices), seed=seed,
+                          kink=_kink(data, source), step=training.read(_table(data, "step", source), source),
+                          order=_order(data, source))
+    if ex.order > 1:
+        from .hessian import check_request
+
+        check_request(ex, ex.order, source)
+    return ex
+
+
+MAX_ORDER = 8
+
+
+def _order(data, source) -> int:
+    order = _table(data, "gradient", source).get("order", 1)
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
+        raise DeriveError(f"order must be a whole number from 1 to {MAX_ORDER}", source.spot("gradient", "order"),
+                          "order = 2 gives the Hessian; order = 3 and up, for a function of one variable")
+    return order
+
+
+def _seed(data, values, formulas, known, source):
+    """A [gradient] seed: its formula (vjp = Σ seed · output) and, for a tensor output, its input added."""
+    from .seed import seeded
+
+    made = seeded(_table(data, "gradient", source), values, formulas, source, value_of)
+    if made is None:
+        return None
+    seed, text = made
+    if seed.input:
+        values[seed.input] = seed.value
+        known[seed.input] = arrays.shape_of(seed.value)
+    source.alias(("formulas", seed.target), ("gradient", "seed"))
+    formulas[seed.target] = _formula(seed.target, text, known, source)
+    return seed
+
+
+KINK_CONVENTIONS = ("undefined", "torch", "subgradient")
+
+
+def _kink(data, source) -> str:
+    kink = _table(data, "gradient", source).get("kink", "undefined")
+    if kink not in KINK_CONVENTIONS:
+        raise DeriveError(f"kink = {kink!r} is not a convention derive knows", source.spot("gradient", "kink"),
+                          "kink = \"undefined\" (the default: no derivative at a kink), \"torch\" (what torch's "
+                          "autograd returns there) or \"subgradient\" (the subgradient of least norm)")
+    return kink
 
 
 def _check_lookalikes(names: list[str], source: Source):
@@ -521,14 +578,20 @@ def as_written(text: str, known, expr: sp.Expr) -> sp.Expr:
         return expr
 
 
-def _gradient_table(data, values, formulas, source: Source, indices=frozenset()) -> tuple[str, list[str]]:
+GRADIENT_KEYS = ("of", "wrt", "seed", "kink", "order")
+
+
+def _gradient_table(data, values, formulas, source: Source, indices=frozenset(), seed=None) -> tuple[str, list[str]]:
     table = _table(data, "gradient", source)
     for key in table:
-        if key not in ("of", "wrt"):
+        if key not in GRADIENT_KEYS:
             raise DeriveError(f"unknown key {key!r} in [gradient]", source.spot("gradient", key),
-                              "allowed: of, wrt")
+                              f"allowed: {', '.join(GRADIENT_KEYS)}")
     used = {n for f in formulas.values() for n in f.uses}
-    target = table.get("of")
+    target = seed.target if seed else table.get("of")
+    if not isinstance(target, (str, type(None))):
+        raise DeriveError("of must name one formula, or several with a seed", source.spot("gradient", "of"),
+                          'of = "loss", or  of = ["Q1", "Q2"]  with  seed = [1, 1]')
     if target is None:
         sinks = [n for n in formulas if n not in used]
         if len(sinks) != 1:
@@ -538,7 +601,7 @@ def _gradient_table(data, values, formulas, source: Source, indices=frozenset())
     elif target not in formulas:
         raise DeriveError(f"of = {target!r} is not a formula", source.spot("gradient", "of"),
                           _did_you_mean(target, formulas))
-    wrt = table.get("wrt", [v for v in values if v not in indices])
+    wrt = table.get("wrt", [v for v in values if v not in indices and not (seed and v == seed.input)])
     if not isinstance(wrt, list) or not all(isinstance(w, str) for w in wrt):
         raise DeriveError("wrt must be a list of input names", source.spot("gradient", "wrt"))
     for w in wrt:

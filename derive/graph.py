@@ -112,3 +112,17 @@ def reach(g: Dag, starts, forward: bool = True) -> set[str]:
 def relevant(g: Dag, target: str, wrt) -> set[str]:
     """Nodes on some path from an input we differentiate by to the target."""
     return reach(g, [target], forward=False) & reach(g, list(wrt), forward=True)
+
+
+def stopped(ex: GradientExercise, parent: str, child: str) -> bool:
+    """Whether `child` uses `parent` only inside detach(·): the value flows along that arrow, the
+    derivative does not (drawn dashed)."""
+    import sympy as sp
+
+    from .ops import detach
+    from .parser import symbol
+
+    expr = ex.formulas[child].expr
+    if not expr.has(detach):
+        return False
+    return symbol(parent) not in expr.replace(detach, lambda u: sp.Dummy()).free_symbols

@@ -25,6 +25,7 @@ from .budget import FD_DIRECTIONS, FD_MAX_INPUTS, FD_MAX_MEMORY
 from .engine import Derivation, Diagnostic
 from .evaluate import Torch, evaluate
 from .program import program_for, run
+from .stopgrad import frozen
 from .ops import sigmoid
 
 STEPS = [10.0 ** -k for k in range(1, 13)]
@@ -80,6 +81,7 @@ class Checks:
     sampled: bool = False                          # True when only a sample was checked one by one
     elements: int = 0                              # how many scalar inputs the gradient has
     held: int = 0                                  # most float elements one finite-difference chunk held
+    hessian: dict = field(default_factory=dict)    # method -> largest relative error of second derivatives
 
     def table(self) -> str:
         """Exact, autograd and finite differences side by side."""
@@ -407,8 +409,9 @@ def check_gradients(d: Derivation) -> Checks:
     def counter(elements):
         held[0] = max(held[0], elements)
 
-    fwd, cen = finite_differences(d, torch.float64, targets, counter)
-    _, cen32 = finite_differences(d, torch.float32, targets)
+    moved = frozen(d)                    # finite differences move the inputs, never what detach stops
+    fwd, cen = finite_differences(moved, torch.float64, targets, counter)
+    _, cen32 = finite_differences(moved, torch.float32, targets)
     at_kink = conventions(d) if not d.tensor and any(g.kink for g in d.gradients.values()) else {}
     exact = {x: d.gradients[x].value for x in d.exercise.wrt}
     checks = {}
@@ -424,7 +427,8 @@ def check_gradients(d: Derivation) -> Checks:
                   "central": fd.best_central and relative_error(fd.best_central[1], e),
                   "richardson": relative_error(fd.richardson, e)}
         key = arrays.element_name(x, index)
-        checks[key] = Check(x, e, {"float32": a32, "float64": a64}, fd, errors, _verdict(errors, e, value64, d),
+        checks[key] = Check(x, e, {"float32": a32, "float64": a64}, fd, errors,
+                            _verdict(errors, e, value64, d, convention=g.convention),
                             at_kink.get(x) if g.kink and not d.tensor else None, index)
     for x in d.exercise.wrt:             # elements outside the sample: autograd only
         for index in arrays.indices(d.nodes[x].shape):
@@ -439,11 +443,15 @@ def check_gradients(d: Derivation) -> Checks:
             checks[key] = Check(x, e, {"float32": a32, "float64": a64}, None, errors,
                                 _verdict(errors, e, value64, d, sampled=True), None, index)
     usable = all(exact[x] is not None and not any(mpmath.isnan(v) for v in arrays.flat(exact[x])) for x in exact)
-    directions = directional(d, exact, counter=counter) if sampled and usable else []
+    directions = directional(moved, exact, counter=counter) if sampled and usable else []
     result = Checks(checks, {"float64": value64, "float32": nodes32[d.target]}, [],
                     {"float64": nodes64, "float32": nodes32}, {"float64": auto64, "float32": auto32},
                     directions, sampled, len(_targets(d)), held[0])
     result.warnings = diagnostics(d, result, nodes64, nodes32)
+    if d.hessian is not None:
+        from .hessian import torch_checks
+
+        result.hessian = torch_checks(d, d.hessian)
     return result
 
 
@@ -453,7 +461,7 @@ def _element(value, index):
     return value[index] if index else value
 
 
-def _verdict(errors, exact, value64, d: Derivation, sampled: bool = False) -> str:
+def _verdict(errors, exact, value64, d: Derivation, sampled: bool = False, convention=None) -> str:
     if exact is None:
         return "undefined at a kink: autograd returns its formulation's convention"
     auto = "autograd agrees" if _ok(errors["float64"], TOL["float64"]) else "autograd DISAGREES"
@@ -461,6 +469,8 @@ def _verdict(errors, exact, value64, d: Derivation, sampled: bool = False) -> st
         fd = "outside the finite-difference sample (the random directions check it)"
     elif _ok(errors["central"], TOL["finite_differences"]):
         fd = "finite differences agree"
+    elif convention:
+        fd = "finite differences straddle the kink (they see both sides), so they do not check a convention"
     elif value64 == 0.0 and float(d.nodes[d.target].value) != 0.0:
         fd = f"finite differences cannot resolve it: {d.target} itself rounds to 0 in float64"
     else:

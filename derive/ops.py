@@ -89,6 +89,21 @@ class log_sigmoid(sp.Function):
         return sigmoid(-self.args[0])
 
 
+class detach(sp.Function):
+    """Stop-gradient (torch's detach, JAX's stop_gradient): the value passes, the derivative is zero."""
+
+    nargs = 1
+    is_real = True
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_number:
+            return x
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
+
+
 class Key(sp.Atom):
     """A static index such as [1, :] or [:, 0:2]: a leaf that is never differentiated or evaluated."""
 
@@ -620,6 +635,9 @@ REGISTRY: list[Op] = [
     Op("log_sigmoid", log_sigmoid, log_sigmoid, partial=lambda a, i: sigmoid(-a[0]),
        mp=lambda x: -_mp_softplus(-x), torch=lambda x: _torch().nn.functional.logsigmoid(x),
        aliases=("logsigmoid",), latex=r"\log\sigma", code="torch.nn.functional.logsigmoid"),
+    Op("detach", detach, detach, partial=lambda a, i: sp.Integer(0), mp=lambda x: x,
+       torch=lambda x: _torch().detach(x), aliases=("stopgrad", "stop_gradient"),
+       latex=r"\operatorname{detach}", code="torch.detach"),
     # structural ops
     Op("matmul", matmul, matmul, arity=2, shape=_matmul_shape, value=lambda A, a, p: arrays.settle(a[0] @ a[1]),
        vjp=_matmul_vjp, torch=lambda a, b: _torch().matmul(a, b), code="torch.matmul"),

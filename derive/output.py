@@ -5,10 +5,12 @@ Exact values are printed by one printer that remembers the text of every sub-exp
 from __future__ import annotations
 
 import sympy as sp
+import mpmath
 from sympy.printing.str import StrPrinter
 
 from . import arrays
 from .budget import Unknown, known
+from .conventions import describe
 from .engine import Derivation, decimal, plain
 from .latex import latex
 
@@ -86,13 +88,35 @@ def to_json(d: Derivation, checks=None) -> dict:
         "gradients": {x: {"shape": list(d.nodes[x].shape), **_exact(g.exact), "decimal": decimals(g.value),
                           "expression": text(g.expression),
                           "latex": latex(g.exact) if known(g.exact) else None,
+                          "convention": g.convention,
                           "kink": None if g.kink is None else {
                               "node": g.kink.node, "at": text(g.kink.expr), "element": list(g.kink.index),
                               "left": text(g.kink.left), "right": text(g.kink.right)}}
                       for x, g in d.gradients.items()},
         "warnings": [{"code": w.code, "node": w.node, "message": w.message}
                      for w in d.warnings + (checks.warnings if checks else [])],
+        "kink_convention": d.exercise.kink,
     }
+    if d.hessian is not None:
+        h = d.hessian
+        square = h.order == 2
+        data["hessian" if square else f"derivative_{h.order}"] = {
+            "order": h.order, "wrt": h.names,
+            "exact": None if not known(h.exact) else ([[text(v) for v in row] for row in h.exact] if square
+                                                      else text(h.exact)),
+            **({"exact_note": h.exact.text()} if isinstance(h.exact, Unknown) else {}),
+            "decimal": [[decimal(v) for v in row] for row in h.value] if square else decimal(h.value),
+            "checks": dict(h.checks, **(checks.hessian if checks else {}))}
+    if d.training:
+        data["steps"] = [{"step": p.step, "parameters": {x: decimals(v) for x, v in p.value.items()},
+                          "exact": None if not p.exact else {x: None if v is None else
+                                                             (arrays.nested(v, text) if arrays.shape_of(v) else text(v))
+                                                             for x, v in p.exact.items()},
+                          "loss": decimal(p.loss)} for p in d.training]
+    seed = d.exercise.seed
+    if seed is not None:
+        data["seed"] = {"of": list(seed.outputs), "formula": d.exercise.formulas[seed.target].text,
+                        "seed": arrays.nested(seed.value, text) if seed.input else [text(v) for v in seed.value]}
     if checks is not None:
         data["values"] = {"float64": checks.values["float64"], "float32": checks.values["float32"]}
         for x in d.exercise.wrt:
@@ -162,16 +186,48 @@ def to_text(d: Derivation, checks=None) -> str:
             lines.append(f"  d{d.target}/d{x} = undefined: {plain(g.kink.expr)} in {g.kink.node!r} is on its kink "
                          f"(left {text(g.kink.left)}, right {text(g.kink.right)})")
         else:
-            lines.append(f"  d{d.target}/d{x} = {_shown(g.exact, g.value)}")
+            by = f"  (at a kink: {describe(g.convention)}, not the derivative)" if g.convention else ""
+            lines.append(f"  d{d.target}/d{x} = {_shown(g.exact, g.value)}{by}")
     if checks is not None:
         lines += ["", "Exact vs torch autograd vs finite differences (best step):", checks.table()]
         for x, c in checks.checks.items():
             if c.conventions:
                 shown = ", ".join(f"{k} {v:g}" for k, v in c.conventions.items())
                 lines.append(f"  at the kink, torch's formulations give d{d.target}/d{x}: {shown}")
+    if d.hessian is not None:
+        lines += ["", *_hessian_text(d, checks)]
+    if d.training:
+        step = ex.step
+        lines += ["", f"Training ({step.update}, learning rate {text(step.learning_rate)}, {step.steps} "
+                      f"step{'s' if step.steps > 1 else ''}):"]
+        for p in d.training:
+            params = ", ".join(f"{x} = {_brief(v)}" for x, v in p.value.items())
+            lines.append(f"  step {p.step}: {d.target} = {decimal(p.loss)}   {params}")
     for w in d.warnings + (checks.warnings if checks else []):
         lines.append(f"warning [{w.code}]: {w.message}")
     return "\n".join(lines)
+
+
+def _hessian_text(d, checks) -> list[str]:
+    h = d.hessian
+    if h.order > 2:
+        lines = [f"d^{h.order}{d.target}/d{h.names[0]}^{h.order} = {_shown(h.exact, h.value)}"]
+    else:
+        lines = [f"Hessian of {d.target} (rows and columns: {', '.join(h.names)}):"]
+        exact = h.exact if known(h.exact) else [[h.exact] * len(h.names)] * len(h.names)
+        for name, row, erow in zip(h.names, h.value, exact):
+            lines.append(f"  {name}: " + ", ".join(_shown(e, v) for e, v in zip(erow, row)))
+    names = {"torch_hessian": "torch.autograd.functional.hessian", "autograd_differences":
+             "central differences of autograd's gradient", "autograd_repeated": f"autograd.grad {h.order} times"}
+    for method, error in (checks.hessian if checks else {}).items():
+        lines.append(f"  {names[method]}: largest relative error {error:.1e}")
+    return lines
+
+
+def _brief(value) -> str:
+    """A parameter for one line of a terminal: 10 significant digits, tensors as nested lists."""
+    return str(arrays.nested(value, lambda v: mpmath.nstr(v, 10)) if arrays.shape_of(value)
+               else mpmath.nstr(value, 10)).replace("'", "")
 
 
 def _short(s: str, limit: int = 60) -> str:

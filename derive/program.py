@@ -176,7 +176,7 @@ def run(prog: Program, inputs: list, backend, watch=None) -> list:
 
 def vjp(prog: Program, slots: list, bar, backend, undefined=None) -> list:
     """The adjoint of each input (None where it receives none), given the result's adjoint `bar`;
-    undefined(k, partial) may mark the partials of instruction k at a kink."""
+    undefined(k, op, i, values, partial) may replace the partials of instruction k at a kink."""
     if not prog.code:
         return [bar] + [None] * (prog.inputs - 1) if prog.inputs else []
     n = prog.inputs + len(prog.consts)
@@ -192,7 +192,7 @@ def vjp(prog: Program, slots: list, bar, backend, undefined=None) -> list:
         if op.vjp is not None:
             grads = op.vjp(backend, b, values, slots[n + k], params)
         else:
-            hook = None if undefined is None else (lambda partial, k=k: undefined(k, partial))
+            hook = None if undefined is None else (lambda partial, i, values, k=k, op=op: undefined(k, op, i, values, partial))
             grads = _elementwise_vjp(op, b, values, slots[n + k], backend, hook, [prog.varying[a] for a in args])
         for a, g in zip(args, grads):
             if g is not None and prog.varying[a]:
@@ -217,7 +217,7 @@ def _elementwise_vjp(op, bar, values, out, backend, hook, varying):
         else:
             partial = backend.partial(op, i, values, out)
         if hook is not None:
-            partial = hook(partial)
+            partial = hook(partial, i, values)
         if scalar:
             grads.append(bar * partial)
         else:

@@ -33,6 +33,10 @@ def compute(exercise, quick_bench: bool = True) -> Computed:
         from ..numeric import check_gradients
 
         d = derive(exercise)
+        if exercise.step is not None:
+            from ..training import train
+
+            d.training = train(d, exercise.step)
         return Computed(exercise, stem, (d, check_gradients(d)))
     if exercise.kind == "linear-system":
         from ..solvers import study

@@ -8,6 +8,7 @@ import numpy as np
 from .. import numbers
 from ..budget import known
 from ..engine import Derivation
+from ..graph import stopped
 from .mathtex import name as tex_name
 from .mathtex import short
 
@@ -113,7 +114,8 @@ def mermaid(d: Derivation) -> str:
         shape = ('(["', '"])') if d.nodes[n].kind == "input" else ('["', '"]')
         lines.append(f"    {ids[n]}{shape[0]}{_mermaid_escape(node_label(d, n)).replace(chr(10), '<br>')}{shape[1]}")
     for (p, c) in d.graph.edges:
-        lines.append(f'    {ids[p]} -- "{_mermaid_escape(edge_label(d, p, c))}" --> {ids[c]}')
+        arrow = ("-. ", " .->") if stopped(d.exercise, p, c) else ("-- ", " -->")
+        lines.append(f'    {ids[p]} {arrow[0]}"{_mermaid_escape(edge_label(d, p, c))}"{arrow[1]} {ids[c]}')
     return "\n".join(lines) + "\n"
 
 
@@ -131,7 +133,8 @@ def dot(d: Derivation) -> str:
         shape = ", shape=ellipse" if d.nodes[n].kind == "input" else ""
         lines.append(f'    "{_dot_escape(n)}" [label="{_dot_escape(node_label(d, n)).replace(chr(10), chr(92) + "n")}"{shape}];')
     for (p, c) in d.graph.edges:
-        lines.append(f'    "{_dot_escape(p)}" -> "{_dot_escape(c)}" [label="{_dot_escape(edge_label(d, p, c))}"];')
+        dashed = ", style=dashed" if stopped(d.exercise, p, c) else ""
+        lines.append(f'    "{_dot_escape(p)}" -> "{_dot_escape(c)}" [label="{_dot_escape(edge_label(d, p, c))}"{dashed}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -161,6 +164,7 @@ def tikz(d: Derivation) -> str:
     for (p, c) in d.graph.edges:
         e = d.edges.get((p, c))
         label = _tikz_value(e.value) if e is not None else ""
-        lines.append(rf"  \draw[->] ({ids[p]}) -- node[local, pos=0.4] {{${label}$}} ({ids[c]});")
+        style = "->, dashed" if stopped(d.exercise, p, c) else "->"
+        lines.append(rf"  \draw[{style}] ({ids[p]}) -- node[local, pos=0.4] {{${label}$}} ({ids[c]});")
     lines += [r"\end{tikzpicture}", r"\end{document}"]
     return "\n".join(lines) + "\n"

@@ -89,6 +89,7 @@ def graph_figure(d, path: str, formats=("png",), engine: str | None = None):
         return _graph_summary(d, path, formats)
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+    from ..graph import stopped
     from .layout import label_key
 
     plt = _pyplot()
@@ -101,7 +102,8 @@ def graph_figure(d, path: str, formats=("png",), engine: str | None = None):
     for arrow in lay.arrows:
         points = _trimmed(arrow.points, lay.boxes[arrow.source], lay.boxes[arrow.target])
         xs, ys = zip(*points)
-        ax.plot(xs[:-1], ys[:-1], color="#5f6368", lw=1.0, zorder=1, solid_capstyle="butt")
+        style = "--" if stopped(d.exercise, arrow.source, arrow.target) else "-"     # through detach
+        ax.plot(xs[:-1], ys[:-1], color="#5f6368", lw=1.0, ls=style, zorder=1, solid_capstyle="butt")
         ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle="-|>", mutation_scale=9, color="#5f6368",
                                      lw=1.0, zorder=1, shrinkA=0, shrinkB=0))
     for n in d.order:
@@ -340,3 +342,23 @@ def bench_plot(bench, file: str, lang: str = "en"):
         stem, fmt = file, "png"
     bench_figure(bench, lang, stem, (fmt,))
 
+
+
+def loss_plot(losses: list[float], target: str, path: str, formats=("png",), lang: str = "en"):
+    """The loss after each training step (step 0: before any), on a log scale when it spans decades."""
+    from .i18n import t
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.0, 3.2))
+    steps = list(range(len(losses)))
+    ax.plot(steps, losses, marker="o" if len(losses) <= 30 else None, ms=3, color="#3367d6", lw=1.4)
+    positive = [v for v in losses if v > 0]
+    if positive and len(positive) == len(losses) and max(positive) / min(positive) > 100:
+        ax.set_yscale("log")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(t(lang, "step_axis"))
+    ax.set_ylabel(target)
+    ax.grid(alpha=0.3)
+    _save(fig, path, formats)

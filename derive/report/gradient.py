@@ -9,6 +9,9 @@ import sympy as sp
 
 from ..budget import known
 from ..engine import Derivation
+from ..graph import stopped
+from . import second, training
+from .choices import convention_paragraph, seed_paragraph
 from ..exact import tidy
 from ..numeric import TOL, Checks
 from ..parser import symbol
@@ -35,6 +38,8 @@ def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str
     _local(r, d, values, lang)
     _backward(r, d, lang)
     _result(r, d, lang)
+    second.section(r, d, checks, lang)
+    training.section(r, d, lang)
     if checks is not None:
         _checks(r, d, checks, lang)
         _diagnostics(r, d, checks, lang)
@@ -70,6 +75,7 @@ def _statement(r: Report, d: Derivation, lang: str):
     else:
         r.add(Para([t(lang, "g_statement_text")]), Math(_listing(point)), Para([t(lang, "g_formulas")]))
     _aligned(r, rows, lang)
+    r.add(*seed_paragraph(d, lang))
     r.add(Para(rich(t(lang, "g_task", target=_m(d.target)))),
           Math(_listing([partial(d.target, x) for x in ex.wrt])),
           Para(rich(t(lang, "g_three_ways"))))
@@ -157,13 +163,17 @@ def _terms(row: str) -> list[str]:
     return [out[0]] + [rf"& \quad {piece}" for piece in out[1:]]
 
 
+def _stopped_note(d: Derivation, lang: str) -> str:
+    return " " + t(lang, "graph_stopped") if any(stopped(d.exercise, p, c) for p, c in d.graph.edges) else ""
+
+
 def _graph(r: Report, d: Derivation, lang: str):
     big = d.graph.number_of_nodes() > figures.GRAPH_DETAIL_LIMIT
     r.add(Heading(2, [t(lang, "g_graph")]), Para(rich(t(lang, "g_graph_text", target=_m(d.target)))))
     if big:
         r.add(Para([t(lang, "g_graph_summary", nodes=d.graph.number_of_nodes(), edges=d.graph.number_of_edges())]))
     r.figure(f"{r.stem}.graph", figures.shared(lambda path, formats: figures.graph_figure(d, path, formats), id(d)),
-             rich(t(lang, "g_graph_caption", target=_m(d.target))))
+             rich(t(lang, "g_graph_caption", target=_m(d.target)) + _stopped_note(d, lang)))
     mermaid = diagram.mermaid(d)
     if not r.compact:
         r.attachments[f"{r.stem}.graph.dot"] = diagram.dot(d)
@@ -196,6 +206,7 @@ def _local(r: Report, d: Derivation, values: dict, lang: str):
             value = value if value.startswith(r"\approx") else f"= {value}"
             rows.append(rf"{lhs} &= {symbolic}, & {where} &{value}")
     _aligned(r, rows, lang, wide=True)
+    r.add(*convention_paragraph(d, lang))
 
 
 def backward_order(d: Derivation) -> list[str]:
@@ -247,10 +258,14 @@ def _result(r: Report, d: Derivation, lang: str):
             [t(lang, "g_undefined") if g.kink else "—"]
         rows.append([[M(name(x))], exact, [M(number(g.value)) if g.value is not None else "—"]])
     r.add(Table(header, rows, "lll"))
+    r.add(*convention_paragraph(d, lang))
     forms = []
     closed = d.composed
     for x in d.exercise.wrt:
         g = d.gradients[x]
+        if g.convention:
+            r.add(Para(rich(t(lang, "g_closed_convention", d=f"${partial(d.target, x)}$"))))
+            continue
         if g.expression is None:
             r.add(Para(rich(t(lang, "g_closed_omitted", d=f"${partial(d.target, x)}$"))))
             continue
@@ -330,19 +345,18 @@ def _diagnostics(r: Report, d: Derivation, checks: Checks, lang: str, heading: s
         return
     r.add(Items(items))
     if d.kinks:
-        r.add(Heading(3, [t(lang, "g_kinks")]))
         rows = []
-        for x, c in checks.checks.items():
-            k = d.gradients[x].kink
-            if k is None:
+        for c in checks.checks.values():
+            k = d.gradients[c.wrt].kink
+            if k is None or d.tensor:         # tensors: no one-sided derivatives to show
                 continue
             conv = c.conventions or {}
-            rows.append(rich(t(lang, "g_kink_row", d=f"${partial(d.target, x)}$",
+            rows.append(rich(t(lang, "g_kink_row", d=f"${partial(d.target, c.wrt)}$",
                                left=f"${tex(k.left, lang)}$" if k.left is not None else "—",
                                right=f"${tex(k.right, lang)}$" if k.right is not None else "—",
                                **{f: f"${short(conv.get(f), 6)}$" for f in ("relu", "clamp", "maximum")})))
         if rows:
-            r.add(Items(rows))
+            r.add(Heading(3, [t(lang, "g_kinks")]), Items(rows))
 
 
 def _explain(w, d: Derivation, checks: Checks, lang: str) -> str | None:

@@ -19,6 +19,88 @@ TEXT: dict[str, tuple[str, str]] = {
                         "torch. En la versión cuaderno (notebook) de este informe se ejecuta tal cual."),
     "yes": ("yes", "sí"),
     "no": ("no", "no"),
+    # choices: seeds and kink conventions
+    "seed_scalars": ("The outputs {outputs} are weighed by the seed {seed}: derive differentiates {target}, their "
+                     "weighted sum, which is what calling backward with that seed does. Its gradient is the "
+                     "vector-Jacobian product $v^{\\top} J$: for each input, the sum over outputs of seed × "
+                     "the output's partial derivative.",
+                     "Las salidas {outputs} se ponderan con la semilla {seed}: derive deriva {target}, su suma "
+                     "ponderada, que es lo que hace backward con esa semilla. Su gradiente es el producto "
+                     "vector-jacobiano $v^{\\top} J$: para cada entrada, la suma sobre las salidas de la semilla "
+                     "por la derivada parcial de esa salida."),
+    "seed_tensor": ("The output {outputs} is a tensor, weighed element by element by the seed {seed}, as "
+                    "{code} does: derive differentiates {target}, the sum of seed ⊙ output. Its gradient is the "
+                    "vector-Jacobian product $v^{\\top} J$: for each input, the sum over the output's elements of "
+                    "seed × that element's partial derivative.",
+                    "La salida {outputs} es un tensor, ponderado elemento a elemento por la semilla {seed}, como "
+                    "hace {code}: derive deriva {target}, la suma de semilla ⊙ salida. Su gradiente es el producto "
+                    "vector-jacobiano $v^{\\top} J$: para cada entrada, la suma sobre los elementos de la salida "
+                    "de la semilla por la derivada parcial de ese elemento."),
+    "kink_torch": ("At a kink the derivative does not exist. The numbers that pass through it here follow "
+                   "torch's convention (what its autograd returns there, measured with the installed torch), "
+                   "as the exercise asks (kink = \"torch\"): a convention, not the derivative.",
+                   "En un punto anguloso la derivada no existe. Los números que pasan por él siguen aquí la "
+                   "convención de torch (lo que devuelve su autograd, medido con el torch instalado), como pide "
+                   "el ejercicio (kink = \"torch\"): una convención, no la derivada."),
+    "kink_subgradient": ("At a kink the derivative does not exist. The numbers that pass through it here use "
+                         "the subgradient of least norm of each function, as the exercise asks (kink = "
+                         "\"subgradient\"): relu′(0) = 0, |x|′ = 0 at 0, and max or min share 1 equally among "
+                         "the tied arguments. A convention, not the derivative.",
+                         "En un punto anguloso la derivada no existe. Los números que pasan por él usan aquí el "
+                         "subgradiente de norma mínima de cada función, como pide el ejercicio (kink = "
+                         "\"subgradient\"): relu′(0) = 0, |x|′ = 0 en 0, y max o min reparten 1 a partes iguales "
+                         "entre los argumentos empatados. Una convención, no la derivada."),
+    # training steps
+    "train": ("A training step", "Un paso de entrenamiento"),
+    "train_many": ("Training steps", "Pasos de entrenamiento"),
+    "train_sgd": ("One step of gradient descent with learning rate {eta} moves each parameter against its "
+                  "gradient, so that {target} goes down:", "Un paso de descenso por gradiente con tasa de "
+                  "aprendizaje {eta} mueve cada parámetro en contra de su gradiente, para que {target} baje:"),
+    "train_momentum": ("Gradient descent with momentum ({eta}, {beta}, as torch.optim.SGD): a buffer $b$ keeps a "
+                       "running sum of gradients, $b \\leftarrow \\beta b + \\nabla$, starting at the first "
+                       "gradient, and each parameter moves by $-\\eta b$. The first step is the plain one:",
+                       "Descenso por gradiente con momento ({eta}, {beta}, como torch.optim.SGD): un acumulador $b$ "
+                       "guarda una suma de gradientes, $b \\leftarrow \\beta b + \\nabla$, que empieza en el "
+                       "primer gradiente, y cada parámetro se mueve $-\\eta b$. El primer paso es el simple:"),
+    "train_loss": ("At the new point {target} is {after} (it was {before}).",
+                   "En el nuevo punto {target} vale {after} (antes valía {before})."),
+    "train_table": ("{target} after each of the {steps} steps (step 0 is the starting point):",
+                    "{target} tras cada uno de los {steps} pasos (el paso 0 es el punto de partida):"),
+    "train_caption": ("{target} against the training step.", "{target} frente al paso de entrenamiento."),
+    "step_axis": ("step", "paso"),
+    # second derivatives
+    "hessian": ("Second derivatives: the Hessian", "Derivadas segundas: la hessiana"),
+    "hessian_text": ("The Hessian collects the second derivatives of {target}, one row per input. It follows "
+                     "from the graph by differentiating the backward pass: each adjoint of an input is itself a "
+                     "function of all the inputs, so nudging one input $v$ and following the nudge through the "
+                     "forward pass and then through the backward pass (forward-over-reverse) changes every "
+                     "adjoint; the rates of those changes are the column of $v$. The Hessian is symmetric, since "
+                     "the order of two differentiations does not matter for smooth functions:",
+                     "La hessiana reúne las derivadas segundas de {target}, una fila por entrada. Sale del grafo "
+                     "derivando el paso hacia atrás: cada adjunto de una entrada es a su vez una función de todas "
+                     "las entradas, así que al mover un poco una entrada $v$ y seguir ese cambio por el paso "
+                     "hacia delante y luego por el paso hacia atrás (forward-over-reverse), cambian todos los "
+                     "adjuntos; los ritmos de esos cambios son la columna de $v$. La hessiana es simétrica, "
+                     "porque el orden de dos derivaciones no importa en funciones suaves:"),
+    "hessian_exact": ("Exactly, each closed form of the gradient differentiated once more and evaluated at the "
+                      "point:", "Exactamente, cada forma cerrada del gradiente derivada una vez más y evaluada en "
+                      "el punto:"),
+    "hessian_no_exact": ("Its exact form is not given here (too large, or a tensor exercise); the numbers are "
+                         "computed to 30 digits by differences of a 200-digit backward pass.",
+                         "Su forma exacta no se da aquí (demasiado grande, o un ejercicio de tensores); los números "
+                         "se calculan con 30 cifras por diferencias de un paso hacia atrás a 200 cifras."),
+    "hessian_checks": ("torch's numbers beside them (largest relative error): {errors}.",
+                       "Los números de torch a su lado (mayor error relativo): {errors}."),
+    "hm_torch_hessian": ("`torch.autograd.functional.hessian`", "`torch.autograd.functional.hessian`"),
+    "hm_autograd_differences": ("central differences of autograd's gradient", "diferencias centradas del "
+                                "gradiente de autograd"),
+    "hm_autograd_repeated": ("autograd.grad applied {n} times", "autograd.grad aplicado {n} veces"),
+    "higher": ("The derivative of order {n}", "La derivada de orden {n}"),
+    "higher_text": ("Differentiating {target} {n} times with respect to {x}: the closed form of the gradient, "
+                    "differentiated {m} more times and evaluated at the point (the digits checked by mpmath's "
+                    "differences at raised precision):", "Derivando {target} {n} veces respecto de {x}: la forma "
+                    "cerrada del gradiente, derivada {m} veces más y evaluada en el punto (las cifras, "
+                    "comprobadas con las diferencias de mpmath a precisión aumentada):"),
     # gradient: statement
     "g_statement": ("Statement", "Enunciado"),
     "g_statement_text": ("At the point", "En el punto"),
@@ -46,6 +128,8 @@ TEXT: dict[str, tuple[str, str]] = {
                         "derivative at the point. Inputs that are not differentiated are grey and dashed.",
                         "El grafo computacional de {target}: el valor de cada nodo y, en cada flecha, la derivada "
                         "local en el punto. Las entradas respecto de las que no se deriva van en gris y a trazos."),
+    "graph_stopped": ("Dashed arrows go into detach: the value flows along them, the derivative does not (it is 0).",
+                      "Las flechas a trazos entran en detach: el valor pasa por ellas, la derivada no (es 0)."),
     "g_graph_files": ("The same graph as Mermaid (drawn by GitHub below), Graphviz DOT and TikZ:",
                       "El mismo grafo en Mermaid (GitHub lo dibuja abajo), Graphviz DOT y TikZ:"),
     "g_graph_summary": ("The graph has {nodes} nodes and {edges} arrows: the figure summarises it by layer.",
@@ -77,6 +161,9 @@ TEXT: dict[str, tuple[str, str]] = {
                  "donde ningún max, min, abs o relu está en su pliegue):"),
     "g_closed_omitted": ("The closed form of {d} is too large to print; its exact value above is exact.",
                          "La forma cerrada de {d} es demasiado grande para escribirla; su valor de arriba es exacto."),
+    "g_closed_convention": ("{d} has no closed form valid at this point: a kink lies on the way, and the number "
+                            "above comes from the convention.", "{d} no tiene aquí una forma cerrada válida: hay un "
+                            "punto anguloso por el camino, y el número de arriba sale de la convención."),
     "g_more": ("… and {more} more rows, left out here: `python -m derive gradients FILE --json` has them all.",
                "… y {more} filas más, omitidas aquí: `python -m derive gradients FILE --json` las tiene todas."),
     "g_input": ("input", "entrada"),

@@ -17,9 +17,11 @@ PRIME = {
     "cos": lambda u, y: rf"\left(-\sin\left({u}\right)\right)",
     "softplus": lambda u, y: rf"\sigma\left({u}\right)",
     "log_sigmoid": lambda u, y: rf"\sigma\left(-{u}\right)",
+    "detach": lambda u, y: "0",
 }
 ARROW = {"exp": "⊙exp", "log": "⊘", "tanh": "⊙tanh′", "sigmoid": "⊙σ′", "relu": "⊙relu′", "abs": "⊙sign",
-         "sin": "⊙cos", "cos": "⊙(−sin)", "softplus": "⊙σ", "log_sigmoid": "⊙σ(−·)"}
+         "sin": "⊙cos", "cos": "⊙(−sin)", "softplus": "⊙σ", "log_sigmoid": "⊙σ(−·)",
+         "detach": "⊙0"}
 
 
 def reduce_to(text: str, have: tuple, want: tuple) -> str:

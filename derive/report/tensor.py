@@ -12,6 +12,9 @@ from .. import arrays
 from ..backward import formula_steps
 from ..budget import known, size
 from ..engine import Derivation
+from ..graph import stopped
+from . import second, training
+from .choices import convention_paragraph, seed_paragraph
 from ..evaluate import MP
 from ..latex import Printer, matrix
 from ..numeric import TOL, Checks
@@ -35,6 +38,8 @@ def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str
         _graph(r, d, lang)
     _backward(r, d, lang)
     _result(r, d, lang)
+    second.section(r, d, checks, lang)
+    training.section(r, d, lang)
     if checks is not None:
         _checks(r, d, checks, lang)
         _diagnostics(r, d, checks, lang, heading="t_diagnostics")
@@ -125,6 +130,7 @@ def _statement(r: Report, d: Derivation, lang: str):
     rows = [rf"{name(f)} &= {formula_tex(d, ex.formulas[f].display)} & &{_shape(d, f)}" for f in d.order
             if f in ex.formulas]
     _aligned(r, rows, lang, wide=True)
+    r.add(*seed_paragraph(d, lang))
     r.add(Para(rich(t(lang, "t_task", target=_m(d.target)))),
           Math(r", \quad ".join(partial(d.target, x) for x in ex.wrt)),
           Para(rich(t(lang, "t_shapes_note"))))
@@ -147,10 +153,14 @@ def _forward(r: Report, d: Derivation, lang: str):
     _aligned(r, rows, lang, wide=True)
 
 
+def _stopped_note(d: Derivation, lang: str) -> str:
+    return " " + t(lang, "graph_stopped") if any(stopped(d.exercise, p, c) for p, c in d.graph.edges) else ""
+
+
 def _graph(r: Report, d: Derivation, lang: str):
     r.add(Heading(2, [t(lang, "g_graph")]), Para(rich(t(lang, "t_graph_text", target=_m(d.target)))))
     r.figure(f"{r.stem}.graph", figures.shared(lambda path, formats: figures.graph_figure(d, path, formats), id(d)),
-             rich(t(lang, "t_graph_caption", target=_m(d.target))))
+             rich(t(lang, "t_graph_caption", target=_m(d.target)) + _stopped_note(d, lang)))
     mermaid = diagram.mermaid(d)
     if not r.compact:
         r.attachments[f"{r.stem}.graph.dot"] = diagram.dot(d)
@@ -284,6 +294,7 @@ def _result(r: Report, d: Derivation, lang: str):
         g = d.gradients[x]
         rows.append(rf"{partial(d.target, x)} &{relation(g.exact, g.value)} {value_tex(g.exact, g.value)} & &{_shape(d, x)}")
     _aligned(r, rows, lang, wide=True)
+    r.add(*convention_paragraph(d, lang))
     if any(g.kink for g in d.gradients.values()):
         r.add(Para(rich(t(lang, "t_kink_elements"))))
 

@@ -1,0 +1,312 @@
+"""Second and higher derivatives ([gradient] order = 2, 3, …).
+
+order = 2: the Hessian H_ij = ∂²L/∂x_i∂x_j of the target over the elements of `wrt`.
+  exact     each closed-form gradient (exact.closed_forms) differentiated once more by SymPy and evaluated at
+            the point, under the budget (scalar exercises; Unknown otherwise);
+  30 digits forward-over-reverse by differences: the reverse pass run at p = 200 digits at x ± h e_j, with
+            h = 10^-(p/4) and again 10^-(p/4 + 10); both agree to far more than 30 digits for a smooth
+            function (truncation h², round-off 10^-p/h), which is checked, not assumed; where they do not
+            (terms far larger than the result), again at 500 and 1200 digits, then a located error.
+order ≥ 3 (one scalar input): the closed form differentiated n times, and mpmath.diff of the target
+  (its own adaptive-precision differences) for the digits, at rising precision until two runs agree.
+At a kink there are no second derivatives: refused, with the kink named."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mpmath
+import sympy as sp
+
+from . import arrays
+from .budget import DIGITS, Unknown, known
+from .errors import DeriveError, Spot
+from .stopgrad import frozen
+
+HIGHER_PRECISIONS = (60, 150, 400, 1000)
+MAX_ELEMENTS = 64
+
+
+@dataclass
+class Hessian:
+    order: int
+    elements: list[tuple[str, tuple]]     # (input, element index) per row and column
+    exact: object                         # list of rows of SymPy numbers (order 2) or one number; Unknown
+    value: object                         # list of rows of mpmath numbers (order 2) or one number
+    checks: dict = field(default_factory=dict)    # method -> largest relative error against `value`
+
+    @property
+    def names(self) -> list[str]:
+        return [arrays.element_name(x, i) for x, i in self.elements]
+
+
+def elements(ex) -> list[tuple[str, tuple]]:
+    return [(x, index) for x in ex.wrt for index in arrays.indices(ex.shape(x))]
+
+
+def check_request(ex, order: int, source) -> None:
+    """Refuse, when the file loads, an order that cannot be given (located at [gradient] order)."""
+    spot = source.spot("gradient", "order")
+    if order >= 3 and (len(ex.wrt) != 1 or ex.shape(ex.wrt[0])):
+        raise DeriveError(f"order = {order} needs one input in wrt, a number", spot,
+                          "derivatives past the second are for a function of one variable; "
+                          "for several, order = 2 gives the Hessian")
+    if order == 2 and len(elements(ex)) > MAX_ELEMENTS:
+        raise DeriveError(f"the Hessian of {len(elements(ex))} inputs is too large to show (at most "
+                          f"{MAX_ELEMENTS})", spot, "take wrt = [...] with fewer inputs")
+
+
+def hessian(d) -> Hessian:
+    """The order-th derivative of the target at the point (d: a Derivation with order >= 2)."""
+    order = d.exercise.order
+    if d.kinks:
+        k = d.kinks[0]
+        raise DeriveError(f"second derivatives do not exist here: {k.expr} in formula {k.node!r} sits on its kink",
+                          Spot(file=d.exercise.path), "choose a point away from the kink")
+    if order >= 3:
+        return _higher(d, order)
+    els = elements(d.exercise)
+    held = frozen(d)                    # differences move the inputs, never what detach stops
+    for dps in PRECISIONS:              # more digits where the gradient's terms dwarf the Hessian (cancellation)
+        with mpmath.workdps(dps):
+            steps = (mpmath.mpf(10) ** -(dps // 4), mpmath.mpf(10) ** -(dps // 4 + 10))
+            (coarse, _), (estimate, scale) = (_by_differences(held, els, h) for h in steps)
+            spread = max((_relative(a, b) for ra, rb in zip(coarse, estimate) for a, b in zip(ra, rb)), default=0)
+            if spread <= mpmath.mpf(10) ** -(DIGITS + 5) and _round_off_covered(estimate, scale, steps[1]):
+                break
+    else:
+        raise _unresolved(d, "the second derivatives")
+    value = estimate
+    h = Hessian(2, els, _exact_hessian(d, els, value), value)
+    h.checks["step_sizes"] = float(spread)
+    return h
+
+
+PRECISIONS = (200, 500, 1200)           # digits for the differences of the reverse pass
+
+
+def _unresolved(d, what: str) -> DeriveError:
+    return DeriveError(f"{what} of {d.target!r} cancel beyond what {PRECISIONS[-1]} digits resolve here (terms "
+                       "far larger than the result)", Spot(file=d.exercise.path),
+                       "choose values of similar sizes, or order = 1")
+
+
+def _relative(a, b):
+    return abs(a - b) / max(abs(b), mpmath.mpf(10) ** -(DIGITS + 10))
+
+
+# -- the 30-digit numbers -----------------------------------------------------------------------------
+
+def _point(d) -> dict:
+    return {x: d.nodes[x].value for x in d.exercise.values}
+
+
+def _forward(d, point: dict, A) -> dict:
+    """Every node's value at `point` (inputs' mpmath values) at the current precision."""
+    from . import program
+
+    values = dict(point)
+    for n in d.order:
+        if n in d.exercise.formulas:
+            prog, names = program.program_for(d.exercise.formulas[n].expr)
+            value = program.run(prog, [values[p] for p in names], A)[-1]
+            shape = d.exercise.formulas[n].shape
+            values[n] = arrays.broadcast_to(value, shape) if shape and not arrays.shape_of(value) else value
+    return values
+
+
+def _gradient(d, point: dict) -> dict:
+    """The reverse pass at `point`, at the current precision."""
+    from . import graph
+    from .engine import _numeric
+    from .evaluate import MP
+
+    g = graph.build(d.exercise)
+    run = _numeric(d.exercise, g, d.relevant, frozenset(), _forward(d, point, MP()))
+    zero = mpmath.mpf(0)
+    grads = {x: run.bars.get(x, arrays.broadcast_to(zero, d.nodes[x].shape) if d.nodes[x].shape else zero)
+             for x in d.exercise.wrt}
+    terms = [abs(v) for part in (run.values, run.bars) for value in part.values() for v in arrays.flat(value)
+             if mpmath.isfinite(v)]
+    return grads, max(terms, default=zero)
+
+
+def _round_off_covered(estimate, scale, h) -> bool:
+    """Whether round-off, at most 10^-dps × (the largest value or adjoint of the pass) / h per entry, stays
+    below the digits shown of every entry (an entry of 0 against the largest entry, or 10^-60)."""
+    noise = mpmath.mpf(10) ** -mpmath.mp.dps * scale / h
+    largest = max((abs(v) for row in estimate for v in row), default=0)
+    floor = mpmath.mpf(10) ** -(2 * DIGITS) * max(largest, 1)
+    return all(noise <= mpmath.mpf(10) ** -(DIGITS + 5) * abs(v) + floor for row in estimate for v in row)
+
+
+def _moved(point: dict, x: str, index: tuple, h):
+    out = dict(point)
+    if index:
+        out[x] = point[x].copy()
+        out[x][index] = point[x][index] + h
+    else:
+        out[x] = point[x] + h
+    return out
+
+
+def _element(value, index):
+    return value[index] if index else value
+
+
+def _by_differences(d, els, h) -> list[list]:
+    """H by central differences of the reverse pass: column j from the gradients at x ± h e_j."""
+    from .engine import _mp_value
+
+    point = {x: _mp_value(d.exercise.values[x]) for x in d.exercise.values}    # at this precision
+    columns, scale = [], mpmath.mpf(0)
+    for x, index in els:
+        (plus, s1), (minus, s2) = _gradient(d, _moved(point, x, index, h)), _gradient(d, _moved(point, x, index, -h))
+        scale = max(scale, s1, s2)
+        columns.append([(_element(plus[y], i) - _element(minus[y], i)) / (2 * h) for y, i in els])
+    return [[columns[j][i] for j in range(len(els))] for i in range(len(els))], scale      # rows
+
+
+def _higher(d, order: int) -> Hessian:
+    from .evaluate import MP
+
+    (x,) = d.exercise.wrt
+    held = frozen(d)
+    point = _point(held)
+
+    def f(t):
+        return _forward(held, {**point, x: t}, MP())[d.target]
+
+    scale = max((abs(v) for n in held.order for v in arrays.flat(held.nodes[n].value) if mpmath.isfinite(v)),
+                default=mpmath.mpf(1))
+    previous = None
+    for dps in HIGHER_PRECISIONS:       # mpmath.diff at rising precision until two runs agree, with its error
+        with mpmath.workdps(dps):       # (about 10^-dps times the largest value of the graph) below the digits
+            value = mpmath.diff(f, +point[x], order)
+            covered = mpmath.mpf(10) ** -dps * scale <= mpmath.mpf(10) ** -(DIGITS + 5) * abs(value) \
+                + mpmath.mpf(10) ** -(2 * DIGITS)
+        if previous is not None and covered and _relative(value, previous) <= mpmath.mpf(10) ** -(DIGITS + 2):
+            break
+        previous = value
+    else:
+        raise _unresolved(d, f"the derivative of order {order}")
+    exact = _exact_higher(d, x, order, value)
+    return Hessian(order, [(x, ())], exact, value)
+
+
+# -- exact values -------------------------------------------------------------------------------------
+
+def _exact_hessian(d, els, value):
+    if d.tensor or any(x not in d.closed for x in d.exercise.wrt):
+        return Unknown("size")
+    from .parser import symbol
+
+    rows = []
+    for i, (x, _) in enumerate(els):
+        row = []
+        for j, (y, _) in enumerate(els):
+            if j < i:                                   # symmetric: the upper triangle once
+                row.append(rows[j][i])
+                continue
+            entry = _at_point(d, d.clock.run(sp.diff, d.closed[x], symbol(y)), value[i][j])
+            if not known(entry):
+                return entry
+            row.append(entry)
+        rows.append(row)
+    return rows
+
+
+def _exact_higher(d, x, order, value):
+    if x not in d.closed:
+        return Unknown("size")
+    from .parser import symbol
+
+    return _at_point(d, d.clock.run(sp.diff, d.closed[x], symbol(x), order - 1), value)
+
+
+def _at_point(d, expr, value):
+    """A closed-form derivative at the point, exact, tidied, and checked against its 30-digit value."""
+    from .exact import admit, tidy
+    from .parser import symbol
+
+    if not known(expr):
+        return expr
+    point = {symbol(n): d.nodes[n].exact for n in d.exercise.values}
+    if not all(known(v) for v in point.values()):
+        return Unknown("parent")
+    exact = admit(d.clock.run(lambda: tidy(expr.xreplace(point))), ())
+    if known(exact):
+        with mpmath.workdps(DIGITS + 20):
+            number = mpmath.mpf(str(sp.N(exact, DIGITS + 5, maxn=600)))
+            if abs(number - value) > max(abs(value), mpmath.mpf(10) ** -(DIGITS + 10)) * mpmath.mpf(10) ** -(DIGITS - 2):
+                raise AssertionError(f"derive's exact and numeric second derivatives disagree: {exact} against "
+                                     f"{mpmath.nstr(value, 20)}")
+    return exact
+
+
+# -- torch's numbers beside them ----------------------------------------------------------------------
+
+def torch_checks(d, h: Hessian) -> dict:
+    """Largest relative errors of torch (float64) against the 30-digit values: torch_hessian
+    (torch.autograd.functional.hessian) and autograd_differences (central differences, h = 1e-5, of autograd's
+    gradient) for order 2; autograd_repeated (autograd.grad n times, create_graph) for order n >= 3."""
+    import torch
+
+    from .evaluate import Torch
+    from .numeric import _point as torch_point
+    from .numeric import run_graph
+
+    base = torch_point(d, torch.float64)
+    shapes = [d.nodes[x].shape for x in d.exercise.wrt]
+    sizes = [max(1, arrays.size_of(s)) for s in shapes]
+
+    def f(flat):
+        inputs = dict(base)
+        for x, part, shape in zip(d.exercise.wrt, torch.split(flat, sizes), shapes):
+            inputs[x] = part.reshape(shape)
+        return run_graph(d, inputs, Torch(torch.float64))[d.target]
+
+    held = frozen(d)                    # central differences of the gradient hold what detach stops
+    held_base = torch_point(held, torch.float64)
+
+    def f_held(flat):
+        inputs = dict(held_base)
+        for x, part, shape in zip(d.exercise.wrt, torch.split(flat, sizes), shapes):
+            inputs[x] = part.reshape(shape)
+        return run_graph(held, inputs, Torch(torch.float64))[d.target]
+
+    flat = torch.cat([base[x].reshape(-1) for x in d.exercise.wrt])
+    exact = [[float(v) for v in row] for row in h.value] if h.order == 2 else float(h.value)
+    if h.order == 2:
+        auto = torch.autograd.functional.hessian(f, flat).tolist()
+        step = 1e-5
+        fd = []
+        for j in range(len(flat)):
+            e = torch.zeros_like(flat)
+            e[j] = step
+            fd.append(((_grad(f_held, flat + e) - _grad(f_held, flat - e)) / (2 * step)).tolist())
+        fd = [[fd[j][i] for j in range(len(flat))] for i in range(len(flat))]
+        return {"torch_hessian": _worst(auto, exact), "autograd_differences": _worst(fd, exact)}
+    x = flat.clone().requires_grad_(True)
+    out = f(x)
+    for _ in range(h.order):
+        out = _grad(lambda z: out.sum(), x, create_graph=True)
+    return {"autograd_repeated": _worst([[float(out.sum().detach())]], [[exact]])}
+
+
+def _grad(f, x, create_graph=False):
+    """d f / d x by autograd (zeros where f does not depend on x: a constant, or a detached value)."""
+    import torch
+
+    if not create_graph:
+        x = x.clone().requires_grad_(True)
+    y = f(x)
+    if not y.requires_grad:
+        return torch.zeros_like(x)
+    (g,) = torch.autograd.grad(y, x, create_graph=create_graph, allow_unused=True)
+    return torch.zeros_like(x) if g is None else g
+
+
+def _worst(values, exact) -> float:
+    from .numeric import relative_error
+
+    return max(relative_error(v, e) for rv, re in zip(values, exact) for v, e in zip(rv, re))

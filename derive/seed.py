@@ -1,0 +1,89 @@
+"""Several outputs, or a tensor output, differentiated as backward(seed) does: the vector-Jacobian product
+vᵀJ is the gradient of the one number ⟨v, Q⟩ = Σᵢ vᵢ Qᵢ. An exercise file says
+
+    [gradient]
+    of = ["Q1", "Q2"]          # several scalar formulas ...
+    seed = [1, 1]
+    of = "Q"                   # ... or one tensor formula, with a seed of its shape
+    seed = [1, 1]
+
+and derive adds that number as a formula of its own (named vjp), so every pass, check and report treats
+it as any other target, and the walkthrough says what the seed means."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import arrays
+from .errors import DeriveError
+
+
+@dataclass
+class Seed:
+    outputs: list[str]            # the formulas differentiated (one tensor, or several scalars)
+    value: object                 # the seed: a list of exact numbers, or an array of the output's shape
+    target: str                   # the formula added: vjp = Σ seed · output
+    input: str | None = None      # the input holding a tensor seed
+
+
+def fresh(name: str, taken) -> str:
+    """`name`, or name_2, name_3, … when the exercise already uses it."""
+    k, out = 1, name
+    while out in taken:
+        k += 1
+        out = f"{name}_{k}"
+    return out
+
+
+def seeded(table: dict, values: dict, formulas: dict, source, value_of) -> tuple[Seed, str] | None:
+    """The Seed of a [gradient] table and the text of the formula it adds (None without a seed)."""
+    of, raw = table.get("of"), table.get("seed")
+    if raw is None:
+        if isinstance(of, list):
+            raise DeriveError("several outputs need a seed: the weight of each in the vector-Jacobian product",
+                              source.spot("gradient", "of"), f"add  seed = [{', '.join('1' for _ in of)}]  under "
+                              "[gradient] (all ones: the gradient of their sum)")
+        return None
+    outputs = of if isinstance(of, list) else [of]
+    if of is None or not outputs or not all(isinstance(q, str) for q in outputs):
+        raise DeriveError("a seed needs  of  naming the output(s) it weighs", source.spot("gradient", "seed"),
+                          'e.g.  of = ["Q1", "Q2"]  with  seed = [1, 1], or  of = "Q"  with a seed of its shape')
+    for q in outputs:
+        if q not in formulas:
+            raise DeriveError(f"of names {q!r}, which is not a formula", source.spot("gradient", "of"))
+    taken = {*values, *formulas}
+    target = fresh("vjp", taken)
+    seed = value_of(raw, "seed", _Aliased(source, "gradient"))
+    if len(outputs) > 1:
+        if any(formulas[q].shape for q in outputs):
+            raise DeriveError("several outputs must each be a single number; for a tensor output write one name "
+                              "in  of  and a seed of its shape", source.spot("gradient", "of"))
+        if arrays.shape_of(seed) != (len(outputs),):
+            raise DeriveError(f"the seed has shape {arrays.shape_of(seed)} but of names {len(outputs)} outputs",
+                              source.spot("gradient", "seed"), "one number per output")
+        text = " + ".join(f"({v}) * {q}" for v, q in zip(seed.flat, outputs))
+        return Seed(outputs, list(seed.flat), target), text
+    (q,) = outputs
+    shape = formulas[q].shape
+    if arrays.shape_of(seed) != shape:
+        raise DeriveError(f"the seed has shape {arrays.shape_of(seed)} but {q!r} has shape {shape}",
+                          source.spot("gradient", "seed"), "backward(seed) needs a seed of the output's shape")
+    if not shape:
+        return Seed(outputs, [seed], target), f"({seed}) * {q}"
+    name = fresh("seed", taken | {target})
+    return Seed(outputs, seed, target, name), f"sum({name} * {q})"
+
+
+class _Aliased:
+    """The source, with `values` lookups of the seed sent to its line under [gradient] (for located errors)."""
+
+    def __init__(self, source, table: str):
+        self._source, self._table = source, table
+
+    def spot(self, table, key, column=None):
+        return self._source.spot(self._table, key, column)
+
+    def value_column(self, table, key, value):
+        return self._source.value_column(self._table, key, value)
+
+    def __getattr__(self, name):
+        return getattr(self._source, name)

@@ -1,0 +1,148 @@
+"""Training steps after the gradient: plain gradient descent, or with momentum, as torch.optim.SGD does.
+
+    [step]
+    learning_rate = 0.5        # η, an exact number
+    steps = 1                  # how many updates (at most MAX_STEPS)
+    update = "sgd"             # or "momentum", with  momentum = 0.9  (β)
+
+Each step moves every parameter (the inputs in `wrt`) against its gradient, w ← w − η ∂L/∂w (with
+momentum: b ← β b + ∂L/∂w, w ← w − η b, the buffer starting at the first gradient, as torch does), then
+derives the exercise again at the new point. The first update is exact where its gradient is; after that
+the parameters are 60-digit numbers and every loss is given to 30 digits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import mpmath
+import sympy as sp
+
+from . import arrays
+from .budget import known, policy
+from .errors import DeriveError, Spot
+
+MAX_STEPS = 1000
+UPDATES = ("sgd", "momentum")
+
+
+@dataclass
+class Step:
+    learning_rate: sp.Expr
+    steps: int = 1
+    update: str = "sgd"
+    momentum: sp.Expr = sp.Integer(0)
+
+
+@dataclass
+class Point:
+    """The parameters after `step` updates (step 0: the exercise's point) and the loss there."""
+
+    step: int
+    exact: dict                  # parameter -> exact value (SymPy or object array), or None past step 1
+    value: dict                  # parameter -> mpmath number or object array
+    loss_exact: object           # exact loss where computed, else None
+    loss: object                 # mpmath
+    gradient: dict = field(default_factory=dict)     # parameter -> mpmath gradient at this point
+
+
+def read(table: dict, source) -> Step | None:
+    """The [step] table (None when absent), every error located."""
+    from .exercise import value_of
+
+    if not table:
+        return None
+    for key in table:
+        if key not in ("learning_rate", "steps", "update", "momentum"):
+            raise DeriveError(f"unknown key {key!r} in [step]", source.spot("step", key),
+                              "allowed: learning_rate, steps, update, momentum")
+    if "learning_rate" not in table:
+        raise DeriveError("[step] needs a learning_rate", source.spot("", "step"), "add  learning_rate = 0.1")
+    rate = value_of(table["learning_rate"], "learning_rate", _In(source))
+    if arrays.shape_of(rate) or not rate > 0:
+        raise DeriveError("learning_rate must be a positive number", source.spot("step", "learning_rate"))
+    steps = table.get("steps", 1)
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise DeriveError(f"steps must be a whole number from 1 to {MAX_STEPS}", source.spot("step", "steps"))
+    update = table.get("update", "momentum" if "momentum" in table else "sgd")
+    if update not in UPDATES:
+        raise DeriveError(f"update = {update!r} is not one derive knows", source.spot("step", "update"),
+                          'update = "sgd" (plain gradient descent) or "momentum"')
+    beta = value_of(table.get("momentum", "9/10" if update == "momentum" else 0), "momentum", _In(source))
+    if arrays.shape_of(beta) or not 0 <= beta < 1:
+        raise DeriveError("momentum must be a number in [0, 1)", source.spot("step", "momentum"))
+    if update == "sgd" and beta != 0:
+        raise DeriveError('momentum needs update = "momentum"', source.spot("step", "momentum"))
+    return Step(rate, steps, update, beta)
+
+
+class _In:
+    def __init__(self, source):
+        self.source = source
+
+    def spot(self, table, key, column=None):
+        return self.source.spot("step", key, column)
+
+    def value_column(self, table, key, value):
+        return self.source.value_column("step", key, value)
+
+
+def train(d, step: Step) -> list[Point]:
+    """The point before any update and after each of `step.steps` updates."""
+    from .engine import derive
+
+    ex = d.exercise
+    wrt = list(ex.wrt)
+    if any(d.gradients[x].value is None or _undefined(d.gradients[x].value) for x in wrt):
+        raise DeriveError("a training step needs every gradient, and one is undefined at a kink",
+                          Spot(file=ex.path), 'choose another point, or a convention: [gradient] kink = "torch"')
+    points = [_point(d, 0, {x: ex.values[x] for x in wrt})]
+    exact_grad = {x: d.gradients[x].exact for x in wrt}
+    buffer: dict = {}
+    current = d
+    with mpmath.workdps(60):
+        eta, beta = mpmath.mpf(_mp(step.learning_rate)), mpmath.mpf(_mp(step.momentum))
+        for k in range(1, step.steps + 1):
+            grad = {x: current.gradients[x].value for x in wrt}
+            for x in wrt:
+                buffer[x] = grad[x] if x not in buffer or step.update == "sgd" else \
+                    arrays.elementwise(lambda b, g: beta * b + g, buffer[x], grad[x])
+            value = {x: arrays.elementwise(lambda w, b: w - eta * b, points[-1].value[x], buffer[x]) for x in wrt}
+            exact = _exact_update(ex, step, exact_grad) if k == 1 else None
+            values = dict(ex.values)
+            values.update({x: exact[x] if exact and known(exact[x]) else _float(value[x]) for x in wrt})
+            current = derive(replace(ex, values=values), exact=False)
+            if any(_undefined(current.gradients[x].value) for x in wrt) and k < step.steps:
+                raise DeriveError(f"after step {k} a parameter sits on a kink, where the gradient is undefined",
+                                  Spot(file=ex.path), 'a convention gives numbers there: [gradient] kink = "torch"')
+            points.append(Point(k, exact, value, None, current.nodes[ex.target].value,
+                                {x: current.gradients[x].value for x in wrt}))
+    points[0].gradient = {x: d.gradients[x].value for x in wrt}
+    return points
+
+
+def _point(d, k, exact) -> Point:
+    return Point(k, exact, {x: d.nodes[x].value for x in exact}, d.nodes[d.target].exact, d.nodes[d.target].value)
+
+
+def _exact_update(ex, step: Step, grad: dict) -> dict | None:
+    """w − η ∂L/∂w exactly (the first step; momentum's first buffer is the gradient itself), where known."""
+    out = {}
+    for x, g in grad.items():
+        if not known(g) or (arrays.shape_of(g) and not all(known(v) for v in arrays.flat(g))):
+            out[x] = None
+            continue
+        new = arrays.elementwise(lambda w, gi: policy(w - step.learning_rate * gi), ex.values[x], g)
+        out[x] = None if any(not known(v) for v in arrays.flat(new)) else new
+    return out
+
+
+def _mp(x):
+    return mpmath.mpf(int(x.p)) / int(x.q) if x.is_Rational else mpmath.mpf(str(sp.N(x, 70)))
+
+
+def _float(value):
+    """An mpmath number (or array of them) as a 60-digit SymPy Float the engine takes as a value."""
+    return arrays.elementwise(lambda v: sp.Float(mpmath.nstr(v, 60), 60), value)
+
+
+def _undefined(value) -> bool:
+    return any(mpmath.isnan(v) for v in arrays.flat(value))
