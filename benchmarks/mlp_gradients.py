@@ -51,11 +51,11 @@ def naive_seconds_per_input(ex, sample: int = 3) -> float:
     from derive.graph import build
     from derive.parser import symbol
 
-    g, order = build(ex)
+    g = build(ex)
     composed = {}
-    for n in order:
-        composed[n] = symbol(n) if g.nodes[n]["kind"] == "input" else g.nodes[n]["expr"].xreplace(
-            {symbol(p): composed[p] for p in g.predecessors(n)})
+    for n in g.order:
+        composed[n] = symbol(n) if n in ex.values else ex.formulas[n].expr.xreplace(
+            {symbol(p): composed[p] for p in g.dag.predecessors(n)})
     target = composed[ex.target]
     point = {symbol(k): v for k, v in ex.values.items()}
     picks = ex.wrt[:: max(1, len(ex.wrt) // sample)][:sample]

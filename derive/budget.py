@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
+from functools import lru_cache
 
 # -- input ----------------------------------------------------------------------------------------
 MAX_CHARS = 10_000          # characters in one formula
@@ -106,16 +107,14 @@ def size(expr, cap: int = SIZE_CAP) -> int:
     return count
 
 
-def nesting(expr, memo: dict | None = None) -> int:
-    """How deeply functions nest in expr: tanh(0.9 tanh(x)) is 2."""
+@lru_cache(maxsize=200_000)
+def nesting(expr) -> int:
+    """How deeply functions nest in expr: tanh(0.9 tanh(x)) is 2 (remembered across calls: the exact
+    pass asks of every product it builds, whose factors it asked of before)."""
     import sympy as sp
 
-    memo = {} if memo is None else memo
-    if expr in memo:
-        return memo[expr]
-    inner = max((nesting(a, memo) for a in expr.args), default=0)
-    memo[expr] = inner + 1 if isinstance(expr, sp.Function) else inner
-    return memo[expr]
+    inner = max((nesting(a) for a in expr.args), default=0)
+    return inner + 1 if isinstance(expr, sp.Function) else inner
 
 
 def policy(expr):

@@ -136,11 +136,12 @@ def derive(ex: GradientExercise, exact: bool = True) -> Derivation:
                   for n in reversed(g.order) if n in relevant and n in run.bars}
     if exact:
         exact_pass.derivatives(d)
-    for k in d.kinks:
+    for i, k in enumerate(d.kinks):
         through = "undefined" if ex.kink == "undefined" else \
             f"given by {describe(ex.kink)} (a convention, not the derivative)"
         d.warnings.append(Diagnostic("kink", k.node, f"{plain(k.expr)}{_element(k.index)} in formula {k.node!r} "
-                                     f"sits exactly on its kink at this point: derivatives through it are {through}"))
+                                     f"sits exactly on its kink at this point: derivatives through it are {through}",
+                                     {"kink": i}))
     d.gradients = gradients(d, exact)
     if run.unsettled:
         _settle(d, run.unsettled)
@@ -155,21 +156,29 @@ def derive(ex: GradientExercise, exact: bool = True) -> Derivation:
 
 def _settle(d, unsettled: set):
     """Values and gradients whose digits still changed at the highest precision (terms beyond 10^300 that
-    cancel): their exact form, evaluated by SymPy's adaptive evalf, gives the digits; without one, a
+    cancel): their exact form, evaluated by SymPy's adaptive evalf, gives the digits. Without one, a value
+    that was round-off around zero at both precisions is 0 with a warning that says so; any other, a
     located error, never a number that may be wrong."""
     from .exact import evaluated
 
     ex = d.exercise
-    nodes = [key for part, key in unsettled if part == "values"]
-    grads = [key for part, key in unsettled if part == "bars" and key in d.gradients]
-    for n, what in [(n, d.nodes[n]) for n in nodes] + [(x, d.gradients[x]) for x in grads]:
+    found = [(f"the value of {key!r}", d.nodes[key], kind, floor, {"name": key, "gradient": False})
+             for part, key, kind, floor in unsettled if part == "values"]
+    found += [(f"d {ex.target}/d {key}", d.gradients[key], kind, floor, {"name": key, "gradient": True})
+              for part, key, kind, floor in unsettled if part == "bars" and key in d.gradients]
+    for label, what, kind, floor, data in found:
         number = evaluated(what.exact) if what.exact is not None and known(what.exact) else None
-        if number is None:
-            label = f"the value of {n!r}" if n in nodes and what is d.nodes.get(n) else f"d {ex.target}/d {n}"
+        if number is not None:
+            what.value = number
+        elif kind == "vanishing":                  # the elements at round-off level, not the settled ones
+            what.value = arrays.elementwise(lambda v: mpmath.mpf(0) if abs(v) <= floor else v, what.value)
+            d.warnings.append(Diagnostic("vanishing", None, f"{label} is 0 to within round-off at "
+                                         f"{PRECISIONS[-1]} digits of its largest terms; its exact form was not "
+                                         "computed, so it is not proven exactly 0", data))
+        else:
             raise DeriveError(f"{label} cancels beyond what {PRECISIONS[-1]} digits resolve (terms far larger "
-                              "than the result), and no exact form gives its digits", ex.source.spot("formulas", ex.target),
-                              "choose values of similar sizes")
-        what.value = number
+                              "than the result), and no exact form gives its digits",
+                              ex.source.spot("formulas", ex.target), "choose values of similar sizes")
 
 
 def _finite(ex, g, run):
@@ -399,12 +408,23 @@ def _runs_agree(a: _Run, b: _Run) -> bool:
 
 
 def _disagreeing(a: _Run, b: _Run) -> set:
+    """(part, key) of the values that still changed between the last two precisions, and were not merely
+    round-off around zero (below 10^-(a.dps - 20) of the largest value or adjoint: sum(softmax(x)) - 1)."""
+    terms = [abs(v) for part in (b.values, b.bars) for value in part.values() for v in arrays.flat(value)
+             if mpmath.isfinite(v)]
+    largest = max(terms, default=mpmath.mpf(1))
+    floors = (largest * mpmath.mpf(10) ** -(a.dps - 20), largest * mpmath.mpf(10) ** -(b.dps - 20))
+    meaningful = floors[1] <= mpmath.mpf(10) ** -(2 * DIGITS)      # a bound that says "0", not "unknown"
     out = set()
     for part in ("values", "locals", "bars"):
         x, y = getattr(a, part), getattr(b, part)
         for key, u in x.items():
-            if not all(_agree(p, q) for p, q in zip(arrays.flat(u), arrays.flat(y[key]))):
-                out.add((part, key))
+            pairs = list(zip(arrays.flat(u), arrays.flat(y[key])))
+            if all(_agree(p, q) for p, q in pairs):
+                continue
+            noise = meaningful and all(_agree(p, q) or (abs(p) <= floors[0] and abs(q) <= floors[1])
+                                       for p, q in pairs)
+            out.add((part, key, "vanishing" if noise else "unsettled", floors[1]))
     return out
 
 

@@ -59,7 +59,6 @@ def _exact_args(d, node, expr, index):
 def gradients(d, exact: bool) -> dict:
     """The gradient for each input: the adjoint, or, through a kink, undefined with its one-sided values."""
     from .engine import Diagnostic, Gradient, Kink, plain
-    from .exact import tidy
 
     out = {}
     closed = getattr(d, "closed", {}) or {}
@@ -80,7 +79,7 @@ def gradients(d, exact: bool) -> dict:
             continue
         kinks = [k for k in d.kinks if k.node in d.relevant and _reaches(d, x, k.node)]
         if kinks and d.exercise.kink != "undefined":      # numbers by a convention, said where they show
-            out[x] = Gradient(x, tidy(adj.exact) if exact else None, adj.value, None,
+            out[x] = Gradient(x, _tidied(d, adj.exact) if exact else None, adj.value, None,
                               convention=d.exercise.kink)
             continue
         if kinks:
@@ -92,10 +91,20 @@ def gradients(d, exact: bool) -> dict:
             d.warnings.append(Diagnostic("kink-passed", kinks[0].node, f"d {d.target}/d {x} exists although "
                                          f"{plain(kinks[0].expr)} sits on its kink: both one-sided derivatives "
                                          "are equal", {"wrt": x}))
-            out[x] = Gradient(x, tidy(left), _to_mp(left), closed.get(x))
+            out[x] = Gradient(x, _tidied(d, left), _to_mp(left), closed.get(x))
             continue
-        out[x] = Gradient(x, tidy(adj.exact) if exact else None, adj.value, closed.get(x))
+        out[x] = Gradient(x, _tidied(d, adj.exact) if exact else None, adj.value, closed.get(x))
     return out
+
+
+def _tidied(d, expr):
+    """The exact form simplified within the exact pass's time budget; as it is when the budget is spent."""
+    from .exact import tidy
+
+    if d.clock is None or not known(expr):
+        return expr
+    done = d.clock.run(tidy, expr)
+    return done if known(done) else expr
 
 
 def _equal(left: sp.Expr, right: sp.Expr) -> bool:

@@ -306,3 +306,12 @@ def test_every_elementwise_op_has_a_float_counterpart_for_the_diagnostics():
     from derive.ops import REGISTRY
 
     assert [op.name for op in REGISTRY if op.elementwise and op.name not in _FLOAT] == []
+
+
+def test_each_kink_is_named_once_in_the_report(tmp_path):
+    path = tmp_path / "k.toml"
+    path.write_text('kind = "gradient"\n[values]\na = 0\nb = 2\n[formulas]\n'
+                    'y = "relu(a) + max(a, 0) + |a| + max(b, 2 + a)"\n[gradient]\nkink = "subgradient"\n')
+    assert cli.main(["report", str(path), "--out", str(tmp_path / "o"), "--format", "md", "--lang", "en"]) == 0
+    lines = [line for line in (tmp_path / "o" / "en" / "k.md").read_text().splitlines() if "sits exactly" in line]
+    assert len(lines) == 4 and len(set(lines)) == 4 and all("subgradient of least norm" in line for line in lines)

@@ -380,8 +380,15 @@ def _explain(w, d: Derivation, checks: Checks, lang: str) -> str | None:
         c = checks.checks[w.node]
         return t(lang, "d_f32_underflow", target=name(d.target), x=name(w.node), exact=short(c.exact, 4))
     if w.code == "kink":
-        k = next((k for k in d.kinks if k.node == w.node), None)
-        return t(lang, "d_kink", expr=f"${tex(k.expr, lang)}$" if k else "", node=_m(w.node))
+        k = d.kinks[w.data["kink"]] if "kink" in w.data else next((k for k in d.kinks if k.node == w.node), None)
+        expr = f"${tex(k.expr, lang)}$" if k else ""
+        if d.exercise.kink != "undefined":
+            return t(lang, "d_kink_convention", expr=expr, node=_m(w.node),
+                     convention=t(lang, f"conv_{d.exercise.kink}"))
+        return t(lang, "d_kink", expr=expr, node=_m(w.node))
+    if w.code == "vanishing":
+        x = w.data["name"]
+        return t(lang, "d_vanishing", what=f"${partial(d.target, x)}$" if w.data["gradient"] else _m(x))
     if w.code == "kink-passed":
         x = w.data.get("wrt")
         return t(lang, "d_kink_passed", d=f"${partial(d.target, x)}$" if x else "", node=_m(w.node))

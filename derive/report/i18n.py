@@ -336,6 +336,16 @@ TEXT: dict[str, tuple[str, str]] = {
                "are undefined, and each one-sided derivative is given instead.",
                "{expr} en la fórmula {node} está exactamente en su pliegue en este punto: las derivadas que "
                "pasan por él no están definidas y se dan las derivadas laterales."),
+    "d_kink_convention": ("{expr} in formula {node} sits exactly on its kink at this point: the derivatives "
+                          "through it do not exist, and the numbers given use {convention}.",
+                          "{expr} en la fórmula {node} está exactamente en su pliegue en este punto: las derivadas "
+                          "que pasan por él no existen, y los números dados usan {convention}."),
+    "conv_torch": ("torch's convention", "la convención de torch"),
+    "conv_subgradient": ("the subgradient of least norm", "el subgradiente de norma mínima"),
+    "d_vanishing": ("{what} is 0 to within round-off at 300 digits of the largest values of the graph: its "
+                    "terms cancel, and its exact form was not computed, so it is not proven exactly 0.",
+                    "{what} vale 0 salvo redondeo a 300 cifras de los mayores valores del grafo: sus términos "
+                    "se cancelan, y su forma exacta no se calculó, así que no está probado que sea exactamente 0."),
     "d_kink_passed": ("{d} exists although {node} sits on a kink: both one-sided derivatives agree.",
                       "{d} existe aunque {node} está en un pliegue: las dos derivadas laterales coinciden."),
     "g_kinks": ("At the kink", "En el pliegue"),
