@@ -134,6 +134,7 @@ class OverTime(BaseException):
 
 
 _active = threading.local()
+REPEAT = 0.05               # seconds between repeated alarms once a time slice is over
 
 
 @contextmanager
@@ -147,17 +148,20 @@ def time_limit(seconds: float):
         return
 
     def expire(signum, frame):
-        raise OverTime()
+        if getattr(_active, "on", False):
+            raise OverTime()
 
     previous = signal.signal(signal.SIGALRM, expire)
     _active.on = True
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # the alarm repeats every REPEAT seconds until the block ends: code that swallows one OverTime in a bare
+    # `except:` (SymPy has some) is interrupted again, so no call outlives its slice by much
+    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
     try:
         yield
     finally:
+        _active.on = False                   # first: an alarm from here on is ignored
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        _active.on = False
 
 
 class Clock:

@@ -181,7 +181,7 @@ def _report_once(args) -> int:
         start = time.perf_counter()
         computed = report.compute(ex, quick_bench=not args.full_bench)
         langs = report.languages(lang, ex)
-        reports += [report.build(computed, code) for code in langs]
+        reports += [report.build(computed, code, args.audience) for code in langs]
         print(f"{computed.stem}: {ex.kind}, {'+'.join(langs)} ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
     return _finish(*write(reports, Path(args.out), formats, engine))
 
@@ -311,6 +311,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--format", help="comma-separated: md,tex,pdf,ipynb (default: all; pdf where TeX exists)")
     r.add_argument("--full-bench", action="store_true", help="run the full benchmark sweep, not the quick profile")
     r.add_argument("--watch", action="store_true", help="re-render whenever a FILE changes (Ctrl-C to stop)")
+    r.add_argument("--for", dest="audience", choices=("teacher", "student"), default="teacher",
+                   help="teacher: the worked solution (default); student: NAME-student, the statement and the steps "
+                        "as questions with blanks, none of the solution's numbers")
     r.add_argument("--step", metavar="LR", help="add gradient-descent steps with this learning rate")
     r.add_argument("--steps", type=int, metavar="N", help="with --step: take N steps (default 1)")
     r.set_defaults(run=_report)

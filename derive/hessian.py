@@ -56,7 +56,19 @@ def check_request(ex, order: int, source) -> None:
 
 
 def hessian(d) -> Hessian:
-    """The order-th derivative of the target at the point (d: a Derivation with order >= 2)."""
+    """The order-th derivative of the target at the point (d: a Derivation with order >= 2); a located error
+    where the differences leave the domain or the magnitudes derive computes (2^(a^b) at a = 1 ± h, b = 1e308)."""
+    from .evaluate import Domain, TooLarge
+
+    try:
+        return _hessian(d)
+    except (TooLarge, Domain, ZeroDivisionError, ValueError, OverflowError) as e:
+        raise DeriveError(f"the derivatives of order {d.exercise.order} of {d.target!r} cannot be computed here: "
+                          f"{getattr(e, 'message', None) or e} just beside the point", Spot(file=d.exercise.path),
+                          "choose values of moderate size, away from the edges of each function's domain") from None
+
+
+def _hessian(d) -> Hessian:
     order = d.exercise.order
     if d.kinks:
         k = d.kinks[0]
@@ -160,9 +172,10 @@ def _by_differences(d, els, h) -> list[list]:
     point = {x: _mp_value(d.exercise.values[x]) for x in d.exercise.values}    # at this precision
     columns, scale = [], mpmath.mpf(0)
     for x, index in els:
-        (plus, s1), (minus, s2) = _gradient(d, _moved(point, x, index, h)), _gradient(d, _moved(point, x, index, -h))
-        scale = max(scale, s1, s2)
-        columns.append([(_element(plus[y], i) - _element(minus[y], i)) / (2 * h) for y, i in els])
+        step = h * max(1, abs(_element(point[x], index)))      # relative to the input: 1e308 + h is not 1e308
+        (plus, s1), (minus, s2) = (_gradient(d, _moved(point, x, index, sign * step)) for sign in (1, -1))
+        scale = max(scale, s1 / step * h, s2 / step * h)
+        columns.append([(_element(plus[y], i) - _element(minus[y], i)) / (2 * step) for y, i in els])
     return [[columns[j][i] for j in range(len(els))] for i in range(len(els))], scale      # rows
 
 
@@ -238,8 +251,10 @@ def _at_point(d, expr, value):
         with mpmath.workdps(DIGITS + 20):
             number = mpmath.mpf(str(sp.N(exact, DIGITS + 5, maxn=600)))
             if abs(number - value) > max(abs(value), mpmath.mpf(10) ** -(DIGITS + 10)) * mpmath.mpf(10) ** -(DIGITS - 2):
-                raise AssertionError(f"derive's exact and numeric second derivatives disagree: {exact} against "
-                                     f"{mpmath.nstr(value, 20)}")
+                raise DeriveError(f"the exact and the numeric derivatives of order {d.exercise.order} disagree here "
+                                  f"({mpmath.nstr(number, 8)} against {mpmath.nstr(value, 8)}): with terms this "
+                                  "far apart in size derive gives neither", Spot(file=d.exercise.path),
+                                  "choose values of moderate size")
     return exact
 
 

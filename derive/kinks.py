@@ -85,6 +85,12 @@ def gradients(d, exact: bool) -> dict:
         if kinks:
             with mpmath.workdps(WORKING_DPS):
                 left, right = (_one_sided(d, x, side, kinks) for side in (-1, 1))
+            if any(sp.sympify(side).has(sp.zoo, sp.oo, -sp.oo, sp.nan) for side in (left, right)):
+                from .errors import DeriveError
+
+                raise DeriveError(f"the derivative of {d.target!r} with respect to {x!r} is infinite on a side of "
+                                  f"the kink of {plain(kinks[0].expr)}", d.exercise.source.spot("formulas", kinks[0].node),
+                                  "choose values where every derivative is finite")
             if left != right and not _equal(left, right):
                 out[x] = Gradient(x, Unknown("kink"), None, closed.get(x), Kink(kinks[0].node, kinks[0].expr, left, right))
                 continue

@@ -145,4 +145,4 @@ def _float(value):
 
 
 def _undefined(value) -> bool:
-    return any(mpmath.isnan(v) for v in arrays.flat(value))
+    return value is None or any(v is None or mpmath.isnan(v) for v in arrays.flat(value))

@@ -16,7 +16,8 @@ import sympy as sp
 from . import arrays
 from .errors import DeriveError, Spot
 
-GRADIENT_LIMITS = {"max_abs_value": 1e6, "max_attempts": 50, "allow_zero_gradient": False, "min_abs_answer": 0.0}
+GRADIENT_LIMITS = {"max_abs_value": 1e6, "max_attempts": 50, "allow_zero_gradient": False, "min_abs_answer": 0.0,
+                   "same_branches": True, "require": []}
 SYSTEM_LIMITS = {"max_condition": 30.0, "max_attempts": 50, "coefficients": None, "solution": None}
 
 
@@ -49,15 +50,35 @@ def limits(ex) -> dict:
             if not (isinstance(value, dict) and set(value) == {"min", "max"}
                     and all(type(v) is int for v in value.values()) and value["min"] <= value["max"]):
                 raise DeriveError(f"{key} must be {{ min = <integer>, max = <integer> }}", spot)
-        elif key == "allow_zero_gradient":
+        elif key in ("allow_zero_gradient", "same_branches"):
             if not isinstance(value, bool):
                 raise DeriveError(f"{key} must be true or false", spot)
+        elif key == "require":
+            from .fairness import conditions
+
+            value = conditions(ex, value)
         elif isinstance(value, bool) or not isinstance(value, (int, Decimal)) \
                 or (isinstance(value, Decimal) and not value.is_finite()) or value <= 0:
             raise DeriveError(f"{key} must be a positive number", spot)
-        out[key] = value if key in ("coefficients", "solution", "allow_zero_gradient") else float(value)
+        out[key] = value if key in ("coefficients", "solution", "allow_zero_gradient", "same_branches", "require") \
+            else float(value)
     out["max_attempts"] = int(out["max_attempts"])
+    if ex.kind == "gradient":
+        out["branches"] = _default_branches(ex) if out["same_branches"] else None
     return out
+
+
+def _default_branches(ex):
+    """The branches of max, min, abs, relu at the file's own point (None when it sits on a kink: then a
+    branch cannot be told, and variants are not held to one)."""
+    from .engine import derive
+    from .fairness import branches
+
+    try:
+        d = derive(ex, exact=False)
+    except DeriveError:
+        return None
+    return None if d.kinks else branches(d)
 
 
 # -- drawing -----------------------------------------------------------------------------------------
@@ -165,12 +186,24 @@ def screen(ex, lim, exact: bool = True):
     from .diagnose import float_diagnostics
     from .engine import derive
 
+    if exact and (lim.get("branches") is not None or lim.get("require")):
+        _, reason = screen(ex, lim, exact=False)      # fairness first, by the numeric pass alone (cheap)
+        if reason:
+            return None, reason
     try:
         d = derive(ex, exact=exact)
     except DeriveError as e:
         return None, f"domain: {e.message}"
     if d.kinks:
         return None, "kink"
+    if lim.get("branches") is not None:
+        from .fairness import branches
+
+        if branches(d) != lim["branches"]:
+            return None, "another branch"
+    failed = next((c.text for c in lim.get("require", []) if not c.holds(d)), None)
+    if failed:
+        return None, f"require {failed}"
     if any(abs(v) > lim["max_abs_value"] for n in d.nodes.values() for v in arrays.flat(n.value)):
         return None, "max_abs_value"
     bad = [w.code for w in d.warnings + float_diagnostics(d) if w.code in BAD_WARNINGS]
@@ -220,20 +253,22 @@ _MARK = "@@variant-{}@@"          # the variant's number is known only once it i
 def render(index: int, ex, results: tuple, lang: str) -> tuple[str, str, str, str]:
     """The statement and the worked solution of one candidate, from what `examine` computed, in
     Markdown and LaTeX."""
-    from .report import gradient, linear, markdown, tex
+    from .report import gradient, linear, markdown, student, tex
     from .report.doc import Heading
     from .report.i18n import t
 
     if ex.kind == "gradient":
         report = gradient.build(f"v{index}", "", *results, lang, compact=True)
+        sheet = student.build(f"v{index}", "", results[0], lang, compact=True).blocks[1:]   # the questions
     else:
         report = linear.build(f"v{index}", "", ex.system, *results, lang, compact=True)
+        sheet = None
     cut = next(i for i, b in enumerate(report.blocks[1:], 1) if isinstance(b, Heading) and b.level == 2)
-    for b in report.blocks:
+    for b in report.blocks + (sheet or []):
         if isinstance(b, Heading):
             b.level += 1
     title = Heading(2, [t(lang, "v_variant", number=_MARK.format(index))])
-    statement = [title] + report.blocks[1:cut]
+    statement = [title] + (sheet if sheet is not None else report.blocks[1:cut])
     solution = [title] + report.blocks[1:]
     md = lambda blocks: "\n\n".join(markdown.block(b, report) for b in blocks)
     tx = lambda blocks: "\n\n".join(x for x in (tex.block(b) for b in blocks) if x)
@@ -376,6 +411,13 @@ def summary_md(variants: list[Variant], ex, lang: str) -> str:
             given = ["; ".join(e.text for e in v.exercise.system.equations)]
             answers = [f"${tex(v.answers[u])}$" for u in keys]
         lines.append("| " + " | ".join([str(v.number)] + given + answers) + " |")
+    if ex.kind == "gradient":
+        met = []
+        if ex.variants.get("same_branches", True):
+            met.append(t(lang, "v_same_branches"))
+        met += [f"`{c}`" for c in ex.variants.get("require", [])]
+        if met:
+            lines += ["", t(lang, "v_conditions") + " " + "; ".join(met) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -404,4 +446,49 @@ def documents(chosen: list[Variant], ex, lang: str, width: int) -> tuple[dict[st
                                        + "\n\n\\clearpage\n".join(getattr(v, tx) for v in chosen)
                                        + "\n\\end{document}\n")
     files[f"{stem}-summary.md"] = f"# {md_text(t(lang, 'v_summary', title=title))}\n\n" + summary_md(chosen, ex, lang)
+    heading, rows, note = key_rows(chosen, ex, lang)
+    files[f"{stem}-key.md"] = (f"# {md_text(t(lang, 'v_key', title=title))}\n\n{md_text(note)}\n\n"
+                               + "| " + " | ".join(heading) + " |\n|" + "---:|" * len(heading) + "\n"
+                               + "".join("| " + " | ".join(row) + " |\n" for row in rows))
+    latex[f"{stem}-key.tex"] = (PREAMBLE + "\\title{" + tex_text(t(lang, "v_key", title=title)) + "}\\date{}\n"
+                                "\\begin{document}\n\\maketitle\n" + tex_text(note) + "\n\n\\begin{center}\n"
+                                "\\begin{longtable}{" + "r" * len(heading) + "}\n\\toprule\n"
+                                + " & ".join(heading) + " \\\\\n\\midrule\n\\endhead\n"
+                                + "".join(" & ".join(row) + " \\\\\n" for row in rows)
+                                + "\\bottomrule\n\\end{longtable}\n\\end{center}\n\\end{document}\n")
     return files, latex
+
+
+KEY_DIGITS = 4                  # significant digits of each answer in the short key
+KEY_TOLERANCE = 0.01            # relative error a marker accepts
+
+
+def key_rows(chosen: list[Variant], ex, lang: str) -> tuple[list[str], list[list[str]], str]:
+    """The short answer key: per variant the values drawn and each answer to KEY_DIGITS significant digits,
+    as inline math (the same text serves Markdown and LaTeX), and the sentence that states the tolerance."""
+    from .report.i18n import t
+    from .report.mathtex import name, short
+
+    names = list(ex.ranges) if ex.kind == "gradient" else []
+    keys = list(chosen[0].answers) if chosen else []
+    if ex.kind == "gradient":
+        heading = [t(lang, "v_variant_col")] + [f"${name(k)}$" for k in names] + \
+            [f"$\\partial {name(ex.target)}/\\partial {name(x)}$" for x in keys]
+    else:
+        heading = [t(lang, "v_variant_col")] + [f"${name(u)}$" for u in keys]
+    rows = []
+    for v in chosen:
+        given = [f"${_key_value(v.exercise.values[k])}$" for k in names] if ex.kind == "gradient" else []
+        answers = [f"${short(mpmath.mpf(v.decimals[x]) if ex.kind == 'gradient' else v.answers[x], KEY_DIGITS)}$"
+                   for x in keys]
+        rows.append([str(v.number)] + given + answers)
+    note = t(lang, "v_key_note", digits=KEY_DIGITS, tolerance=f"{KEY_TOLERANCE:.0%}")
+    return heading, rows, note
+
+
+def _key_value(value) -> str:
+    from .report.mathtex import tex
+
+    if isinstance(value, arrays.np.ndarray):
+        return "[" + ", ".join(tex(v) for v in value.flat) + "]"
+    return tex(value)

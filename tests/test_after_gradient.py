@@ -315,3 +315,46 @@ def test_each_kink_is_named_once_in_the_report(tmp_path):
     assert cli.main(["report", str(path), "--out", str(tmp_path / "o"), "--format", "md", "--lang", "en"]) == 0
     lines = [line for line in (tmp_path / "o" / "en" / "k.md").read_text().splitlines() if "sits exactly" in line]
     assert len(lines) == 4 and len(set(lines)) == 4 and all("subgradient of least norm" in line for line in lines)
+
+
+# -- the student's version ----------------------------------------------------------------------------
+
+def _numbers(text: str) -> set[str]:
+    """Every number written in a text, normalised (0.60 and 0.6 are one number)."""
+    import re
+    from decimal import Decimal
+
+    return {format(Decimal(t).normalize(), "f") for t in re.findall(r"-?\d+(?:\.\d+)?", text)}
+
+
+@pytest.mark.parametrize("name", ["ejercicio2", "ejercicio4", "ejercicio5", "ejercicio6"])
+def test_the_student_sheet_has_none_of_the_solutions_numbers(tmp_path, name):
+    from derive.exercise import load
+
+    assert cli.main(["report", name, "--for", "student", "--out", str(tmp_path), "--format", "md", "--lang", "all"]) == 0
+    d = derive(load(name))
+    given = _numbers(load(name).source.text)
+    for lang in ("en", "es"):
+        sheet = (tmp_path / lang / f"{name}-student.md").read_text()
+        shown = _numbers(sheet) - given
+        solution = [v for n in d.order if n in d.exercise.formulas for v in np.asarray(d.nodes[n].value).flat]
+        solution += [v for a in d.adjoints.values() for v in np.asarray(a.value, dtype=object).flat]
+        for v in solution:
+            for digits in (3, 4, 6):
+                text = _numbers(mpmath.nstr(v, digits, min_fixed=-10, max_fixed=10)).pop()
+                assert text in given or text not in shown, (lang, text)
+        assert (tmp_path / lang / f"{name}-student.graph.png").exists()
+        assert ("Paso hacia delante" if lang == "es" else "Forward pass") in sheet
+        assert "tres maneras" not in sheet and "three ways" not in sheet
+
+
+def test_i18n_has_no_key_twice():
+    """A key written twice in the table's source silently keeps only the last sentence."""
+    import re
+    from collections import Counter
+    from pathlib import Path
+
+    import derive.report.i18n as i18n
+
+    keys = re.findall(r'^    "([a-z0-9_]+)":', Path(i18n.__file__).read_text(), re.M)
+    assert [k for k, c in Counter(keys).items() if c > 1] == []

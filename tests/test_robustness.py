@@ -466,3 +466,60 @@ def test_a_gradient_that_cancels_to_round_off_is_zero_and_says_so():
     d = differentiate({"x": [[0.0, 0.0, 1.0], [0.0, 0.0, 1.12]]}, {"f": "softmax(x)", "out": "sum(f)"})
     assert all(v == 0 for v in d.gradients["x"].value.flat)
     assert known(d.gradients["x"].exact) or any(w.code == "vanishing" for w in d.warnings)
+
+
+def test_a_time_slice_ends_even_when_code_swallows_the_first_alarm():
+    """SymPy has bare `except:` clauses: a single alarm they swallow let a simplify inside the Hessian's
+    exact pass run for minutes (found by benchmarks/fuzz.py). The alarm repeats until the block ends."""
+    from derive.budget import OverTime, time_limit
+
+    start = time.perf_counter()
+    swallowed = 0
+    with pytest.raises(OverTime):
+        with time_limit(0.05):
+            while time.perf_counter() - start < 5:
+                try:
+                    while True:
+                        pass
+                except BaseException:                      # noqa: B036 -- what SymPy's bare excepts do
+                    swallowed += 1
+                    if swallowed > 3:
+                        raise
+    assert swallowed >= 1 and time.perf_counter() - start < 1
+    time.sleep(0.2)                                        # no stray alarm after the block
+
+
+FUZZ_FINDS = [      # benchmarks/fuzz.py --cases 20000 --seed 100, with the options of the issue after the gradient
+    ('a = 1e-30\nb = 1e308', 'y = "½-99999999999999999999+ReLU(b)-mse(a, b)/b^-a"', "[gradient]\norder = 2"),
+    ('a = "1/3"\nb = "1/3"', 'y = "+mse(a, b)^detach(a)"', "[step]\nlearning_rate = 0.1\nsteps = 3"),
+    ("a = 1\nb = 1e308", 'y = "2^a^b"', "[gradient]\norder = 2"),
+    ("a = 1e308\nb = 1", 'y = "mse(a, b)-aᵀ a^b"', "[step]\nlearning_rate = 0.1\nsteps = 3"),
+    ("a = 1\nb = 1e308", 'y = "log(a)^|a - b|-1e-300"', '[gradient]\nwrt = ["a"]\norder = 3'),
+    ("a = 1\nb = 0", 'y = "relu(a - b)"', '[step]\nlearning_rate = "1/2"\nupdate = "momentum"\nsteps = 2'),
+    ("a = -2\nb = 1e308", 'y = "σ(a)*mse(a, b)*√b*ReLU(b)"', "[gradient]\norder = 2"),
+    ("a = 0\nb = 1e-30", 'y = "a[0]^mse(a, b)-exp(exp(exp(a)))-√b"', '[gradient]\nwrt = ["a"]\norder = 3'),
+    ("a = 0\nb = 1e308", 'y = "sum(a)/a × b+a^b*tanh(a b) exp(exp(exp(a)))"', '[gradient]\nwrt = ["a"]\norder = 3'),
+]
+
+
+@pytest.mark.parametrize("values, formulas, extra", FUZZ_FINDS)
+def test_fuzz_finds_end_in_an_answer_or_a_located_error(values, formulas, extra):
+    from derive.engine import derive
+    from derive.training import train
+
+    start = time.perf_counter()
+    try:
+        ex = loads(f'kind = "gradient"\n[values]\n{values}\n[formulas]\n{formulas}\n{extra}\n')
+        d = derive(ex)
+        if ex.step:
+            train(d, ex.step)
+    except DeriveError as e:
+        assert e.spot is not None and e.message
+    assert time.perf_counter() - start < 10
+
+
+def test_cancellation_both_precisions_lose_alike_is_computed_deeper():
+    """2(a - 1) - 2a at a = 1e308: the -2 is lost at 120 and at 300 digits alike, so the runs agree on 0; the
+    exact check catches it, and the pass is run again at 1200 digits."""
+    d = differentiate({"a": "1e308", "b": 1}, {"y": "mse(a, b) - aᵀ a^b"})
+    assert d.gradients["a"].exact == -2 and d.gradients["a"].value == -2

@@ -81,7 +81,7 @@ def test_thirty_distinct_good_variants_whose_answers_match_a_recomputation(thirt
             seen.add(key)
             m = 3 * values["a"] + 4 * values["b"] - 2 * values["c"] + 10 * values["d"]
             n = 7 * values["a"] + values["b"] + values["c"] + 4 * values["d"]
-            assert m != 0 and n != 0                                    # no kink
+            assert m > 0 and n > 0              # no kink, and both max branches active, as at the file's point
             assert not all(g == 0 for g in grads.values())
             ex = load(f)
             from derive.engine import derive
@@ -92,7 +92,21 @@ def test_thirty_distinct_good_variants_whose_answers_match_a_recomputation(thirt
     for k in range(1, 31):
         assert f"## Variante {k}\n" in answers_md
     students = (thirty / "ejercicio2-students.md").read_text()
-    assert "Paso hacia atrás" not in students and students.count("## Variante") == 30
+    assert "tres maneras" not in students and students.count("## Variante") == 30
+    assert students.count("hueco") >= 30 and "\\underline" in students     # instructions, blanks to fill
+
+
+def test_the_short_key_has_every_variant_to_four_digits(thirty):
+    """The marker's key: one row per variant, each answer within its stated 1 % of a recomputation by hand."""
+    rows = [line for line in (thirty / "ejercicio2-key.md").read_text().splitlines() if line.startswith("| ")][1:]
+    assert len(rows) == 30 and "1%" in (thirty / "ejercicio2-key.md").read_text()
+    with mpmath.workdps(30):
+        for row, f in zip(rows, sorted(thirty.glob("ejercicio2-v*.toml"))):
+            cells = [c.strip().strip("$") for c in row.strip("|").split("|")]
+            grads = list(_by_hand(tomllib.loads(f.read_text())["values"]).values())
+            shown = [float(c.replace(" \\times 10^{", "e").replace("}", "")) for c in cells[5:]]
+            for value, exact in zip(shown, grads):
+                assert abs(value - float(exact)) <= 0.001 * abs(float(exact)), (f.name, value, exact)
 
 
 def test_no_variant_saturates(thirty):
@@ -110,6 +124,34 @@ def test_variants_are_identical_across_runs_and_worker_counts(thirty, tmp_path):
                      "--workers", "1"]) == 0
     for f in thirty.iterdir():
         assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_require_conditions_hold_in_every_variant_and_the_summary_says_so(tmp_path):
+    path = tmp_path / "r.toml"
+    path.write_text('kind = "gradient"\n[values]\na = { min = -9, max = 9, step = 1, default = 2 }\n'
+                    'b = { min = -9, max = 9, step = 1, default = 3 }\n[formulas]\nm = "3a + 4b"\np = "max(m, 0)"\n'
+                    'y = "p^2 + relu(a - b)"\n[variants]\nrequire = ["m > 5", "p < 40"]\n')
+    assert cli.main(["variants", str(path), "-n", "8", "--out", str(tmp_path / "o"), "--format", "md"]) == 0
+    for f in sorted((tmp_path / "o").glob("r-v*.toml")):
+        v = tomllib.loads(f.read_text())["values"]
+        m = 3 * v["a"] + 4 * v["b"]
+        assert 5 < m < 40 and v["a"] < v["b"], f.name          # the conditions, and relu(a - b) on 0 as at (2, 3)
+    summary = (tmp_path / "o" / "r-summary.md").read_text()
+    assert "same branch of every max" in summary and "`m > 5`" in summary and "`p < 40`" in summary
+
+
+@pytest.mark.parametrize("require, message", [
+    ('["m >> 0"]', "compare two sides"), ('["m"]', "compare two sides"), ('["q > 0"]', "in the condition"),
+    ('["m > exp("]', "in the condition"),
+    ("3", "must be a list"),
+])
+def test_bad_require_conditions_are_located(tmp_path, capsys, require, message):
+    path = tmp_path / "r.toml"
+    path.write_text('kind = "gradient"\n[values]\na = { min = -9, max = 9, step = 1, default = 2 }\n[formulas]\n'
+                    f'm = "3a"\n[variants]\nrequire = {require}\n')
+    assert cli.main(["variants", str(path), "-n", "2", "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "r.toml:7" in err and "Traceback" not in err
 
 
 def test_linear_system_variants_have_integer_answers(tmp_path):

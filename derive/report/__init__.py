@@ -51,12 +51,25 @@ def compute(exercise, quick_bench: bool = True) -> Computed:
     raise DeriveError(f"no report for kind {exercise.kind!r}")
 
 
-def build(c: Computed, lang: str):
-    """The Report of one computed exercise in one language."""
+def build(c: Computed, lang: str, audience: str = "teacher"):
+    """The Report of one computed exercise in one language: the worked solution (teacher), or the student's
+    sheet (NAME-student: the statement and the steps as questions, without the solution's numbers)."""
     from ..exercise import title_for
 
     ex = c.exercise
     title = title_for(ex, lang) or c.stem
+    if audience == "student":
+        from .i18n import t
+
+        sheet = t(lang, "stu_title", title=title)
+        if ex.kind == "gradient":
+            from . import student
+
+            return student.build(f"{c.stem}-student", sheet, c.results[0], lang)
+        full = build(c, lang)                                  # other kinds: their statement, as the sheet
+        cut = next((i for i, b in enumerate(full.blocks[1:], 1) if type(b).__name__ == "Heading"
+                    and b.level == 2), len(full.blocks))
+        return type(full)(f"{c.stem}-student", lang, sheet, full.blocks[:cut])
     if ex.kind == "gradient" and ex.tensor:
         from . import tensor
 

@@ -59,13 +59,14 @@ def _measure(texts: dict, fontsize: float, pad) -> dict[str, tuple[float, float]
     return out
 
 
-def graph_layout(d, engine: str | None = None):
-    """The graph's boxes, labels and arrows (report.layout), with the texts that go in them."""
+def graph_layout(d, engine: str | None = None, blank: bool = False):
+    """The graph's boxes, labels and arrows (report.layout), with the texts that go in them (blank: names
+    and shapes only, for a student's sheet)."""
     from .layout import label_key, layout
 
-    texts = {n: node_label(d, n) for n in d.order}
+    texts = {n: _name_only(d, n) if blank else node_label(d, n) for n in d.order}
     edges = [(p, c) for p, c in d.graph.edges]
-    edge_texts = {(p, c): edge_label(d, p, c) for p, c in edges}
+    edge_texts = {} if blank else {(p, c): edge_label(d, p, c) for p, c in edges}
     edge_texts = {k: v for k, v in edge_texts.items() if v}
     sizes = _measure(texts, NODE_FONT, PAD)
     label_sizes = _measure({label_key(*k): v for k, v in edge_texts.items()}, LABEL_FONT, LABEL_PAD)
@@ -74,13 +75,18 @@ def graph_layout(d, engine: str | None = None):
     return lay, texts, edge_texts
 
 
+def _name_only(d, n: str) -> str:
+    shape = d.nodes[n].shape
+    return f"{n} ({'×'.join(map(str, shape))})" if shape else n
+
+
 def _kind(d, n: str) -> str:
     if d.nodes[n].kind == "formula":
         return "formula"
     return "input" if n in d.relevant or n in d.exercise.wrt else "fixed"
 
 
-def graph_figure(d, path: str, formats=("png",), engine: str | None = None):
+def graph_figure(d, path: str, formats=("png",), engine: str | None = None, blank: bool = False):
     """Inputs on the left, the target on the right, each node with its value and each arrow with its local
     derivative (tensors: what the adjoint is multiplied by); inputs not differentiated are grey and dashed.
     Laid out by Graphviz where installed (report.layout); past GRAPH_DETAIL_LIMIT nodes, one box per layer.
@@ -93,7 +99,7 @@ def graph_figure(d, path: str, formats=("png",), engine: str | None = None):
     from .layout import label_key
 
     plt = _pyplot()
-    lay, texts, edge_texts = graph_layout(d, engine)
+    lay, texts, edge_texts = graph_layout(d, engine, blank)
     fig = plt.figure(figsize=(lay.width, lay.height), dpi=DPI)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, lay.width)

@@ -50,6 +50,34 @@ TEXT: dict[str, tuple[str, str]] = {
                          "subgradiente de norma mínima de cada función, como pide el ejercicio (kink = "
                          "\"subgradient\"): relu′(0) = 0, |x|′ = 0 en 0, y max o min reparten 1 a partes iguales "
                          "entre los argumentos empatados. Una convención, no la derivada."),
+    # the student's version
+    "stu_title": ("{title}: student's sheet", "{title}: hoja del estudiante"),
+    "stu_instructions": ("Work out the steps below by hand, writing each answer in its blank. Keep exact values where "
+                       "you can (fractions, e, roots) and give decimals to four significant digits otherwise.",
+                       "Resuelve a mano los pasos siguientes y escribe cada respuesta en su hueco. Conserva los "
+                       "valores exactos cuando puedas (fracciones, e, raíces) y da los decimales con cuatro cifras "
+                       "significativas en otro caso."),
+    "stu_graph_caption": ("The computational graph of {target}, to label: write each node's value in its box and "
+                        "each local derivative on its arrow.", "El grafo computacional de {target}, para "
+                        "completar: escribe el valor de cada nodo en su caja y cada derivada local en su flecha."),
+    "stu_forward": ("Forward pass", "Paso hacia delante"),
+    "stu_forward_text": ("Compute the value of each formula at the point, in order.",
+                       "Calcula el valor de cada fórmula en el punto, en orden."),
+    "stu_local": ("Local derivatives", "Derivadas locales"),
+    "stu_local_text": ("Differentiate each formula with respect to each quantity it uses, as if the others were "
+                     "constants, and evaluate it at the point.", "Deriva cada fórmula respecto de cada cantidad "
+                     "que usa, como si las demás fueran constantes, y evalúala en el punto."),
+    "stu_backward": ("Backward pass", "Paso hacia atrás"),
+    "stu_backward_text": ("Starting from {target}, whose adjoint is 1, compute the adjoint of each node: the sum, over "
+                        "the formulas that use it, of their adjoint times the local derivative.",
+                        "Empezando por {target}, cuyo adjunto es 1, calcula el adjunto de cada nodo: la suma, sobre "
+                        "las fórmulas que lo usan, de su adjunto por la derivada local."),
+    "stu_gradient": ("The gradient", "El gradiente"),
+    "stu_gradient_text": ("Write the partial derivatives of {target} with respect to the inputs.",
+                        "Escribe las derivadas parciales de {target} respecto de las entradas."),
+    "stu_check": ("When you are done, check your numbers with PyTorch's autograd and with a finite difference "
+                "(f(x + h) − f(x − h))/(2h) for a small h.", "Cuando acabes, comprueba tus números con el "
+                "autograd de PyTorch y con una diferencia finita (f(x + h) − f(x − h))/(2h) para un h pequeño."),
     # training steps
     "train": ("A training step", "Un paso de entrenamiento"),
     "train_many": ("Training steps", "Pasos de entrenamiento"),
@@ -503,6 +531,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "fig_theory": ("theory: $\\rho^k$", "teoría: $\\rho^k$"),
     # variants
     "v_variant": ("Variant {number}", "Variante {number}"),
+    "v_conditions": ("Every variant met:", "Todas las variantes cumplen:"),
+    "v_same_branches": ("the same branch of every max, min, abs and relu as the exercise's own point (the same "
+                        "kind of walkthrough for every student)", "la misma rama de cada max, min, abs y relu que "
+                        "el punto del propio ejercicio (el mismo tipo de desarrollo para cada estudiante)"),
     "v_variant_col": ("variant", "variante"),
     "v_equations": ("equations", "ecuaciones"),
     "v_students": ("{title}: exercise sheet", "{title}: hoja de ejercicios"),
@@ -514,6 +546,14 @@ TEXT: dict[str, tuple[str, str]] = {
                         "La solución desarrollada de cada variante; todas se han comprobado: ningún pliegue en el "
                         "punto, ningún error de dominio, nada perdido por redondeo y una respuesta que ninguna "
                         "otra variante comparte."),
+    "v_key": ("{title}: short answer key", "{title}: clave de respuestas"),
+    "v_key_note": ("One row per variant: the values drawn and each answer to {digits} significant digits. Accept "
+                   "an answer within {tolerance} of the value given (a relative error, so it holds for small "
+                   "answers too); the full worked solutions are in the answer key.",
+                   "Una fila por variante: los valores sorteados y cada respuesta con {digits} cifras "
+                   "significativas. Acepta una respuesta que difiera como mucho un {tolerance} del valor dado (un error relativo, "
+                   "que vale también para respuestas pequeñas); las soluciones desarrolladas están en el "
+                   "solucionario."),
     "v_summary": ("{title}: answers at a glance", "{title}: resumen de respuestas"),
     # benchmark
     "b_statement": ("Statement", "Enunciado"),
