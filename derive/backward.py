@@ -23,7 +23,8 @@ def accumulate(total, term):
 def op_vjp(A, op: Op, bar, args: list, out, params: tuple, undefined=None, wanted=None) -> list:
     """The adjoints of an op's arguments given its output's adjoint `bar`. Element-wise ops multiply by
     their partial derivatives (summed over broadcast axes); structural ops have their own rule.
-    `undefined(op, args, i, partial)`, when given, replaces partials at a kink (nan, or a convention); `wanted[i]` False skips argument i
+    `undefined(op, args, i, partial)`, when given, replaces partials at a kink (nan, or a convention);
+    `wanted[i]` False skips argument i
     (a constant receives no adjoint, and x² of a negative x has no real partial in its exponent)."""
     if op.vjp is not None:
         return op.vjp(A, bar, args, out, params)

@@ -89,7 +89,8 @@ def gradients(d, exact: bool) -> dict:
                 from .errors import DeriveError
 
                 raise DeriveError(f"the derivative of {d.target!r} with respect to {x!r} is infinite on a side of "
-                                  f"the kink of {plain(kinks[0].expr)}", d.exercise.source.spot("formulas", kinks[0].node),
+                                  f"the kink of {plain(kinks[0].expr)}",
+                                  d.exercise.source.spot("formulas", kinks[0].node),
                                   "choose values where every derivative is finite")
             if left != right and not _equal(left, right):
                 out[x] = Gradient(x, Unknown("kink"), None, closed.get(x), Kink(kinks[0].node, kinks[0].expr, left, right))

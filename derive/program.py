@@ -192,7 +192,8 @@ def vjp(prog: Program, slots: list, bar, backend, undefined=None) -> list:
         if op.vjp is not None:
             grads = op.vjp(backend, b, values, slots[n + k], params)
         else:
-            hook = None if undefined is None else (lambda partial, i, values, k=k, op=op: undefined(k, op, i, values, partial))
+            hook = None if undefined is None else \
+                (lambda partial, i, values, k=k, op=op: undefined(k, op, i, values, partial))
             grads = _elementwise_vjp(op, b, values, slots[n + k], backend, hook, [prog.varying[a] for a in args])
         for a, g in zip(args, grads):
             if g is not None and prog.varying[a]:

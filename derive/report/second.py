@@ -57,4 +57,5 @@ def _exact_entries(r: Report, d: Derivation, lang: str):
             below = rf"\partial {name(u)}^{{2}}" if u == v else rf"\partial {name(u)} \, \partial {name(v)}"
             lhs = rf"\frac{{\partial^2 {name(d.target)}}}{{{below}}} "
             rows += [lhs + "&" + text] if text.startswith(r"\approx") else _broken(f"{lhs}&= {text}")
-    r.add(Para(rich(t(lang, "hessian_exact"))), Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", wide=True))
+    r.add(Para(rich(t(lang, "hessian_exact"))),
+          Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", wide=True))
