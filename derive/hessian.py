@@ -266,29 +266,11 @@ def torch_checks(d, h: Hessian) -> dict:
     gradient) for order 2; autograd_repeated (autograd.grad n times, create_graph) for order n >= 3."""
     import torch
 
-    from .evaluate import Torch
     from .numeric import _point as torch_point
-    from .numeric import run_graph
 
+    f = _of_flat(d)
+    f_held = _of_flat(frozen(d))        # central differences of the gradient hold what detach stops
     base = torch_point(d, torch.float64)
-    shapes = [d.nodes[x].shape for x in d.exercise.wrt]
-    sizes = [max(1, arrays.size_of(s)) for s in shapes]
-
-    def f(flat):
-        inputs = dict(base)
-        for x, part, shape in zip(d.exercise.wrt, torch.split(flat, sizes), shapes):
-            inputs[x] = part.reshape(shape)
-        return run_graph(d, inputs, Torch(torch.float64))[d.target]
-
-    held = frozen(d)                    # central differences of the gradient hold what detach stops
-    held_base = torch_point(held, torch.float64)
-
-    def f_held(flat):
-        inputs = dict(held_base)
-        for x, part, shape in zip(d.exercise.wrt, torch.split(flat, sizes), shapes):
-            inputs[x] = part.reshape(shape)
-        return run_graph(held, inputs, Torch(torch.float64))[d.target]
-
     flat = torch.cat([base[x].reshape(-1) for x in d.exercise.wrt])
     exact = [[float(v) for v in row] for row in h.value] if h.order == 2 else float(h.value)
     if h.order == 2:
@@ -306,6 +288,26 @@ def torch_checks(d, h: Hessian) -> dict:
     for _ in range(h.order):
         out = _grad(lambda z: out.sum(), x, create_graph=True)
     return {"autograd_repeated": _worst([[float(out.sum().detach())]], [[exact]])}
+
+
+def _of_flat(d):
+    """The target as a torch function of the elements of `wrt` laid end to end (float64; other inputs fixed)."""
+    import torch
+
+    from .evaluate import Torch
+    from .numeric import _point as torch_point
+    from .numeric import run_graph
+
+    base = torch_point(d, torch.float64)
+    shapes = [d.nodes[x].shape for x in d.exercise.wrt]
+    sizes = [max(1, arrays.size_of(s)) for s in shapes]
+
+    def f(flat):
+        inputs = dict(base)
+        for x, part, shape in zip(d.exercise.wrt, torch.split(flat, sizes), shapes):
+            inputs[x] = part.reshape(shape)
+        return run_graph(d, inputs, Torch(torch.float64))[d.target]
+    return f
 
 
 def _grad(f, x, create_graph=False):

@@ -217,6 +217,26 @@ def test_notebooks_run_top_to_bottom(fresh, lang, stem):
     assert outputs and "Error" not in outputs
 
 
+def test_a_notebook_moved_alone_keeps_its_figures_and_runs(fresh, tmp_path):
+    """Uploaded to Colab without its folder: the figures travel as cell attachments, one cell per section."""
+    import re
+    import shutil
+
+    nbformat = pytest.importorskip("nbformat", reason="test extra: pip install '.[test]'")
+    nbclient = pytest.importorskip("nbclient", reason="test extra: pip install '.[test]'")
+    alone = tmp_path / "alone.ipynb"
+    shutil.copyfile(fresh / "es" / "ejercicio4.ipynb", alone)
+    nb = nbformat.read(alone, as_version=4)
+    nbformat.validate(nb)
+    markdown_cells = [c for c in nb.cells if c.cell_type == "markdown"]
+    assert len(markdown_cells) >= 6 and max(len(c.source) for c in markdown_cells) < 6000
+    wanted = {m for c in markdown_cells for m in re.findall(r"\(attachment:([^)]+)\)", c.source)}
+    present = {name for c in markdown_cells for name in c.get("attachments", {})}
+    assert wanted and wanted == present and not re.search(r"\]\([^):]+\.png\)", "".join(c.source for c in nb.cells))
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+
+
 # -- output discipline ---------------------------------------------------------------------------
 
 def test_a_crash_leaves_nothing_behind(tmp_path, monkeypatch):

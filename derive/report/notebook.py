@@ -1,10 +1,14 @@
-"""A Jupyter notebook (nbformat 4): the walkthrough in Markdown cells, the torch code as runnable cells."""
+"""A Jupyter notebook (nbformat 4): the walkthrough in Markdown cells, one per section, the torch code as
+runnable cells, and every figure as an attachment of its cell, so the .ipynb works alone (uploaded to Colab
+without its folder)."""
 from __future__ import annotations
 
+import base64
 import json
+from pathlib import Path
 
 from . import markdown
-from .doc import Code, Math, Report
+from .doc import Code, Figure, Heading, Math, Report
 
 NBFORMAT = 4
 NBFORMAT_MINOR = 5
@@ -14,8 +18,11 @@ def _cell_id(report: Report, i: int) -> str:
     return f"{report.stem}-{report.lang}-{i}"
 
 
-def _markdown_cell(report, i, text: str) -> dict:
-    return {"cell_type": "markdown", "id": _cell_id(report, i), "metadata": {}, "source": text}
+def _markdown_cell(report, i, text: str, attachments: dict | None = None) -> dict:
+    cell = {"cell_type": "markdown", "id": _cell_id(report, i), "metadata": {}, "source": text}
+    if attachments:
+        cell["attachments"] = attachments
+    return cell
 
 
 def _code_cell(report, i, source: str) -> dict:
@@ -23,18 +30,31 @@ def _code_cell(report, i, source: str) -> dict:
             "outputs": [], "source": source.rstrip("\n")}
 
 
-def cells(report: Report) -> list[dict]:
-    """Consecutive non-code blocks share one Markdown cell; each code block is its own cell."""
-    out, pending = [], [f"# {markdown.text(report.title)}"]
+def cells(report: Report, folder: Path | None = None) -> list[dict]:
+    """A Markdown cell per section (a level-2 heading starts one); each code block is its own cell. With
+    `folder` (where the figures were drawn), each figure travels inside its cell as an attachment."""
+    out, pending, attachments = [], [f"# {markdown.text(report.title)}"], {}
+
+    def flush():
+        if pending:
+            out.append(_markdown_cell(report, len(out), "\n\n".join(pending), dict(attachments)))
+        pending.clear()
+        attachments.clear()
+
     for b in report.blocks:
         if isinstance(b, Code):
-            out.append(_markdown_cell(report, len(out), "\n\n".join(pending)))
+            flush()
             out.append(_code_cell(report, len(out), b.source))
-            pending = []
+            continue
+        if isinstance(b, Heading) and b.level == 2:
+            flush()
+        png = folder / f"{b.name}.png" if isinstance(b, Figure) and folder is not None else None
+        if png is not None and png.exists():
+            attachments[png.name] = {"image/png": base64.b64encode(png.read_bytes()).decode("ascii")}
+            pending.append(_block(b, report).replace(f"]({png.name})", f"](attachment:{png.name})"))
         else:
             pending.append(_block(b, report))
-    if pending:
-        out.append(_markdown_cell(report, len(out), "\n\n".join(pending)))
+    flush()
     return out
 
 
@@ -45,9 +65,9 @@ def _block(b, report) -> str:
     return markdown.block(b, report)
 
 
-def render(report: Report) -> str:
+def render(report: Report, folder: Path | None = None) -> str:
     nb = {"nbformat": NBFORMAT, "nbformat_minor": NBFORMAT_MINOR,
           "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                        "language_info": {"name": "python"}},
-          "cells": cells(report)}
+          "cells": cells(report, folder)}
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"

@@ -59,7 +59,7 @@ def render(report: Report, folder: Path, formats: set[str], engine) -> list[str]
     if "md" in formats:
         (folder / f"{report.stem}.md").write_text(markdown.render(report), encoding="utf-8")
     if "ipynb" in formats:
-        (folder / f"{report.stem}.ipynb").write_text(notebook.render(report), encoding="utf-8")
+        (folder / f"{report.stem}.ipynb").write_text(notebook.render(report, folder), encoding="utf-8")
     if formats & {"tex", "pdf"}:
         tex_file = folder / f"{report.stem}.tex"
         tex_file.write_text(tex.render(report), encoding="utf-8")
