@@ -126,6 +126,7 @@ def derive(ex: GradientExercise, exact: bool = True) -> Derivation:
     if exact:
         exact_pass.values(d)
     d.kinks = resolve(d, run.suspects)
+    unsettled = run.unsettled
     if d.kinks:
         with mpmath.workdps(run.dps):
             run = _numeric(ex, g, relevant, {(k.node, k.step, k.index) for k in d.kinks}, run.values)
@@ -143,8 +144,8 @@ def derive(ex: GradientExercise, exact: bool = True) -> Derivation:
                                      f"sits exactly on its kink at this point: derivatives through it are {through}",
                                      {"kink": i}))
     d.gradients = gradients(d, exact)
-    if run.unsettled:
-        _settle(d, run.unsettled)
+    if unsettled:
+        _settle(d, unsettled)
     if exact:
         try:
             exact_pass.check_agreement(d)
@@ -191,17 +192,21 @@ def _settle(d, unsettled: set):
     ex = d.exercise
     found = [(f"the value of {key!r}", d.nodes[key], kind, floor, {"name": key, "gradient": False})
              for part, key, kind, floor in unsettled if part == "values"]
-    found += [(f"d {ex.target}/d {key}", d.gradients[key], kind, floor, {"name": key, "gradient": True})
-              for part, key, kind, floor in unsettled if part == "bars" and key in d.gradients]
+    found += [(f"d {ex.target}/d {key}", what, kind, floor, {"name": key, "gradient": True})
+              for part, key, kind, floor in unsettled if part == "bars"
+              for what in (d.gradients.get(key), d.adjoints.get(key)) if what is not None]
+    found += [(f"d {key[1]}/d {key[0]}", d.edges[key], kind, floor, {"name": key[0], "gradient": False})
+              for part, key, kind, floor in unsettled if part == "locals" and key in d.edges]
     for label, what, kind, floor, data in found:
         number = evaluated(what.exact) if what.exact is not None and known(what.exact) else None
         if number is not None:
             what.value = number
         elif kind == "vanishing":                  # the elements at round-off level, not the settled ones
             what.value = arrays.elementwise(lambda v: mpmath.mpf(0) if abs(v) <= floor else v, what.value)
-            d.warnings.append(Diagnostic("vanishing", None, f"{label} is 0 to within round-off at "
-                                         f"{PRECISIONS[-1]} digits of its largest terms; its exact form was not "
-                                         "computed, so it is not proven exactly 0", data))
+            if isinstance(what, Gradient) or isinstance(what, Node):
+                d.warnings.append(Diagnostic("vanishing", None, f"{label} is 0 to within round-off at "
+                                             f"{PRECISIONS[-1]} digits of its largest terms; its exact form was not "
+                                             "computed, so it is not proven exactly 0", data))
         else:
             raise DeriveError(f"{label} cancels beyond what {PRECISIONS[-1]} digits resolve (terms far larger "
                               "than the result), and no exact form gives its digits",

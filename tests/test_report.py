@@ -46,7 +46,8 @@ def scrub(text: str) -> str:
             skipping = False
         if skipping:
             continue
-        if re.search(r"was DISTURBED|fue PERTURBADO|Some measurements were disturbed|Algunas medidas se vieron", line):
+        if re.search(r"DISTURBED|PERTURBAD|disturbed|perturbad|quiet machine|máquina en reposo|scheduler, not the"
+                     r"|planificador, no al", line):
             continue                      # the machine's load during the run (README: bench under load)
         line = _BENCH_ROW.sub(r"\1 <measurements>", line)
         line = _CUDA.sub(r"\1 <why this torch has no GPU here>", line)     # CPU wheel, CUDA wheel without a GPU
