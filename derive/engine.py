@@ -195,9 +195,12 @@ def _settle(d, unsettled: set):
     found += [(f"d {ex.target}/d {key}", what, kind, floor, {"name": key, "gradient": True})
               for part, key, kind, floor in unsettled if part == "bars"
               for what in (d.gradients.get(key), d.adjoints.get(key)) if what is not None]
+    kinked = {k.node for k in d.kinks}
     found += [(f"d {key[1]}/d {key[0]}", d.edges[key], kind, floor, {"name": key[0], "gradient": False})
-              for part, key, kind, floor in unsettled if part == "locals" and key in d.edges]
+              for part, key, kind, floor in unsettled if part == "locals" and key in d.edges and key[1] not in kinked]
     for label, what, kind, floor, data in found:
+        if what.value is None or any(mpmath.isnan(v) for v in arrays.flat(what.value)):
+            continue                               # undefined at a kink: no digits to settle
         number = evaluated(what.exact) if what.exact is not None and known(what.exact) else None
         if number is not None:
             what.value = number

@@ -55,7 +55,7 @@ def scrub(text: str) -> str:
         if "GHz" in line or "GFLOP/s" in line and "peak" in line.lower():
             line = "<cpu peak>"
         out.append(line)
-    return "\n".join(out)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out))           # a dropped sentence leaves no extra blank line
 
 
 def _comparable(path: Path) -> str:
