@@ -90,6 +90,12 @@ def indices(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
     return list(np.ndindex(shape)) if shape else [()]
 
 
+def at(args: list, index: tuple) -> list:
+    """Each argument's element that lines up with `index` of their broadcast result (numbers as they are)."""
+    return [a[tuple(0 if n == 1 else i for i, n in zip(index[len(index) - a.ndim:], a.shape))]
+            if isinstance(a, np.ndarray) else a for a in args]
+
+
 def element_name(name: str, index: tuple[int, ...]) -> str:
     """How an element is named in messages and tables: W[1, 0]."""
     return name if not index else f"{name}[{', '.join(str(i) for i in index)}]"

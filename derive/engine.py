@@ -360,8 +360,7 @@ def _at_kink(convention, op, i, args, partial, indices):
     def at(index):
         if convention == "undefined":
             return mpmath.nan
-        element = [a[_aligned(a, index)] if isinstance(a, arrays.np.ndarray) else a for a in args]
-        return MP.number(by_convention(convention, op, i, element))
+        return MP.number(by_convention(convention, op, i, arrays.at(args, index)))
 
     if not isinstance(partial, arrays.np.ndarray):
         return at(())
@@ -381,7 +380,7 @@ def _watch(op, args, step, node, suspects):
         return
     shape = op_shape(args)
     for index in arrays.indices(shape):
-        values = [a[_aligned(a, index)] if isinstance(a, arrays.np.ndarray) else a for a in args]
+        values = arrays.at(args, index)
         if op.domain and (problem := op.domain(values)):
             raise Domain(problem, index)
         if op.kink and op.kink(values):
@@ -391,12 +390,6 @@ def _watch(op, args, step, node, suspects):
 def op_shape(args) -> tuple:
     shapes = [arrays.shape_of(a) for a in args]
     return tuple(arrays.np.broadcast_shapes(*shapes)) if any(shapes) else ()
-
-
-def _aligned(a, index):
-    """The element of a broadcast argument that lines up with `index` of the result."""
-    index = index[len(index) - a.ndim:]
-    return tuple(0 if n == 1 else i for i, n in zip(index, a.shape))
 
 
 def _domain_error(ex, n, problem, index, values, names) -> DeriveError:

@@ -150,8 +150,7 @@ def _by_convention(convention: str):
             return by_convention(convention, op, i, args) if op.kink(args) else partial
         partial = partial.copy()
         for index in arrays.indices(partial.shape):
-            element = [a[tuple(0 if n == 1 else j for j, n in zip(index[len(index) - a.ndim:], a.shape))]
-                       if isinstance(a, arrays.np.ndarray) else a for a in args]
+            element = arrays.at(args, index)
             if op.kink(element):
                 partial[index] = by_convention(convention, op, i, element)
         return partial
@@ -292,14 +291,14 @@ def check_agreement(d) -> None:
             continue
         with mpmath.workdps(DIGITS + 20):
             for exact, value in zip(arrays.flat(g.exact), arrays.flat(g.value)):
-                if mpmath.isnan(value) or _agrees(_quick(exact, memo), value):
+                if mpmath.isnan(value) or agrees(_quick(exact, memo), value):
                     continue
                 try:
                     with time_limit(CALL_SECONDS):
                         number = mpmath.mpf(str(sp.N(exact, DIGITS + 5, maxn=600)))
                 except (OverTime, ArithmeticError, ValueError, TypeError):
                     continue                  # too slow or too large to evaluate: nothing to compare
-                if not _agrees(number, value):
+                if not agrees(number, value):
                     raise AssertionError(f"derive's exact and numeric passes disagree on d{d.target}/d{x}: "
                                          f"{exact} = {mpmath.nstr(number, 20)} against {mpmath.nstr(value, 20)}")
 
@@ -311,7 +310,7 @@ def _quick(exact, memo):
         return None
 
 
-def _agrees(number, value) -> bool:
+def agrees(number, value) -> bool:
     if number is None or not mpmath.isfinite(number):
         return False
     return abs(number - value) <= max(abs(value), mpmath.mpf(10) ** -(DIGITS + 10)) * mpmath.mpf(10) ** -(DIGITS - 2)

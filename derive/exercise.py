@@ -50,6 +50,11 @@ class Source:
             if key:
                 self._where.setdefault((table, key.group(2)), number)
 
+    def under(self, table: str) -> "Source":
+        """The same source with every lookup sent to `table`: a value read outside [values] (a seed, a
+        learning rate) gets its errors located at its own line."""
+        return _Under(self, table)
+
     def alias(self, key: tuple[str, str], to: tuple[str, str]):
         """Locate `key` (a table and name made by derive, not written) at the line of `to`."""
         if to in self._where:
@@ -71,6 +76,20 @@ class Source:
             if start >= 0:
                 return start + 2
         return None
+
+
+class _Under:
+    def __init__(self, source: Source, table: str):
+        self._source, self._table = source, table
+
+    def spot(self, table: str, key: str, column: int | None = None) -> Spot:
+        return self._source.spot(self._table, key, column)
+
+    def value_column(self, table: str, key: str, value: str) -> int | None:
+        return self._source.value_column(self._table, key, value)
+
+    def __getattr__(self, name):
+        return getattr(self._source, name)
 
 
 @dataclass

@@ -238,7 +238,7 @@ def _exact_higher(d, x, order, value):
 
 def _at_point(d, expr, value):
     """A closed-form derivative at the point, exact, tidied, and checked against its 30-digit value."""
-    from .exact import admit, tidy
+    from .exact import admit, agrees, tidy
     from .parser import symbol
 
     if not known(expr):
@@ -250,7 +250,7 @@ def _at_point(d, expr, value):
     if known(exact):
         with mpmath.workdps(DIGITS + 20):
             number = mpmath.mpf(str(sp.N(exact, DIGITS + 5, maxn=600)))
-            if abs(number - value) > max(abs(value), mpmath.mpf(10) ** -(DIGITS + 10)) * mpmath.mpf(10) ** -(DIGITS - 2):
+            if not agrees(number, value):
                 raise DeriveError(f"the exact and the numeric derivatives of order {d.exercise.order} disagree here "
                                   f"({mpmath.nstr(number, 8)} against {mpmath.nstr(value, 8)}): with terms this "
                                   "far apart in size derive gives neither", Spot(file=d.exercise.path),

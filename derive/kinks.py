@@ -6,7 +6,6 @@ the one-sided derivatives are computed by forward mode, with each non-smooth op'
 from __future__ import annotations
 
 import mpmath
-import numpy as np
 import sympy as sp
 
 from . import arrays
@@ -52,8 +51,7 @@ def _exact_args(d, node, expr, index):
     op = op_of(expr)
     if not op.elementwise:
         return args
-    return [a[tuple(0 if n == 1 else i for i, n in zip(index[len(index) - a.ndim:], a.shape))]
-            if isinstance(a, np.ndarray) else a for a in args]
+    return arrays.at(args, index)
 
 
 def gradients(d, exact: bool) -> dict:

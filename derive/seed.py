@@ -52,7 +52,7 @@ def seeded(table: dict, values: dict, formulas: dict, source, value_of) -> tuple
             raise DeriveError(f"of names {q!r}, which is not a formula", source.spot("gradient", "of"))
     taken = {*values, *formulas}
     target = fresh("vjp", taken)
-    seed = value_of(raw, "seed", _Aliased(source, "gradient"))
+    seed = value_of(raw, "seed", source.under("gradient"))
     if len(outputs) > 1:
         if any(formulas[q].shape for q in outputs):
             raise DeriveError("several outputs must each be a single number; for a tensor output write one name "
@@ -72,18 +72,3 @@ def seeded(table: dict, values: dict, formulas: dict, source, value_of) -> tuple
     name = fresh("seed", taken | {target})
     return Seed(outputs, seed, target, name), f"sum({name} * {q})"
 
-
-class _Aliased:
-    """The source, with `values` lookups of the seed sent to its line under [gradient] (for located errors)."""
-
-    def __init__(self, source, table: str):
-        self._source, self._table = source, table
-
-    def spot(self, table, key, column=None):
-        return self._source.spot(self._table, key, column)
-
-    def value_column(self, table, key, value):
-        return self._source.value_column(self._table, key, value)
-
-    def __getattr__(self, name):
-        return getattr(self._source, name)

@@ -14,7 +14,14 @@ from . import arrays
 
 def frozen(d):
     """The Derivation (numeric pass only) of the same graph with every detach(E) held at its value at the
-    point (exact where known) as an input of its own; `d` itself when nothing is detached."""
+    point (exact where known) as an input of its own; `d` itself when nothing is detached. Made once per
+    derivation: finite differences, the Hessian and its torch checks all move the same function."""
+    if "_frozen" not in d.__dict__:
+        d.__dict__["_frozen"] = _frozen(d)
+    return d.__dict__["_frozen"]
+
+
+def _frozen(d):
     from .budget import known
     from .engine import derive
     from .evaluate import MP, Exact, evaluate

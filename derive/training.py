@@ -11,7 +11,7 @@ derives the exercise again at the new point. The first update is exact where its
 the parameters are 60-digit numbers and every loss is given to 30 digits."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import mpmath
 import sympy as sp
@@ -39,9 +39,7 @@ class Point:
     step: int
     exact: dict                  # parameter -> exact value (SymPy or object array), or None past step 1
     value: dict                  # parameter -> mpmath number or object array
-    loss_exact: object           # exact loss where computed, else None
     loss: object                 # mpmath
-    gradient: dict = field(default_factory=dict)     # parameter -> mpmath gradient at this point
 
 
 def read(table: dict, source) -> Step | None:
@@ -56,7 +54,7 @@ def read(table: dict, source) -> Step | None:
                               "allowed: learning_rate, steps, update, momentum")
     if "learning_rate" not in table:
         raise DeriveError("[step] needs a learning_rate", source.spot("", "step"), "add  learning_rate = 0.1")
-    rate = value_of(table["learning_rate"], "learning_rate", _In(source))
+    rate = value_of(table["learning_rate"], "learning_rate", source.under("step"))
     if arrays.shape_of(rate) or not rate > 0:
         raise DeriveError("learning_rate must be a positive number", source.spot("step", "learning_rate"))
     steps = table.get("steps", 1)
@@ -66,7 +64,7 @@ def read(table: dict, source) -> Step | None:
     if update not in UPDATES:
         raise DeriveError(f"update = {update!r} is not one derive knows", source.spot("step", "update"),
                           'update = "sgd" (plain gradient descent) or "momentum"')
-    beta = value_of(table.get("momentum", "9/10" if update == "momentum" else 0), "momentum", _In(source))
+    beta = value_of(table.get("momentum", "9/10" if update == "momentum" else 0), "momentum", source.under("step"))
     if arrays.shape_of(beta) or not 0 <= beta < 1:
         raise DeriveError("momentum must be a number in [0, 1)", source.spot("step", "momentum"))
     if update == "sgd" and beta != 0:
@@ -74,32 +72,23 @@ def read(table: dict, source) -> Step | None:
     return Step(rate, steps, update, beta)
 
 
-class _In:
-    def __init__(self, source):
-        self.source = source
-
-    def spot(self, table, key, column=None):
-        return self.source.spot("step", key, column)
-
-    def value_column(self, table, key, value):
-        return self.source.value_column("step", key, value)
-
-
 def train(d, step: Step) -> list[Point]:
     """The point before any update and after each of `step.steps` updates."""
     from .engine import derive
+    from .evaluate import MP
 
     ex = d.exercise
     wrt = list(ex.wrt)
     if any(d.gradients[x].value is None or _undefined(d.gradients[x].value) for x in wrt):
         raise DeriveError("a training step needs every gradient, and one is undefined at a kink",
                           Spot(file=ex.path), 'choose another point, or a convention: [gradient] kink = "torch"')
-    points = [_point(d, 0, {x: ex.values[x] for x in wrt})]
+    points = [Point(0, {x: ex.values[x] for x in wrt}, {x: d.nodes[x].value for x in wrt},
+                    d.nodes[d.target].value)]
     exact_grad = {x: d.gradients[x].exact for x in wrt}
     buffer: dict = {}
     current = d
     with mpmath.workdps(60):
-        eta, beta = mpmath.mpf(_mp(step.learning_rate)), mpmath.mpf(_mp(step.momentum))
+        eta, beta = MP.number(step.learning_rate), MP.number(step.momentum)
         for k in range(1, step.steps + 1):
             grad = {x: current.gradients[x].value for x in wrt}
             for x in wrt:
@@ -113,14 +102,8 @@ def train(d, step: Step) -> list[Point]:
             if any(_undefined(current.gradients[x].value) for x in wrt) and k < step.steps:
                 raise DeriveError(f"after step {k} a parameter sits on a kink, where the gradient is undefined",
                                   Spot(file=ex.path), 'a convention gives numbers there: [gradient] kink = "torch"')
-            points.append(Point(k, exact, value, None, current.nodes[ex.target].value,
-                                {x: current.gradients[x].value for x in wrt}))
-    points[0].gradient = {x: d.gradients[x].value for x in wrt}
+            points.append(Point(k, exact, value, current.nodes[ex.target].value))
     return points
-
-
-def _point(d, k, exact) -> Point:
-    return Point(k, exact, {x: d.nodes[x].value for x in exact}, d.nodes[d.target].exact, d.nodes[d.target].value)
 
 
 def _exact_update(ex, step: Step, grad: dict) -> dict | None:
@@ -133,10 +116,6 @@ def _exact_update(ex, step: Step, grad: dict) -> dict | None:
         new = arrays.elementwise(lambda w, gi: policy(w - step.learning_rate * gi), ex.values[x], g)
         out[x] = None if any(not known(v) for v in arrays.flat(new)) else new
     return out
-
-
-def _mp(x):
-    return mpmath.mpf(int(x.p)) / int(x.q) if x.is_Rational else mpmath.mpf(str(sp.N(x, 70)))
 
 
 def _float(value):
