@@ -1,3 +1,13 @@
-"""derive: exact, step-by-step derivatives of exercises, checked against torch."""
+"""derive: exact, step-by-step derivatives of exercises, checked against torch.
+
+From Python: `derive.Exercise` (see derive.api); it is imported on first use, so the command line stays quick."""
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name in ("Exercise", "Document"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'derive' has no attribute {name!r}")

@@ -29,8 +29,16 @@ def _gradients(args) -> int:
 
         checks = check_gradients(d)
     print(json.dumps(output.to_json(d, checks), indent=2, ensure_ascii=False) if args.json
-          else output.to_text(d, checks))
+          else output.to_text(d, checks, _lang(args, ex)))
     return 0
+
+
+def _lang(args, ex=None) -> str:
+    """The language the command speaks: --lang, else the exercise's, else the locale's (derive.messages)."""
+    from .messages import language
+
+    asked = getattr(args, "lang", None)
+    return language(asked if asked in ("en", "es") else (ex.lang if ex is not None else None))
 
 
 def _asked_steps(args, ex):
@@ -164,7 +172,7 @@ def _report_once(args) -> int:
     from .exercise import bundled, load
     from .report.write import write
 
-    formats = set(args.format.split(",")) if args.format else {"md", "tex", "ipynb", "pdf"}
+    formats = set(args.format.split(",")) if args.format else {"md", "tex", "ipynb", "pdf", "html"}
     unknown = formats - set(report.FORMATS)
     if unknown:
         raise DeriveError(f"unknown format {sorted(unknown)[0]!r}", hint=f"formats: {', '.join(report.FORMATS)}")
@@ -199,13 +207,14 @@ def _distinct_stems(exercises):
         seen[stem] = ex.path
 
 
-def _tex_engine(wanted: bool):
+def _tex_engine(wanted: bool, lang: str = "en"):
     """The TeX command when PDFs are wanted and one is installed; says so when none is."""
+    from .report.i18n import t
     from .report.write import TEX_HINT, tex_engine
 
     engine = tex_engine() if wanted else None
     if wanted and engine is None:
-        print(f"PDF skipped: no TeX engine found; {TEX_HINT}", file=sys.stderr)
+        print(t(lang, "cli_pdf_skipped", hint=TEX_HINT), file=sys.stderr)
     return engine
 
 
@@ -230,18 +239,27 @@ def _variants(args) -> int:
     cores = os.cpu_count() or 1
     if args.workers is not None and not 1 <= args.workers <= cores:
         raise DeriveError(f"--workers takes 1 to {cores} (the cores of this machine), got {args.workers}")
+    formats = set(args.format.split(","))
+    if formats - {"md", "pdf", "moodle"}:
+        raise DeriveError(f"unknown format {sorted(formats - {'md', 'pdf', 'moodle'})[0]!r}",
+                          hint="formats: md, pdf, moodle (md is always written)")
     ex = load(args.file)
     lang = args.lang or ex.lang or "en"
 
-    def progress(done, total):
-        print(f"\rvariants: {done}/{total}", end="", file=sys.stderr, flush=True)
+    from .progress import bar
+    from .report.i18n import t
 
-    chosen, stats = variants.draw(ex, args.n, args.seed, lang, workers=args.workers,
-                                  progress=progress if sys.stderr.isatty() else None)
-    print(f"\r{len(chosen)} variants from {stats['examined']} draws (rejected: "
-          f"{variants.summary(stats['rejected'])})", file=sys.stderr)
+    with bar(args.n, t(lang, "cli_variants_progress")) as progress:
+        chosen, stats = variants.draw(ex, args.n, args.seed, lang, workers=args.workers, progress=progress)
+    print(t(lang, "cli_variants_done", count=len(chosen), examined=stats["examined"],
+            rejected=variants.summary(stats["rejected"])), file=sys.stderr)
     files, latex = variants.documents(chosen, ex, lang, len(str(args.n)))
-    return _finish(*write_files(Path(args.out), files, latex, _tex_engine("pdf" in args.format.split(","))))
+    if "moodle" in formats:
+        from .report import moodle, stem_of
+
+        files[f"{stem_of(ex.path)}-moodle.xml"] = moodle.bank(chosen, ex, lang, args.seed, variants.KEY_TOLERANCE,
+                                                                moodle.graph_png(ex))
+    return _finish(*write_files(Path(args.out), files, latex, _tex_engine("pdf" in formats, lang)))
 
 
 def _check(args) -> int:
@@ -250,14 +268,14 @@ def _check(args) -> int:
 
     ex = load(args.file)
     problems = lint.check(ex)
-    print(lint.text(ex.path, problems))
+    print(lint.text(ex.path, problems, _lang(args, ex)))
     return 1 if problems else 0
 
 
 def _new(args) -> int:
     from .scaffold import new
 
-    print(new(args.path, args.kind))
+    print(new(args.path, args.kind, _lang(args)))
     return 0
 
 
@@ -283,6 +301,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--exact-only", action="store_true", help="skip the torch autograd and finite-difference checks")
     g.add_argument("--step", metavar="LR", help="then take a gradient-descent step with this learning rate")
     g.add_argument("--steps", type=int, metavar="N", help="with --step: take N steps (default 1)")
+    g.add_argument("--lang", choices=("en", "es"), help="language of the text (default: the exercise's, else the "
+                                                       "locale's)")
     g.set_defaults(run=_gradients)
     s = sub.add_parser("solve", parents=[common], allow_abbrev=False, help="solve a linear system exactly and by gradient descent, CG, ...")
     s.add_argument("file", nargs="?", help="a linear-system exercise file or bundled name")
@@ -308,7 +328,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="reports", help="output folder (default: reports); files go to OUT/<lang>/")
     r.add_argument("--lang", choices=("en", "es", "all"),
                    help="language (default: the exercise's lang, else en; bundled exercises: all)")
-    r.add_argument("--format", help="comma-separated: md,tex,pdf,ipynb (default: all; pdf where TeX exists)")
+    r.add_argument("--format", help="comma-separated: md,tex,pdf,ipynb,html (default: all; pdf where TeX exists)")
     r.add_argument("--full-bench", action="store_true", help="run the full benchmark sweep, not the quick profile")
     r.add_argument("--watch", action="store_true", help="re-render whenever a FILE changes (Ctrl-C to stop)")
     r.add_argument("--for", dest="audience", choices=("teacher", "student"), default="teacher",
@@ -323,15 +343,20 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--seed", type=int, default=0, help="the same file, n and seed give the same files (default 0)")
     v.add_argument("--out", default="variants", help="output folder (default: variants)")
     v.add_argument("--lang", choices=("en", "es"), help="language (default: the exercise's, else en)")
-    v.add_argument("--format", default="md,pdf", help="md, or md,pdf (PDF where TeX exists; default)")
+    v.add_argument("--format", default="md,pdf",
+                   help="comma-separated: md, pdf (where TeX exists), moodle (a Moodle XML question bank); "
+                        "default md,pdf")
     v.add_argument("--workers", type=int, help="processes (default: one per core)")
     v.set_defaults(run=_variants)
     c = sub.add_parser("check", parents=[common], allow_abbrev=False, help="lint an exercise: kinks, saturation, unused formulas, zero gradients, ...")
     c.add_argument("file", help="an exercise file or bundled name")
+    c.add_argument("--lang", choices=("en", "es"), help="language of the warnings (default: the exercise's, else "
+                                                       "the locale's)")
     c.set_defaults(run=_check)
     n = sub.add_parser("new", parents=[common], allow_abbrev=False, help="write a commented starter exercise that runs as it is")
     n.add_argument("path", help="the file to create (.toml)")
     n.add_argument("--kind", choices=("gradient", "linear-system", "matmul-benchmark"), default="gradient")
+    n.add_argument("--lang", choices=("en", "es"), help="language of the comments (default: the locale's)")
     n.set_defaults(run=_new)
     sub.add_parser("list", parents=[common], allow_abbrev=False, help="the bundled exercises").set_defaults(run=_list)
     return top
@@ -341,17 +366,20 @@ BUG = ("internal error: this is a bug in derive, not in your file ({kind}: {mess
        "exercise file and this line (the README says where); run the same command with --debug for the traceback.")
 
 
-def guarded(run, debug: bool = False, err=None) -> int:
+def guarded(run, debug: bool = False, err=None, lang: str = "en") -> int:
     """Run a command, turning every failure into one message and an exit status: bad input 1, a file or
-    disk problem 1, Ctrl-C 130, anything else 70 (a bug: its traceback only with --debug)."""
+    disk problem 1, Ctrl-C 130, anything else 70 (a bug: its traceback only with --debug). Bad input is
+    said in `lang`."""
     err = err or sys.stderr
     try:
         return run()
     except DeriveError as error:
-        print(error, file=err)
+        from .messages import error as said
+
+        print(said(error, lang), file=err)
         return 1
     except KeyboardInterrupt:
-        print("interrupted", file=err)
+        print("interrupted" if lang == "en" else "interrumpido", file=err)
         return 130
     except OSError as error:
         where = f": {error.filename}" if error.filename else ""
@@ -369,6 +397,26 @@ def guarded(run, debug: bool = False, err=None) -> int:
         return 70
 
 
+def _error_lang(args) -> str:
+    """The language of an error, known before the file is parsed: --lang, the `lang = ...` line of the file
+    (found by a pattern, so even a file that does not parse), the locale."""
+    from .messages import language
+
+    asked = getattr(args, "lang", None)
+    text = None
+    names = [getattr(args, "file", None)] + list(getattr(args, "files", None) or [])[:1]
+    for name in (n for n in names if n):
+        try:
+            from .exercise import resolve
+
+            with open(resolve(name), encoding="utf-8", errors="replace") as f:
+                text = f.read(65536)
+        except (OSError, DeriveError):
+            pass
+        break
+    return language(asked if asked in ("en", "es") else None, text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     import gc
@@ -378,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return guarded(lambda: args.run(args), getattr(args, "debug", False))
+        return guarded(lambda: args.run(args), getattr(args, "debug", False), lang=_error_lang(args))
     finally:
         if collecting:
             gc.enable()

@@ -136,12 +136,16 @@ def _coefficient_spread(system) -> float:
     return math.log10(max(sizes) / min(sizes)) if sizes else 0.0
 
 
-def text(path: str, problems: list[Problem]) -> str:
+def text(path: str, problems: list[Problem], lang: str = "en") -> str:
+    from .messages import say
+    from .report.i18n import t
+
     if not problems:
-        return f"{path}: no problems found"
+        return t(lang, "cli_no_problems", path=path)
     lines = []
     for p in problems:
         where = f"{path}:{p.line}" if p.line else path
-        lines += [f"{where}: warning [{p.code}]: {p.message}", f"    fix: {p.fix}"]
+        lines += [f"{where}: {t(lang, 'cli_warning')} [{p.code}]: {say(p.message, lang)}",
+                  f"    {t(lang, 'cli_fix')}: {say(p.fix, lang)}"]
     return "\n".join(lines)
 

@@ -170,17 +170,19 @@ def _shown(exact, value) -> str:
     return f"≈ {dec}{note}"
 
 
-def to_text(d: Derivation, checks=None) -> str:
+def to_text(d: Derivation, checks=None, lang: str = "en") -> str:
     """Forward values, the gradient table and (with `checks`) the numeric comparison, for a terminal."""
     ex = d.exercise
     from .exercise import title_for
+    from .messages import say
+    from .report.i18n import t
 
-    lines = [f"{title_for(ex, 'en') or ex.path}", "", "Forward pass:"]
+    lines = [f"{title_for(ex, lang) or ex.path}", "", t(lang, "cli_forward")]
     width = max(len(n) for n in d.nodes)
     for n, node in d.nodes.items():
         formula = "" if node.kind == "input" else f" = {_short(ex.formulas[n].text)}"
         lines.append(f"  {n:<{width}}{formula}  ->  {_shown(node.exact, node.value)}")
-    lines += ["", f"Gradients of {d.target}:"]
+    lines += ["", t(lang, "cli_gradients", target=d.target)]
     for x, g in d.gradients.items():
         if g.kink is not None and not d.tensor:
             lines.append(f"  d{d.target}/d{x} = undefined: {plain(g.kink.expr)} in {g.kink.node!r} is on its kink "
@@ -189,7 +191,7 @@ def to_text(d: Derivation, checks=None) -> str:
             by = f"  (at a kink: {describe(g.convention)}, not the derivative)" if g.convention else ""
             lines.append(f"  d{d.target}/d{x} = {_shown(g.exact, g.value)}{by}")
     if checks is not None:
-        lines += ["", "Exact vs torch autograd vs finite differences (best step):", checks.table()]
+        lines += ["", t(lang, "cli_compare"), checks.table()]
         for x, c in checks.checks.items():
             if c.conventions:
                 shown = ", ".join(f"{k} {v:g}" for k, v in c.conventions.items())
@@ -204,7 +206,7 @@ def to_text(d: Derivation, checks=None) -> str:
             params = ", ".join(f"{x} = {_brief(v)}" for x, v in p.value.items())
             lines.append(f"  step {p.step}: {d.target} = {decimal(p.loss)}   {params}")
     for w in d.warnings + (checks.warnings if checks else []):
-        lines.append(f"warning [{w.code}]: {w.message}")
+        lines.append(f"{t(lang, 'cli_warning')} [{w.code}]: {say(w.message, lang)}")
     return "\n".join(lines)
 
 

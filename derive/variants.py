@@ -33,6 +33,8 @@ class Variant:
     solution: str = ""                  # Markdown of the worked solution (answer key)
     statement_tex: str = ""
     solution_tex: str = ""
+    question_html: str = ""             # the statement alone, HTML with TeX math (a Moodle question)
+    solution_html: str = ""             # the worked solution, the same way (its general feedback)
 
 
 # -- the [variants] table ---------------------------------------------------------------------------
@@ -250,10 +252,10 @@ def _examine_system(ex, lim):
 _MARK = "@@variant-{}@@"          # the variant's number is known only once it is accepted
 
 
-def render(index: int, ex, results: tuple, lang: str) -> tuple[str, str, str, str]:
+def render(index: int, ex, results: tuple, lang: str) -> tuple[str, ...]:
     """The statement and the worked solution of one candidate, from what `examine` computed, in
-    Markdown and LaTeX."""
-    from .report import gradient, linear, markdown, student, tex
+    Markdown and LaTeX; and the bare statement and the solution in HTML for a Moodle question."""
+    from .report import gradient, html, linear, markdown, student, tex
     from .report.doc import Heading
     from .report.i18n import t
 
@@ -272,7 +274,9 @@ def render(index: int, ex, results: tuple, lang: str) -> tuple[str, str, str, st
     solution = [title] + report.blocks[1:]
     md = lambda blocks: "\n\n".join(markdown.block(b, report) for b in blocks)
     tx = lambda blocks: "\n\n".join(x for x in (tex.block(b) for b in blocks) if x)
-    return md(statement), md(solution), tx(statement), tx(solution)
+    web = lambda blocks: "\n".join(x for x in (html.block(b, None, html.tex_math) for b in blocks) if x)
+    question = [b for b in report.blocks[1:cut] if not student.solution_hint(b, lang)]
+    return (md(statement), md(solution), tx(statement), tx(solution), web(question), web(report.blocks[1:]))
 
 
 # -- the whole run -----------------------------------------------------------------------------------

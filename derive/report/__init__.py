@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import DeriveError
 
-FORMATS = ("md", "tex", "pdf", "ipynb")
+FORMATS = ("md", "tex", "pdf", "ipynb", "html")
 
 
 @dataclass

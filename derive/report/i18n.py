@@ -547,6 +547,117 @@ TEXT: dict[str, tuple[str, str]] = {
                         "punto, ningún error de dominio, nada perdido por redondeo y una respuesta que ninguna "
                         "otra variante comparte."),
     "v_key": ("{title}: short answer key", "{title}: clave de respuestas"),
+    # the command line (derive.messages): frame, `check`, `gradients`, `variants`, `report`
+    "cli_error": ("error", "error"),
+    "cli_hint": ("hint", "pista"),
+    "cli_warning": ("warning", "aviso"),
+    "cli_fix": ("fix", "arreglo"),
+    "cli_no_problems": ("{path}: no problems found", "{path}: ningún problema encontrado"),
+    "cli_forward": ("Forward pass:", "Paso hacia delante:"),
+    "cli_gradients": ("Gradients of {target}:", "Gradientes de {target}:"),
+    "cli_compare": ("Exact vs torch autograd vs finite differences (best step):",
+                    "Exacto frente a autograd de torch y diferencias finitas (mejor paso):"),
+    "cli_variants_done": ("{count} variants from {examined} draws (rejected: {rejected})",
+                          "{count} variantes de {examined} sorteos (rechazadas: {rejected})"),
+    "cli_variants_progress": ("variants", "variantes"),
+    "cli_report_line": ("{stem}: {kind}, {langs} ({seconds} s)", "{stem}: {kind}, {langs} ({seconds} s)"),
+    "cli_pdf_skipped": ("PDF skipped: no TeX engine found; {hint}", "PDF omitido: no hay motor de TeX; {hint}"),
+    "cli_interrupted": ("interrupted", "interrumpido"),
+    # errors and hints, matched by their English text ({placeholders} match anything)
+    "err_unexpected_char": ("unexpected character {char}", "carácter inesperado {char}"),
+    "err_latex": ("unknown LaTeX command {command}", "orden de LaTeX desconocida {command}"),
+    "err_expected": ("expected {what} but found {found}", "se esperaba {what} pero hay {found}"),
+    "err_unexpected": ("unexpected {token}", "{token} inesperado"),
+    "err_function": ("unknown function {name}", "función desconocida {name}"),
+    "err_undefined": ("undefined name {name}", "nombre no definido {name}"),
+    "err_mean": ("did you mean {name}?", "¿quisiste decir {name}?"),
+    "err_product": ('write "{a} {b}" or "{c}*{d}" for a product', 'escribe "{a} {b}" o "{c}*{d}" para un producto'),
+    "err_closing": ("this closing bracket has no matching opening bracket",
+                    "este paréntesis de cierre no tiene su paréntesis de apertura"),
+    "err_ends": ("the formula ends where a number, name or '(' was expected",
+                 "la fórmula termina donde se esperaba un número, un nombre o '('"),
+    "err_expected_operand": ("expected a number, name or '(' but found {found}",
+                             "se esperaba un número, un nombre o '(' pero hay {found}"),
+    "err_division": ("division by zero", "división por cero"),
+    "err_empty": ("empty formula", "fórmula vacía"),
+    "err_in_formula": ("in formula {name}: {message}", "en la fórmula {name}: {message}"),
+    "err_domain": ("in formula {name}: {problem} at the point{at}: {expr} with {where}",
+                   "en la fórmula {name}: {problem} en el punto{at}: {expr} con {where}"),
+    "err_log": ("logarithm of a non-positive number", "logaritmo de un número no positivo"),
+    "err_defined": ("choose values where every formula is defined",
+                    "elige valores en los que todas las fórmulas estén definidas"),
+    "err_bundled": ("bundled exercises: {names}", "ejercicios incluidos: {names}"),
+    "err_no_file": ("no such file: {name}", "no existe el archivo: {name}"),
+    "err_unknown_key": ("unknown key {key} for kind {kind}", "clave desconocida {key} para el tipo {kind}"),
+    "err_twice": ("{name} is defined twice: as a value and as a formula",
+                  "{name} está definido dos veces: como valor y como fórmula"),
+    "err_not_formula": ("of = {name} is not a formula", "of = {name} no es una fórmula"),
+    "err_wrt": ("wrt entry {name} is not an input (a name in [values])",
+                "la entrada {name} de wrt no es una entrada (un nombre de [values])"),
+    "err_not_number": ("the value of {name} is not a number: {raw}", "el valor de {name} no es un número: {raw}"),
+    "err_invalid_toml": ("invalid TOML: {message}", "TOML no válido: {message}"),
+    "err_cycle": ("the formulas depend on each other in a cycle: {cycle}",
+                  "las fórmulas dependen unas de otras en un ciclo: {cycle}"),
+    # `check`: its warnings and fixes
+    "err_unused_input": ("input {name} is used by no formula", "ninguna fórmula usa la entrada {name}"),
+    "err_unused_input_fix": ("remove {name} from [values], or use it in a formula",
+                             "quita {name} de [values], o úsala en una fórmula"),
+    "err_unused_formula": ("formula {name} does not lead to the target {target}",
+                           "la fórmula {name} no lleva al objetivo {target}"),
+    "err_unused_formula_fix": ("remove it, or use it in a formula that leads to {target}",
+                               "quítala, o úsala en una fórmula que lleve a {target}"),
+    "err_kink": ("{expr} in formula {name} sits exactly on its kink at this point: the derivatives through it are "
+                 "undefined", "{expr} en la fórmula {name} está justo en su punto anguloso en este punto: las "
+                 "derivadas a través de ella no están definidas"),
+    "err_kink_fix": ("move the point off the kink (change a value so the arguments of max/min differ, or the "
+                     "argument of abs/relu is not 0)", "saca el punto del punto anguloso (cambia un valor para que "
+                     "los argumentos de max/min difieran, o el argumento de abs/relu no sea 0)"),
+    "err_saturation": ("{label} = {exact} but rounds to exactly {f64} in float64 (float32: {f32}): the function is "
+                       "in its flat region, where its distance from the asymptote is below the floating-point "
+                       "resolution", "{label} = {exact} pero se redondea exactamente a {f64} en float64 (float32: "
+                       "{f32}): la función está en su zona plana, donde su distancia a la asíntota es menor que la "
+                       "resolución de la coma flotante"),
+    "err_saturation_fix": ("choose values that keep the function's argument small (|z| below about 15 for σ and "
+                           "tanh)", "elige valores que mantengan pequeño el argumento de la función (|z| por debajo "
+                           "de unos 15 para σ y tanh)"),
+    "err_rounds": ("{label} = {exact} prints as 0.0 in float64: it is computed from a value that already rounded "
+                   "off (e.g. log(1.0) = 0)", "{label} = {exact} se imprime como 0.0 en float64: se calcula a "
+                   "partir de un valor que ya se redondeó (p. ej. log(1.0) = 0)"),
+    "err_rounds_fix": ("choose values that keep the function off its flat region, or write it stably (log σ(z) as "
+                       "-softplus(-z))", "elige valores que saquen la función de su zona plana, o escríbela de "
+                       "forma estable (log σ(z) como -softplus(-z))"),
+    "err_overflow_fix": ("choose smaller values", "elige valores más pequeños"),
+    "err_cancellation_fix": ("avoid subtracting nearly equal quantities at this point",
+                             "evita restar cantidades casi iguales en este punto"),
+    "err_underflow_fix": ("choose values whose gradients are not tiny",
+                          "elige valores cuyos gradientes no sean diminutos"),
+    "err_ranges": ("of {count} draws from the ranges, {rejected} would be rejected by `variants` ({why})",
+                   "de {count} sorteos de los rangos, `variants` rechazaría {rejected} ({why})"),
+    "err_ranges_fix": ("narrow the ranges, or expect `variants` to redraw that often",
+                       "estrecha los rangos, o cuenta con que `variants` vuelva a sortear así de a menudo"),
+    "err_zero_gradient": ("d{target}/d{x} is identically 0: {name} does not change {target2}",
+                          "d{target}/d{x} es idénticamente 0: {name} no cambia {target2}"),
+    "err_zero_gradient_fix": ("remove {name} from wrt, or make {target} depend on it",
+                              "quita {name} de wrt, o haz que {target} dependa de ella"),
+    "api_intro": ("Each cell below is one step of the worked solution, computed by derive's Python API. It needs "
+                  "derive installed (`pip install .` in its folder) and nothing else: the exercise itself is in the "
+                  "first code cell.",
+                  "Cada celda siguiente es un paso de la solución desarrollada, calculado con la API de Python de "
+                  "derive. Necesita derive instalado (`pip install .` en su carpeta) y nada más: el ejercicio "
+                  "está en la primera celda de código."),
+    "m_category": ("Variants of {title}, drawn by derive from {file} (seed {seed}). Each question is one variant: "
+                   "a random question from this category gives each student their own.",
+                   "Variantes de {title}, sorteadas por derive a partir de {file} (semilla {seed}). Cada pregunta "
+                   "es una variante: una pregunta aleatoria de esta categoría da a cada estudiante la suya."),
+    "m_graph_alt": ("The computational graph, with names only", "El grafo computacional, solo con los nombres"),
+    "m_ask_gradient": ("Compute each partial derivative at this point and write it as a decimal (for example "
+                       "-0.0421 or 3.2e-5). An answer within {tolerance} of the exact value is accepted.",
+                       "Calcula cada derivada parcial en este punto y escríbela como decimal (por ejemplo -0.0421 "
+                       "o 3.2e-5). Se acepta una respuesta a menos del {tolerance} del valor exacto."),
+    "m_ask_system": ("Solve the system and write each unknown as a decimal. An answer within {tolerance} of the "
+                     "exact value is accepted.",
+                     "Resuelve el sistema y escribe cada incógnita como decimal. Se acepta una respuesta a menos "
+                     "del {tolerance} del valor exacto."),
     "v_key_note": ("One row per variant: the values drawn and each answer to {digits} significant digits. Accept "
                    "an answer within {tolerance} of the value given (a relative error, so it holds for small "
                    "answers too); the full worked solutions are in the answer key.",

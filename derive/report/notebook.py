@@ -65,9 +65,35 @@ def _block(b, report) -> str:
     return markdown.block(b, report)
 
 
-def render(report: Report, folder: Path | None = None) -> str:
+def _notebook(cell_list: list[dict]) -> str:
     nb = {"nbformat": NBFORMAT, "nbformat_minor": NBFORMAT_MINOR,
           "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                        "language_info": {"name": "python"}},
-          "cells": cells(report, folder)}
+          "cells": cell_list}
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
+def render(report: Report, folder: Path | None = None) -> str:
+    return _notebook(cells(report, folder))
+
+
+def api_notebook(toml: str, exercise, lang: str) -> str:
+    """A notebook on derive's Python API: the exercise's TOML inside its first code cell (so the .ipynb
+    needs nothing beside it), then one cell per step of the solution, each showing itself."""
+    from ..api import STEPS
+    from ..exercise import title_for
+    from . import stem_of
+    from .i18n import t
+
+    stem = stem_of(exercise.path)
+    report = Report(f"{stem}-api", lang, title_for(exercise, lang) or stem)
+    out = [_markdown_cell(report, 0, f"# {markdown.text(report.title)}\n\n{t(lang, 'api_intro')}"),
+           _code_cell(report, 1, f"import derive\n\nTOML = {toml!r}\nex = derive.Exercise.from_toml(TOML, "
+                                 f"name={stem!r})\nex")]
+    steps = list(STEPS) if exercise.kind == "gradient" and not exercise.tensor else []
+    for name in steps:
+        out.append(_code_cell(report, len(out), f"ex.{name}(lang={lang!r})"))
+    out.append(_code_cell(report, len(out), "ex.report(lang=%r)" % lang if not steps else
+                          "data = ex.to_dict()        # the same object as `derive gradients --json`\n"
+                          "{x: g['decimal'] for x, g in data['gradients'].items()}"))
+    return _notebook(out)

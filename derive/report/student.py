@@ -21,7 +21,7 @@ def build(stem: str, title: str, d: Derivation, lang: str, compact: bool = False
     r = Report(stem, lang, title, compact=compact)
     statement = tensor._statement if d.tensor else gradient._statement
     statement(r, d, lang)
-    r.blocks = [b for b in r.blocks if not _solution_hint(b, lang)]        # "we compute them three ways"
+    r.blocks = [b for b in r.blocks if not solution_hint(b, lang)]        # "we compute them three ways"
     r.add(Para(rich(t(lang, "stu_instructions"))))
     r.figure(f"{stem}.graph", figures.shared(lambda path, formats: figures.graph_figure(d, path, formats, blank=True),
                                              ("blank", id(d))),
@@ -47,6 +47,6 @@ def _questions(r: Report, number: int, lang: str, key: str, target: str, rows: l
     return number + 1
 
 
-def _solution_hint(block, lang: str) -> bool:
+def solution_hint(block, lang: str) -> bool:
     return isinstance(block, Para) and any(isinstance(s, str) and t(lang, "g_three_ways")[:30] in s
                                            for s in block.text)

@@ -51,13 +51,15 @@ def compile_pdf(tex_file: Path, engine: list[str], timeout: int = 120) -> tuple[
 
 def render(report: Report, folder: Path, formats: set[str], engine) -> list[str]:
     """All files of one report into `folder`; returns problems (a PDF that did not compile)."""
-    from . import markdown, notebook, tex
+    from . import html, markdown, notebook, tex
 
     problems = []
     for name, text in report.attachments.items():
         (folder / name).write_text(text, encoding="utf-8")
     if "md" in formats:
         (folder / f"{report.stem}.md").write_text(markdown.render(report), encoding="utf-8")
+    if "html" in formats:
+        (folder / f"{report.stem}.html").write_text(html.render(report, folder), encoding="utf-8")
     if "ipynb" in formats:
         (folder / f"{report.stem}.ipynb").write_text(notebook.render(report, folder), encoding="utf-8")
     if formats & {"tex", "pdf"}:
@@ -138,8 +140,9 @@ def _alive(pid: int) -> bool:
 
 
 def figure_formats(formats: set[str]) -> tuple[str, ...]:
-    """PNG for Markdown and notebooks, PDF for LaTeX: only the formats asked for are drawn."""
-    return ("png",) * bool(formats & {"md", "ipynb"}) + ("pdf",) * bool(formats & {"tex", "pdf"})
+    """PNG for Markdown, notebooks and HTML (embedded there), PDF for LaTeX: only the formats asked for are
+    drawn."""
+    return ("png",) * bool(formats & {"md", "ipynb", "html"}) + ("pdf",) * bool(formats & {"tex", "pdf"})
 
 
 def draw_figures(reports: list[Report], staging: Path, formats: set[str]):
@@ -176,6 +179,9 @@ def write(reports: list[Report], out: Path, formats: set[str], engine) -> tuple[
             problems += render(report, folder, formats, engine)
         if problems:                 # all or nothing: the output stays as it was
             return [], problems + [f"nothing was written to {out}"]
+        if not formats & {"md", "ipynb"}:
+            for png in staging.rglob("*.png"):      # embedded in the HTML: no loose copies
+                png.unlink()
         return publish(staging, out), problems
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,212 @@
+"""derive from Python, for notebooks: an Exercise computed once, and each step of its solution as an object
+that shows itself in Jupyter (Markdown, HTML with MathML, PNG) and is plain data for code (`to_dict()`,
+the same contract as `gradients --json`).
+
+    import derive
+    ex = derive.Exercise.load("ejercicio2")            # or .from_toml(text), or Exercise(values=..., formulas=...)
+    ex.gradients()                                      # a table in Jupyter; .to_dict() for code
+    ex.checks(); ex.graph(); ex.report(lang="es")
+"""
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from functools import cached_property
+from pathlib import Path
+
+STEPS = {          # step -> the i18n key of its section heading in the worked solution, and its JSON parts
+    "statement": ("g_statement", ("target", "wrt")),
+    "forward": ("g_forward", ("nodes",)),
+    "graph": ("g_graph", ("nodes",)),
+    "local_derivatives": ("g_local", ()),
+    "backward": ("g_backward", ("adjoints",)),
+    "gradients": ("g_result", ("gradients",)),
+    "checks": ("g_checks", ("gradients", "values", "finite_differences")),
+    "diagnostics": ("g_diagnostics", ("warnings",)),
+}
+
+
+def _toml(value) -> str:
+    """A Python value as TOML (numbers, strings such as "1/3", lists, range tables)."""
+    if isinstance(value, bool):
+        raise TypeError("a value cannot be true or false")
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)                 # a TOML basic string: JSON's escapes are TOML's
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml(v)}" for k, v in value.items()) + " }"
+    return json.dumps(str(value))                # Fraction, Decimal, SymPy numbers: their exact text
+
+
+def toml_text(values: dict, formulas: dict, of: str | None = None, wrt=None, title: str | None = None,
+              lang: str = "en") -> str:
+    lines = [f"title = {_toml(title)}"] * bool(title) + ['kind = "gradient"', f"lang = {_toml(lang)}", "[values]"]
+    lines += [f"{json.dumps(str(k))} = {_toml(v)}" for k, v in values.items()]
+    lines += ["[formulas]"] + [f"{json.dumps(str(k))} = {_toml(v)}" for k, v in formulas.items()]
+    if of or wrt:
+        lines.append("[gradient]")
+        lines += [f"of = {_toml(of)}"] * bool(of) + [f"wrt = {_toml(list(wrt))}"] * bool(wrt)
+    return "\n".join(lines) + "\n"
+
+
+class Exercise:
+    """One exercise, parsed and checked as `derive` does a file; everything is computed on first use."""
+
+    def __init__(self, values: dict | None = None, formulas: dict | None = None, of: str | None = None,
+                 wrt=None, title: str | None = None, lang: str = "en", *, toml: str | None = None,
+                 name: str = "exercise"):
+        from .exercise import Source, loads
+
+        self.toml = toml if toml is not None else toml_text(values or {}, formulas or {}, of, wrt, title, lang)
+        self.exercise = loads(Source(f"{name}.toml", self.toml))
+
+    @classmethod
+    def from_toml(cls, text: str, name: str = "exercise") -> "Exercise":
+        return cls(toml=text, name=name)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Exercise":
+        """An exercise file, or a bundled exercise's name ("ejercicio2")."""
+        from .exercise import read, resolve
+
+        found = resolve(str(path))
+        return cls(toml=read(found).text, name=found.stem)
+
+    @property
+    def lang(self) -> str:
+        return self.exercise.lang or "en"
+
+    @cached_property
+    def computed(self):
+        """Every number of the worked solution (exact values, 30-digit decimals, torch checks), once."""
+        from .report import compute
+
+        return compute(self.exercise)
+
+    def to_dict(self) -> dict:
+        """What `derive gradients --json` prints (for a gradient exercise)."""
+        from .output import to_json
+
+        return to_json(*self.computed.results)
+
+    def report(self, lang: str | None = None, audience: str = "teacher") -> "Document":
+        """The worked solution (or with audience="student", the student's sheet)."""
+        from .report import build
+
+        return Document(build(self.computed, lang or self.lang, audience), self)
+
+    def step(self, name: str, lang: str | None = None) -> "Document":
+        """One section of the worked solution: statement, forward, graph, local_derivatives, backward,
+        gradients, checks or diagnostics."""
+        if name not in STEPS:
+            raise ValueError(f"no step {name!r}; steps: {', '.join(STEPS)}")
+        return self.report(lang).section(*STEPS[name])
+
+    def statement(self, lang=None): return self.step("statement", lang)
+    def forward(self, lang=None): return self.step("forward", lang)
+    def graph(self, lang=None): return self.step("graph", lang)
+    def local_derivatives(self, lang=None): return self.step("local_derivatives", lang)
+    def backward(self, lang=None): return self.step("backward", lang)
+    def gradients(self, lang=None): return self.step("gradients", lang)
+    def checks(self, lang=None): return self.step("checks", lang)
+    def diagnostics(self, lang=None): return self.step("diagnostics", lang)
+
+    def notebook(self, lang: str | None = None) -> str:
+        """A notebook (.ipynb text) that builds this exercise from its TOML and shows one step per cell: it
+        needs derive installed, nothing beside it."""
+        from .report.notebook import api_notebook
+
+        return api_notebook(self.toml, self.exercise, lang or self.lang)
+
+    def __repr__(self) -> str:
+        return f"<derive.Exercise {Path(self.exercise.path).stem}: {self.exercise.kind}>"
+
+
+_NUMBERED = re.compile(r"^\d+\.\s*")
+
+
+class Document:
+    """A report, or one section of it: Markdown and HTML for Jupyter, figures drawn when first shown."""
+
+    def __init__(self, report, owner: Exercise, keys: tuple[str, ...] = ()):
+        self.report, self.owner, self.keys = report, owner, keys
+        self._folder = None
+
+    def section(self, key: str, keys: tuple[str, ...]) -> "Document":
+        from .report.doc import Heading, Report
+        from .report.i18n import t
+
+        title = _NUMBERED.sub("", t(self.report.lang, key))
+        heads = [i for i, b in enumerate(self.report.blocks) if isinstance(b, Heading) and b.level == 2]
+        found = next((i for i in heads if _NUMBERED.sub("", _plain(self.report.blocks[i].text)) == title), None)
+        if found is None:
+            raise ValueError(f"this exercise's solution has no section {title!r}")
+        end = next((i for i in heads if i > found), len(self.report.blocks))
+        blocks = self.report.blocks[found + 1:end]
+        names = {b.name for b in blocks if hasattr(b, "name")}
+        part = Report(self.report.stem, self.report.lang, _plain(self.report.blocks[found].text), blocks,
+                      {k: v for k, v in self.report.figures.items() if k in names})
+        return Document(part, self.owner, keys)
+
+    @property
+    def title(self) -> str:
+        return self.report.title
+
+    @property
+    def markdown(self) -> str:
+        from .report import markdown
+
+        return markdown.render(self.report)
+
+    def html(self) -> str:
+        """A self-contained page (figures embedded, math as MathML)."""
+        from .report import html
+
+        return html.render(self.report, self.figures())
+
+    def figures(self) -> Path:
+        """The folder where this document's figures are drawn (PNG), drawn once."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="derive-figures-"))
+            for name, draw in self.report.figures.items():
+                draw(str(self._folder / name), ("png",))
+        return self._folder
+
+    def to_dict(self) -> dict:
+        """The parts of `gradients --json` this step shows (the whole object for a whole report)."""
+        data = self.owner.to_dict()
+        return {k: data[k] for k in self.keys if k in data} if self.keys else data
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+    def _repr_html_(self) -> str:
+        page = self.html()
+        return page[page.index("<body>") + len("<body>"):page.index("</body>")]
+
+    def _repr_png_(self) -> bytes | None:
+        """The section's first figure (the graph, the finite-difference curve), where it has one."""
+        for name in self.report.figures:
+            return (self.figures() / f"{name}.png").read_bytes()
+        return None
+
+    def save(self, folder: str | Path, formats: str = "md,html") -> list[Path]:
+        """Write it as `derive report` does (md, tex, pdf, ipynb, html) into folder/<lang>/."""
+        from .report.write import tex_engine, write
+
+        wanted = set(formats.split(","))
+        written, problems = write([self.report], Path(folder), wanted, tex_engine() if "pdf" in wanted else None)
+        if problems:
+            raise RuntimeError("\n".join(problems))
+        return written
+
+    def __repr__(self) -> str:
+        return f"<derive.Document {self.title!r}>"
+
+
+def _plain(spans) -> str:
+    return "".join(s if isinstance(s, str) else getattr(s, "tex", getattr(s, "text", "")) for s in spans)

@@ -1,0 +1,61 @@
+"""The command line's language: which one (--lang, the exercise's `lang`, the locale), and what it says in
+it. Every sentence lives in report.i18n's bilingual table; an error raised in English is matched against
+the English side of the `err_*` entries (their {placeholders} match any text) and said in Spanish."""
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+
+from .report.i18n import LANGS, TEXT, t
+
+_LANG_LINE = re.compile(r'^\s*lang\s*=\s*["\'](en|es)["\']', re.M)
+
+
+def language(asked: str | None = None, text: str | None = None) -> str:
+    """--lang when given, else the exercise's `lang` (read with a pattern, even from a file that does not
+    parse), else a Spanish locale, else English."""
+    if asked in LANGS:
+        return asked
+    found = _LANG_LINE.search(text or "")
+    if found:
+        return found.group(1)
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "es" if value.lower().startswith("es") else "en"
+    return "en"
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> list[tuple[re.Pattern, str]]:
+    """Each err_* entry's English text as a pattern, the longest first (the most specific wins)."""
+    out = []
+    for key, (english, _) in TEXT.items():
+        if key.startswith("err_"):
+            parts = re.split(r"\{(\w+)\}", english)
+            body = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*?)" for i, p in enumerate(parts))
+            out.append((re.compile(f"^{body}$", re.S), key))
+    return sorted(out, key=lambda item: -len(item[0].pattern))
+
+
+def say(text: str | None, lang: str) -> str | None:
+    """An English message or hint in `lang` (unchanged when no entry matches, or in English)."""
+    if not text or lang == "en":
+        return text
+    for pattern, key in _patterns():
+        found = pattern.match(text)
+        if found:
+            parts = {k: say(v, lang) if k in ("problem", "message") else v for k, v in found.groupdict().items()}
+            return t(lang, key, **parts)
+    return text
+
+
+def error(e, lang: str) -> str:
+    """A DeriveError as the CLI prints it, in `lang`."""
+    if lang == "en":
+        return str(e)
+    from .errors import DeriveError
+
+    text = str(DeriveError(say(e.message, lang), e.spot, say(e.hint, lang)))
+    return text.replace("error: ", f"{t(lang, 'cli_error')}: ", 1).replace("\nhint: ", f"\n{t(lang, 'cli_hint')}: ")

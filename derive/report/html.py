@@ -1,0 +1,91 @@
+"""One self-contained HTML page per report: math as MathML (no script, no font to fetch), figures embedded
+as data URIs, a width that follows the screen (tables and wide formulas scroll sideways on a phone)."""
+from __future__ import annotations
+
+import base64
+from html import escape
+from pathlib import Path
+
+from .doc import B, C, Code, Figure, Heading, Items, M, Math, Mermaid, Para, Report, Table
+from .mathml import mathml
+
+STYLE = """
+body { max-width: 48rem; margin: 0 auto; padding: 1rem; font: 17px/1.55 system-ui, sans-serif; color: #1b1b1b; }
+h1 { font-size: 1.6rem; line-height: 1.25; } h2 { font-size: 1.3rem; margin-top: 2rem; } h3 { font-size: 1.1rem; }
+.scroll { overflow-x: auto; max-width: 100%; }
+math[display="block"] { margin: .6rem 0; }
+table { border-collapse: collapse; margin: .6rem 0; }
+th, td { border-bottom: 1px solid #ccc; padding: .25rem .6rem; text-align: right; vertical-align: top; }
+th { border-bottom: 2px solid #888; } td.l, th.l { text-align: left; } td.c, th.c { text-align: center; }
+figure { margin: 1rem 0; } img { max-width: 100%; height: auto; }
+figcaption { font-style: italic; font-size: .95rem; }
+pre { background: #f5f5f5; padding: .7rem; overflow-x: auto; font-size: .85rem; }
+code { font-size: .9em; }
+""".strip()
+
+
+def tex_math(tex: str, display: bool = False) -> str:
+    """Math left as TeX between \\( \\) or \\[ \\], for a page that typesets it itself (Moodle's MathJax filter)."""
+    return escape(rf"\[{tex}\]" if display else rf"\({tex}\)")
+
+
+def inline(spans, math=mathml) -> str:
+    out = []
+    for s in spans:
+        if isinstance(s, M):
+            out.append(math(s.tex))
+        elif isinstance(s, C):
+            out.append(f"<code>{escape(s.text)}</code>")
+        elif isinstance(s, B):
+            out.append(f"<strong>{escape(s.text)}</strong>")
+        else:
+            out.append(escape(s))
+    return "".join(out)
+
+
+def _image(folder: Path | None, name: str) -> str:
+    """The figure's PNG as a data URI (empty when it was not drawn: the browser test then fails)."""
+    png = folder / f"{name}.png" if folder is not None else None
+    if png is None or not png.exists():
+        return ""
+    return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+
+
+def _table(b: Table, math) -> str:
+    align = b.align or "l" + "r" * (len(b.header) - 1)
+    head = "".join(f'<th class="{a}">{inline(h, math)}</th>' for a, h in zip(align, b.header))
+    rows = "".join("<tr>" + "".join(f'<td class="{a}">{inline(c, math)}</td>' for a, c in zip(align, row)) + "</tr>"
+                   for row in b.rows)
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
+
+
+def block(b, folder: Path | None, math=mathml) -> str:
+    """One block as HTML; `math` turns LaTeX into what the page shows (MathML, or TeX for MathJax)."""
+    if isinstance(b, Heading):
+        return f"<h{b.level}>{inline(b.text, math)}</h{b.level}>"
+    if isinstance(b, Para):
+        return f"<p>{inline(b.text, math)}</p>"
+    if isinstance(b, Items):
+        return "<ul>" + "".join(f"<li>{inline(item, math)}</li>" for item in b.items) + "</ul>"
+    if isinstance(b, Math):
+        return f'<div class="scroll">{math(b.tex, display=True)}</div>'
+    if isinstance(b, Table):
+        return _table(b, math)
+    if isinstance(b, Figure):
+        alt = "".join(s if isinstance(s, str) else getattr(s, "text", "") for s in b.caption)
+        return (f'<figure><img src="{_image(folder, b.name)}" alt="{escape(alt)}">'
+                f"<figcaption>{inline(b.caption, math)}</figcaption></figure>")
+    if isinstance(b, Code):
+        return f'<pre><code class="language-python">{escape(b.source.rstrip())}</code></pre>'
+    if isinstance(b, Mermaid):
+        return ""                     # the graph's figure says the same, as in LaTeX
+    raise TypeError(f"no HTML for {type(b).__name__}")
+
+
+def render(report: Report, folder: Path | None = None) -> str:
+    """The page; `folder` holds the figures drawn for it (as PNG)."""
+    body = "\n".join(x for x in (block(b, folder) for b in report.blocks) if x)
+    return (f'<!DOCTYPE html>\n<html lang="{report.lang}">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{escape(report.title)}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n"
+            f"<h1>{escape(report.title)}</h1>\n{body}\n</body>\n</html>\n")

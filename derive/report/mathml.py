@@ -1,0 +1,61 @@
+"""LaTeX to MathML for the HTML page and Moodle-free viewers: latex2mathml (pure Python, maintained) for each
+piece, and `aligned` blocks laid out here as an <mtable> (latex2mathml would print their & and \\\\ as
+text, and Chromium's MathML Core has no line breaks). A fragment that cannot be converted becomes an
+<merror> with its source, so a browser test finds it instead of a blank."""
+from __future__ import annotations
+
+import html
+import re
+
+_ALIGNED = re.compile(r"^\s*\\begin\{aligned\}(.*)\\end\{aligned\}\s*$", re.S)
+_WORD_OPERATOR = re.compile(r"<mo>([A-Za-z]{2,})</mo>")     # \max, \operatorname{relu}: names, not symbols
+_TOKEN = re.compile(r"\\begin\{\w+\}|\\end\{\w+\}|\\\\|\\.|[{}&]", re.S)
+
+
+def split(tex: str, separator: str) -> list[str]:
+    """`tex` cut at each `separator` (\\\\ or &) that is outside braces and nested environments."""
+    parts, depth, start = [], 0, 0
+    for m in _TOKEN.finditer(tex):
+        token = m.group()
+        if token == "{" or token.startswith(r"\begin"):
+            depth += 1
+        elif token == "}" or token.startswith(r"\end"):
+            depth -= 1
+        elif token == separator and depth == 0:
+            parts.append(tex[start:m.start()])
+            start = m.end()
+    return parts + [tex[start:]]
+
+
+def _inner(tex: str) -> str:
+    """The MathML children of one piece of LaTeX (without the <math> element)."""
+    from latex2mathml.converter import convert
+
+    out = _WORD_OPERATOR.sub(r"<mi>\1</mi>", convert(tex))
+    return out[out.index(">") + 1:out.rindex("</math>")]
+
+
+def _aligned(body: str) -> str:
+    rows = [row for row in split(body, r"\\") if row.strip()]
+    cells = []
+    for row in rows:
+        tds = []
+        for i, cell in enumerate(split(row, "&")):
+            align = "right" if i % 2 == 0 else "left"
+            # the cell after & starts with its relation (=, ≈): keep it in that cell, as LaTeX does
+            tds.append(f'<mtd columnalign="{align}"><mrow>{_inner(cell) if cell.strip() else ""}</mrow></mtd>')
+        cells.append("<mtr>" + "".join(tds) + "</mtr>")
+    return '<mtable displaystyle="true">' + "".join(cells) + "</mtable>"
+
+
+def mathml(tex: str, display: bool = False) -> str:
+    """One <math> element for `tex`, block or inline."""
+    mode = "block" if display else "inline"
+    try:
+        aligned = _ALIGNED.match(tex)
+        body = _aligned(aligned.group(1)) if aligned else _inner(tex)
+        if display:
+            body = f'<mstyle displaystyle="true">{body}</mstyle>'
+    except Exception as error:     # the converter's own exceptions have no common base class
+        body = f"<merror><mtext>{html.escape(tex)} ({html.escape(type(error).__name__)})</mtext></merror>"
+    return f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="{mode}">{body}</math>'

@@ -1,0 +1,102 @@
+"""A Moodle XML question bank from checked variants (`variants --format moodle`): one category per exercise,
+one cloze question per variant with a NUMERICAL field per answer (a partial derivative, or an unknown),
+each with its tolerance; the statement as HTML with TeX between \\( \\) for Moodle's MathJax filter, the
+graph embedded as a base64 file (@@PLUGINFILE@@), and the full worked solution as general feedback.
+Written for what question/format/xml/format.php (import_multianswer, import_headers) reads."""
+from __future__ import annotations
+
+import base64
+import xml.etree.ElementTree as ET
+
+import mpmath
+
+ANSWER_DIGITS = 10               # significant digits of each stored answer
+PENALTY = "0.3333333"            # Moodle's default penalty for a wrong try
+
+
+def number(value) -> str:
+    """A decimal Moodle's NUMBER_REGEX reads: -?digits[.digits][e[-+]digits], no spaces or grouping."""
+    text = mpmath.nstr(mpmath.mpf(value), ANSWER_DIGITS, min_fixed=-4, max_fixed=ANSWER_DIGITS)
+    return text.replace("e+", "e")
+
+
+def field(value, tolerance: float) -> str:
+    """One cloze NUMERICAL field: the answer, worth 100 %, within an absolute error."""
+    error = abs(mpmath.mpf(value)) * mpmath.mpf(tolerance)
+    return "{1:NUMERICAL:=" + number(value) + ":" + number(error if error else 0) + "}"
+
+
+def _text(parent, tag: str, text: str, fmt: str | None = None) -> ET.Element:
+    element = ET.SubElement(parent, tag, {"format": fmt} if fmt else {})
+    ET.SubElement(element, "text").text = text
+    return element
+
+
+def _asked(v, ex, lang: str, tolerance: float) -> str:
+    """The question's last part: the instruction and one line with a field per answer."""
+    from .html import tex_math
+    from .i18n import t
+    from .mathtex import name
+
+    if ex.kind == "gradient":
+        label = lambda x: tex_math(rf"\frac{{\partial {name(ex.target)}}}{{\partial {name(x)}}}")
+        ask = t(lang, "m_ask_gradient", tolerance=f"{tolerance:.0%}")
+    else:
+        label = lambda u: tex_math(name(u))
+        ask = t(lang, "m_ask_system", tolerance=f"{tolerance:.0%}")
+    values = v.decimals if ex.kind == "gradient" else {u: mpmath.mpf(sp_value(a)) for u, a in v.answers.items()}
+    lines = "".join(f"<li>{label(x)} = {field(values[x], tolerance)}</li>" for x in v.answers)
+    return f"<p>{ask}</p><ul>{lines}</ul>"
+
+
+def sp_value(exact) -> str:
+    """An exact rational (a linear system's unknown) as a decimal string."""
+    return str(exact.evalf(ANSWER_DIGITS + 5))
+
+
+def bank(chosen: list, ex, lang: str, seed: int, tolerance: float, graph_png: bytes | None) -> str:
+    """The XML file: a category, then one cloze question per variant."""
+    from os.path import basename
+
+    from . import stem_of
+    from ..exercise import title_for
+    from .i18n import t
+
+    stem = stem_of(ex.path)
+    title = title_for(ex, lang) or stem
+    quiz = ET.Element("quiz")
+    category = ET.SubElement(quiz, "question", {"type": "category"})
+    _text(category, "category", "$course$/top/derive/" + title.replace("/", "//"))
+    _text(category, "info", t(lang, "m_category", title=title, file=basename(ex.path), seed=seed), "html")
+    image = f"{stem}-graph.png"
+    for v in chosen:
+        q = ET.SubElement(quiz, "question", {"type": "cloze"})
+        _text(q, "name", f"{title} — {t(lang, 'v_variant', number=v.number)}")
+        figure = (f'<p><img src="@@PLUGINFILE@@/{image}" alt="{t(lang, "m_graph_alt")}" '
+                  'style="max-width: 100%"></p>') if graph_png else ""
+        text = _text(q, "questiontext", v.question_html + figure + _asked(v, ex, lang, tolerance), "html")
+        if graph_png:
+            ET.SubElement(text, "file", {"name": image, "path": "/", "encoding": "base64"}).text = \
+                base64.b64encode(graph_png).decode("ascii")
+        _text(q, "generalfeedback", v.solution_html, "html")
+        ET.SubElement(q, "penalty").text = PENALTY
+        ET.SubElement(q, "hidden").text = "0"
+        ET.SubElement(q, "idnumber").text = f"{stem}-s{seed}-v{v.number}"     # unique in its category
+    ET.indent(quiz)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+
+
+def graph_png(ex) -> bytes | None:
+    """The graph with names only (the same for every variant), as PNG bytes; None for a linear system."""
+    if ex.kind != "gradient":
+        return None
+    import tempfile
+    from pathlib import Path
+
+    from ..engine import derive
+    from .figures import graph_figure
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "graph"
+        graph_figure(derive(ex, exact=False), str(path), ("png",), blank=True)
+        return path.with_suffix(".png").read_bytes()

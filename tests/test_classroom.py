@@ -1,0 +1,292 @@
+"""The classroom formats: the HTML page in a real browser, the Moodle question bank, the Python API,
+the command line in Spanish."""
+from __future__ import annotations
+
+import base64
+import re
+import tomllib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import mpmath
+import pytest
+
+from derive import cli
+
+from browser import CHROMIUM, WHY, inspect, screenshot
+
+BUNDLED = [f"ejercicio{i}" for i in range(1, 7)]
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("html")
+    assert cli.main(["report", "--out", str(out), "--format", "html"]) == 0
+    assert cli.main(["report", "ejercicio2", "ejercicio4", "--lang", "all", "--for", "student", "--out", str(out),
+                     "--format", "html"]) == 0
+    return out
+
+
+def test_html_is_one_self_contained_file_per_report(pages):
+    files = sorted(p.relative_to(pages).as_posix() for p in pages.rglob("*") if p.is_file()
+                   and p.suffix in (".html", ".png"))
+    assert [f for f in files if f.endswith(".png")] == [], "figures are embedded, not beside the page"
+    for lang in ("en", "es"):
+        for stem in BUNDLED:
+            page = (pages / lang / f"{stem}.html").read_text(encoding="utf-8")
+            assert f'<html lang="{lang}">' in page and 'name="viewport"' in page
+            assert "src=\"http" not in page and "href=\"http" not in page, "works offline"
+            assert page.count("<img") == page.count('src="data:image/png;base64,')
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=WHY)
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_html_renders_in_chromium_with_no_math_error_and_every_figure(pages, lang, tmp_path):
+    for page in sorted((pages / lang).glob("*.html")):
+        seen = inspect(page, tmp_path)
+        assert seen["broken"] == [], f"{page.name}: figures that did not load: {seen['broken']}"
+        assert seen["math"] > 0 and seen["mathml"], f"{page.name}: no MathML drawn"
+        assert seen["merror"] == 0, f"{page.name}: {seen['merror']} math errors"
+        assert seen["blank_math"] == 0, f"{page.name}: {seen['blank_math']} formulas drawn with no width"
+        assert seen["overflow"] <= 0, f"{page.name}: {seen['overflow']} px wider than a phone's screen"
+    figures = sum(inspect(p, tmp_path)["images"] for p in [pages / lang / "ejercicio2.html"])
+    assert figures >= 2                                   # the graph and the steps
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=WHY)
+def test_the_browser_probe_catches_a_broken_figure_and_bad_math(tmp_path):
+    from derive.report.mathml import mathml
+
+    page = tmp_path / "bad.html"
+    page.write_text('<!DOCTYPE html><html><body><img src="missing.png" alt="gone">'
+                    + mathml(r"\frac{1}{") + "</body></html>", encoding="utf-8")
+    seen = inspect(page, tmp_path)
+    assert seen["broken"] == ["gone"] and seen["merror"] == 1
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=WHY)
+def test_html_screenshot_at_phone_width(pages, tmp_path):
+    png = screenshot(pages / "es" / "ejercicio2.html", tmp_path / "ejercicio2-phone.png")
+    assert png.stat().st_size > 20_000
+
+
+# -- Moodle ------------------------------------------------------------------------------------------------
+
+# Moodle's own patterns for a cloze NUMERICAL field (question/type/multianswer/questiontype.php)
+NUMBER = r"-?(?:(?:[0-9]+[.,]?[0-9]*|[.,][0-9]+)(?:[eE][-+]?[0-9]+)?)"
+CLOZE_NUMERICAL = re.compile(r"\{([0-9]*):(?:NUMERICAL|NM):=(" + NUMBER + r"):(" + NUMBER + r")\}")
+
+
+@pytest.fixture(scope="module")
+def moodle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("moodle")
+    assert cli.main(["variants", "ejercicio2", "-n", "20", "--seed", "3", "--format", "md,moodle",
+                     "--out", str(out)]) == 0
+    return out
+
+
+def _sigma(z):
+    return 1 / (1 + mpmath.exp(-z))
+
+
+def _by_hand(a, b, c, d):
+    """∂loss/∂(a, b, c, d) of the bundled Ejercicio 2, by the chain rule written out here."""
+    m, n = 3 * a + 4 * b - 2 * c + 10 * d, 7 * a + b + c + 4 * d
+    z = max(m, 0) - max(n, 0)
+    dz = [(m > 0) * dm - (n > 0) * dn for dm, dn in ((3, 7), (4, 1), (-2, 1), (10, 4))]
+    return [(1 - _sigma(mpmath.mpf(z))) * k for k in dz]
+
+
+def test_moodle_bank_has_one_cloze_question_per_variant_with_right_answers_and_tolerances(moodle):
+    root = ET.parse(moodle / "ejercicio2-moodle.xml").getroot()
+    assert root.tag == "quiz"
+    category, *questions = root.findall("question")
+    assert category.get("type") == "category"
+    assert category.find("category/text").text.startswith("$course$/top/")
+    assert len(questions) == 20
+    for number, q in enumerate(questions, 1):
+        # what import_headers / import_multianswer read: a name, the question text with its format,
+        # files with name, path and base64 content, the general feedback
+        assert q.get("type") == "cloze" and q.find("name/text").text.strip()
+        text = q.find("questiontext")
+        assert text.get("format") == "html"
+        html_text = text.find("text").text
+        for f in text.findall("file"):
+            assert f.get("name") and f.get("path") == "/" and f.get("encoding") == "base64"
+            assert base64.b64decode(f.text).startswith(b"\x89PNG")
+            assert f"@@PLUGINFILE@@/{f.get('name')}" in html_text
+        assert q.find("generalfeedback").get("format") == "html" and len(q.find("generalfeedback/text").text) > 500
+        assert "\\(" in html_text and "$" not in html_text.replace("$course$", "")
+        fields = CLOZE_NUMERICAL.findall(html_text)
+        assert len(fields) == 4 == html_text.count("{1:")
+        values = tomllib.loads((moodle / f"ejercicio2-v{number:02d}.toml").read_text())["values"]
+        for (_, answer, tolerance), expected in zip(fields, _by_hand(*(values[k] for k in "abcd"))):
+            assert abs(mpmath.mpf(answer) - expected) <= 1e-9 * abs(expected)
+            assert abs(mpmath.mpf(tolerance) - abs(expected) / 100) <= 1e-6 * abs(expected)
+
+
+def test_moodle_bank_of_a_linear_system_asks_each_unknown(tmp_path):
+    assert cli.main(["variants", "ejercicio3", "-n", "3", "--format", "md,moodle", "--out", str(tmp_path)]) == 0
+    root = ET.parse(tmp_path / "ejercicio3-moodle.xml").getroot()
+    questions = root.findall("question")[1:]
+    assert len(questions) == 3
+    for number, q in enumerate(questions, 1):
+        data = tomllib.loads((tmp_path / f"ejercicio3-v{number}.toml").read_text())
+        fields = CLOZE_NUMERICAL.findall(q.find("questiontext/text").text)
+        assert len(fields) == len(data["unknowns"]) == 3
+        assert q.find("questiontext/file") is None          # no graph for a linear system
+
+
+def test_unknown_variants_format_is_a_located_error(tmp_path, capsys):
+    assert cli.main(["variants", "ejercicio2", "--format", "md,gift", "--out", str(tmp_path)]) == 1
+    assert "unknown format 'gift'" in capsys.readouterr().err
+
+
+# -- the Python API -----------------------------------------------------------------------------------------
+
+def test_api_gradients_match_sympy_and_the_json_of_the_command_line(capsys):
+    import json
+
+    import sympy as sp
+
+    import derive
+
+    ex = derive.Exercise(values={"x": 2, "w": "1/3"}, formulas={"y": "w·x", "L": "tanh(y)^2 + exp(x)"})
+    got = ex.gradients().to_dict()["gradients"]
+    x, w = sp.symbols("x w")
+    L = sp.tanh(w * x) ** 2 + sp.exp(x)
+    point = {x: 2, w: sp.Rational(1, 3)}
+    for name, var in (("x", x), ("w", w)):
+        assert sp.simplify(sp.sympify(got[name]["exact"]) - sp.diff(L, var).subs(point)) == 0
+        assert abs(float(got[name]["decimal"]) - float(sp.diff(L, var).subs(point))) < 1e-12
+    assert cli.main(["gradients", "ejercicio2", "--json"]) == 0
+    from_cli = json.loads(capsys.readouterr().out)
+    from_api = derive.Exercise.load("ejercicio2").to_dict()
+    assert from_api["gradients"]["a"]["exact"] == from_cli["gradients"]["a"]["exact"]
+    assert from_api["nodes"] == from_cli["nodes"]
+
+
+def test_api_steps_display_themselves():
+    import derive
+
+    ex = derive.Exercise.load("ejercicio2")
+    for step in ("statement", "forward", "graph", "local_derivatives", "backward", "gradients", "checks",
+                 "diagnostics"):
+        shown = ex.step(step, "es")
+        assert shown._repr_markdown_().startswith("# ") and "<math" in shown._repr_html_()
+    assert ex.graph()._repr_png_().startswith(b"\x89PNG")
+    assert set(ex.backward().to_dict()) == {"adjoints"}
+    assert "Ejercicio 2" in ex.report("es")._repr_markdown_()
+    with pytest.raises(ValueError, match="steps:"):
+        ex.step("nonsense")
+
+
+def test_api_bad_formula_is_a_located_error_and_never_evaluated():
+    import derive
+    from derive.errors import DeriveError
+
+    with pytest.raises(DeriveError) as caught:
+        derive.Exercise(values={"x": 1}, formulas={"y": "__import__('os').system('true')"})
+    assert "exercise.toml:" in str(caught.value) and "^" in str(caught.value)
+
+
+def test_api_notebook_runs_alone_in_an_empty_folder(tmp_path):
+    nbformat = pytest.importorskip("nbformat", reason="test extra: pip install '.[test]'")
+    nbclient = pytest.importorskip("nbclient", reason="test extra: pip install '.[test]'")
+    import derive
+
+    alone = tmp_path / "empty"
+    alone.mkdir()
+    (alone / "ejercicio2-api.ipynb").write_text(derive.Exercise.load("ejercicio2").notebook("es"))
+    nb = nbformat.read(alone / "ejercicio2-api.ipynb", as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert len(code) == 10                       # the exercise, eight steps, the numbers as data
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(alone)}}).execute()
+    assert sorted(p.name for p in alone.iterdir()) == ["ejercicio2-api.ipynb"]
+    for cell in code[1:-1]:
+        data = cell.outputs[0]["data"]
+        assert "text/markdown" in data and "text/html" in data, cell.source
+    assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs)      # the graph
+    assert "-4.2122469430215249514609722190" in code[-1].outputs[0]["data"]["text/plain"]
+
+
+# -- the command line in Spanish ------------------------------------------------------------------------------
+
+SPANISH_EXERCISE = 'lang = "es"\n[values]\nx = 1\n[formulas]\ny = "log(x - 1) + {extra}"\n'
+
+
+def test_check_on_a_spanish_exercise_speaks_spanish(capsys):
+    assert cli.main(["check", "ejercicio2"]) == 1                     # lang = "es": saturation, ranges
+    out = capsys.readouterr().out
+    assert "aviso [saturation]" in out and "se redondea exactamente a 1.0" in out and "arreglo:" in out
+    for english in ("warning", "fix:", "rounds to exactly", "choose values", "would be rejected"):
+        assert english not in out
+    assert cli.main(["check", "ejercicio2", "--lang", "en"]) == 1
+    assert "warning [saturation]" in capsys.readouterr().out
+
+
+def test_errors_follow_the_exercise_language_even_when_it_does_not_parse(tmp_path, capsys):
+    bad = tmp_path / "malo.toml"
+    bad.write_text(SPANISH_EXERCISE.format(extra="foo"), encoding="utf-8")
+    assert cli.main(["gradients", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "error: en la fórmula 'y': nombre no definido 'foo'" in err and "^" in err
+    bad.write_text(SPANISH_EXERCISE.format(extra="0"), encoding="utf-8")
+    assert cli.main(["gradients", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "logaritmo de un número no positivo en el punto" in err and "pista: elige valores" in err
+    assert cli.main(["gradients", str(bad), "--lang", "en"]) == 1
+    assert "hint: choose values where every formula is defined" in capsys.readouterr().err
+    bad.write_text('lang = "es"\n[values\n', encoding="utf-8")
+    assert cli.main(["check", str(bad)]) == 1
+    assert "error: TOML no válido" in capsys.readouterr().err
+
+
+def test_locale_and_starter_comments(tmp_path, capsys, monkeypatch):
+    from derive.scaffold import STARTERS
+
+    monkeypatch.setenv("LANG", "es_ES.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    assert cli.main(["check", str(tmp_path / "none.toml")]) == 1
+    assert "no existe el archivo" in capsys.readouterr().err
+    for kind in STARTERS:
+        target = tmp_path / f"{kind}.toml"
+        assert cli.main(["new", str(target), "--kind", kind]) == 0
+        comments = [line.split("# ", 1)[1] for line in target.read_text().splitlines() if "# " in line]
+        english = [c for c in comments if re.search(r"\b(the|and|optional|also|Try)\b", c)]
+        assert comments and not english, english
+        assert cli.main(["check", str(target)]) in (0, 1)
+
+
+def test_gradients_text_in_spanish(capsys):
+    assert cli.main(["gradients", "ejercicio2", "--exact-only"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Ejercicio 2: Cálculo del gradiente") and "Gradientes de loss:" in out
+    assert "Paso hacia delante:" in out and "Forward pass" not in out
+
+
+def test_variants_progress_is_quiet_when_piped(tmp_path, capsys):
+    assert cli.main(["variants", "ejercicio2", "-n", "2", "--format", "md", "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("2 variantes de ") and "\r" not in err
+
+
+def test_progress_bar_draws_on_a_terminal_only():
+    import io
+
+    from derive.progress import bar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    shown = Terminal()
+    with bar(4, "variantes", shown) as update:
+        for done in range(1, 5):
+            update(done, 4)
+    assert "variantes:" in shown.getvalue() and "/4" in shown.getvalue()
+    with bar(4, "variantes", io.StringIO()) as update:
+        assert update is None
