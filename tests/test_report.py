@@ -80,7 +80,7 @@ def test_committed_reports_match_a_fresh_run(fresh):
 def test_committed_reports_have_every_format_and_figure():
     for lang in LANGS:
         for stem in ("ejercicio1", "ejercicio2", "ejercicio3", "ejercicio4", "ejercicio5"):
-            for suffix in (".md", ".tex", ".ipynb", ".pdf"):
+            for suffix in (".md", ".tex", ".ipynb", ".pdf", ".html"):
                 assert (REPORTS / lang / f"{stem}{suffix}").exists(), f"{lang}/{stem}{suffix}"
         for figure in ("ejercicio2.graph.png", "ejercicio2.graph.svg", "ejercicio2.steps.png",
                        "ejercicio3.convergence.png", "ejercicio1.gflops.png"):

@@ -9,6 +9,8 @@ import re
 
 _ALIGNED = re.compile(r"^\s*\\begin\{aligned\}(.*)\\end\{aligned\}\s*$", re.S)
 _WORD_OPERATOR = re.compile(r"<mo>([A-Za-z]{2,})</mo>")     # \max, \operatorname{relu}: names, not symbols
+# a blank to fill in (\underline{\hspace{6em}}): an underlined space, which latex2mathml draws as a dash
+_BLANK = re.compile(r'<munder><mrow><mspace width="([\d.]+em)" /></mrow><mo accent="true">&#x02015;</mo></munder>')
 _TOKEN = re.compile(r"\\begin\{\w+\}|\\end\{\w+\}|\\\\|\\.|[{}&]", re.S)
 
 
@@ -32,6 +34,9 @@ def _inner(tex: str) -> str:
     from latex2mathml.converter import convert
 
     out = _WORD_OPERATOR.sub(r"<mi>\1</mi>", convert(tex))
+    out = out.replace('fence="true" form=', 'fence="true" lspace="0em" rspace="0em" form=')   # as TeX spaces them
+    out = _BLANK.sub(r'<mspace width="\1" height="1.1em" class="blank" '
+                     r'style="border-bottom: 1.5px solid currentColor"></mspace>', out)
     return out[out.index(">") + 1:out.rindex("</math>")]
 
 
@@ -43,7 +48,7 @@ def _aligned(body: str) -> str:
         for i, cell in enumerate(split(row, "&")):
             align = "right" if i % 2 == 0 else "left"
             # the cell after & starts with its relation (=, ≈): keep it in that cell, as LaTeX does
-            tds.append(f'<mtd columnalign="{align}"><mrow>{_inner(cell) if cell.strip() else ""}</mrow></mtd>')
+            tds.append(f'<mtd columnalign="{align}" style="text-align: {align}"><mrow>{_inner(cell) if cell.strip() else ""}</mrow></mtd>')
         cells.append("<mtr>" + "".join(tds) + "</mtr>")
     return '<mtable displaystyle="true">' + "".join(cells) + "</mtable>"
 
