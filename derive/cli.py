@@ -409,8 +409,10 @@ def _error_lang(args) -> str:
         try:
             from .exercise import resolve
 
-            with open(resolve(name), encoding="utf-8", errors="replace") as f:
-                text = f.read(65536)
+            path = resolve(name)
+            if path.is_file():                   # never a pipe or a device, which could block
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    text = f.read(65536)
         except (OSError, DeriveError):
             pass
         break

@@ -36,6 +36,7 @@ def test_html_is_one_self_contained_file_per_report(pages):
             page = (pages / lang / f"{stem}.html").read_text(encoding="utf-8")
             assert f'<html lang="{lang}">' in page and 'name="viewport"' in page
             assert "src=\"http" not in page and "href=\"http" not in page, "works offline"
+            assert ".graph.dot" not in page, "no mention of files that are not beside the page"
             assert page.count("<img") == page.count('src="data:image/png;base64,')
 
 

@@ -208,7 +208,7 @@ def test_check_zero_gradient_and_target_not_a_sink():
 
 
 def test_check_exit_status(tmp_path, capsys):
-    assert cli.main(["check", "ejercicio2"]) == 1          # the notebook's own point saturates
+    assert cli.main(["check", "ejercicio2", "--lang", "en"]) == 1   # the notebook's own point saturates
     out = capsys.readouterr().out
     assert re.search(r"ejercicio2\.toml:\d+: warning \[saturation\]", out) and "fix:" in out
     good = tmp_path / "good.toml"

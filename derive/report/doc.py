@@ -42,6 +42,7 @@ class Heading:
 @dataclass
 class Para:
     text: list[Span]
+    formats: tuple[str, ...] = ()       # only in these formats (empty: all); e.g. a note on the files beside it
 
 
 @dataclass

@@ -163,6 +163,9 @@ def _terms(row: str) -> list[str]:
     return [out[0]] + [rf"& \quad {piece}" for piece in out[1:]]
 
 
+BESIDE = ("md", "tex", "ipynb")      # the formats written beside the graph's DOT, TikZ and Mermaid files
+
+
 def _stopped_note(d: Derivation, lang: str) -> str:
     return " " + t(lang, "graph_stopped") if any(stopped(d.exercise, p, c) for p, c in d.graph.edges) else ""
 
@@ -180,7 +183,7 @@ def _graph(r: Report, d: Derivation, lang: str):
         r.attachments[f"{r.stem}.graph.tikz.tex"] = diagram.tikz(d)
         r.attachments[f"{r.stem}.graph.mmd"] = mermaid
         r.add(Para([t(lang, "g_graph_files") + " ", C(f"{r.stem}.graph.mmd"), ", ", C(f"{r.stem}.graph.dot"), ", ",
-                    C(f"{r.stem}.graph.tikz.tex"), "."]))
+                    C(f"{r.stem}.graph.tikz.tex"), "."], BESIDE))
     if not big:
         r.add(Mermaid(mermaid))
 

@@ -64,7 +64,7 @@ def block(b, folder: Path | None, math=mathml) -> str:
     if isinstance(b, Heading):
         return f"<h{b.level}>{inline(b.text, math)}</h{b.level}>"
     if isinstance(b, Para):
-        return f"<p>{inline(b.text, math)}</p>"
+        return f"<p>{inline(b.text, math)}</p>" if not b.formats or "html" in b.formats else ""
     if isinstance(b, Items):
         return "<ul>" + "".join(f"<li>{inline(item, math)}</li>" for item in b.items) + "</ul>"
     if isinstance(b, Math):

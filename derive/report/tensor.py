@@ -22,7 +22,7 @@ from ..ops import op_of, operands, shape_text
 from . import diagram, figures, rules, torchcode
 from .units import Unit, leaves as _leaves, units
 from .doc import B, C, Code, Heading, Items, M, Math, Mermaid, Para, Report, Table, rich
-from .gradient import _aligned, _diagnostics, _m
+from .gradient import BESIDE, _aligned, _diagnostics, _m
 from .i18n import t
 from .mathtex import bar, name, partial, short
 
@@ -165,7 +165,8 @@ def _graph(r: Report, d: Derivation, lang: str):
     if not r.compact:
         r.attachments[f"{r.stem}.graph.dot"] = diagram.dot(d)
         r.attachments[f"{r.stem}.graph.mmd"] = mermaid
-        r.add(Para([t(lang, "t_graph_files") + " ", C(f"{r.stem}.graph.mmd"), ", ", C(f"{r.stem}.graph.dot"), "."]))
+        r.add(Para([t(lang, "t_graph_files") + " ", C(f"{r.stem}.graph.mmd"), ", ", C(f"{r.stem}.graph.dot"), "."],
+                   BESIDE))
     r.add(Mermaid(mermaid))
 
 
