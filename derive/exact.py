@@ -228,6 +228,10 @@ def tidy(expr):
     budget."""
     if not known(expr) or isinstance(expr, arrays.np.ndarray) or expr.is_Rational or size(expr, TIDY_SIZE) > TIDY_SIZE:
         return expr
+    coefficient, rest = expr.as_coeff_Mul()
+    if coefficient.is_Rational and coefficient not in (1, -1) and not rest.is_Rational:
+        # gradients that differ by a rational factor (-4 x, 3 x, 6 x) share one tidying of x
+        return coefficient * _tidy(rest)
     return _tidy(expr)
 
 
@@ -238,7 +242,8 @@ SIMPLIFY_SECONDS = 0.1
 @lru_cache(maxsize=10_000)
 def _tidy(expr):
     best = expr
-    small = size(expr, SIMPLIFY_SIZE) <= SIMPLIFY_SIZE
+    # simplify only where cancelling cannot do it all: a function other than exp (log, tanh, a root)
+    small = size(expr, SIMPLIFY_SIZE) <= SIMPLIFY_SIZE and _beyond_exp(expr)
     for transform, seconds in ((sp.together, CALL_SECONDS), (sp.cancel, CALL_SECONDS),
                                (sp.simplify, SIMPLIFY_SECONDS if small else 0)):
         if not seconds:
@@ -253,6 +258,13 @@ def _tidy(expr):
         if _shorter(candidate, best) and _familiar(candidate):
             best = candidate
     return best
+
+
+def _beyond_exp(expr) -> bool:
+    """Whether expr holds a function other than exp, or a power that is not a whole number: what together and
+    cancel, which treat exp(46) as a symbol, may leave unsimplified."""
+    return any(not isinstance(f, sp.exp) for f in expr.atoms(sp.Function)) or \
+        any(not p.exp.is_Integer for p in expr.atoms(sp.Pow))
 
 
 def _familiar(expr) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sympy as sp
 import mpmath
+from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from . import arrays
@@ -22,6 +23,7 @@ class TextPrinter(StrPrinter):
     def __init__(self):
         super().__init__({"order": "none"})   # SymPy's default ordering evaluates every term numerically
         self.cache: dict = {}
+        self.precedences: dict = {}
 
     def _print(self, expr, **kwargs):
         if kwargs or not isinstance(expr, sp.Basic):
@@ -30,6 +32,16 @@ class TextPrinter(StrPrinter):
         if text is None:
             text = self.cache[expr] = super()._print(expr)
         return text
+
+    def parenthesize(self, item, level, strict=False):
+        """StrPrinter's, with each sub-expression's precedence found once (it asks SymPy whether a product
+        can extract a minus sign, which is most of printing a large graph)."""
+        found = self.precedences.get(item)
+        if found is None:
+            found = self.precedences[item] = precedence(item)
+        if found < level or (not strict and found <= level):
+            return "(%s)" % self._print(item)
+        return self._print(item)
 
     def _print_Exp1(self, expr):
         return "exp(1)"
