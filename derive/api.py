@@ -15,15 +15,15 @@ import tempfile
 from functools import cached_property
 from pathlib import Path
 
-STEPS = {          # step -> the i18n key of its section heading in the worked solution, and its JSON parts
-    "statement": ("g_statement", ("target", "wrt")),
-    "forward": ("g_forward", ("nodes",)),
-    "graph": ("g_graph", ("nodes",)),
-    "local_derivatives": ("g_local", ()),
-    "backward": ("g_backward", ("adjoints",)),
-    "gradients": ("g_result", ("gradients",)),
-    "checks": ("g_checks", ("gradients", "values", "finite_differences")),
-    "diagnostics": ("g_diagnostics", ("warnings",)),
+STEPS = {          # step -> the i18n keys its section heading may have (scalar, tensor), and its JSON parts
+    "statement": (("g_statement",), ("target", "wrt")),
+    "forward": (("g_forward",), ("nodes",)),
+    "graph": (("g_graph",), ("nodes",)),
+    "local_derivatives": (("g_local",), ()),
+    "backward": (("g_backward", "t_backward"), ("adjoints",)),
+    "gradients": (("g_result", "t_result"), ("gradients",)),
+    "checks": (("g_checks", "t_checks"), ("gradients", "values", "finite_differences")),
+    "diagnostics": (("g_diagnostics", "t_diagnostics"), ("warnings",)),
 }
 
 
@@ -136,15 +136,16 @@ class Document:
         self.report, self.owner, self.keys = report, owner, keys
         self._folder = None
 
-    def section(self, key: str, keys: tuple[str, ...]) -> "Document":
+    def section(self, headings: tuple[str, ...], keys: tuple[str, ...]) -> "Document":
+        """The section whose heading is one of `headings` (i18n keys), as its own document."""
         from .report.doc import Heading, Report
         from .report.i18n import t
 
-        title = _NUMBERED.sub("", t(self.report.lang, key))
+        titles = {_NUMBERED.sub("", t(self.report.lang, key)) for key in headings}
         heads = [i for i, b in enumerate(self.report.blocks) if isinstance(b, Heading) and b.level == 2]
-        found = next((i for i in heads if _NUMBERED.sub("", _plain(self.report.blocks[i].text)) == title), None)
+        found = next((i for i in heads if _NUMBERED.sub("", _plain(self.report.blocks[i].text)) in titles), None)
         if found is None:
-            raise ValueError(f"this exercise's solution has no section {title!r}")
+            raise ValueError(f"this exercise's solution has no section {' or '.join(sorted(titles))!r}")
         end = next((i for i in heads if i > found), len(self.report.blocks))
         blocks = self.report.blocks[found + 1:end]
         names = {b.name for b in blocks if hasattr(b, "name")}
@@ -169,12 +170,12 @@ class Document:
         return html.render(self.report, self.figures())
 
     def figures(self) -> Path:
-        """The folder where this document's figures are drawn (PNG), drawn once."""
+        """The folder where this document's figures are drawn (PNG), drawn once; removed with the document."""
         if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="derive-figures-"))
+            self._folder = tempfile.TemporaryDirectory(prefix="derive-figures-")
             for name, draw in self.report.figures.items():
-                draw(str(self._folder / name), ("png",))
-        return self._folder
+                draw(str(Path(self._folder.name) / name), ("png",))
+        return Path(self._folder.name)
 
     def to_dict(self) -> dict:
         """The parts of `gradients --json` this step shows (the whole object for a whole report)."""

@@ -180,6 +180,10 @@ def test_api_steps_display_themselves():
     assert "Ejercicio 2" in ex.report("es")._repr_markdown_()
     with pytest.raises(ValueError, match="steps:"):
         ex.step("nonsense")
+    tensor = derive.Exercise.load("ejercicio5")                     # matrices: the same steps but one
+    assert "W_{1}" in tensor.backward().markdown and "\\top" in tensor.backward().markdown
+    with pytest.raises(ValueError, match="no section"):
+        tensor.local_derivatives()
 
 
 def test_api_bad_formula_is_a_located_error_and_never_evaluated():

@@ -90,7 +90,8 @@ def api_notebook(toml: str, exercise, lang: str) -> str:
     out = [_markdown_cell(report, 0, f"# {markdown.text(report.title)}\n\n{t(lang, 'api_intro')}"),
            _code_cell(report, 1, f"import derive\n\nTOML = {toml!r}\nex = derive.Exercise.from_toml(TOML, "
                                  f"name={stem!r})\nex")]
-    steps = list(STEPS) if exercise.kind == "gradient" and not exercise.tensor else []
+    steps = [s for s in STEPS if not (exercise.tensor and s == "local_derivatives")] \
+        if exercise.kind == "gradient" else []
     for name in steps:
         out.append(_code_cell(report, len(out), f"ex.{name}(lang={lang!r})"))
     out.append(_code_cell(report, len(out), "ex.report(lang=%r)" % lang if not steps else
