@@ -379,7 +379,9 @@ def guarded(run, debug: bool = False, err=None, lang: str = "en") -> int:
         print(said(error, lang), file=err)
         return 1
     except KeyboardInterrupt:
-        print("interrupted" if lang == "en" else "interrumpido", file=err)
+        from .report.i18n import t
+
+        print(t(lang, "cli_interrupted"), file=err)
         return 130
     except OSError as error:
         where = f": {error.filename}" if error.filename else ""

@@ -560,7 +560,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "cli_variants_done": ("{count} variants from {examined} draws (rejected: {rejected})",
                           "{count} variantes de {examined} sorteos (rechazadas: {rejected})"),
     "cli_variants_progress": ("variants", "variantes"),
-    "cli_report_line": ("{stem}: {kind}, {langs} ({seconds} s)", "{stem}: {kind}, {langs} ({seconds} s)"),
     "cli_pdf_skipped": ("PDF skipped: no TeX engine found; {hint}", "PDF omitido: no hay motor de TeX; {hint}"),
     "cli_interrupted": ("interrupted", "interrumpido"),
     # errors and hints, matched by their English text ({placeholders} match anything)

@@ -44,12 +44,12 @@ def _asked(v, ex, lang: str, tolerance: float) -> str:
     else:
         label = lambda u: tex_math(name(u))
         ask = t(lang, "m_ask_system", tolerance=f"{tolerance:.0%}")
-    values = v.decimals if ex.kind == "gradient" else {u: mpmath.mpf(sp_value(a)) for u, a in v.answers.items()}
+    values = v.decimals if ex.kind == "gradient" else {u: mpmath.mpf(_decimal_text(a)) for u, a in v.answers.items()}
     lines = "".join(f"<li>{label(x)} = {field(values[x], tolerance)}</li>" for x in v.answers)
     return f"<p>{ask}</p><ul>{lines}</ul>"
 
 
-def sp_value(exact) -> str:
+def _decimal_text(exact) -> str:
     """An exact rational (a linear system's unknown) as a decimal string."""
     return str(exact.evalf(ANSWER_DIGITS + 5))
 
