@@ -160,7 +160,6 @@ def _reject(reason: str):
 
 
 def _examine_gradient(ex, lim):
-    from .engine import decimal
     from .numeric import TOL, check_gradients
 
     d, reason = screen(ex, lim)
@@ -176,7 +175,35 @@ def _examine_gradient(ex, lim):
                                         and c.errors["central"] <= TOL["finite_differences"])):
             return _reject("unresolved")
     answers = {x: d.gradients[x].exact for x in ex.wrt}
-    return answers, {x: decimal(d.gradients[x].value) for x in ex.wrt}, None, (d, checks)
+    return answers, {x: _decimals(d.gradients[x].value) for x in ex.wrt}, None, (d, checks)
+
+
+def _decimals(value):
+    """30-digit decimal text of a gradient: a string, or an array of strings in a tensor's shape."""
+    from .engine import decimal
+
+    if not isinstance(value, arrays.np.ndarray):
+        return decimal(value)
+    out = arrays.np.empty(value.shape, dtype=object)
+    for index in arrays.indices(value.shape):
+        out[index] = decimal(value[index])
+    return out
+
+
+def elements(v: Variant, x: str) -> list[tuple[tuple[int, ...], mpmath.mpf]]:
+    """Each element of a variant's gradient with respect to x, with its index (() for a scalar)."""
+    value = v.decimals[x]
+    if isinstance(value, arrays.np.ndarray):
+        return [(index, mpmath.mpf(value[index])) for index in arrays.indices(value.shape)]
+    return [((), mpmath.mpf(value))]
+
+
+def _listed(v: Variant, x: str, digits: int) -> str:
+    """A gradient to `digits` significant digits, as LaTeX: a number, or a tensor's elements in brackets."""
+    from .report.mathtex import short
+
+    shown = [short(value, digits) for _, value in elements(v, x)]
+    return shown[0] if not isinstance(v.decimals[x], arrays.np.ndarray) else r"\left[" + ", ".join(shown) + r"\right]"
 
 
 def screen(ex, lim, exact: bool = True):
@@ -255,12 +282,12 @@ _MARK = "@@variant-{}@@"          # the variant's number is known only once it i
 def render(index: int, ex, results: tuple, lang: str) -> tuple[str, ...]:
     """The statement and the worked solution of one candidate, from what `examine` computed, in
     Markdown and LaTeX; and the bare statement and the solution in HTML for a Moodle question."""
-    from .report import gradient, html, linear, markdown, student, tex
+    from .report import gradient, html, linear, markdown, student, tensor, tex
     from .report.doc import Heading
     from .report.i18n import t
 
     if ex.kind == "gradient":
-        report = gradient.build(f"v{index}", "", *results, lang, compact=True)
+        report = (tensor if ex.tensor else gradient).build(f"v{index}", "", *results, lang, compact=True)
         sheet = student.build(f"v{index}", "", results[0], lang, compact=True).blocks[1:]   # the questions
     else:
         report = linear.build(f"v{index}", "", ex.system, *results, lang, compact=True)
@@ -362,7 +389,10 @@ def summary(rejected: dict) -> str:
 # -- files ---------------------------------------------------------------------------------------------
 
 def _toml_value(v: sp.Expr) -> str:
-    """An exact value as TOML: an integer, a terminating decimal, or a string such as "1/3"."""
+    """An exact value as TOML: an integer, a terminating decimal, or a string such as "1/3"; a tensor as nested
+    arrays of those."""
+    if isinstance(v, arrays.np.ndarray):
+        return "[" + ", ".join(_toml_value(e) for e in v) + "]"
     if v.is_Integer:
         return str(v)
     if v.is_Rational and set(sp.factorint(v.q)) <= {2, 5}:
@@ -408,9 +438,9 @@ def summary_md(variants: list[Variant], ex, lang: str) -> str:
     lines = ["| " + " | ".join([t(lang, "v_variant_col")] + heads) + " |", "|" + "---:|" * (len(heads) + 1)]
     for v in variants:
         if ex.kind == "gradient":
-            given = [f"${tex(v.exercise.values[k])}$" for k in names]
-            answers = [f"${portable(tex(v.answers[x]))}$" if v.answers[x].is_Rational else
-                       f"${portable(tex(v.answers[x]))} \\approx {short(mpmath.mpf(v.decimals[x]), 6)}$" for x in keys]
+            given = [f"${_key_value(v.exercise.values[k])}$" for k in names]
+            answers = [f"${portable(_key_value(v.answers[x]))}$" if all(e.is_Rational for e in arrays.flat(v.answers[x]))
+                       else f"${portable(_key_value(v.answers[x]))} \\approx {_listed(v, x, 6)}$" for x in keys]
         else:
             given = ["; ".join(e.text for e in v.exercise.system.equations)]
             answers = [f"${tex(v.answers[u])}$" for u in keys]
@@ -483,7 +513,7 @@ def key_rows(chosen: list[Variant], ex, lang: str) -> tuple[list[str], list[list
     rows = []
     for v in chosen:
         given = [f"${_key_value(v.exercise.values[k])}$" for k in names] if ex.kind == "gradient" else []
-        answers = [f"${short(mpmath.mpf(v.decimals[x]) if ex.kind == 'gradient' else v.answers[x], KEY_DIGITS)}$"
+        answers = [f"${_listed(v, x, KEY_DIGITS) if ex.kind == 'gradient' else short(v.answers[x], KEY_DIGITS)}$"
                    for x in keys]
         rows.append([str(v.number)] + given + answers)
     note = t(lang, "v_key_note", digits=KEY_DIGITS, tolerance=f"{KEY_TOLERANCE:.0%}")

@@ -295,3 +295,22 @@ def test_progress_bar_draws_on_a_terminal_only():
     assert "variantes:" in shown.getvalue() and "/4" in shown.getvalue()
     with bar(4, "variantes", io.StringIO()) as update:
         assert update is None
+
+
+def test_variants_of_a_tensor_exercise_ask_every_element(tmp_path):
+    """dL/dW of L = sum((W x)^2) is 2 (W x) xᵀ: one Moodle field per element of W, checked by hand."""
+    source = tmp_path / "tensor.toml"
+    source.write_text('kind = "gradient"\n[values]\nW = { min = -3, max = 3, shape = [2, 2], '
+                      'default = [[1, 2], [0, 1]] }\nx = [1, 2]\n[formulas]\nh = "W @ x"\nL = "sum(h^2)"\n'
+                      '[gradient]\nof = "L"\nwrt = ["W"]\n', encoding="utf-8")
+    assert cli.main(["variants", str(source), "-n", "3", "--format", "md,moodle", "--out", str(tmp_path / "out")]) == 0
+    questions = ET.parse(tmp_path / "out" / "tensor-moodle.xml").getroot().findall("question")[1:]
+    assert len(questions) == 3
+    for number, q in enumerate(questions, 1):
+        W = tomllib.loads((tmp_path / "out" / f"tensor-v{number}.toml").read_text())["values"]["W"]
+        h = [W[i][0] * 1 + W[i][1] * 2 for i in range(2)]
+        expected = [2 * h[i] * xj for i in range(2) for xj in (1, 2)]
+        fields = CLOZE_NUMERICAL.findall(q.find("questiontext/text").text)
+        assert [float(answer) for _, answer, _ in fields] == expected
+    key = (tmp_path / "out" / "tensor-key.md").read_text()
+    assert key.count("\\left[") == 3

@@ -38,15 +38,21 @@ def _asked(v, ex, lang: str, tolerance: float) -> str:
     from .i18n import t
     from .mathtex import name
 
-    if ex.kind == "gradient":
-        label = lambda x: tex_math(rf"\frac{{\partial {name(ex.target)}}}{{\partial {name(x)}}}")
+    from ..variants import elements
+
+    if ex.kind == "gradient":       # one field per partial derivative, a tensor's element by element
+        asked = [(rf"\frac{{\partial {name(ex.target)}}}{{\partial {name(x)}{_index(i)}}}", value)
+                 for x in v.answers for i, value in elements(v, x)]
         ask = t(lang, "m_ask_gradient", tolerance=f"{tolerance:.0%}")
     else:
-        label = lambda u: tex_math(name(u))
+        asked = [(name(u), mpmath.mpf(_decimal_text(a))) for u, a in v.answers.items()]
         ask = t(lang, "m_ask_system", tolerance=f"{tolerance:.0%}")
-    values = v.decimals if ex.kind == "gradient" else {u: mpmath.mpf(_decimal_text(a)) for u, a in v.answers.items()}
-    lines = "".join(f"<li>{label(x)} = {field(values[x], tolerance)}</li>" for x in v.answers)
+    lines = "".join(f"<li>{tex_math(label)} = {field(value, tolerance)}</li>" for label, value in asked)
     return f"<p>{ask}</p><ul>{lines}</ul>"
+
+
+def _index(index: tuple) -> str:
+    return "" if not index else "_{" + ",".join(str(i) for i in index) + "}"
 
 
 def _decimal_text(exact) -> str:
