@@ -122,7 +122,13 @@ def disturbances(result: "Result", threads: int, cores: int) -> list[str]:
     return found
 
 
-def disturbance_text(result: "Result", threads: int) -> str:
+def disturbance_text(result: "Result", threads: int, lang: str = "en") -> str:
+    if lang != "en":
+        from .report.i18n import t
+
+        return "; ".join(t(lang, f"b_why_{code}", others=f"{result.others_cores or 0:.2f}", threads=threads,
+                           median=seconds(result.median_s), control=seconds(result.control_s or 0))
+                         for code in result.disturbed)
     return "; ".join(DISTURBANCES[code].format(others=result.others_cores or 0, threads=threads,
                                                median=seconds(result.median_s),
                                                control=seconds(result.control_s or 0))
@@ -474,33 +480,37 @@ def seconds(t: float) -> str:
     return f"{t / 1e-9:.3g} ns"
 
 
-def to_text(bench: Bench) -> str:
+def to_text(bench: Bench, lang: str = "en") -> str:
     """The table a terminal shows, then the devices that could not run and the environment."""
+    from .report.i18n import t
+
     env = bench.environment
-    lines = [f"{'device':<6} {'dtype':<9} {'n':>6} {'median':>10} {'IQR':>10} {'GFLOP/s':>9}  notes"]
+    device, dtype, n, median, iqr, gflops, notes = t(lang, "cli_b_header").split()
+    wide = max(6, len(device))
+    lines = [f"{device:<{wide}} {dtype:<9} {n:>6} {median:>10} {iqr:>10} {gflops:>9}  {notes}"]
     for r in bench.results:
         notes = []
         if r.reference_s:
             notes.append(f"torch.utils.benchmark {seconds(r.reference_s)} ({100 * (r.median_s / r.reference_s - 1):+.1f} %)")
         if r.copy_s is not None:
-            notes.append(f"host-to-device copy {seconds(r.copy_s)}")
+            notes.append(t(lang, "cli_b_copy", time=seconds(r.copy_s)))
         if r.control_s is not None:
-            notes.append(f"1 thread {seconds(r.control_s)}")
+            notes.append(t(lang, "cli_b_one_thread", time=seconds(r.control_s)))
         if r.above_peak:
-            notes.append(f"ABOVE THE PEAK {r.peak_gflops:.0f} GFLOP/s: a measurement error")
+            notes.append(t(lang, "cli_b_above_peak", peak=f"{r.peak_gflops:.0f}"))
         if r.disturbed:
-            notes.append(f"DISTURBED, not the hardware's speed: {disturbance_text(r, env['threads'])}")
-        gflops = f"({r.gflops:.1f})" if r.disturbed else f"{r.gflops:.1f}"
-        lines.append(f"{r.device:<6} {r.dtype:<9} {r.n:>6} {seconds(r.median_s):>10} {seconds(r.iqr_s):>10} "
-                     f"{gflops:>9}  {'; '.join(notes)}")
+            notes.append(t(lang, "cli_b_disturbed", why=disturbance_text(r, env["threads"], lang)))
+        shown = f"({r.gflops:.1f})" if r.disturbed else f"{r.gflops:.1f}"
+        lines.append(f"{r.device:<{wide}} {r.dtype:<9} {r.n:>6} {seconds(r.median_s):>10} {seconds(r.iqr_s):>10} "
+                     f"{shown:>9}  {'; '.join(notes)}")
     for u in bench.unavailable:
-        lines.append(f"{u.device}: not measured — {u.reason}")
-    lines.append(f"torch {env['torch']}, {env['threads']} threads, BLAS {env['blas']}, float32 matmul precision "
-                 f"{env['float32_matmul_precision']!r}, CPU {env['cpu']} ({env['cpu_capability']})"
+        reason = u.reason if lang == "en" else t(lang, f"why_{u.code}", torch=env["torch"])
+        lines.append(t(lang, "cli_b_unavailable", device=u.device, reason=reason))
+    lines.append(t(lang, "cli_b_environment", torch=env["torch"], threads=env["threads"], blas=env["blas"],
+                   precision=repr(env["float32_matmul_precision"]), cpu=env["cpu"], capability=env["cpu_capability"])
                  + (f", GPU {env['cuda_device']}" if "cuda_device" in env else ""))
     if not any(r.device != "cpu" for r in bench.results):
-        lines.append("No GPU was available: every timing above is a CPU timing.")
+        lines.append(t(lang, "cli_b_no_gpu"))
     if any(r.disturbed for r in bench.results):
-        lines.append("GFLOP/s in parentheses were measured while the machine was busy: they describe the "
-                     "scheduler, not the hardware. Run again on a quiet machine.")
+        lines.append(t(lang, "cli_b_busy"))
     return "\n".join(lines)

@@ -74,7 +74,7 @@ def _solve(args) -> int:
         unknowns = [f"x{i + 1}" for i in range(args.random)]
         exact = {u: sp.Integer(int(v)) for u, v in zip(unknowns, x.tolist())}
         analysis = Analysis(args.random, args.random, "unique", exact, None, None, [], [], kappa, L, mu)
-        equations = None
+        equations, ex = None, None
     else:
         if args.file is None:
             raise DeriveError("solve needs an exercise FILE or --random N")
@@ -88,7 +88,7 @@ def _solve(args) -> int:
         study = study(ex.system, analysis)
         equations = [e.text for e in ex.system.equations]
     print(json.dumps(output.solve_json(unknowns, analysis, study), indent=2, ensure_ascii=False) if args.json
-          else output.solve_text(unknowns, analysis, study, equations))
+          else output.solve_text(unknowns, analysis, study, equations, _lang(args, ex)))
     return 0
 
 
@@ -98,7 +98,7 @@ def _bench(args) -> int:
     if args.from_json:
         result = bench.Bench.from_json([_read_json(f) for f in args.from_json])
         return _bench_output(args, result)
-    spec = bench.Spec()
+    spec, ex = bench.Spec(), None
     if args.file:
         from .exercise import load
 
@@ -117,7 +117,7 @@ def _bench(args) -> int:
     if bad:
         raise DeriveError(f"size {bad[0]} is out of range", hint=f"sizes go from 1 to {bench.MAX_SIZE}")
     result = bench.run(spec, quick=args.quick, progress=not args.json and sys.stderr.isatty())
-    return _bench_output(args, result)
+    return _bench_output(args, result, ex if args.file else None)
 
 
 def _read_json(path: str) -> dict:
@@ -142,14 +142,14 @@ def _read_json(path: str) -> dict:
         raise DeriveError(f"cannot read {path}: {e}") from None
 
 
-def _bench_output(args, result) -> int:
+def _bench_output(args, result, ex=None) -> int:
     from . import bench
 
     if args.plot:
         from .report import figures
 
         figures.bench_plot(result, args.plot, "en")
-    print(json.dumps(result.to_json(), indent=2) if args.json else bench.to_text(result))
+    print(json.dumps(result.to_json(), indent=2) if args.json else bench.to_text(result, _lang(args, ex)))
     return 0
 
 
@@ -309,6 +309,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--random", type=int, metavar="N", help="a random well-conditioned N x N system instead")
     s.add_argument("--seed", type=int, default=0, help="seed for --random (default 0)")
     s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--lang", choices=("en", "es"), help="language of the text (default: the exercise's, else the "
+                                                       "locale's)")
     s.set_defaults(run=_solve)
     from .bench import DEVICES, DTYPES
 
@@ -322,6 +324,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.add_argument("--plot", metavar="FILE", help="also draw GFLOP/s against n (PNG or SVG)")
     b.add_argument("--from-json", nargs="+", metavar="JSON", help="show (and --plot) saved `bench --json` runs, merged")
+    b.add_argument("--lang", choices=("en", "es"), help="language of the text (default: the exercise's, else the "
+                                                       "locale's)")
     b.set_defaults(run=_bench)
     r = sub.add_parser("report", parents=[common], allow_abbrev=False, help="write worked solutions (Markdown, LaTeX/PDF, notebook, figures)")
     r.add_argument("files", nargs="*", metavar="FILE", help="exercise files or bundled names (default: all bundled)")

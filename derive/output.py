@@ -248,13 +248,7 @@ def _short(s: str, limit: int = 60) -> str:
     return s if len(s) <= limit else s[:limit - 1] + "…"
 
 
-
 # -- linear systems -------------------------------------------------------------------------------
-
-SKIPPED = {"numerically-singular": "the system is numerically singular: in float64 (about 16 digits) A cannot be told "
-                                    "from a singular matrix (κ(A) ≥ 1/ε or its rank drops once rounded), so every "
-                                    "float64 method would return noise. The exact answer above stands."}
-
 
 def _named_text(values):
     return None if values is None else {k: str(v) for k, v in values.items()}
@@ -283,7 +277,9 @@ def solve_json(unknowns, analysis, study) -> dict:
            "condition_number": analysis.condition_number if analysis.condition_number != float("inf") else None,
            "L": analysis.L, "mu": analysis.mu, "float64": analysis.float64, "methods": methods}
     if study.skipped:
-        out["methods_skipped"] = SKIPPED[study.skipped]
+        from .report.i18n import t
+
+        out["methods_skipped"] = t("en", f"cli_s_skipped_{study.skipped}")
     if study.divergence is not None:
         d = study.divergence
         out["divergence"] = {"learning_rate": d.step.rate, "iterations": d.iterations,
@@ -299,44 +295,45 @@ def _listing(items: list[str], most: int = 6) -> str:
     return ", ".join(items) if len(items) <= most else ", ".join(items[:most]) + f", … ({len(items)} in all)"
 
 
-def solve_text(unknowns, analysis, study, equations=None) -> str:
+def solve_text(unknowns, analysis, study, equations=None, lang: str = "en") -> str:
     """`solve`: the classification and answer, then one line per method."""
-    from .solvers import REASONS
+    from .report.i18n import t
 
     lines = []
     if equations:
         lines += [f"  {e}" for e in equations] + [""]
     kappa = analysis.condition_number
-    lines.append(f"rank A = {analysis.rank}, rank [A|b] = {analysis.rank_augmented}: "
-                 + {"unique": "one solution", "none": "no solution (inconsistent)",
-                    "infinite": f"infinitely many solutions (free: {', '.join(analysis.free)})"}[analysis.classification])
-    for label, values in (("exact", analysis.exact), ("least squares", analysis.least_squares),
-                          ("minimum norm", analysis.minimum_norm)):
+    kind = t(lang, f"cli_s_{analysis.classification}", free=", ".join(analysis.free or []))
+    lines.append(t(lang, "cli_s_rank", rank=analysis.rank, augmented=analysis.rank_augmented, kind=kind))
+    for key, values in (("cli_s_exact", analysis.exact), ("cli_s_least_squares", analysis.least_squares),
+                        ("cli_s_minimum_norm", analysis.minimum_norm)):
         if values is not None:
-            lines.append(f"{label}: " + _listing([f"{k} = {v}" for k, v in values.items()]))
-    lines.append(f"condition number κ(A) = {kappa:.6g}; L = λmax(AᵀA) = {analysis.L:.6g}, "
+            lines.append(f"{t(lang, key)}: " + _listing([f"{k} = {v}" for k, v in values.items()]))
+    lines.append(f"{t(lang, 'cli_s_condition')} κ(A) = {kappa:.6g}; L = λmax(AᵀA) = {analysis.L:.6g}, "
                  f"μ = λmin(AᵀA) = {analysis.mu:.6g}")
     if study.gradient is not None:
         g = study.gradient
-        lines.append("∇f from derive's engine: " + ", ".join(f"∂f/∂{k} = {v}" for k, v in g.engine.items()))
-        lines.append(f"  equals Aᵀ(Ax − b): {'yes' if g.matches_formula else 'NO'}; "
-                     f"autograd agrees: {'yes' if g.autograd_agrees else 'NO'}")
+        said = {True: t(lang, "yes"), False: t(lang, "no").upper()}
+        lines.append(f"{t(lang, 'cli_s_engine')}: " + ", ".join(f"∂f/∂{k} = {v}" for k, v in g.engine.items()))
+        lines.append("  " + t(lang, "cli_s_equals", formula=said[bool(g.matches_formula)],
+                              autograd=said[bool(g.autograd_agrees)]))
     lines.append("")
     if study.skipped:
-        lines.append(f"No iterative method was run: {SKIPPED[study.skipped]}")
+        lines.append(t(lang, "cli_s_skipped", why=t(lang, f"cli_s_skipped_{study.skipped}")))
         return "\n".join(lines)
-    lines.append(f"{'method':<19} {'iterations':>10} {'bound':>7} {'residual':>10}  solution")
+    lines.append(f"{t(lang, 'cli_s_header'):<19} {t(lang, 'cli_s_iterations'):>11} {t(lang, 'cli_s_bound'):>7} "
+                 f"{t(lang, 'cli_s_residual'):>10}  {t(lang, 'cli_s_solution')}")
     for name, run in study.runs.items():
         bound = run.step.bound if run.step.bound is not None else (
             f"~{run.step.estimate}" if run.step.estimate is not None else "")
-        mark = "" if run.converged else " (not converged)"
-        lines.append(f"{name:<19} {run.iterations:>10} {bound!s:>7} {run.residual:>10.2e}  "
+        mark = "" if run.converged else f" ({t(lang, 'cli_s_not_converged')})"
+        lines.append(f"{name:<19} {run.iterations:>11} {bound!s:>7} {run.residual:>10.2e}  "
                      + _listing([f"{u} = {v:.10g}" for u, v in zip(unknowns, run.solution)]) + mark)
     lines.append("")
     for name, run in study.runs.items():
-        lines.append(f"{name}: {REASONS[run.step.rule]}")
+        lines.append(f"{name}: {t(lang, 'cli_reason_' + run.step.rule)}")
     if study.divergence is not None:
         d = study.divergence
-        lines.append(f"A step of 2.1/L = {d.step.rate:.4g} (past 2/L) diverges: relative residual "
-                     f"{d.history[0][1]:.3g} -> {d.history[-1][1]:.3g} after {d.iterations} iterations.")
+        lines.append(t(lang, "cli_s_diverges", rate=f"{d.step.rate:.4g}", first=f"{d.history[0][1]:.3g}",
+                       last=f"{d.history[-1][1]:.3g}", iterations=d.iterations))
     return "\n".join(lines)

@@ -9,28 +9,13 @@ ADAM_RATE = 0.1           # Adam's default-style step for this problem size (a t
 HISTORY_CAP = 2000        # residuals kept for the plot (evenly thinned, first and last kept)
 
 
-REASONS = {
-    "file": "set in the exercise file",
-    "optimal": "2/(L + μ): the fastest fixed step for a quadratic; contraction ρ = (κ − 1)/(κ + 1)",
-    "singular": "1/L: AᵀA is singular (μ = 0), so the safe step 1/L",
-    "heavy-ball": "Polyak's heavy ball: α = 4/(√L + √μ)², β = ((√κ − 1)/(√κ + 1))²",
-    "heavy-ball-singular": "α = 1/L and β = 0.9: AᵀA is singular",
-    "nesterov": "Nesterov: α = 1/L, β = (√κ − 1)/(√κ + 1)",
-    "cg": "no step to choose: CG takes the exact step along AᵀA-conjugate directions; at most n iterations "
-          "in exact arithmetic",
-    "adam": "Adam's usual settings (β₁ = 0.9, β₂ = 0.999) with α = 0.1: it rescales each coordinate, "
-            "which a quadratic does not need",
-    "too-big": "2.1/L: past the stability limit 2/L",
-}
-
-
 @dataclass
 class Step:
     """The step size and momentum a method uses, and the reason for them."""
 
     rate: float
     beta: float | None
-    rule: str                    # why this step: a key of REASONS
+    rule: str                    # why this step: report.i18n's cli_reason_<rule> says it
     rho: float | None            # the theoretical contraction factor per iteration, when known
     bound: int | None            # iterations the theory guarantees for the tolerance (gradient descent)
     estimate: int | None = None  # iterations the asymptotic rate suggests (momentum, Nesterov): no guarantee

@@ -314,3 +314,17 @@ def test_variants_of_a_tensor_exercise_ask_every_element(tmp_path):
         assert [float(answer) for _, answer, _ in fields] == expected
     key = (tmp_path / "out" / "tensor-key.md").read_text()
     assert key.count("\\left[") == 3
+
+
+def test_solve_and_bench_text_in_spanish(capsys):
+    assert cli.main(["solve", "ejercicio3"]) == 0                       # lang = "es"
+    out = capsys.readouterr().out
+    assert "rango A = 3, rango [A|b] = 3: una solución" in out and "exacta: x = 2, y = -1, z = 1" in out
+    assert "método" in out and "el paso fijo más rápido" in out and "diverge" in out
+    for english in ("one solution", "condition number", "iterations", "the fastest fixed step"):
+        assert english not in out
+    assert cli.main(["solve", "ejercicio3", "--lang", "en"]) == 0
+    assert "rank A = 3, rank [A|b] = 3: one solution" in capsys.readouterr().out
+    assert cli.main(["bench", "--sizes", "32", "--repeats", "3", "--lang", "es"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("dispositivo") and "sin medir" in out and "hilos" in out and "threads" not in out

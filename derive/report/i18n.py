@@ -562,6 +562,67 @@ TEXT: dict[str, tuple[str, str]] = {
     "cli_variants_progress": ("variants", "variantes"),
     "cli_pdf_skipped": ("PDF skipped: no TeX engine found; {hint}", "PDF omitido: no hay motor de TeX; {hint}"),
     "cli_interrupted": ("interrupted", "interrumpido"),
+    # `solve`
+    "cli_s_rank": ("rank A = {rank}, rank [A|b] = {augmented}: {kind}", "rango A = {rank}, rango [A|b] = {augmented}: {kind}"),
+    "cli_s_unique": ("one solution", "una solución"),
+    "cli_s_none": ("no solution (inconsistent)", "ninguna solución (incompatible)"),
+    "cli_s_infinite": ("infinitely many solutions (free: {free})", "infinitas soluciones (libres: {free})"),
+    "cli_s_exact": ("exact", "exacta"),
+    "cli_s_least_squares": ("least squares", "mínimos cuadrados"),
+    "cli_s_minimum_norm": ("minimum norm", "norma mínima"),
+    "cli_s_condition": ("condition number", "número de condición"),
+    "cli_s_engine": ("∇f from derive's engine", "∇f según el motor de derive"),
+    "cli_s_equals": ("equals Aᵀ(Ax − b): {formula}; autograd agrees: {autograd}",
+                     "es igual a Aᵀ(Ax − b): {formula}; autograd coincide: {autograd}"),
+    "cli_s_skipped": ("No iterative method was run: {why}", "No se ejecutó ningún método iterativo: {why}"),
+    "cli_s_skipped_numerically-singular": (
+        "the system is numerically singular: in float64 (about 16 digits) A cannot be told from a singular matrix "
+        "(κ(A) ≥ 1/ε or its rank drops once rounded), so every float64 method would return noise. The exact answer "
+        "above stands.", "el sistema es numéricamente singular: en float64 (unas 16 cifras) A no se distingue de una "
+        "matriz singular (κ(A) ≥ 1/ε o su rango baja al redondear), así que todo método en float64 devolvería ruido. "
+        "La respuesta exacta de arriba es válida."),
+    "cli_s_header": ("method", "método"),
+    "cli_s_iterations": ("iterations", "iteraciones"),
+    "cli_s_bound": ("bound", "cota"),
+    "cli_s_residual": ("residual", "residuo"),
+    "cli_s_solution": ("solution", "solución"),
+    "cli_s_not_converged": ("not converged", "no convergió"),
+    "cli_s_diverges": ("A step of 2.1/L = {rate} (past 2/L) diverges: relative residual {first} -> {last} after "
+                       "{iterations} iterations.", "Un paso de 2.1/L = {rate} (más allá de 2/L) diverge: residuo "
+                       "relativo {first} -> {last} tras {iterations} iteraciones."),
+    "cli_reason_file": ("set in the exercise file", "fijado en el archivo del ejercicio"),
+    "cli_reason_optimal": ("2/(L + μ): the fastest fixed step for a quadratic; contraction ρ = (κ − 1)/(κ + 1)",
+                           "2/(L + μ): el paso fijo más rápido para una cuadrática; contracción ρ = (κ − 1)/(κ + 1)"),
+    "cli_reason_singular": ("1/L: AᵀA is singular (μ = 0), so the safe step 1/L",
+                            "1/L: AᵀA es singular (μ = 0), así que el paso seguro 1/L"),
+    "cli_reason_heavy-ball": ("Polyak's heavy ball: α = 4/(√L + √μ)², β = ((√κ − 1)/(√κ + 1))²",
+                              "bola pesada de Polyak: α = 4/(√L + √μ)², β = ((√κ − 1)/(√κ + 1))²"),
+    "cli_reason_heavy-ball-singular": ("α = 1/L and β = 0.9: AᵀA is singular", "α = 1/L y β = 0.9: AᵀA es singular"),
+    "cli_reason_nesterov": ("Nesterov: α = 1/L, β = (√κ − 1)/(√κ + 1)", "Nesterov: α = 1/L, β = (√κ − 1)/(√κ + 1)"),
+    "cli_reason_cg": ("no step to choose: CG takes the exact step along AᵀA-conjugate directions; at most n "
+                      "iterations in exact arithmetic", "no hay paso que elegir: CG da el paso exacto a lo largo de "
+                      "direcciones conjugadas respecto de AᵀA; como mucho n iteraciones en aritmética exacta"),
+    "cli_reason_adam": ("Adam's usual settings (β₁ = 0.9, β₂ = 0.999) with α = 0.1: it rescales each coordinate, "
+                        "which a quadratic does not need", "los valores habituales de Adam (β₁ = 0.9, β₂ = 0.999) con "
+                        "α = 0.1: reescala cada coordenada, algo que una cuadrática no necesita"),
+    "cli_reason_too-big": ("2.1/L: past the stability limit 2/L", "2.1/L: más allá del límite de estabilidad 2/L"),
+    # `bench`
+    "cli_b_header": ("device dtype n median IQR GFLOP/s notes", "dispositivo tipo n mediana IQR GFLOP/s notas"),
+    "cli_b_copy": ("host-to-device copy {time}", "copia del host al dispositivo {time}"),
+    "cli_b_one_thread": ("1 thread {time}", "1 hilo {time}"),
+    "cli_b_above_peak": ("ABOVE THE PEAK {peak} GFLOP/s: a measurement error",
+                         "POR ENCIMA DEL PICO {peak} GFLOP/s: un error de medida"),
+    "cli_b_disturbed": ("DISTURBED, not the hardware's speed: {why}", "PERTURBADO, no es la velocidad del hardware: {why}"),
+    "cli_b_unavailable": ("{device}: not measured — {reason}", "{device}: sin medir — {reason}"),
+    "cli_b_environment": ("torch {torch}, {threads} threads, BLAS {blas}, float32 matmul precision {precision}, "
+                          "CPU {cpu} ({capability})", "torch {torch}, {threads} hilos, BLAS {blas}, precisión de "
+                          "matmul en float32 {precision}, CPU {cpu} ({capability})"),
+    "cli_b_no_gpu": ("No GPU was available: every timing above is a CPU timing.",
+                     "No había GPU: todos los tiempos de arriba son de la CPU."),
+    "cli_b_busy": ("GFLOP/s in parentheses were measured while the machine was busy: they describe the scheduler, "
+                   "not the hardware. Run again on a quiet machine.", "Los GFLOP/s entre paréntesis se midieron con la "
+                   "máquina ocupada: describen al planificador, no al hardware. Repite la medida con la máquina en "
+                   "reposo."),
     # errors and hints, matched by their English text ({placeholders} match anything)
     "err_unexpected_char": ("unexpected character {char}", "carácter inesperado {char}"),
     "err_latex": ("unknown LaTeX command {command}", "orden de LaTeX desconocida {command}"),
