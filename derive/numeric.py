@@ -83,17 +83,22 @@ class Checks:
     held: int = 0                                  # most float elements one finite-difference chunk held
     hessian: dict = field(default_factory=dict)    # method -> largest relative error of second derivatives
 
-    def table(self) -> str:
-        """Exact, autograd and finite differences side by side."""
-        rows = [f"{'input':<10} {'exact':>24} {'autograd f64':>24} {'autograd f32':>14} {'best central':>14}  verdict"]
+    def table(self, lang: str = "en") -> str:
+        """Exact, autograd and finite differences side by side (in `lang`; the JSON keeps English verdicts)."""
+        from .messages import say
+        from .report.i18n import t
+
+        head = [h.replace("_", " ") for h in t(lang, "cli_g_header").split()]
+        rows = [f"{head[0]:<10} {head[1]:>24} {head[2]:>24} {head[3]:>14} {head[4]:>14}  {head[5]}"]
         for key, c in self.checks.items():
-            exact = "undefined" if c.exact is None else f"{c.exact:.16e}"
+            exact = t(lang, "cli_g_undefined") if c.exact is None else f"{c.exact:.16e}"
             central = "-" if c.fd is None or c.fd.best_central is None else f"{c.fd.best_central[1]:.6e}"
+            verdict = "; ".join(say(part, lang) for part in c.verdict.split("; "))
             rows.append(f"{key:<10} {exact:>24} {c.autograd['float64']:>24.16e} {c.autograd['float32']:>14.6e} "
-                        f"{central:>14}  {c.verdict}")
+                        f"{central:>14}  {verdict}")
         for r in self.directional:
-            rows.append(f"direction {r.seed}: exact {r.exact:.16e}, best central "
-                        f"{'-' if r.best is None else f'{r.best[1]:.6e}'}, error {r.error}")
+            rows.append(t(lang, "cli_g_direction", seed=r.seed, exact=f"{r.exact:.16e}", error=r.error,
+                          central="-" if r.best is None else f"{r.best[1]:.6e}"))
         return "\n".join(rows)
 
     def assert_agree(self, float64: float = TOL["float64"], fd: float = TOL["finite_differences"]):

@@ -203,38 +203,41 @@ def to_text(d: Derivation, checks=None, lang: str = "en") -> str:
             by = f"  (at a kink: {describe(g.convention)}, not the derivative)" if g.convention else ""
             lines.append(f"  d{d.target}/d{x} = {_shown(g.exact, g.value)}{by}")
     if checks is not None:
-        lines += ["", t(lang, "cli_compare"), checks.table()]
+        lines += ["", t(lang, "cli_compare"), checks.table(lang)]
         for x, c in checks.checks.items():
             if c.conventions:
                 shown = ", ".join(f"{k} {v:g}" for k, v in c.conventions.items())
-                lines.append(f"  at the kink, torch's formulations give d{d.target}/d{x}: {shown}")
+                lines.append("  " + t(lang, "cli_g_kink_torch", target=d.target, x=x, shown=shown))
     if d.hessian is not None:
-        lines += ["", *_hessian_text(d, checks)]
+        lines += ["", *_hessian_text(d, checks, lang)]
     if d.training:
         step = ex.step
-        lines += ["", f"Training ({step.update}, learning rate {text(step.learning_rate)}, {step.steps} "
-                      f"step{'s' if step.steps > 1 else ''}):"]
+        lines += ["", t(lang, "cli_g_training" if step.steps > 1 else "cli_g_training_one", update=step.update,
+                        rate=text(step.learning_rate), steps=step.steps)]
         for p in d.training:
             params = ", ".join(f"{x} = {_brief(v)}" for x, v in p.value.items())
-            lines.append(f"  step {p.step}: {d.target} = {decimal(p.loss)}   {params}")
+            lines.append(f"  {t(lang, 'cli_g_step', step=p.step)}: {d.target} = {decimal(p.loss)}   {params}")
     for w in d.warnings + (checks.warnings if checks else []):
         lines.append(f"{t(lang, 'cli_warning')} [{w.code}]: {say(w.message, lang)}")
     return "\n".join(lines)
 
 
-def _hessian_text(d, checks) -> list[str]:
+def _hessian_text(d, checks, lang: str = "en") -> list[str]:
+    from .report.i18n import t
+
     h = d.hessian
     if h.order > 2:
         lines = [f"d^{h.order}{d.target}/d{h.names[0]}^{h.order} = {_shown(h.exact, h.value)}"]
     else:
-        lines = [f"Hessian of {d.target} (rows and columns: {', '.join(h.names)}):"]
+        lines = [t(lang, "cli_g_hessian", target=d.target, names=", ".join(h.names))]
         exact = h.exact if known(h.exact) else [[h.exact] * len(h.names)] * len(h.names)
         for name, row, erow in zip(h.names, h.value, exact):
             lines.append(f"  {name}: " + ", ".join(_shown(e, v) for e, v in zip(erow, row)))
-    names = {"torch_hessian": "torch.autograd.functional.hessian", "autograd_differences":
-             "central differences of autograd's gradient", "autograd_repeated": f"autograd.grad {h.order} times"}
+    names = {"torch_hessian": "torch.autograd.functional.hessian",
+             "autograd_differences": t(lang, "cli_g_central_of_autograd"),
+             "autograd_repeated": t(lang, "cli_g_autograd_times", order=h.order)}
     for method, error in (checks.hessian if checks else {}).items():
-        lines.append(f"  {names[method]}: largest relative error {error:.1e}")
+        lines.append("  " + t(lang, "cli_g_hessian_error", method=names[method], error=f"{error:.1e}"))
     return lines
 
 

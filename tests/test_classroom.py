@@ -271,6 +271,10 @@ def test_gradients_text_in_spanish(capsys):
     out = capsys.readouterr().out
     assert out.startswith("Ejercicio 2: Cálculo del gradiente") and "Gradientes de loss:" in out
     assert "Paso hacia delante:" in out and "Forward pass" not in out
+    assert cli.main(["gradients", "ejercicio2"]) == 0
+    out = capsys.readouterr().out
+    assert "veredicto" in out and "autograd coincide; las diferencias finitas no pueden resolverlo" in out
+    assert "aviso [stable-rewrite]: log σ(z) = -softplus(-z)" in out and " gives " not in out
 
 
 def test_variants_progress_is_quiet_when_piped(tmp_path, capsys):

@@ -658,6 +658,61 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_invalid_toml": ("invalid TOML: {message}", "TOML no válido: {message}"),
     "err_cycle": ("the formulas depend on each other in a cycle: {cycle}",
                   "las fórmulas dependen unas de otras en un ciclo: {cycle}"),
+    # `gradients`: the comparison table, its verdicts and the diagnostics
+    "cli_g_header": ("input exact autograd_f64 autograd_f32 best_central verdict",
+                     "entrada exacto autograd_f64 autograd_f32 mejor_central veredicto"),
+    "cli_g_undefined": ("undefined", "indefinido"),
+    "cli_g_direction": ("direction {seed}: exact {exact}, best central {central}, error {error}",
+                        "dirección {seed}: exacto {exact}, mejor central {central}, error {error}"),
+    "cli_g_kink_torch": ("at the kink, torch's formulations give d{target}/d{x}: {shown}",
+                         "en el punto anguloso, las formulaciones de torch dan d{target}/d{x}: {shown}"),
+    "cli_g_training": ("Training ({update}, learning rate {rate}, {steps} steps):",
+                       "Entrenamiento ({update}, tasa de aprendizaje {rate}, {steps} pasos):"),
+    "cli_g_training_one": ("Training ({update}, learning rate {rate}, 1 step):",
+                           "Entrenamiento ({update}, tasa de aprendizaje {rate}, 1 paso):"),
+    "cli_g_step": ("step {step}", "paso {step}"),
+    "cli_g_hessian": ("Hessian of {target} (rows and columns: {names}):",
+                      "Hessiana de {target} (filas y columnas: {names}):"),
+    "cli_g_hessian_error": ("{method}: largest relative error {error}", "{method}: mayor error relativo {error}"),
+    "cli_g_central_of_autograd": ("central differences of autograd's gradient",
+                                  "diferencias centrales del gradiente de autograd"),
+    "cli_g_autograd_times": ("autograd.grad {order} times", "autograd.grad {order} veces"),
+    "err_v_agrees": ("autograd agrees", "autograd coincide"),
+    "err_v_disagrees": ("autograd DISAGREES", "autograd NO COINCIDE"),
+    "err_v_kink": ("undefined at a kink: autograd returns its formulation's convention",
+                   "indefinido en un punto anguloso: autograd devuelve la convención de su formulación"),
+    "err_v_sample": ("outside the finite-difference sample (the random directions check it)",
+                     "fuera de la muestra de diferencias finitas (lo comprueban las direcciones aleatorias)"),
+    "err_v_fd_agree": ("finite differences agree", "las diferencias finitas coinciden"),
+    "err_v_straddle": ("finite differences straddle the kink (they see both sides), so they do not check a convention",
+                       "las diferencias finitas abarcan el punto anguloso (ven los dos lados), así que no comprueban "
+                       "una convención"),
+    "err_v_rounds": ("finite differences cannot resolve it: {target} itself rounds to 0 in float64",
+                     "las diferencias finitas no pueden resolverlo: el propio {target} se redondea a 0 en float64"),
+    "err_v_resolve": ("finite differences cannot resolve it to 1e-6",
+                      "las diferencias finitas no pueden resolverlo hasta 1e-6"),
+    "err_stable": ("log σ({z}) = -softplus(-{z2}) (torch.nn.functional.logsigmoid): at {z3} = {at} it gives {f64} in "
+                   "float64 and {f32} in float32, where log(sigmoid(·)) gives {naive}",
+                   "log σ({z}) = -softplus(-{z2}) (torch.nn.functional.logsigmoid): en {z3} = {at} da {f64} en "
+                   "float64 y {f32} en float32, donde log(sigmoid(·)) da {naive}"),
+    "err_overflow": ("{label} is {value} in {dtype}: the value overflows or is not a number there",
+                     "{label} es {value} en {dtype}: el valor desborda o no es un número ahí"),
+    "err_cancellation": ("{label}: float64 gives {f64}, exact {exact}: catastrophic cancellation lost most "
+                         "significant digits", "{label}: float64 da {f64}, exacto {exact}: una cancelación "
+                         "catastrófica perdió la mayoría de las cifras significativas"),
+    "err_underflow": ("d{target}/d{key} = {value} is below float32's resolution here: float32 autograd returns 0",
+                      "d{target}/d{key} = {value} está por debajo de la resolución de float32 aquí: autograd en "
+                      "float32 devuelve 0"),
+    "err_kink_warning": ("{expr} in formula {name} sits exactly on its kink at this point: derivatives through it "
+                         "are {through}", "{expr} en la fórmula {name} está justo en su punto anguloso en este "
+                         "punto: las derivadas a través de ella son {through}"),
+    "err_kink_passed": ("d {target}/d {x} exists although {expr} sits on its kink: both one-sided derivatives are "
+                        "equal", "d {target}/d {x} existe aunque {expr} está en su punto anguloso: las dos derivadas "
+                        "laterales son iguales"),
+    "err_vanishing": ("{label} is 0 to within round-off at {digits} digits of its largest terms; its exact form was "
+                      "not computed, so it is not proven exactly 0", "{label} es 0 salvo redondeo con {digits} cifras "
+                      "de sus términos mayores; su forma exacta no se calculó, así que no está demostrado que sea "
+                      "exactamente 0"),
     # `check`: its warnings and fixes
     "err_unused_input": ("input {name} is used by no formula", "ninguna fórmula usa la entrada {name}"),
     "err_unused_input_fix": ("remove {name} from [values], or use it in a formula",
