@@ -242,7 +242,7 @@ def _variants(args) -> int:
     formats = set(args.format.split(","))
     if formats - {"md", "pdf", "moodle"}:
         raise DeriveError(f"unknown format {sorted(formats - {'md', 'pdf', 'moodle'})[0]!r}",
-                          hint="formats: md, pdf, moodle (md is always written)")
+                          hint="formats: md, pdf, moodle")
     ex = load(args.file)
     lang = args.lang or ex.lang or "en"
 

@@ -57,5 +57,8 @@ def error(e, lang: str) -> str:
         return str(e)
     from .errors import DeriveError
 
-    text = str(DeriveError(say(e.message, lang), e.spot, say(e.hint, lang)))
+    try:
+        text = str(DeriveError(say(e.message, lang), e.spot, say(e.hint, lang)))
+    except Exception:               # a message the table cannot fill: said as raised, never a traceback
+        return str(e)
     return text.replace("error: ", f"{t(lang, 'cli_error')}: ", 1).replace("\nhint: ", f"\n{t(lang, 'cli_hint')}: ")

@@ -332,3 +332,30 @@ def test_solve_and_bench_text_in_spanish(capsys):
     assert cli.main(["bench", "--sizes", "32", "--repeats", "3", "--lang", "es"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("dispositivo") and "sin medir" in out and "hilos" in out and "threads" not in out
+
+
+def test_every_translated_message_is_found_from_its_english_text():
+    """Each err_* entry: its English text, filled in, is matched back and said in Spanish with the same values."""
+    from derive.messages import say
+    from derive.report.i18n import TEXT, t
+
+    for key, (english, _) in TEXT.items():
+        if not key.startswith("err_"):
+            continue
+        names = re.findall(r"\{(\w+)\}", english)
+        values = {n: f"'v{i}'" for i, n in enumerate(names)}
+        said = say(t("en", key, **values), "es")
+        assert said == t("es", key, **values), key
+        assert all(v in said for v in values.values()), key
+
+
+def test_spanish_errors_of_the_exercise_file(tmp_path, capsys):
+    bad = tmp_path / "malo.toml"
+    for body, spanish in (('[values]\nx = 1\n[formulas]\ny = "x"\n[gradient]\nfoo = 1', "clave desconocida 'foo'"),
+                          ('[values]\n1x = 1\n[formulas]\ny = "x"', "no es un nombre válido"),
+                          ('[values]\nx = 1\n[formulas]\ny = 3', "debe ser un texto"),
+                          ('[values]\nx = 1\n[formulas]\ny = "sqrt(-1)"', "esto no es un número real")):
+        bad.write_text('lang = "es"\n' + body + "\n", encoding="utf-8")
+        assert cli.main(["check", str(bad)]) == 1
+        err = capsys.readouterr().err
+        assert spanish in err and "Traceback" not in err, err
