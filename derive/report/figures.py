@@ -17,7 +17,7 @@ def shared(draw, key):
     return draw
 
 
-def _pyplot():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -30,7 +30,7 @@ def _pyplot():
 
 def _save(fig, path: str, formats, tight: bool = True):
     """Write each format with no timestamps or version strings, so files are reproducible."""
-    plt = _pyplot()
+    plt = pyplot()
     for fmt in formats:
         meta = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "Producer": None}}
         fig.savefig(f"{path}.{fmt}", format=fmt, dpi=DPI, bbox_inches="tight" if tight else None,
@@ -48,7 +48,7 @@ STYLE = {"formula": ("#e8f0fe", "#3367d6", "-"), "input": ("#e6f4ea", "#188038",
 
 def _measure(texts: dict, fontsize: float, pad) -> dict[str, tuple[float, float]]:
     """Each text's size in inches as matplotlib draws it, plus padding."""
-    plt = _pyplot()
+    plt = pyplot()
     fig = plt.figure(figsize=(4, 4), dpi=DPI)
     renderer = fig.canvas.get_renderer()
     out = {}
@@ -98,7 +98,7 @@ def graph_figure(d, path: str, formats=("png",), engine: str | None = None, blan
     from ..graph import stopped
     from .layout import label_key
 
-    plt = _pyplot()
+    plt = pyplot()
     lay, texts, edge_texts = graph_layout(d, engine, blank)
     fig = plt.figure(figsize=(lay.width, lay.height), dpi=DPI)
     ax = fig.add_axes((0, 0, 1, 1))
@@ -158,7 +158,7 @@ def _exit(outside, inside, box):
 
 
 def _graph_summary(d, path: str, formats):
-    plt = _pyplot()
+    plt = pyplot()
     counts: dict[int, int] = {}
     for n in d.order:
         counts[d.nodes[n].layer] = counts.get(d.nodes[n].layer, 0) + 1
@@ -193,7 +193,7 @@ def steps_figure(d, checks, lang: str, path: str, formats=("png",)):
 
     from ..numeric import STEPS, TOL, relative_error
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     floor = 1e-17
     shown = [(x, c) for x, c in checks.checks.items() if c.exact is not None and c.fd is not None][:STEPS_SHOWN]
@@ -240,7 +240,7 @@ SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 def convergence_figure(study, lang: str, path: str, formats=("png",)):
     """log relative residual against iteration for each method, and the theoretical rate of GD as a line."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     for i, (method, run) in enumerate(study.runs.items()):
         ks = [k for k, _ in run.history]
@@ -265,7 +265,7 @@ def convergence_figure(study, lang: str, path: str, formats=("png",)):
 def bench_figure(bench, lang: str, path: str, formats=("png",)):
     """GFLOP/s against n per device and dtype (log scale), and the speedup over the CPU where a GPU ran;
     one colour per series in both panels and one legend below them."""
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.ticker import FuncFormatter, LogLocator
 
     series: dict[tuple[str, str], list] = {}
@@ -354,7 +354,7 @@ def loss_plot(losses: list[float], target: str, path: str, formats=("png",), lan
     """The loss after each training step (step 0: before any), on a log scale when it spans decades."""
     from .i18n import t
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.0, 3.2))
     steps = list(range(len(losses)))
     ax.plot(steps, losses, marker="o" if len(losses) <= 30 else None, ms=3, color="#3367d6", lw=1.4)

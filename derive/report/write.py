@@ -159,6 +159,10 @@ def draw_figures(reports: list[Report], staging: Path, formats: set[str]):
                 continue
             seen[key] = path
             jobs.append((draw, str(path)))
+    if jobs:
+        from .figures import pyplot
+
+        pyplot()            # imported once before the workers fork, not once in each of them (about 1 s)
     parallel.map_jobs([lambda draw=draw, path=path: draw(path, kinds) for draw, path in jobs])
     for source, target in copies:
         for kind in kinds:
