@@ -139,7 +139,7 @@ def test_moodle_bank_of_a_linear_system_asks_each_unknown(tmp_path):
 
 
 def test_unknown_variants_format_is_a_located_error(tmp_path, capsys):
-    assert cli.main(["variants", "ejercicio2", "--format", "md,gift", "--out", str(tmp_path)]) == 1
+    assert cli.main(["variants", "ejercicio2", "--format", "md,gift", "--out", str(tmp_path), "--lang", "en"]) == 1
     assert "unknown format 'gift'" in capsys.readouterr().err
 
 
