@@ -29,14 +29,15 @@ def language(asked: str | None = None, text: str | None = None) -> str:
 
 @lru_cache(maxsize=1)
 def _patterns() -> list[tuple[re.Pattern, str]]:
-    """Each err_* entry's English text as a pattern, the longest first (the most specific wins)."""
+    """Each err_* entry's English text as a pattern, the one with the most literal text first (the most
+    specific wins: "no such file: {name}" before "{op}: {message}")."""
     out = []
     for key, (english, _) in TEXT.items():
         if key.startswith("err_"):
             parts = re.split(r"\{(\w+)\}", english)
             body = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*?)" for i, p in enumerate(parts))
-            out.append((re.compile(f"^{body}$", re.S), key))
-    return sorted(out, key=lambda item: -len(item[0].pattern))
+            out.append((-len("".join(parts[::2])), re.compile(f"^{body}$", re.S), key))
+    return [(pattern, key) for _, pattern, key in sorted(out, key=lambda item: item[0])]
 
 
 def say(text: str | None, lang: str) -> str | None:
