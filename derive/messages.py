@@ -27,6 +27,11 @@ def language(asked: str | None = None, text: str | None = None) -> str:
     return "en"
 
 
+_MESSAGES = ("message", "problem", "found", "why")      # placeholders that hold a whole message of their own
+_NESTED = ".*?"
+_VALUE = "(?:(?!: ).)*?"        # a name or a value: never across ": ", where one message nests in another
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> list[tuple[re.Pattern, str]]:
     """Each err_* entry's English text as a pattern, the one with the most literal text first (the most
@@ -34,8 +39,9 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
     out = []
     for key, (english, _) in TEXT.items():
         if key.startswith("err_"):
-            parts = re.split(r"\{(\w+)\}", english)
-            body = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*?)" for i, p in enumerate(parts))
+            parts = re.split(r"\{([A-Za-z_]\w*)\}", english)     # {1} and {-z} are LaTeX's braces, not placeholders
+            body = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>{_NESTED if p in _MESSAGES else _VALUE})"
+                           for i, p in enumerate(parts))
             out.append((-len("".join(parts[::2])), re.compile(f"^{body}$", re.S), key))
     return [(pattern, key) for _, pattern, key in sorted(out, key=lambda item: item[0])]
 
@@ -47,7 +53,7 @@ def say(text: str | None, lang: str) -> str | None:
     for pattern, key in _patterns():
         found = pattern.match(text)
         if found:
-            parts = {k: say(v, lang) if k in ("problem", "message") else v for k, v in found.groupdict().items()}
+            parts = {k: say(v, lang) if k in _MESSAGES else v for k, v in found.groupdict().items()}
             return t(lang, key, **parts)
     return text
 

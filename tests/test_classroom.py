@@ -342,7 +342,7 @@ def test_every_translated_message_is_found_from_its_english_text():
     for key, (english, _) in TEXT.items():
         if not key.startswith("err_"):
             continue
-        names = re.findall(r"\{(\w+)\}", english)
+        names = re.findall(r"\{([A-Za-z_]\w*)\}", english)
         values = {n: f"'v{i}'" for i, n in enumerate(names)}
         said = say(t("en", key, **values), "es")
         assert said == t("es", key, **values), key

@@ -736,6 +736,44 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_condition": ("the condition {text} must compare two sides with one of < > <= >=",
                       "la condición {text} debe comparar dos lados con uno de < > <= >="),
     "err_in_condition": ("in the condition {text}: {message}", "en la condición {text}: {message}"),
+    "err_target_shape": ("the target {target} has shape {shape}: a gradient needs a single number",
+                         "el objetivo {target} tiene forma {shape}: un gradiente necesita un único número"),
+    "err_target_shape_hint": ('reduce it to a number, e.g. loss = "sum({a})" or "mean({b})", or give a seed under '
+                              '[gradient] for backward(seed): of = "{c}" with seed = […]',
+                              'redúcelo a un número, p. ej. loss = "sum({a})" o "mean({b})", o da una semilla en '
+                              '[gradient] para backward(seed): of = "{c}" con seed = […]'),
+    "err_literal_exponent": ("the exponent of {number} is too large (the limit is {limit})",
+                             "el exponente de {number} es demasiado grande (el límite es {limit})"),
+    "err_exponent": ("exponent {number} is too large (the limit is {limit})",
+                     "el exponente {number} es demasiado grande (el límite es {limit})"),
+    "err_end": ("the end of the formula", "el final de la fórmula"),
+    "err_cross_entropy": ("cross_entropy(logits, k) takes logits (C,) with a class index k, or logits (N, C) with a "
+                          "vector of N class indices; got {a} and {b}", "cross_entropy(logits, k) toma logits (C,) "
+                          "con un índice de clase k, o logits (N, C) con un vector de N índices de clase; hay {a} y {b}"),
+    "err_same_shape": ("{name} needs two tensors of the same shape, got {a} and {b}",
+                       "{name} necesita dos tensores de la misma forma, hay {a} y {b}"),
+    "err_root_index": ("the index of a root must be a non-zero number", "el índice de una raíz debe ser un número no nulo"),
+    "err_seed_outputs": ("the seed has shape {shape} but of names {count} outputs",
+                         "la semilla tiene forma {shape} pero of nombra {count} salidas"),
+    "err_seed_shape": ("the seed has shape {shape} but {name} has shape {other}",
+                       "la semilla tiene forma {shape} pero {name} tiene forma {other}"),
+    "err_seed_shape_hint": ("backward(seed) needs a seed of the output's shape",
+                            "backward(seed) necesita una semilla de la forma de la salida"),
+    "err_one_per_output": ("one number per output", "un número por salida"),
+    "err_training_kink": ("a training step needs every gradient, and one is undefined at a kink",
+                          "un paso de entrenamiento necesita todos los gradientes, y uno no está definido en un punto "
+                          "anguloso"),
+    "err_training_kink_hint": ('choose another point, or a convention: [gradient] kink = "torch"',
+                               'elige otro punto, o una convención: [gradient] kink = "torch"'),
+    "err_control": ("a control character: TOML double-quoted strings turn \\f, \\t, \\b, \\n, \\r into control "
+                    "characters; write LaTeX formulas in single quotes, e.g. pred = '\\frac{1}{1 + e^{-z}}'",
+                    "un carácter de control: las cadenas de TOML entre comillas dobles convierten \\f, \\t, \\b, "
+                    "\\n, \\r en caracteres de control; escribe las fórmulas en LaTeX entre comillas simples, p. ej. "
+                    "pred = '\\frac{1}{1 + e^{-z}}'"),
+    "err_float64_range": ("derive checks every value in float64, which ends near 1e±308",
+                          "derive comprueba cada valor en float64, que termina cerca de 1e±308"),
+    "err_dot_hint": ("write u @ v or u · v for the dot product, u * v element by element",
+                     "escribe u @ v o u · v para el producto escalar, u * v elemento a elemento"),
     "err_no_file": ("no such file: {name}", "no existe el archivo: {name}"),
     "err_unknown_key": ("unknown key {key} for kind {kind}", "clave desconocida {key} para el tipo {kind}"),
     "err_twice": ("{name} is defined twice: as a value and as a formula",
