@@ -148,7 +148,7 @@ def _bench_output(args, result, ex=None) -> int:
     if args.plot:
         from .report import figures
 
-        figures.bench_plot(result, args.plot, "en")
+        figures.bench_plot(result, args.plot, _lang(args, ex))
     print(json.dumps(result.to_json(), indent=2) if args.json else bench.to_text(result, _lang(args, ex)))
     return 0
 
