@@ -64,7 +64,7 @@ class Result:
     above_peak: bool = False
     control_s: float | None = None       # the same product with one CPU thread (CPU runs with several threads)
     others_cores: float | None = None    # CPU time other processes used during the measurement, in cores
-    disturbed: list[str] = field(default_factory=list)   # codes of DISTURBANCES: not the hardware's speed
+    disturbed: list[str] = field(default_factory=list)   # codes of `disturbances`: not the hardware's speed
 
 
 @dataclass
@@ -100,12 +100,8 @@ class Bench:
         return cls(results, list(unavailable.values()), environment, all(run.get("quick") for run in runs))
 
 
-# Why a measurement is one of the scheduler, not of the hardware (the test is in `disturbances`).
-DISTURBANCES = {
-    "busy": "other processes used {others:.2f} CPU cores while it ran, competing with torch's {threads} threads",
-    "slower-than-one-thread": "{threads} threads took {median} against {control} with one thread: the threads "
-                              "did not run in parallel",
-}
+# Why a measurement is one of the scheduler, not of the hardware: the codes `disturbances` finds, each said by
+# report.i18n's b_why_<code> ("busy", "slower-than-one-thread").
 MIN_WINDOW_S = 0.25       # shortest window whose CPU accounting is trusted (ticks are 10 ms per core)
 BUSY_MARGIN = 0.25        # cores of other work tolerated beyond the cores torch's threads leave free
 ONE_THREAD_MARGIN = 3     # N threads this many times slower than one: they waited for a core (small sizes
@@ -113,7 +109,7 @@ ONE_THREAD_MARGIN = 3     # N threads this many times slower than one: they wait
 
 
 def disturbances(result: "Result", threads: int, cores: int) -> list[str]:
-    """The DISTURBANCES codes that apply to a CPU measurement."""
+    """The disturbance codes that apply to a CPU measurement."""
     found = []
     if result.others_cores is not None and result.others_cores > max(0, cores - threads) + BUSY_MARGIN:
         found.append("busy")
@@ -123,15 +119,11 @@ def disturbances(result: "Result", threads: int, cores: int) -> list[str]:
 
 
 def disturbance_text(result: "Result", threads: int, lang: str = "en") -> str:
-    if lang != "en":
-        from .report.i18n import t
+    """Why a result is the scheduler's, not the hardware's: its disturbances in words (terminal and report)."""
+    from .report.i18n import t
 
-        return "; ".join(t(lang, f"b_why_{code}", others=f"{result.others_cores or 0:.2f}", threads=threads,
-                           median=seconds(result.median_s), control=seconds(result.control_s or 0))
-                         for code in result.disturbed)
-    return "; ".join(DISTURBANCES[code].format(others=result.others_cores or 0, threads=threads,
-                                               median=seconds(result.median_s),
-                                               control=seconds(result.control_s or 0))
+    return "; ".join(t(lang, f"b_why_{code}", others=f"{result.others_cores or 0:.2f}", threads=threads,
+                       median=seconds(result.median_s), control=seconds(result.control_s or 0))
                      for code in result.disturbed)
 
 

@@ -1,7 +1,7 @@
 """The matrix-multiply benchmark as a report section: method, environment, results, honest conclusion."""
 from __future__ import annotations
 
-from ..bench import QUICK, Bench, cpu_peak_gflops, cpu_peak_parts, seconds
+from ..bench import QUICK, Bench, cpu_peak_gflops, cpu_peak_parts, disturbance_text, seconds
 from . import figures
 from .doc import Code, Heading, Items, M, Para, Report, Table, rich
 from .i18n import t
@@ -67,17 +67,12 @@ def _results(r: Report, bench: Bench, lang: str):
     notes += [rich(t(lang, "b_above_peak", device=x.device, dtype=x.dtype, n=x.n, g=f"{x.gflops:.0f}",
                      peak=f"{x.peak_gflops:.0f}")) for x in bench.results if x.above_peak]
     notes += [rich(t(lang, "b_disturbed", device=x.device, dtype=x.dtype, n=x.n,
-                     why=_disturbance(x, bench.environment["threads"], lang)))
+                     why=disturbance_text(x, bench.environment["threads"], lang)))
               for x in bench.results if x.disturbed]
     if notes:
         r.add(Items(notes))
     r.figure(f"{r.stem}.gflops", lambda path, formats: figures.bench_figure(bench, lang, path, formats),
              [t(lang, "b_fig_caption")], 0.75)
-
-
-def _disturbance(x, threads: int, lang: str) -> str:
-    return "; ".join(t(lang, f"b_why_{code}", others=f"{x.others_cores or 0:.2f}", threads=threads,
-                       median=seconds(x.median_s), control=seconds(x.control_s or 0)) for code in x.disturbed)
 
 
 def _conclusion(r: Report, bench: Bench, lang: str):
