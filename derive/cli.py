@@ -370,22 +370,22 @@ BUG = ("internal error: this is a bug in derive, not in your file ({kind}: {mess
        "exercise file and this line (the README says where); run the same command with --debug for the traceback.")
 
 
-def guarded(run, debug: bool = False, err=None, lang: str = "en") -> int:
+def guarded(run, debug: bool = False, err=None, language=lambda: "en") -> int:
     """Run a command, turning every failure into one message and an exit status: bad input 1, a file or
     disk problem 1, Ctrl-C 130, anything else 70 (a bug: its traceback only with --debug). Bad input is
-    said in `lang`."""
+    said in the language `language()` finds, asked only when there is something to say."""
     err = err or sys.stderr
     try:
         return run()
     except DeriveError as error:
         from .messages import error as said
 
-        print(said(error, lang), file=err)
+        print(said(error, language()), file=err)
         return 1
     except KeyboardInterrupt:
         from .report.i18n import t
 
-        print(t(lang, "cli_interrupted"), file=err)
+        print(t(language(), "cli_interrupted"), file=err)
         return 130
     except OSError as error:
         where = f": {error.filename}" if error.filename else ""
@@ -434,7 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return guarded(lambda: args.run(args), getattr(args, "debug", False), lang=_error_lang(args))
+        return guarded(lambda: args.run(args), getattr(args, "debug", False),
+                       language=lambda: _error_lang(args))
     finally:
         if collecting:
             gc.enable()

@@ -31,16 +31,20 @@ class DeriveError(Exception):
         return self
 
     def __str__(self) -> str:
+        return self.render()
+
+    def render(self, error: str = "error", hint: str = "hint") -> str:
+        """The message as the command line prints it, its two labels in the reader's language."""
         s = self.spot
         where = ":".join(str(p) for p in (s.file, s.line, s.column) if p is not None)
-        lines = [f"{where}: error: {self.message}" if where else f"error: {self.message}"]
+        lines = [f"{where}: {error}: {self.message}" if where else f"{error}: {self.message}"]
         if s.text is not None:
             text, column = _window(s.text, s.column)
             lines.append("    " + text)
             if column is not None:
                 lines.append("    " + " " * (column - 1) + "^")
         if self.hint:
-            lines.append(f"hint: {self.hint}")
+            lines.append(f"{hint}: {self.hint}")
         return "\n".join(lines)
 
 

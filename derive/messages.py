@@ -65,7 +65,7 @@ def error(e, lang: str) -> str:
     from .errors import DeriveError
 
     try:
-        text = str(DeriveError(say(e.message, lang), e.spot, say(e.hint, lang)))
+        said = DeriveError(say(e.message, lang), e.spot, say(e.hint, lang))
     except Exception:               # a message the table cannot fill: said as raised, never a traceback
         return str(e)
-    return text.replace("error: ", f"{t(lang, 'cli_error')}: ", 1).replace("\nhint: ", f"\n{t(lang, 'cli_hint')}: ")
+    return said.render(t(lang, "cli_error"), t(lang, "cli_hint"))
