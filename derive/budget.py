@@ -10,7 +10,6 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from contextlib import contextmanager
 from functools import lru_cache
 
 # -- input ----------------------------------------------------------------------------------------
@@ -137,31 +136,46 @@ _active = threading.local()
 REPEAT = 0.05               # seconds between repeated alarms once a time slice is over
 
 
-@contextmanager
-def time_limit(seconds: float):
+class time_limit:
     """Raise OverTime in the block after `seconds` (main thread, Unix; elsewhere no limit is set, and
-    the size caps alone bound the work). Nested limits keep the outer one."""
-    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-              and not getattr(_active, "on", False))
-    if not usable:
-        yield
-        return
+    the size caps alone bound the work). Nested limits keep the outer one.
 
-    def expire(signum, frame):
-        if getattr(_active, "on", False):
-            raise OverTime()
+    The alarm repeats every REPEAT seconds until the block ends: code that swallows one OverTime in a bare
+    `except:` (SymPy has some) is interrupted again, so no call outlives its slice by much. The block counts
+    as active only from the last step of entering it to the first step of leaving it, and an alarm that comes
+    in __enter__ or __exit__ themselves is ignored: a slice of a microsecond (the end of the pass's budget)
+    once fired before the block began, and the repeating alarm then outlived the block."""
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    _active.on = True
-    # the alarm repeats every REPEAT seconds until the block ends: code that swallows one OverTime in a bare
-    # `except:` (SymPy has some) is interrupted again, so no call outlives its slice by much
-    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
-    try:
-        yield
-    finally:
-        _active.on = False                   # first: an alarm from here on is ignored
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    __slots__ = ("seconds", "previous", "armed")
+
+    def __init__(self, seconds: float):
+        self.seconds, self.previous, self.armed = seconds, None, False
+
+    def __enter__(self):
+        if (not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread()
+                or getattr(_active, "on", False)):
+            return self
+        self.previous = signal.signal(signal.SIGALRM, _expire)
+        self.armed = True
+        signal.setitimer(signal.ITIMER_REAL, max(self.seconds, 1e-6), REPEAT)
+        _active.on = True                    # last: only now may an alarm interrupt
+        return self
+
+    def __exit__(self, *exc):
+        if self.armed:
+            _active.on = False               # first: an alarm from here on is ignored
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+            self.armed = False
+        return False
+
+
+def _expire(signum, frame):
+    if getattr(_active, "on", False) and frame is not None and frame.f_code not in _OWN:
+        raise OverTime()
+
+
+_OWN = {time_limit.__enter__.__code__, time_limit.__exit__.__code__}    # an alarm never interrupts these
 
 
 class Clock:

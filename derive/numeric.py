@@ -20,7 +20,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from . import arrays
+from . import arrays, levels
 from .budget import FD_DIRECTIONS, FD_MAX_INPUTS, FD_MAX_MEMORY
 from .engine import Derivation, Diagnostic
 from .evaluate import Torch, evaluate
@@ -178,6 +178,9 @@ def autograd(d: Derivation, dtype, ops=None, device="cpu") -> tuple[dict, dict]:
     """Every node's value and the target's gradient by torch.autograd.grad, in one dtype."""
     import torch
 
+    plan = None if ops else levels.schedule(d)
+    if plan is not None:
+        return levels.autograd(plan, d, dtype, device)
     inputs = _point(d, dtype, device)
     for x in d.exercise.wrt:
         inputs[x].requires_grad_(True)
@@ -231,15 +234,21 @@ def finite_differences(d: Derivation, dtype, targets=None, counter=None) -> tupl
 
     targets = targets if targets is not None else sample(d)[0]
     k = len(STEPS)
-    per_input = 2 * k * 8 * _elements(d, d.order)          # bytes if every node were held for its rows
-    chunk = max(1, min(len(targets), FD_MAX_MEMORY // max(per_input, 1)))
-    base_inputs = _point(d, dtype)
-    base = run_graph(d, base_inputs, Torch(dtype))
-    f0 = float(base[d.target])
+    plan = levels.schedule(d)
+    held = _elements(d, d.order) + (plan.widest if plan else 0)    # per column: all nodes, and one group's rows
+    chunk = max(1, min(len(targets), FD_MAX_MEMORY // max(2 * k * 8 * held, 1)))
+    if plan is not None:
+        base_inputs = levels.point(plan, d, torch.float64)
+        f0 = float(levels.evaluate(plan, base_inputs.to(dtype), Torch(dtype))[plan.rows[d.target], 0])
+    else:
+        base_inputs = _point(d, dtype)
+        base = run_graph(d, base_inputs, Torch(dtype))
+        f0 = float(base[d.target])
     forward, central = [], []
     for start in range(0, len(targets), chunk):
         part = targets[start:start + chunk]
-        f = _perturbed(d, part, base_inputs, base, dtype, counter)
+        f = _level_perturbed(d, plan, part, base_inputs, dtype, counter) if plan is not None else \
+            _perturbed(d, part, base_inputs, base, dtype, counter)
         for j in range(len(part)):
             plus, minus = f[2 * k * j: 2 * k * j + k], f[2 * k * j + k: 2 * k * (j + 1)]
             forward.append([(p - f0) / h for p, h in zip(plus, STEPS)])
@@ -264,6 +273,20 @@ def _perturbed(d, part, base_inputs, base, dtype, counter) -> list[float]:
         flat[2 * k * j + k: 2 * k * (j + 1), column] -= h
     moved = {x: t.to(dtype) for x, t in moved.items()}
     return _batched_target(d, moved, base, dtype, rows, counter)
+
+
+def _level_perturbed(d, plan, part, base_inputs, dtype, counter) -> list[float]:
+    """_perturbed for a scalar graph run by levels: one column per (input, sign, step)."""
+    import torch
+
+    k = len(STEPS)
+    h = torch.tensor(STEPS, dtype=torch.float64)
+    moved = base_inputs.expand(-1, 2 * k * len(part)).clone()
+    for j, (x, _) in enumerate(part):
+        moved[plan.rows[x], 2 * k * j: 2 * k * j + k] += h
+        moved[plan.rows[x], 2 * k * j + k: 2 * k * (j + 1)] -= h
+    values = levels.evaluate(plan, moved.to(dtype), Torch(dtype), counter)
+    return values[plan.rows[d.target]].to(torch.float64).tolist()
 
 
 def _batched_target(d, moved: dict, base: dict, dtype, rows: int, counter=None) -> list[float]:
@@ -333,8 +356,6 @@ def directional(d: Derivation, gradient: dict, count: int = FD_DIRECTIONS, count
     import torch
 
     k, wrt = len(STEPS), d.exercise.wrt
-    base_inputs = _point(d, torch.float64)
-    base = run_graph(d, base_inputs, Torch(torch.float64))
     sizes = [max(1, arrays.size_of(d.nodes[x].shape)) for x in wrt]
     total = sum(sizes)
     directions = np.random.default_rng(0).standard_normal((count, total))
@@ -344,14 +365,21 @@ def directional(d: Derivation, gradient: dict, count: int = FD_DIRECTIONS, count
     steps = np.array(STEPS)
     signs = np.concatenate([steps, -steps])                           # +h then -h, for each direction
     rows = 2 * k * count
-    moved, start = {}, 0
-    for x, size in zip(wrt, sizes):
-        offsets = (directions[:, None, start:start + size] * signs[None, :, None]).reshape(rows, size)
-        shape = d.nodes[x].shape
-        moved[x] = base_inputs[x].reshape(1, -1).expand(rows, size) + torch.from_numpy(offsets)
-        moved[x] = moved[x].reshape(rows, *shape)
-        start += size
-    f = _batched_target(d, moved, base, torch.float64, rows, counter)
+    offsets = (directions[:, None, :] * signs[None, :, None]).reshape(rows, total)
+    plan = levels.schedule(d)
+    if plan is not None:                  # scalars run by levels: one column per direction, sign and step
+        moved = levels.point(plan, d, torch.float64).expand(-1, rows).clone()
+        moved[[plan.rows[x] for x in wrt]] += torch.from_numpy(offsets.T.copy())
+        f = levels.evaluate(plan, moved, Torch(torch.float64), counter)[plan.rows[d.target]].tolist()
+    else:
+        base_inputs = _point(d, torch.float64)
+        base = run_graph(d, base_inputs, Torch(torch.float64))
+        moved, start = {}, 0
+        for x, size in zip(wrt, sizes):
+            shift = torch.from_numpy(offsets[:, start:start + size].copy())
+            moved[x] = (base_inputs[x].reshape(1, -1).expand(rows, size) + shift).reshape(rows, *d.nodes[x].shape)
+            start += size
+        f = _batched_target(d, moved, base, torch.float64, rows, counter)
     out = []
     for j in range(count):
         plus, minus = f[2 * k * j: 2 * k * j + k], f[2 * k * j + k: 2 * k * (j + 1)]

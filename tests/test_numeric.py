@@ -84,17 +84,94 @@ def test_kink_reports_each_torch_formulation_as_measured():
 
 
 def test_finite_differences_are_one_batched_pass(monkeypatch):
-    """All inputs and steps of a small exercise in one pass (after one at the point itself)."""
+    """All inputs and steps of a small exercise in one pass (after one at the point itself): by levels for a
+    scalar graph, node by node for tensors."""
+    import derive.levels as levels
     import derive.numeric as numeric
 
     calls = []
-    real = numeric.run_graph
-    monkeypatch.setattr(numeric, "run_graph", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = levels.evaluate
+    monkeypatch.setattr(levels, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
     d = differentiate({"x": 1, "y": 2, "z": 3}, {"out": "x y + sin(z) x"})
     forward, central = finite_differences(d, torch.float64)
     assert len(calls) == 2                                                    # the point, then every step at once
     assert len(central) == 3 and len(central[0]) == 12
     assert math.isclose(central[0][4], 2 + math.sin(3), rel_tol=1e-8)        # h = 1e-5
+
+    calls.clear()
+    real_graph = numeric.run_graph
+    monkeypatch.setattr(numeric, "run_graph", lambda *a, **k: calls.append(1) or real_graph(*a, **k))
+    d = differentiate({"v": "[1, 2]", "w": "[3, 4]"}, {"out": "sum(v * sin(w))"})
+    forward, central = finite_differences(d, torch.float64)
+    assert len(calls) == 2 and len(central) == 4
+    assert math.isclose(central[2][4], 1 * math.cos(3), rel_tol=1e-8)        # d/dw0 = v0 cos(w0)
+
+
+def _by_nodes(monkeypatch):
+    """Run the checks node by node, as they ran before scalar graphs were batched by levels."""
+    import derive.levels as levels
+
+    monkeypatch.setattr(levels, "schedule", lambda d: None)
+
+
+@settings(max_examples=15, deadline=None)
+@given(exercises())
+def test_levels_give_the_node_by_node_numbers(case):
+    """The level-by-level run of a scalar graph is the same computation as the node-by-node run: autograd
+    in float64 and every central difference agree to round-off (torch's own order of summation differs)."""
+    import derive.levels as levels
+    import derive.numeric as numeric
+
+    values, formulas = case
+    d = differentiate(values, formulas, of="out")
+    plan = levels.schedule(d)
+    assume(plan is not None)
+    by_levels = numeric.autograd(d, torch.float64)
+    central = finite_differences(d, torch.float64)[1]
+    with pytest.MonkeyPatch.context() as m:
+        _by_nodes(m)
+        d.__dict__.pop("_schedule", None)
+        by_nodes = numeric.autograd(d, torch.float64)
+        central_nodes = finite_differences(d, torch.float64)[1]
+    d.__dict__.pop("_schedule", None)
+    for n, v in by_nodes[0].items():
+        assert by_levels[0][n] == pytest.approx(v, rel=1e-12, abs=1e-300, nan_ok=True)
+    for x, g in by_nodes[1].items():
+        assert by_levels[1][x] == pytest.approx(g, rel=1e-9, abs=1e-12, nan_ok=True)
+    for a, b in zip(central, central_nodes):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-9, nan_ok=True)
+
+
+def test_levels_batch_a_network_into_few_calls_and_bound_memory(monkeypatch):
+    """A 2-8-8-1 network (193 formulas) runs in a few dozen torch calls, one per shape and depth, and the
+    finite differences hold no more numbers than the memory budget allows (counted, not timed)."""
+    import sys
+    from pathlib import Path
+
+    import derive.budget as budget
+    import derive.levels as levels
+    import derive.numeric as numeric
+    from derive.engine import derive
+    from derive.exercise import loads
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from mlp_gradients import mlp_exercise
+
+    d = derive(loads(mlp_exercise([2, 8, 8, 1])), exact=False)
+    plan = levels.schedule(d)
+    assert len(plan.groups) < len(d.nodes) / 4
+    limit = 2 * len(numeric.STEPS) * 8 * (len(d.nodes) + plan.widest) * 3     # three inputs' columns at a time
+    monkeypatch.setattr(numeric, "FD_MAX_MEMORY", limit)
+    held = []
+    targets = numeric.sample(d)[0]
+    numeric.finite_differences(d, torch.float64, targets, held.append)
+    assert len(held) == math.ceil(len(targets) / 3)                           # chunks of three inputs
+    assert max(held) * 8 <= limit
+    by_levels = numeric.autograd(d, torch.float64)[1]
+    _by_nodes(monkeypatch)
+    d.__dict__.pop("_schedule")
+    by_nodes = numeric.autograd(d, torch.float64)[1]
+    assert all(by_levels[x] == pytest.approx(by_nodes[x], rel=1e-9, abs=1e-15) for x in by_nodes)
 
 
 def test_float64_error_curve_is_a_v():

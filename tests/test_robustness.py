@@ -468,6 +468,25 @@ def test_a_gradient_that_cancels_to_round_off_is_zero_and_says_so():
     assert known(d.gradients["x"].exact) or any(w.code == "vanishing" for w in d.warnings)
 
 
+def test_a_time_slice_too_short_to_begin_leaves_no_alarm_behind():
+    """At the end of the exact pass's budget a slice can be a microsecond: its alarm once fired while the
+    block was being entered, before it could be left, and the repeating alarm then raised OverTime in code
+    outside any time limit (found under cProfile, in exact.values)."""
+    from derive.budget import OverTime, time_limit
+
+    caught = 0
+    for i in range(20_000):
+        try:
+            with time_limit(1e-7 * (i % 50)):
+                sum(range(i % 30))
+        except OverTime:
+            caught += 1
+    time.sleep(0.2)                                        # would raise OverTime here before the fix
+    with time_limit(5):
+        time.sleep(0.01)                                   # and a later slice still works
+    assert caught < 20_000
+
+
 def test_a_time_slice_ends_even_when_code_swallows_the_first_alarm():
     """SymPy has bare `except:` clauses: a single alarm they swallow let a simplify inside the Hessian's
     exact pass run for minutes (found by benchmarks/fuzz.py). The alarm repeats until the block ends."""
