@@ -103,18 +103,17 @@ def engine(text: str) -> tuple[float, int]:
 
 
 def process(args: list[str]) -> tuple[float, float]:
-    """Seconds and peak memory (MB) of one fresh derive process (its own peak, read by the process itself at
-    exit, so earlier children do not count)."""
-    probe = ("import resource, runpy, sys, atexit\n"
-             "atexit.register(lambda: print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-             "file=sys.stderr))\n"
-             "sys.argv = ['derive'] + sys.argv[1:]\nrunpy.run_module('derive', run_name='__main__')\n")
+    """Seconds and peak memory (MB) of one fresh `python -m derive` process (its own peak, from the rusage
+    that os.wait4 returns for that child alone, so earlier children do not count)."""
+    import os
+
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-m", "derive", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
-    peak = next((int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("PEAK")), 0)
-    return seconds, peak / 1024
+    child.returncode = 0                      # reaped above
+    return seconds, usage.ru_maxrss / 1024
 
 
 def quiet(args: list[str], repeats: int) -> tuple[float, float]:

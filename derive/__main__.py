@@ -1,6 +1,4 @@
-"""`python -m derive`: hands the command line to cli.main."""
-import sys
+"""`python -m derive`: hands the command line to cli.main (through cli.entry, which skips the teardown)."""
+from .cli import entry
 
-from .cli import main
-
-sys.exit(main())
+entry()

@@ -387,6 +387,9 @@ def guarded(run, debug: bool = False, err=None, language=lambda: "en") -> int:
 
         print(t(language(), "cli_interrupted"), file=err)
         return 130
+    except BrokenPipeError:                 # the reader left (`derive gradients ... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as error:
         where = f": {error.filename}" if error.filename else ""
         print(f"error: {error.strerror or error}{where}", file=err)
@@ -439,3 +442,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if collecting:
             gc.enable()
+
+
+def entry() -> None:
+    """The program `derive` and `python -m derive`: main, then out without the interpreter's teardown, which
+    frees every object one by one (1.8 s after a 33,000-formula graph) when the command has written, flushed
+    and closed all it had to (its worker pools are joined, its files closed)."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:                 # the reader left (`| head`): nothing more to say
+        code = code or 141
+    os._exit(code)

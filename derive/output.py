@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import sympy as sp
 import mpmath
-from sympy.printing.precedence import precedence
+from sympy.printing.precedence import PRECEDENCE, precedence
+import sympy.printing.str as _str
 from sympy.printing.str import StrPrinter
 
 from . import arrays
@@ -33,15 +34,30 @@ class TextPrinter(StrPrinter):
             text = self.cache[expr] = super()._print(expr)
         return text
 
+    def _precedence(self, item) -> int:
+        found = self.precedences.get(item)
+        if found is None:
+            found = self.precedences[item] = _precedence(item)
+        return found
+
     def parenthesize(self, item, level, strict=False):
         """StrPrinter's, with each sub-expression's precedence found once (it asks SymPy whether a product
         can extract a minus sign, which is most of printing a large graph)."""
-        found = self.precedences.get(item)
-        if found is None:
-            found = self.precedences[item] = precedence(item)
+        found = self._precedence(item)
         if found < level or (not strict and found <= level):
             return "(%s)" % self._print(item)
         return self._print(item)
+
+    def doprint(self, expr):
+        """StrPrinter's, with the printing module's precedence() answered from this printer's memory while it
+        prints (_print_Add and _print_Mul call it by its module name for every term; the answers are
+        SymPy's own, see _precedence)."""
+        saved = _str.precedence
+        _str.precedence = self._precedence
+        try:
+            return super().doprint(expr)
+        finally:
+            _str.precedence = saved
 
     def _print_Exp1(self, expr):
         return "exp(1)"
@@ -57,6 +73,21 @@ class TextPrinter(StrPrinter):
 
     def _print_log_sigmoid(self, expr):
         return f"-log(1 + exp(-({self._print(expr.args[0])})))"
+
+
+def _precedence(item) -> int:
+    """SymPy's precedence(), without building -item for every product: a product whose leading number is a
+    negative rational prints as a negation (Add's precedence), as could_extract_minus_sign finds by
+    comparing item with -item, which asks the assumptions of the product and every factor (most of
+    printing a network's exact values)."""
+    if item.is_Mul and not any(isinstance(a, sp.Function) and getattr(a, "precedence", PRECEDENCE["Mul"])
+                               < PRECEDENCE["Mul"] for a in item.args):
+        c = item.args[0]
+        if not c.is_Number:
+            return PRECEDENCE["Mul"]
+        if c.is_Rational:                     # integers too; floats and infinities ask SymPy
+            return PRECEDENCE["Add"] if c.p < 0 else PRECEDENCE["Mul"]
+    return precedence(item)
 
 
 _PRINTER = TextPrinter()

@@ -62,12 +62,55 @@ def test_text_output_and_list(capsys):
 def test_quick_commands_import_neither_torch_nor_matplotlib(tmp_path):
     """--help, list, new, check and gradients --exact-only stay quick: torch and matplotlib (and networkx)
     are never imported, read from sys.modules in a fresh process."""
-    script = ("import sys, runpy\n"
-              "sys.argv = ['derive'] + sys.argv[1:]\n"
-              "try:\n    runpy.run_module('derive', run_name='__main__')\n"
+    script = ("import sys\n"
+              "from derive.cli import main\n"           # `python -m derive` leaves by os._exit, so main itself
+              "try:\n    main(sys.argv[1:])\n"
               "except SystemExit:\n    pass\n"
               "print(sorted(m for m in ('torch', 'matplotlib', 'networkx') if m in sys.modules))\n")
     for argv in (["--help"], ["list"], ["new", str(tmp_path / "n.toml")], ["check", "ejercicio2"],
                  ["gradients", "ejercicio2", "--exact-only"], ["gradients", "ejercicio5", "--exact-only", "--json"]):
         out = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, timeout=120)
         assert out.stdout.strip().splitlines()[-1] == "[]", (argv, out.stdout[-300:], out.stderr[-300:])
+
+
+def test_a_reader_that_leaves_early_gets_no_error(tmp_path):
+    """`derive gradients ... | head`: the pipe closes under a large output (480 KB, more than a pipe holds);
+    derive stops quietly with the shell's status for it (141), without "error: Broken pipe" or a traceback."""
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from mlp_gradients import mlp_exercise
+
+    (tmp_path / "mlp.toml").write_text(mlp_exercise([2, 8, 8, 1]))
+    reader = subprocess.Popen([sys.executable, "-m", "derive", "gradients", str(tmp_path / "mlp.toml"), "--json",
+                               "--exact-only"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout.read(10) == b'{\n  "targe'
+    reader.stdout.close()
+    assert reader.wait(timeout=120) == 141
+    assert reader.stderr.read() == b""
+
+
+def test_printed_precedence_is_sympys():
+    """output.TextPrinter answers SymPy's precedence() from its own rule for products (without building -x);
+    the answers and the printed text are SymPy's on products and sums of all signs and kinds."""
+    from hypothesis import given, settings, strategies as st
+    from sympy.printing.precedence import precedence
+
+    from derive.output import TextPrinter, _precedence
+    from derive.ops import sigmoid
+
+    x, y = sp.symbols("x y", real=True)
+    atoms = [x, y, sp.tanh(x), sigmoid(y), sp.exp(x), sp.Rational(-3, 7), sp.Integer(2), sp.Float(-0.5), sp.pi,
+             sp.sqrt(2), sp.oo, -sp.oo, sp.zoo, sp.nan, sp.Integer(-1), sp.Abs(x), x ** 2, 1 / (1 + x)]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(atoms), min_size=1, max_size=4), st.lists(st.sampled_from(atoms), max_size=3))
+    def check(factors, terms):
+        product = sp.Mul(*factors)
+        expr = product + sp.Add(*terms) if terms else product
+        for e in (product, expr, -product):
+            assert _precedence(e) == precedence(e)
+            assert TextPrinter().doprint(e) == sp.StrPrinter({"order": "none"}).doprint(e) or \
+                "sigmoid" in str(e) or "exp(1)" in TextPrinter().doprint(e)
+
+    check()
