@@ -36,6 +36,8 @@ def values(d) -> None:
         parents = list(d.graph.predecessors(n))
         if not all(known(d.nodes[p].exact) for p in parents):
             node.exact = Unknown("parent")
+        elif d.clock.left() <= 0:                   # the pass's time is spent: the rest at once, no checks
+            node.exact = Unknown("time")
         elif not node.shape and size(node.expr) + sum(sizes.get(p, 1) for p in parents) > 2 * SIZE_CAP:
             node.exact = Unknown("size")        # its exact form could only be larger: not built at all
         elif not node.shape and nesting(node.expr) + max((depth.get(p, 0) for p in parents), default=0) > NESTING_CAP:
@@ -72,7 +74,8 @@ def admit(value, shape, d=None, node=None):
 def moderate(value) -> bool:
     """Whether a value is small enough to write exactly: within 10^±1000 (7^10^9 is not)."""
     for v in arrays.flat(value):
-        if mpmath.isfinite(v) and v != 0 and abs(mpmath.log10(abs(v))) > MAGNITUDE_CAP:
+        if mpmath.isfinite(v) and v != 0 and abs(mpmath.mag(v)) > 3 * MAGNITUDE_CAP \
+                and abs(mpmath.log10(abs(v))) > MAGNITUDE_CAP:      # 2^3000 < 10^1000: log only past it
             return False
     return True
 
@@ -90,6 +93,10 @@ def derivatives(d) -> None:
             if c not in ex.formulas or c not in d.relevant:
                 continue
             edges = into.get(c, [])
+            if clock.left() <= 0:                   # the pass's time is spent: no rule, no value, at once
+                for e in edges:
+                    e.exact = Unknown("kink") if mpmath.isnan(e.value) else Unknown("time")
+                continue
             shown = recognise(ex.formulas[c].expr)         # written with the formula's own name where it
             own = {shown: symbol(c)}                       # reappears: σ′ = σ(1 − σ), tanh′ = 1 − tanh²
             for e in edges:

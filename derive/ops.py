@@ -596,10 +596,19 @@ def _fold(f):
     return lambda *x: reduce(f, x)
 
 
+def _mp_sum(*x):
+    """fsum rounds the exact sum once; of two numbers, so does + (most sums of a network have two terms)."""
+    return x[0] + x[1] if len(x) == 2 else mpmath.fsum(x)
+
+
+def _mp_product(*x):
+    return x[0] * x[1] if len(x) == 2 else mpmath.fprod(x)
+
+
 REGISTRY: list[Op] = [
-    Op("add", sp.Add, sp.Add, arity=None, partial=lambda a, i: sp.Integer(1), mp=lambda *x: mpmath.fsum(x),
+    Op("add", sp.Add, sp.Add, arity=None, partial=lambda a, i: sp.Integer(1), mp=_mp_sum,
        torch=_fold(lambda p, q: p + q), function=False),
-    Op("mul", sp.Mul, sp.Mul, arity=None, partial=_mul_partial, mp=lambda *x: mpmath.fprod(x),
+    Op("mul", sp.Mul, sp.Mul, arity=None, partial=_mul_partial, mp=_mp_product,
        torch=_fold(lambda p, q: p * q), function=False),
     Op("pow", sp.Pow, sp.Pow, arity=2, partial=_pow_partial, mp=mpmath.power, torch=lambda b, e: b**e,
        domain=_pow_domain, function=False),

@@ -3,7 +3,7 @@ import time
 
 import pytest
 import sympy as sp
-from hypothesis import given, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from derive.errors import DeriveError
 from derive.ops import relu, sigmoid
@@ -194,3 +194,20 @@ def test_formulas_print_as_written(text, latex):
     from derive.latex import Printer
 
     assert Printer({"order": "none"}).doprint(parse(text, KNOWN, evaluate=False).expr) == latex
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"[a-zA-Z][a-zA-Z0-9_]{0,6}", fullmatch=True),
+       st.from_regex(r"[a-zA-Z][a-zA-Z0-9_]{0,6}", fullmatch=True), st.sampled_from(["*", "+", " "]))
+def test_a_product_or_sum_of_two_names_is_sympys(a, b, op):
+    """The parser builds `w x` and `s + p` without SymPy's flatten (most formulas of a network are these):
+    the result is SymPy's own, argument order, hash and text included."""
+    from derive.parser import CONSTANTS, FUNCTIONS, symbol
+
+    assume(not {a, b} & (set(FUNCTIONS) | set(CONSTANTS)) and not a.startswith("log_") and not b.startswith("log_"))
+    try:
+        got = parse(f"{a} {op} {b}").expr
+    except DeriveError:
+        return                                               # a name the parser refuses (a keyword, say)
+    want = (sp.Add if op == "+" else sp.Mul)(symbol(a), symbol(b))
+    assert got == want and got.args == want.args and hash(got) == hash(want) and str(got) == str(want)
