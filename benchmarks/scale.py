@@ -4,7 +4,7 @@ For tanh MLPs 2-8-8-1 … 2-128-128-1 (one formula per scalar multiply or add, b
   * whole-process `gradients FILE --json --exact-only` and `gradients FILE --json`: seconds and peak memory;
   * derive's numeric engine in-process (the mpmath pass at two precisions, after imports);
   * a plain mpmath reverse pass at 30 digits over the same network, written by hand (the floor);
-  * torch float64 autograd over the same scalar graph, node by node.
+  * torch float64 autograd over the same scalar graph, as the checks run it (level by level, derive.levels).
 Then cold starts, each beside `python -c "import sympy"` (the floor of anything that parses a formula).
 
 Run: python benchmarks/scale.py [--largest 128] [--repeats 1]
@@ -74,7 +74,8 @@ def mpmath_pass(widths: list[int]) -> float:
 
 
 def torch_pass(text: str) -> float:
-    """torch float64 autograd over the same scalar graph, node by node through derive's registry: seconds."""
+    """torch float64 autograd over the same scalar graph through derive's registry, level by level (every
+    formula of one shape at one depth is one torch call), as the checks run it: seconds."""
     import torch
 
     from derive.engine import derive
@@ -88,9 +89,12 @@ def torch_pass(text: str) -> float:
 
 
 def engine(text: str) -> tuple[float, int]:
+    """derive's numeric pass (exact=False) on the network, after a warm-up on a different, tiny network (2-2-2-1)
+    that pays the process's one-time costs (SymPy's lazy imports, each op's partial derivative compiled once)."""
     from derive.engine import derive
     from derive.exercise import loads
 
+    derive(loads(mlp_exercise([2, 2, 2, 1], seed=1)), exact=False)
     ex = loads(text)
     import gc
 
