@@ -28,8 +28,7 @@ def _gradients(args) -> int:
         from .numeric import check_gradients
 
         checks = check_gradients(d)
-    print(json.dumps(output.to_json(d, checks), indent=2, ensure_ascii=False) if args.json
-          else output.to_text(d, checks, _lang(args, ex)))
+    print(output.dumps(output.to_json(d, checks)) if args.json else output.to_text(d, checks, _lang(args, ex)))
     return 0
 
 

@@ -114,3 +114,22 @@ def test_printed_precedence_is_sympys():
                 "sigmoid" in str(e) or "exp(1)" in TextPrinter().doprint(e)
 
     check()
+
+
+def test_json_of_a_large_graph_is_one_line_per_node(monkeypatch):
+    """Up to output.LINES_PAST nodes the JSON is json.dumps(indent=2), byte for byte; past it (here, with the
+    bound lowered) every node, adjoint and gradient is one line, and the data are the same."""
+    import derive.output as output
+    from tests.conftest import differentiate
+
+    d = differentiate({"x": 1, "y": 2}, {"u": "x y", "v": "sin(u) + x", "out": "v^2 / (1 + y)"})
+    data = output.to_json(d)
+    assert output.dumps(data) == json.dumps(data, indent=2, ensure_ascii=False)
+    monkeypatch.setattr(output, "LINES_PAST", 2)
+    text = output.dumps(data)
+    assert json.loads(text) == json.loads(json.dumps(data))
+    lines = text.splitlines()
+    for name in ("x", "y", "u", "v", "out"):
+        assert sum(line.startswith(f'    "{name}": {{"kind"') for line in lines) == 1
+    objects = [v for v in data.values() if type(v) is dict and v]       # nodes, adjoints, gradients
+    assert len(lines) == 2 + len(data) + len(objects) + sum(len(v) for v in objects)   # braces, keys, closings, entries
