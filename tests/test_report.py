@@ -194,6 +194,32 @@ def test_latex_documents_compile(tmp_path):
     assert not list(tmp_path.rglob("*.aux")) and not list(tmp_path.rglob("*.log"))
 
 
+@pytest.mark.skipif(shutil.which("latexmk") is None or shutil.which("pdflatex") is None,
+                    reason="needs latexmk and pdflatex (.ci/run installs texlive-latex-base, -recommended, latexmk)")
+def test_an_unchanged_pdf_is_not_compiled_again(tmp_path, monkeypatch):
+    """A second report into the same folder copies each PDF whose .tex and figures are unchanged; a changed
+    exercise, or a .tex replaced alone by a later `--format tex` run, is compiled again."""
+    import derive.report.write as write
+
+    compiled = []
+    real = write.compile_pdf
+    monkeypatch.setattr(write, "compile_pdf", lambda tex, engine, **k: compiled.append(tex.name) or real(tex, engine))
+    source = tmp_path / "ex.toml"
+    source.write_text('kind = "gradient"\n[values]\nx = 2\n[formulas]\ny = "x^2 + 1"\n')
+    out = tmp_path / "out"
+    args = ["report", str(source), "--out", str(out), "--format", "tex,pdf", "--lang", "en"]
+    assert cli.main(args) == 0 and compiled == ["ex.tex"]
+    first = (out / "en" / "ex.pdf").read_bytes()
+    assert cli.main(args) == 0 and compiled == ["ex.tex"]                  # copied, not compiled
+    assert (out / "en" / "ex.pdf").read_bytes() == first
+    source.write_text('kind = "gradient"\n[values]\nx = 3\n[formulas]\ny = "x^2 + 1"\n')
+    assert cli.main(args) == 0 and compiled == ["ex.tex"] * 2               # the point changed
+    assert (out / "en" / "ex.pdf").read_bytes() != first
+    source.write_text('kind = "gradient"\n[values]\nx = 4\n[formulas]\ny = "x^2 + 1"\n')
+    assert cli.main(args[:-4] + ["--format", "tex", "--lang", "en"]) == 0    # the .tex alone, PDF now stale
+    assert cli.main(args) == 0 and compiled == ["ex.tex"] * 3
+
+
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
 def test_tikz_export_compiles(fresh, tmp_path):
     if subprocess.run(["kpsewhich", "tikz.sty"], capture_output=True, text=True).stdout.strip() == "":

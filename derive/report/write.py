@@ -3,6 +3,7 @@ place only when all of it succeeded, so a crash never leaves half a report."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -49,11 +50,52 @@ def compile_pdf(tex_file: Path, engine: list[str], timeout: int = 120) -> tuple[
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def render(report: Report, folder: Path, formats: set[str], engine) -> list[str]:
-    """All files of one report into `folder`; returns problems (a PDF that did not compile)."""
+def compile_all(tex_files: list[Path], engine, previous: Path | None = None, keep_tex: bool = True,
+                where: str = "") -> list[str]:
+    """Every .tex file to a PDF beside it, as many latexmk at once as there are cores (each is its own process;
+    threads only wait for them). A PDF already in `previous` (the published folder) that was made from the same
+    .tex and the same figure files is copied instead. Returns problems (a PDF that did not compile)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(tex_file: Path) -> str | None:
+        if previous is not None and unchanged_pdf(tex_file, previous):
+            shutil.copyfile(previous / f"{tex_file.stem}.pdf", tex_file.with_suffix(".pdf"))
+            return None
+        pdf, log = compile_pdf(tex_file, engine)
+        return None if pdf is not None else f"{where}{tex_file.stem}.pdf did not compile:\n{log}"
+
+    with ThreadPoolExecutor(max(1, min(parallel.cores(), len(tex_files)))) as pool:
+        problems = [p for p in pool.map(one, tex_files) if p]
+    if not keep_tex:
+        for tex_file in tex_files:
+            tex_file.unlink()
+    return problems
+
+
+_FIGURE = re.compile(r"\\includegraphics(?:\[[^\]]*\])?\{([^}]+)\}")
+
+
+def unchanged_pdf(tex_file: Path, previous: Path) -> bool:
+    """Whether previous/NAME.pdf was compiled from this very source: NAME.tex there is byte for byte this one,
+    no older than the PDF (a later `--format tex` run may have replaced it alone), and so is every figure
+    file it includes (figures and PDFs are written reproducibly, SOURCE_DATE_EPOCH=0)."""
+    old_tex, old_pdf = previous / tex_file.name, previous / f"{tex_file.stem}.pdf"
+    try:
+        if not old_pdf.is_file() or old_pdf.stat().st_mtime < old_tex.stat().st_mtime:
+            return False
+        source = tex_file.read_bytes()
+        if old_tex.read_bytes() != source:
+            return False
+        return all((previous / name).read_bytes() == (tex_file.parent / name).read_bytes()
+                   for name in _FIGURE.findall(source.decode("utf-8", "replace")))
+    except OSError:
+        return False
+
+
+def render(report: Report, folder: Path, formats: set[str]) -> list[Path]:
+    """All files of one report into `folder`; returns the .tex files whose PDF is wanted."""
     from . import html, markdown, notebook, tex
 
-    problems = []
     for name, text in report.attachments.items():
         (folder / name).write_text(text, encoding="utf-8")
     if "md" in formats:
@@ -65,13 +107,9 @@ def render(report: Report, folder: Path, formats: set[str], engine) -> list[str]
     if formats & {"tex", "pdf"}:
         tex_file = folder / f"{report.stem}.tex"
         tex_file.write_text(tex.render(report), encoding="utf-8")
-        if "pdf" in formats and engine:
-            pdf, log = compile_pdf(tex_file, engine)
-            if pdf is None:
-                problems.append(f"{report.lang}/{report.stem}.pdf did not compile:\n{log}")
-        if "tex" not in formats:
-            tex_file.unlink()
-    return problems
+        if "pdf" in formats:
+            return [tex_file]
+    return []
 
 
 def publish(staging: Path, out: Path) -> list[Path]:
@@ -178,9 +216,15 @@ def write(reports: list[Report], out: Path, formats: set[str], engine) -> tuple[
         for report in reports:
             (staging / report.lang).mkdir(exist_ok=True)
         draw_figures(reports, staging, formats)
+        tex_files = {report.lang: [] for report in reports}
         for report in reports:
-            folder = staging / report.lang
-            problems += render(report, folder, formats, engine)
+            tex_files[report.lang] += render(report, staging / report.lang, formats)
+        for lang, files in tex_files.items():
+            if files and engine:
+                problems += compile_all(files, engine, out / lang, keep_tex="tex" in formats, where=f"{lang}/")
+            elif files and "tex" not in formats:
+                for tex_file in files:
+                    tex_file.unlink()
         if problems:                 # all or nothing: the output stays as it was
             return [], problems + [f"nothing was written to {out}"]
         if not formats & {"md", "ipynb"}:
@@ -199,13 +243,12 @@ def write_files(out: Path, files: dict[str, str], latex: dict[str, str], engine)
         problems = []
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
+        tex_files = []
         for name, source in latex.items() if engine else ():
-            tex_file = staging / name
-            tex_file.write_text(source, encoding="utf-8")
-            pdf, log = compile_pdf(tex_file, engine)
-            tex_file.unlink()
-            if pdf is None:
-                problems.append(f"{tex_file.with_suffix('.pdf').name} did not compile:\n{log}")
+            tex_files.append(staging / name)
+            tex_files[-1].write_text(source, encoding="utf-8")
+        if tex_files:
+            problems += compile_all(tex_files, engine, keep_tex=False)
         if problems:
             return [], problems + [f"nothing was written to {out}"]
         return publish(staging, out), problems
