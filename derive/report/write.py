@@ -50,18 +50,20 @@ def compile_pdf(tex_file: Path, engine: list[str], timeout: int = 120) -> tuple[
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def compile_all(tex_files: list[Path], engine, previous: Path | None = None, keep_tex: bool = True,
-                where: str = "") -> list[str]:
+def compile_all(tex_files: list[Path], engine, published: Path | None = None, keep_tex: bool = True) -> list[str]:
     """Every .tex file to a PDF beside it, as many latexmk at once as there are cores (each is its own process;
-    threads only wait for them). A PDF already in `previous` (the published folder) that was made from the same
-    .tex and the same figure files is copied instead. Returns problems (a PDF that did not compile)."""
+    threads only wait for them). A PDF already published (in published/<the .tex's folder name>/) that was made
+    from the same .tex and the same figure files is copied instead. Returns problems (a PDF that did not
+    compile), each named by its folder and file when published is given."""
     from concurrent.futures import ThreadPoolExecutor
 
     def one(tex_file: Path) -> str | None:
+        previous = published / tex_file.parent.name if published is not None else None
         if previous is not None and unchanged_pdf(tex_file, previous):
             shutil.copyfile(previous / f"{tex_file.stem}.pdf", tex_file.with_suffix(".pdf"))
             return None
         pdf, log = compile_pdf(tex_file, engine)
+        where = f"{tex_file.parent.name}/" if published is not None else ""
         return None if pdf is not None else f"{where}{tex_file.stem}.pdf did not compile:\n{log}"
 
     with ThreadPoolExecutor(max(1, min(parallel.cores(), len(tex_files)))) as pool:
@@ -216,15 +218,12 @@ def write(reports: list[Report], out: Path, formats: set[str], engine) -> tuple[
         for report in reports:
             (staging / report.lang).mkdir(exist_ok=True)
         draw_figures(reports, staging, formats)
-        tex_files = {report.lang: [] for report in reports}
-        for report in reports:
-            tex_files[report.lang] += render(report, staging / report.lang, formats)
-        for lang, files in tex_files.items():
-            if files and engine:
-                problems += compile_all(files, engine, out / lang, keep_tex="tex" in formats, where=f"{lang}/")
-            elif files and "tex" not in formats:
-                for tex_file in files:
-                    tex_file.unlink()
+        tex_files = [f for report in reports for f in render(report, staging / report.lang, formats)]
+        if tex_files and engine:
+            problems += compile_all(tex_files, engine, out, keep_tex="tex" in formats)
+        elif "tex" not in formats:
+            for tex_file in tex_files:
+                tex_file.unlink()
         if problems:                 # all or nothing: the output stays as it was
             return [], problems + [f"nothing was written to {out}"]
         if not formats & {"md", "ipynb"}:
