@@ -18,10 +18,11 @@ class Schedule:
     """rows: node -> row of the value matrix (inputs first, in `inputs` order); groups: (program, output
     rows, argument rows per program input), shallowest first; widest: the most rows one group gathers."""
 
-    __slots__ = ("rows", "inputs", "groups", "widest")
+    __slots__ = ("rows", "inputs", "groups", "widest", "floats")
 
     def __init__(self, rows, inputs, groups, widest):
         self.rows, self.inputs, self.groups, self.widest = rows, inputs, groups, widest
+        self.floats = None                  # the inputs' values at the point as floats, made once
 
 
 def schedule(d) -> Schedule | None:
@@ -61,7 +62,9 @@ def point(plan: Schedule, d, dtype, device="cpu"):
     """The inputs' values at the point, one row each, one column."""
     import torch
 
-    return torch.tensor([[float(d.nodes[n].value)] for n in plan.inputs], dtype=dtype, device=device)
+    if plan.floats is None:
+        plan.floats = [[float(d.nodes[n].value)] for n in plan.inputs]
+    return torch.tensor(plan.floats, dtype=dtype, device=device)
 
 
 def evaluate(plan: Schedule, inputs, backend, count=None):
