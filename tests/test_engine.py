@@ -2,7 +2,7 @@
 import mpmath
 import pytest
 import sympy as sp
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from derive.diff import rewrite_plain
 from derive.budget import known
@@ -203,3 +203,18 @@ def test_cancellation_still_gives_30_correct_digits():
 def test_exercise_text_helper_round_trips():
     ex = loads(exercise_text({"x": 1}, {"y": r"\frac{x}{2}"}))
     assert ex.formulas["y"].expr == sp.Symbol("x", real=True) / 2
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.integers(-10**40, 10**40), st.integers(1, 10**20), st.integers(-200, 200),
+       st.integers(-10**40, 10**40), st.integers(1, 10**20), st.sampled_from([45, 60, 120, 300]))
+def test_two_term_sums_and_products_round_as_fsum_and_fprod(p, q, e, r, s, dps):
+    """The numeric pass adds and multiplies two numbers with + and * (fsum and fprod cost three times as much):
+    both round the exact result once, so the numbers are the same to the last bit."""
+    from derive.ops import OPS
+
+    with mpmath.workdps(dps):
+        a = mpmath.mpf(p) / q * mpmath.mpf(10) ** e
+        b = mpmath.mpf(r) / s
+        assert OPS["add"].mp(a, b) == mpmath.fsum([a, b]) and OPS["mul"].mp(a, b) == mpmath.fprod([a, b])
+        assert OPS["add"].mp(a, b, a) == mpmath.fsum([a, b, a])
