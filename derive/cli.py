@@ -453,4 +453,4 @@ def entry() -> None:
         sys.stderr.flush()
     except BrokenPipeError:                 # the reader left (`| head`): nothing more to say
         code = code or 141
-    os._exit(code)
+    os._exit(int(code or 0))

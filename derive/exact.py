@@ -94,8 +94,9 @@ def derivatives(d) -> None:
                 continue
             edges = into.get(c, [])
             if clock.left() <= 0:                   # the pass's time is spent: no rule, no value, at once
+                why = "time" if all(known(d.nodes[p].exact) for p in d.graph.predecessors(c)) else "parent"
                 for e in edges:
-                    e.exact = Unknown("kink") if mpmath.isnan(e.value) else Unknown("time")
+                    e.exact = Unknown("kink") if mpmath.isnan(e.value) else Unknown(why)
                 continue
             shown = recognise(ex.formulas[c].expr)         # written with the formula's own name where it
             own = {shown: symbol(c)}                       # reappears: σ′ = σ(1 − σ), tanh′ = 1 − tanh²

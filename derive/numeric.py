@@ -4,8 +4,10 @@ Tolerances (documented in README): autograd float64 agrees when its relative err
 value is <= 1e-10, float32 when <= 1e-4; the best central difference agrees when <= 1e-6. Relative
 errors become absolute when |exact| < 1e-300.
 
-Finite differences evaluate only the nodes downstream of the inputs they perturb, in chunks whose
-memory is bounded (budget.FD_MAX_MEMORY), and free each node's values once nothing needs them. Past
+A scalar graph of element-wise ops runs level by level (derive.levels: one torch call per shape and
+depth, all nodes held as one matrix); anything else runs formula by formula, where finite differences
+evaluate only the nodes downstream of the inputs they perturb and free each node's values once nothing
+needs them. Either way they run in chunks whose memory is bounded (budget.FD_MAX_MEMORY). Past
 budget.FD_MAX_INPUTS inputs (elements of tensors count one each), a seeded sample is checked one by one
 and the whole gradient is checked along budget.FD_DIRECTIONS random directions, as gradcheck's fast mode.
 """

@@ -542,3 +542,28 @@ def test_cancellation_both_precisions_lose_alike_is_computed_deeper():
     exact check catches it, and the pass is run again at 1200 digits."""
     d = differentiate({"a": "1e308", "b": 1}, {"y": "mse(a, b) - aᵀ a^b"})
     assert d.gradients["a"].exact == -2 and d.gradients["a"].value == -2
+
+
+def test_an_exact_pass_out_of_time_leaves_unknowns_not_zeros(monkeypatch):
+    """With the exact pass's budget spent at once, a 2-8-8-1 network still gets every decimal, and every
+    exact value, local derivative and gradient left is Unknown ("time", or "parent" after one), never 0;
+    the inputs keep their exact values."""
+    import sys
+    from pathlib import Path
+
+    import derive.budget as budget
+    from derive.budget import Unknown
+    from derive.engine import derive
+    from derive.exercise import loads
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from mlp_gradients import mlp_exercise
+
+    monkeypatch.setattr(budget, "PASS_SECONDS", 0.0)
+    monkeypatch.setattr(budget, "PASS_SECONDS_PER_NODE", 0.0)
+    d = derive(loads(mlp_exercise([2, 8, 8, 1])))
+    formulas = [n for n in d.nodes.values() if n.kind == "formula"]
+    assert all(isinstance(n.exact, Unknown) and n.exact.reason in ("time", "parent") for n in formulas)
+    assert all(not isinstance(n.exact, Unknown) for n in d.nodes.values() if n.kind == "input")
+    assert all(isinstance(e.exact, Unknown) and e.exact.reason in ("time", "parent") for e in d.edges.values())
+    assert all(isinstance(g.exact, Unknown) and g.value is not None for g in d.gradients.values())
