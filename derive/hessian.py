@@ -87,8 +87,13 @@ def _hessian(d) -> Hessian:
                 break
     else:
         raise _unresolved(d, "the second derivatives")
-    value = estimate
-    h = Hessian(2, els, _exact_hessian(d, els, value), value)
+    n = len(els)                        # H is symmetric: the two differences of each pair agree far past the
+    with mpmath.workdps(dps):           # digits shown, and their mean is exactly symmetric
+        value = [[(estimate[i][j] + estimate[j][i]) / 2 for j in range(n)] for i in range(n)]
+    exact = _exact_hessian(d, els, value)
+    if known(exact):                    # an entry exactly 0 is shown as 0, not as the differences' error
+        value = [[mpmath.mpf(0) if e.is_zero else v for e, v in zip(er, vr)] for er, vr in zip(exact, value)]
+    h = Hessian(2, els, exact, value)
     h.checks["step_sizes"] = float(spread)
     return h
 
