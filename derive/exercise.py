@@ -277,7 +277,7 @@ def _toml(source: Source) -> dict:
             if text and "\u2212" in text:
                 hint = 'the minus sign − (U+2212) is not TOML\'s "-": write -1, or quote the value: a = "−1"'
         raise DeriveError(f"invalid TOML: {message}", spot, hint) from None
-    except ValueError as e:            # Python refuses integers of more than 4,300 digits
+    except ValueError:                 # Python refuses integers of more than 4,300 digits
         long = next((i for i, line in enumerate(source.lines, 1) if re.search(r"\d{1000}", line)), None)
         raise DeriveError("a number in the file has more digits than Python reads (4,300)",
                           Spot(source.path, long, None, source.lines[long - 1][:80] if long else None),

@@ -83,12 +83,6 @@ def evaluate(plan: Schedule, inputs, backend, count=None):
     return values
 
 
-def as_dict(plan: Schedule, values) -> dict:
-    """node -> its row (a 0-d tensor when there is one column), as numeric.run_graph returns them."""
-    rows = values.unbind(0) if values.shape[1] > 1 else values.reshape(-1).unbind(0)
-    return dict(zip(plan.rows, rows))
-
-
 def autograd(plan: Schedule, d, dtype, device="cpu") -> tuple[dict, dict]:
     """Every node's value and the target's gradient by torch.autograd.grad, the inputs one leaf tensor."""
     import torch

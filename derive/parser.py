@@ -27,7 +27,7 @@ import sympy as sp
 
 from .budget import MAX_CHARS, MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_LITERAL, MAX_LITERAL_EXPONENT
 from .errors import DeriveError, Spot
-from .ops import FUNCTIONS, OPS, Key, ShapeError, check_arity, getitem, matmul, op_of, shape_text, transpose
+from .ops import FUNCTIONS, OPS, Key, ShapeError, check_arity, getitem, matmul, op_of, transpose
 
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
                 "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-"}

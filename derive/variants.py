@@ -427,7 +427,7 @@ def exercise_toml(v: Variant, title: str, lang: str) -> str:
 def summary_md(variants: list[Variant], ex, lang: str) -> str:
     from .report.i18n import t
     from .report.markdown import portable
-    from .report.mathtex import name, short, tex
+    from .report.mathtex import name, tex
 
     names = list(ex.ranges) if ex.kind == "gradient" else ["A", "b"]
     keys = list(variants[0].answers) if variants else []

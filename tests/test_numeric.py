@@ -148,7 +148,6 @@ def test_levels_batch_a_network_into_few_calls_and_bound_memory(monkeypatch):
     import sys
     from pathlib import Path
 
-    import derive.budget as budget
     import derive.levels as levels
     import derive.numeric as numeric
     from derive.engine import derive

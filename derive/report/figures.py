@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .diagram import edge_label, layout, node_label
+from .diagram import edge_label, node_label
 from .i18n import t
 
 GRAPH_DETAIL_LIMIT = 40       # nodes beyond which the graph figure is summarised by layer

@@ -21,7 +21,7 @@ from ..numeric import TOL, Checks
 from ..ops import op_of, operands, shape_text
 from . import diagram, figures, rules, torchcode
 from .units import Unit, leaves as _leaves, units
-from .doc import B, C, Code, Heading, Items, M, Math, Mermaid, Para, Report, Table, rich
+from .doc import B, C, Code, Heading, M, Math, Mermaid, Para, Report, Table, rich
 from .gradient import BESIDE, _aligned, _diagnostics, _m
 from .i18n import t
 from .mathtex import bar, name, partial, short
