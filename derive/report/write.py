@@ -78,8 +78,8 @@ _FIGURE = re.compile(r"\\includegraphics(?:\[[^\]]*\])?\{([^}]+)\}")
 
 
 def unchanged_pdf(tex_file: Path, previous: Path) -> bool:
-    """Whether previous/NAME.pdf was compiled from this very source: NAME.tex there is byte for byte this one,
-    no older than the PDF (a later `--format tex` run may have replaced it alone), and so is every figure
+    """Whether previous/NAME.pdf was compiled from this very source: NAME.tex there is byte for byte this one
+    and not newer than the PDF (a later `--format tex` run may have replaced it alone), and so is every figure
     file it includes (figures and PDFs are written reproducibly, SOURCE_DATE_EPOCH=0)."""
     old_tex, old_pdf = previous / tex_file.name, previous / f"{tex_file.stem}.pdf"
     try:
