@@ -45,7 +45,7 @@ FD_MAX_INPUTS = 64          # inputs checked one by one by finite differences; b
 FD_DIRECTIONS = 4           # random directions checked for the whole gradient (gradcheck's fast mode)
 FD_MAX_MEMORY = 256 * 2**20  # bytes of float64 elements one finite-difference chunk may hold
 
-REASONS = {                 # why an exact value is Unknown; report/i18n has the same keys in both languages
+REASONS = {                 # why an exact value is Unknown; report/i18n has them as why_<key> in both languages
     "size": "its exact form has more than {cap} terms",
     "nesting": "its exact form nests functions more than {cap} deep",
     "magnitude": "it lies beyond 10^±{cap}",
@@ -53,6 +53,7 @@ REASONS = {                 # why an exact value is Unknown; report/i18n has the
     "parent": "a quantity it depends on has no exact form",
     "kink": "the point sits on a kink",
     "domain": "it is not a real number",
+    "tensor": "exact second derivatives are computed for exercises without tensors only",
 }
 
 

@@ -90,15 +90,38 @@ def _hessian(d) -> Hessian:
     n = len(els)                        # H is symmetric: the two differences of each pair agree far past the
     with mpmath.workdps(dps):           # digits shown, and their mean is exactly symmetric
         value = [[(estimate[i][j] + estimate[j][i]) / 2 for j in range(n)] for i in range(n)]
+        error = [[max(abs(coarse[i][j] - estimate[i][j]), abs(coarse[j][i] - estimate[j][i]))
+                  + mpmath.mpf(10) ** -dps * scale / steps[1] for j in range(n)] for i in range(n)]
     exact = _exact_hessian(d, els, value)
     if known(exact):                    # an entry exactly 0 is shown as 0, not as the differences' error
         value = [[mpmath.mpf(0) if e.is_zero else v for e, v in zip(er, vr)] for er, vr in zip(exact, value)]
+    else:
+        value = _vanishing(d, els, value, error)
     h = Hessian(2, els, exact, value)
     h.checks["step_sizes"] = float(spread)
     return h
 
 
 PRECISIONS = (200, 500, 1200)           # digits for the differences of the reverse pass
+
+
+def _vanishing(d, els, value, error):
+    """Without exact forms: an entry no larger than the error of the differences that give it (their
+    truncation, bounded by the coarser step's, and round-off) is 0 as far as they can tell, so it is shown as 0
+    with a warning, never as that error's digits (-4.2e-121 where the exact entry is 0)."""
+    from .engine import Diagnostic
+
+    n, names = len(els), [arrays.element_name(x, i) for x, i in els]
+    small = [(i, j) for i in range(n) for j in range(n) if value[i][j] != 0 and abs(value[i][j]) <= error[i][j]]
+    if not small:
+        return value
+    bound = max(error[i][j] for i, j in small)
+    entries = ", ".join(f"({names[i]}, {names[j]})" for i, j in small if i <= j)
+    d.warnings.append(Diagnostic("hessian-vanishing", None, f"the Hessian entries {entries} are 0 to within the "
+                                 f"error of the differences that give them (below {mpmath.nstr(bound, 2)}); their "
+                                 "exact forms were not computed, so they are not proven exactly 0",
+                                 {"entries": entries, "bound": mpmath.nstr(bound, 2)}))
+    return [[mpmath.mpf(0) if (i, j) in small else value[i][j] for j in range(n)] for i in range(n)]
 
 
 def _unresolved(d, what: str) -> DeriveError:
@@ -214,7 +237,9 @@ def _higher(d, order: int) -> Hessian:
 # -- exact values -------------------------------------------------------------------------------------
 
 def _exact_hessian(d, els, value):
-    if d.tensor or any(x not in d.closed for x in d.exercise.wrt):
+    if d.tensor:
+        return Unknown("tensor")
+    if any(x not in d.closed for x in d.exercise.wrt):
         return Unknown("size")
     from .parser import symbol
 

@@ -233,17 +233,22 @@ def _numeric_json(c) -> dict:
     return out
 
 
-def _shown(exact, value) -> str:
-    """One value for a terminal: the exact text, then ≈ and the decimal unless it is an integer."""
+def _shown(exact, value, lang: str = "en") -> str:
+    """One value for a terminal: the exact text, then ≈ and the decimal unless it is an integer; where the exact
+    form was not computed, why (in the command's language)."""
+    from .report.i18n import t
+
+    undefined = t(lang, "cli_g_undefined")
     if isinstance(value, arrays.np.ndarray):
-        rows = arrays.nested(value, lambda v: decimal(v) or "undefined")
+        rows = arrays.nested(value, lambda v: decimal(v) or undefined)
         return str(rows).replace("'", "")
     if known(exact) and exact.is_Integer:
         return text(exact)
-    dec = decimal(value) or "undefined"
+    dec = decimal(value) or undefined
     if known(exact):
         return f"{text(exact)} ≈ {dec}"
-    note = f"  (exact form not computed: {exact.text()})" if isinstance(exact, Unknown) else ""
+    note = f"  ({t(lang, 'cli_not_computed', why=t(lang, f'why_{exact.reason}', **exact.data))})" \
+        if isinstance(exact, Unknown) else ""
     return f"≈ {dec}{note}"
 
 
@@ -258,7 +263,7 @@ def to_text(d: Derivation, checks=None, lang: str = "en") -> str:
     width = max(len(n) for n in d.nodes)
     for n, node in d.nodes.items():
         formula = "" if node.kind == "input" else f" = {_short(ex.formulas[n].text)}"
-        lines.append(f"  {n:<{width}}{formula}  ->  {_shown(node.exact, node.value)}")
+        lines.append(f"  {n:<{width}}{formula}  ->  {_shown(node.exact, node.value, lang)}")
     lines += ["", t(lang, "cli_gradients", target=d.target)]
     for x, g in d.gradients.items():
         if g.kink is not None and not d.tensor:
@@ -266,7 +271,7 @@ def to_text(d: Derivation, checks=None, lang: str = "en") -> str:
                          f"(left {text(g.kink.left)}, right {text(g.kink.right)})")
         else:
             by = f"  (at a kink: {describe(g.convention)}, not the derivative)" if g.convention else ""
-            lines.append(f"  d{d.target}/d{x} = {_shown(g.exact, g.value)}{by}")
+            lines.append(f"  d{d.target}/d{x} = {_shown(g.exact, g.value, lang)}{by}")
     if checks is not None:
         lines += ["", t(lang, "cli_compare"), checks.table(lang)]
         for x, c in checks.checks.items():
@@ -292,12 +297,12 @@ def _hessian_text(d, checks, lang: str = "en") -> list[str]:
 
     h = d.hessian
     if h.order > 2:
-        lines = [f"d^{h.order}{d.target}/d{h.names[0]}^{h.order} = {_shown(h.exact, h.value)}"]
+        lines = [f"d^{h.order}{d.target}/d{h.names[0]}^{h.order} = {_shown(h.exact, h.value, lang)}"]
     else:
         lines = [t(lang, "cli_g_hessian", target=d.target, names=", ".join(h.names))]
         exact = h.exact if known(h.exact) else [[h.exact] * len(h.names)] * len(h.names)
         for name, row, erow in zip(h.names, h.value, exact):
-            lines.append(f"  {name}: " + ", ".join(_shown(e, v) for e, v in zip(erow, row)))
+            lines.append(f"  {name}: " + ", ".join(_shown(e, v, lang) for e, v in zip(erow, row)))
     names = {"torch_hessian": "torch.autograd.functional.hessian",
              "autograd_differences": t(lang, "cli_g_central_of_autograd"),
              "autograd_repeated": t(lang, "cli_g_autograd_times", order=h.order)}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 
 import mpmath
 import numpy as np
@@ -370,3 +372,36 @@ def test_a_hessian_entry_exactly_zero_is_shown_as_zero():
     assert d.hessian.exact == [[sp.Rational(1, 2), 0], [0, sp.Rational(-1, 2)]]
     assert d.hessian.value[0][1] == 0 and d.hessian.value[1][0] == 0
     assert abs(d.hessian.value[0][0] - 0.5) < 1e-40 and abs(d.hessian.value[1][1] + 0.5) < 1e-40
+
+
+def test_a_hessian_entry_within_the_differences_error_is_zero_with_a_warning(tmp_path):
+    """The same function written with vectors of one element, where no exact Hessian is computed: the mixed
+    entry came out as -4.2e-121, the differences' truncation error shown as if it were a value. It is shown as
+    0, with a warning that says it is not proven 0, in both languages; the diagonal keeps its digits."""
+    f = tmp_path / "h.toml"
+    f.write_text('kind = "gradient"\n[values]\na = [-1]\nb = [1]\n[formulas]\nu = "sigmoid(a + b)"\n'
+                 'v = "tanh(a * b + 1)"\ny = "sum(u * v + a * a * u)"\n[gradient]\norder = 2\n')
+    from derive.exercise import load
+
+    d = derive(load(str(f)))
+    assert d.hessian.value[0][1] == 0 and d.hessian.value[1][0] == 0
+    assert abs(d.hessian.value[0][0] - 0.5) < 1e-40 and abs(d.hessian.value[1][1] + 0.5) < 1e-40
+    (w,) = [w for w in d.warnings if w.code == "hessian-vanishing"]
+    assert w.data["entries"] == "(a[0], b[0])" and "not proven exactly 0" in w.message
+    for lang, words in (("en", ("exact form not computed: exact second derivatives are computed for exercises "
+                                "without tensors only", "not proven exactly 0")),
+                        ("es", ("forma exacta no calculada: las segundas derivadas exactas solo se calculan en "
+                                "ejercicios sin tensores", "no está demostrado que sean exactamente 0"))):
+        out = subprocess.run([sys.executable, "-m", "derive", "gradients", str(f), "--exact-only", "--lang", lang],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0 and all(w in out.stdout for w in words), out.stdout[-800:]
+        assert "e-121" not in out.stdout
+
+
+def test_every_reason_for_a_missing_exact_form_is_said_in_both_languages():
+    from derive.budget import REASONS
+    from derive.report.i18n import t
+
+    for reason, english in REASONS.items():
+        assert t("en", f"why_{reason}", cap=7) == english.format(cap=7)
+        assert t("es", f"why_{reason}", cap=7) != t("en", f"why_{reason}", cap=7)

@@ -392,6 +392,8 @@ def _explain(w, d: Derivation, checks: Checks, lang: str) -> str | None:
     if w.code == "vanishing":
         x = w.data["name"]
         return t(lang, "d_vanishing", what=f"${partial(d.target, x)}$" if w.data["gradient"] else _m(x))
+    if w.code == "hessian-vanishing":
+        return t(lang, "err_hessian_vanishing", **w.data) + "."
     if w.code == "kink-passed":
         x = w.data.get("wrt")
         return t(lang, "d_kink_passed", d=f"${partial(d.target, x)}$" if x else "", node=_m(w.node))

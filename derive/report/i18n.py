@@ -551,6 +551,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "cli_error": ("error", "error"),
     "cli_hint": ("hint", "pista"),
     "cli_warning": ("warning", "aviso"),
+    "cli_not_computed": ("exact form not computed: {why}", "forma exacta no calculada: {why}"),
+    "why_size": ("its exact form has more than {cap} terms", "su forma exacta tiene más de {cap} términos"),
+    "why_nesting": ("its exact form nests functions more than {cap} deep",
+                    "su forma exacta anida funciones a más de {cap} niveles"),
+    "why_magnitude": ("it lies beyond 10^±{cap}", "está más allá de 10^±{cap}"),
+    "why_time": ("computing it exactly took longer than the time budget",
+                 "calcularla exactamente llevaba más tiempo del presupuestado"),
+    "why_parent": ("a quantity it depends on has no exact form", "una cantidad de la que depende no tiene forma exacta"),
+    "why_kink": ("the point sits on a kink", "el punto está en un punto anguloso"),
+    "why_domain": ("it is not a real number", "no es un número real"),
+    "why_tensor": ("exact second derivatives are computed for exercises without tensors only",
+                   "las segundas derivadas exactas solo se calculan en ejercicios sin tensores"),
     "cli_fix": ("fix", "arreglo"),
     "cli_no_problems": ("{path}: no problems found", "{path}: ningún problema encontrado"),
     "cli_forward": ("Forward pass:", "Paso hacia delante:"),
@@ -836,6 +848,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_kink_passed": ("d {target}/d {x} exists although {expr} sits on its kink: both one-sided derivatives are "
                         "equal", "d {target}/d {x} existe aunque {expr} está en su punto anguloso: las dos derivadas "
                         "laterales son iguales"),
+    "err_hessian_vanishing": ("the Hessian entries {entries} are 0 to within the error of the differences that "
+                              "give them (below {bound}); their exact forms were not computed, so they are not "
+                              "proven exactly 0", "las entradas {entries} de la hessiana son 0 salvo el error de "
+                              "las diferencias que las dan (menor que {bound}); sus formas exactas no se "
+                              "calcularon, así que no está demostrado que sean exactamente 0"),
     "err_vanishing": ("{label} is 0 to within round-off at {digits} digits of its largest terms; its exact form was "
                       "not computed, so it is not proven exactly 0", "{label} es 0 salvo redondeo con {digits} cifras "
                       "de sus términos mayores; su forma exacta no se calculó, así que no está demostrado que sea "
