@@ -184,16 +184,8 @@ def spec_of(data: dict, source) -> Spec:
 
 # -- devices and environment ---------------------------------------------------------------------
 
-REASONS = {
-    "no-cuda-build": "this torch ({torch}) was built without CUDA (a CPU-only wheel)",
-    "no-cuda-device": "torch has CUDA support but finds no usable NVIDIA GPU or driver",
-    "no-mps-build": "MPS exists only in torch builds for Apple silicon (macOS)",
-    "no-mps-device": "this Mac has no MPS-capable GPU or its macOS is too old",
-}
-
-
 def unavailable_code(device: str) -> str | None:
-    """Why `device` cannot run here (a key of REASONS), or None when it can."""
+    """Why `device` cannot run here (said by report.i18n's why_<code>), or None when it can."""
     import torch
 
     if device == "cuda":
@@ -208,11 +200,13 @@ def unavailable_code(device: str) -> str | None:
 
 
 def unavailable_reason(device: str) -> str | None:
-    """The same in words."""
+    """The same in words (English: the JSON's and the default terminal's)."""
     import torch
 
+    from .report.i18n import t
+
     code = unavailable_code(device)
-    return None if code is None else REASONS[code].format(torch=torch.__version__)
+    return None if code is None else t("en", f"why_{code}", torch=torch.__version__)
 
 
 def _cpu_model() -> str:

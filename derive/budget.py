@@ -45,21 +45,10 @@ FD_MAX_INPUTS = 64          # inputs checked one by one by finite differences; b
 FD_DIRECTIONS = 4           # random directions checked for the whole gradient (gradcheck's fast mode)
 FD_MAX_MEMORY = 256 * 2**20  # bytes of float64 elements one finite-difference chunk may hold
 
-REASONS = {                 # why an exact value is Unknown; report/i18n has them as why_<key> in both languages
-    "size": "its exact form has more than {cap} terms",
-    "nesting": "its exact form nests functions more than {cap} deep",
-    "magnitude": "it lies beyond 10^±{cap}",
-    "time": "computing it exactly took longer than the time budget",
-    "parent": "a quantity it depends on has no exact form",
-    "kink": "the point sits on a kink",
-    "domain": "it is not a real number",
-    "tensor": "exact second derivatives are computed for exercises without tensors only",
-}
-
-
 class Unknown:
-    """An exact value that was not computed, and why. Arithmetic with it gives Unknown (never 0), and it
-    has no truth value, so no code can mistake it for zero or for a number."""
+    """An exact value that was not computed, and why: size, nesting, magnitude, time, parent, kink, domain or
+    tensor (said in report/i18n as unknown_<reason>, in both languages). Arithmetic with it gives Unknown (never 0),
+    and it has no truth value, so no code can mistake it for zero or for a number."""
 
     __slots__ = ("reason", "data")
 
@@ -70,8 +59,10 @@ class Unknown:
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"
 
-    def text(self) -> str:
-        return REASONS[self.reason].format(**self.data)
+    def text(self, lang: str = "en") -> str:
+        from .report.i18n import t
+
+        return t(lang, f"unknown_{self.reason}", **self.data)
 
     def _absorb(self, *_):
         return self if self.reason == "parent" else Unknown("parent")

@@ -247,8 +247,7 @@ def _shown(exact, value, lang: str = "en") -> str:
     dec = decimal(value) or undefined
     if known(exact):
         return f"{text(exact)} ≈ {dec}"
-    note = f"  ({t(lang, 'cli_not_computed', why=t(lang, f'why_{exact.reason}', **exact.data))})" \
-        if isinstance(exact, Unknown) else ""
+    note = f"  ({t(lang, 'cli_not_computed', why=exact.text(lang))})" if isinstance(exact, Unknown) else ""
     return f"≈ {dec}{note}"
 
 

@@ -399,9 +399,11 @@ def test_a_hessian_entry_within_the_differences_error_is_zero_with_a_warning(tmp
 
 
 def test_every_reason_for_a_missing_exact_form_is_said_in_both_languages():
-    from derive.budget import REASONS
-    from derive.report.i18n import t
+    """Every reason an exact form is Unknown has its sentence in both languages, with the cap filled in."""
+    from derive.budget import Unknown
 
-    for reason, english in REASONS.items():
-        assert t("en", f"why_{reason}", cap=7) == english.format(cap=7)
-        assert t("es", f"why_{reason}", cap=7) != t("en", f"why_{reason}", cap=7)
+    for reason in ("size", "nesting", "magnitude", "time", "parent", "kink", "domain", "tensor"):
+        english, spanish = Unknown(reason).text("en"), Unknown(reason).text("es")
+        assert english and spanish and english != spanish and "{" not in english + spanish
+    assert Unknown("size").text() == "its exact form has more than 400 terms"
+    assert Unknown("size").text("es") == "su forma exacta tiene más de 400 términos"
