@@ -280,19 +280,34 @@ def _numeric(ex, g, relevant, kinks=frozenset(), values=None) -> _Run:
         return {p: b for p, b in zip(names, bars) if b is not None}
 
     if not ex.tensor:
-        locals_: dict[tuple[str, str], object] = {}
-        one = mpmath.mpf(1)
-        for c in g.order:
-            if c in ex.formulas and c in relevant:
-                local = contributions(c, one)
-                for p in g.dag.predecessors(c):
-                    if p in relevant:
-                        locals_[p, c] = local.get(p, mpmath.mpf(0))
-        return _Run(mpmath.mp.dps, values, locals_, _scalar_backward(g, ex.target, locals_, relevant), suspects)
+        return _Run(mpmath.mp.dps, values, *_scalar_locals(ex, g, relevant, memos, values, A, undefined), suspects)
     target_shape = ex.shape(ex.target)
     seed = arrays.broadcast_to(mpmath.mpf(1), target_shape) if target_shape else mpmath.mpf(1)
     bars = backward(g.order, ex.target, seed, lambda c, bar: {} if c in ex.values else contributions(c, bar), relevant)
     return _Run(mpmath.mp.dps, values, {}, bars, suspects)
+
+
+def _scalar_locals(ex, g, relevant, memos, values, A, undefined) -> tuple[dict, dict]:
+    """A scalar exercise's local derivatives d child/d parent, one formula at a time, then the adjoints."""
+    locals_: dict[tuple[str, str], object] = {}
+    zero = mpmath.mpf(0)
+    c = None
+    try:
+        for c in g.order:
+            if c in ex.formulas and c in relevant:
+                formula = ex.formulas[c]
+                prog, names = program.program_for(formula.expr)
+                slots = memos.get(c) or program.run(prog, [values[p] for p in names], A)
+                for p, partial in zip(names, program.local_partials(prog, slots, A, undefined(c))):
+                    if p in relevant:
+                        locals_[p, c] = zero if partial is None else partial
+                if len(formula.uses) > len(names):       # a name SymPy cancelled (a - a + b): its arrow is 0
+                    for p in formula.uses:
+                        if p in relevant and (p, c) not in locals_:
+                            locals_[p, c] = zero
+    except (Domain, TooLarge, ZeroDivisionError) as e:
+        raise _vjp_error(e, c, ex) from None
+    return locals_, _scalar_backward(g, ex.target, locals_, relevant)
 
 
 def _scalar_backward(g, target, locals_, relevant) -> dict:
@@ -331,8 +346,9 @@ def _forward(ex, n, values, A, memos):
     except (ZeroDivisionError, ValueError) as e:
         raise _domain_error(ex, n, f"undefined ({e})", (), values, names) from None
     memos[n] = slots
-    if not formula.shape and mpmath.isfinite(value) and value != 0 \
-            and abs(mpmath.mag(value)) > MAX_MAGNITUDE_BITS:
+    raw = getattr(value, "_mpf_", None)              # (sign, mantissa, exponent, bits): 0, inf, nan have no mantissa
+    if not formula.shape and (raw[1] and abs(raw[2] + raw[3]) > MAX_MAGNITUDE_BITS if raw is not None else
+                              mpmath.isfinite(value) and value != 0 and abs(mpmath.mag(value)) > MAX_MAGNITUDE_BITS):
         raise DeriveError(f"in formula {n!r}: a number near 10^{int(mpmath.mag(value)) * 30103 // 100000} at the point, "
                           "beyond what derive computes (about 10^±1,000,000)", ex.source.spot("formulas", n))
     return arrays.broadcast_to(value, formula.shape) if formula.shape else value
@@ -341,16 +357,21 @@ def _forward(ex, n, values, A, memos):
 def _safe_vjp(compute, node, ex):
     try:
         return compute()
-    except Domain as e:
-        raise DeriveError(f"in formula {node!r}: {e.message}", ex.source.spot("formulas", node),
-                          "choose values where every derivative is real (a negative base with a variable "
-                          "exponent has none)") from None
-    except TooLarge as e:
-        raise DeriveError(f"the derivative of formula {node!r}: {e}, beyond what derive computes",
-                          ex.source.spot("formulas", node)) from None
-    except ZeroDivisionError:
-        raise DeriveError(f"the derivative of formula {node!r} is not finite at the point",
-                          ex.source.spot("formulas", node), "choose values away from this singularity") from None
+    except (Domain, TooLarge, ZeroDivisionError) as e:
+        raise _vjp_error(e, node, ex) from None
+
+
+def _vjp_error(e, node, ex) -> DeriveError:
+    """The located error of a derivative that cannot be computed at the point."""
+    if isinstance(e, Domain):
+        return DeriveError(f"in formula {node!r}: {e.message}", ex.source.spot("formulas", node),
+                           "choose values where every derivative is real (a negative base with a variable "
+                           "exponent has none)")
+    if isinstance(e, TooLarge):
+        return DeriveError(f"the derivative of formula {node!r}: {e}, beyond what derive computes",
+                           ex.source.spot("formulas", node))
+    return DeriveError(f"the derivative of formula {node!r} is not finite at the point",
+                       ex.source.spot("formulas", node), "choose values away from this singularity")
 
 
 def _at_kink(convention, op, i, args, partial, indices):

@@ -142,6 +142,8 @@ def _pow_guard(xs):
     base, exponent = xs
     if base == 0 or not mpmath.isfinite(exponent) or abs(exponent) < 2:
         return
+    if mpmath.isfinite(base) and abs(exponent) * (abs(mpmath.mag(base)) + 1) <= MAX_MAGNITUDE_BITS:
+        return                                     # |log2 |b|| <= |mag b| + 1: far inside, no logarithm needed
     with mpmath.workdps(15):                       # the result's size in bits, |e| log2 |b|, roughly
         bits = abs(exponent) * abs(mpmath.log(abs(base), 2))
     if bits > MAX_MAGNITUDE_BITS:

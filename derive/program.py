@@ -28,11 +28,22 @@ class Program:
     """code: (kind, op or function, argument slots, params) per instruction; slot i < inputs is input i, then
     the constants, then one slot per instruction."""
 
-    __slots__ = ("inputs", "consts", "code", "varying", "size")
+    __slots__ = ("inputs", "consts", "code", "varying", "size", "_mp_consts")
 
     def __init__(self, inputs, consts, code, varying):
         self.inputs, self.consts, self.code, self.varying = inputs, consts, code, varying
         self.size = inputs + len(consts) + len(code)
+        self._mp_consts: dict = {}
+
+    def constants(self, backend) -> list:
+        """The constants in the backend's numbers; mpmath's remembered per precision (a network's formulas
+        share one program, run at every node)."""
+        if type(backend) is not MP:
+            return [backend.number(c) for c in self.consts]
+        numbers = self._mp_consts.get(mpmath.mp.prec)
+        if numbers is None:
+            numbers = self._mp_consts[mpmath.mp.prec] = [backend.number(c) for c in self.consts]
+        return numbers
 
 
 def _constant(e) -> bool:
@@ -150,14 +161,14 @@ def instruction(expr, k: int) -> sp.Expr:
 def run(prog: Program, inputs: list, backend, watch=None) -> list:
     """Every slot's value: the inputs (in the program's order), the constants in the backend's numbers, then
     each instruction. watch(op, values, k) sees every application of an op with a kink or a domain."""
-    slots = list(inputs) + [backend.number(c) for c in prog.consts]
+    slots = list(inputs) + prog.constants(backend) if prog.consts else list(inputs)
     scalar_mp = type(backend) is MP
     for k, (kind, f, args, params) in enumerate(prog.code):
         values = [slots[a] for a in args]
         if kind == "op":
             if watch is not None and (f.kink or f.domain):
                 watch(f, values, k)
-            if scalar_mp and f.partial is not None and not any(type(v) is np.ndarray for v in values):
+            if scalar_mp and f.partial is not None and np.ndarray not in map(type, values):
                 guard = GUARDS.get(f.name)
                 if guard is not None:
                     guard(values)
@@ -201,12 +212,29 @@ def vjp(prog: Program, slots: list, bar, backend, undefined=None) -> list:
     return bars[:prog.inputs]
 
 
+def local_partials(prog: Program, slots: list, backend, undefined=None) -> list:
+    """d result / d input for each input of a scalar program (None where it has none): vjp() with adjoint 1.
+    A program of one element-wise op on its inputs (w x, s + p, tanh(s): most formulas of a network) takes
+    each partial directly, without the adjoint's multiplications by 1."""
+    if len(prog.code) == 1 and undefined is None and type(backend) is MP:
+        kind, op, args, _ = prog.code[0]
+        values = [slots[a] for a in args]
+        if kind == "op" and op.vjp is None and np.ndarray not in map(type, values):
+            partials = [None] * prog.inputs
+            for i, a in enumerate(args):
+                if a < prog.inputs and i not in op.index_args:
+                    p = partial_mp(op.name, len(args), i)(values, slots[-1])
+                    partials[a] = p if partials[a] is None else partials[a] + p
+            return partials
+    return vjp(prog, slots, MP.one, backend, undefined)
+
+
 def _elementwise_vjp(op, bar, values, out, backend, hook, varying):
     """Only the arguments that vary get a partial: x² of a negative x has no real d/d(exponent), and needs
     none (a constant exponent receives no adjoint)."""
     scalar = type(bar) is not np.ndarray and not any(type(v) is np.ndarray for v in values)
     if scalar and hook is None and type(backend) is MP:      # the common case of a scalar graph
-        return [bar * partial_mp(op.name, len(values), i)(values) if varying[i] else None
+        return [bar * partial_mp(op.name, len(values), i)(values, out) if varying[i] else None
                 for i in range(len(values))]
     grads = []
     for i in range(len(values)):
@@ -214,7 +242,7 @@ def _elementwise_vjp(op, bar, values, out, backend, hook, varying):
             grads.append(None)
             continue
         if scalar and isinstance(backend, MP):
-            partial = partial_mp(op.name, len(values), i)(values)
+            partial = partial_mp(op.name, len(values), i)(values, out)
         else:
             partial = backend.partial(op, i, values, out)
         if hook is not None:
@@ -228,24 +256,35 @@ def _elementwise_vjp(op, bar, values, out, backend, hook, varying):
 
 @lru_cache(maxsize=None)
 def partial_mp(name: str, arity: int, i: int):
-    """d op / d args[i] on mpmath numbers: the registry's SymPy rule, compiled once per op and arity."""
+    """d op / d args[i] on mpmath numbers, as f(values, out=None): the registry's SymPy rule, compiled once per
+    op and arity. Where the rule contains the op itself (1 - tanh(a)², exp(a)), that is read from `out`, the
+    op's value already computed forward, as a hand-written reverse pass does (computed here when not given)."""
     from .ops import OPS
 
+    op = OPS[name]
     dummies = [sp.Symbol(f"_a{k:02d}", real=True) for k in range(arity)]
-    expr = OPS[name].partial(dummies, i)
+    itself = sp.Symbol("_out", real=True)
+    expr = op.partial(dummies, i)
+    try:
+        expr = expr.xreplace({op.build(*dummies): itself})
+    except (TypeError, ValueError):          # an op SymPy cannot build on bare symbols: the rule as written
+        pass
     prog = compile_expr(expr)
-    order = [int(n[2:]) for n in signature(expr)[1]]
+    order = [-1 if n == "_out" else int(n[2:]) for n in signature(expr)[1]]
     backend = MP()
     if not prog.code:
         if prog.consts:
-            constant = prog.consts[0]
-            return lambda values: backend.number(constant)
+            return lambda values, out=None: prog.constants(backend)[0]
         position = order[0]
-        return lambda values: values[position]
+        if position < 0:
+            return lambda values, out=None: op.mp(*values) if out is None else out
+        return lambda values, out=None: values[position]
 
-    def f(values):
-        out = run(prog, [values[k] for k in order], backend)[-1]
-        if type(out) is mpmath.mpc:           # log of a negative base: d b^x / d x is not real there
+    def f(values, out=None):
+        if out is None and -1 in order:
+            out = op.mp(*values)
+        result = run(prog, [out if k < 0 else values[k] for k in order], backend)[-1]
+        if type(result) is mpmath.mpc:           # log of a negative base: d b^x / d x is not real there
             raise Domain(f"the derivative of {name} is not a real number at the point")
-        return out
+        return result
     return f

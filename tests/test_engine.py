@@ -218,3 +218,36 @@ def test_two_term_sums_and_products_round_as_fsum_and_fprod(p, q, e, r, s, dps):
         b = mpmath.mpf(r) / s
         assert OPS["add"].mp(a, b) == mpmath.fsum([a, b]) and OPS["mul"].mp(a, b) == mpmath.fprod([a, b])
         assert OPS["add"].mp(a, b, a) == mpmath.fsum([a, b, a])
+
+
+ELEMENTWISE = sorted(name for name, op in __import__("derive.ops", fromlist=["OPS"]).OPS.items()
+                     if op.elementwise and op.cls is not None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(ELEMENTWISE), st.integers(1, 24), st.integers(1, 24), st.integers(0, 1))
+def test_compiled_partials_agree_with_the_registry_rule(name, x, y, i):
+    """partial_mp reads the op's own value (tanh in 1 - tanh², exp in exp) from the forward pass's result:
+    the same digits as computing it again, and as SymPy evaluating the registry's rule."""
+    from derive.ops import OPS
+    from derive.program import partial_mp
+
+    op = OPS[name]
+    arity = op.arity if isinstance(op.arity, int) else 2
+    assume(i < arity and x != y)
+    args = [sp.Rational(x, 8), sp.Rational(y, 8)][:arity]
+    symbols = [sp.Symbol(f"s{k}", real=True) for k in range(arity)]
+    rule = op.partial(symbols, i).subs(dict(zip(symbols, args)))
+    with mpmath.workdps(45):
+        values = [mpmath.mpf(int(a.p)) / int(a.q) for a in args]
+        given_out = partial_mp(name, arity, i)(values, op.mp(*values))
+        computed = partial_mp(name, arity, i)(values)
+        expected = mpmath.mpf(str(sp.N(rule, 60)))
+        assert given_out == computed
+        assert abs(given_out - expected) <= mpmath.mpf(10) ** -40 * max(1, abs(expected))
+
+
+def test_a_name_the_formula_cancels_keeps_its_arrow_with_derivative_zero():
+    d = differentiate({"a": 2, "b": 3}, {"f": "a - a + b*b"}, of="f")
+    assert d.edges["a", "f"].value == 0 and d.edges["b", "f"].value == 6
+    assert d.gradients["a"].exact == 0 and d.gradients["b"].exact == 6
