@@ -290,6 +290,7 @@ def _numeric(ex, g, relevant, kinks=frozenset(), values=None) -> _Run:
 def _scalar_locals(ex, g, relevant, memos, values, A, undefined) -> tuple[dict, dict]:
     """A scalar exercise's local derivatives d child/d parent, one formula at a time, then the adjoints."""
     locals_: dict[tuple[str, str], object] = {}
+    into: dict[str, list] = {}                       # child -> [(parent, d child/d parent)]
     zero = mpmath.mpf(0)
     c = None
     try:
@@ -298,26 +299,24 @@ def _scalar_locals(ex, g, relevant, memos, values, A, undefined) -> tuple[dict, 
                 formula = ex.formulas[c]
                 prog, names = program.program_for(formula.expr)
                 slots = memos.get(c) or program.run(prog, [values[p] for p in names], A)
+                arrows = into[c] = []
                 for p, partial in zip(names, program.local_partials(prog, slots, A, undefined(c))):
                     if p in relevant:
-                        locals_[p, c] = zero if partial is None else partial
+                        arrows.append((p, zero if partial is None else partial))
                 if len(formula.uses) > len(names):       # a name SymPy cancelled (a - a + b): its arrow is 0
-                    for p in formula.uses:
-                        if p in relevant and (p, c) not in locals_:
-                            locals_[p, c] = zero
+                    arrows += [(p, zero) for p in formula.uses if p in relevant and p not in names]
+                for p, local in arrows:
+                    locals_[p, c] = local
     except (Domain, TooLarge, ZeroDivisionError) as e:
         raise _vjp_error(e, c, ex) from None
-    return locals_, _scalar_backward(g, ex.target, locals_, relevant)
+    return locals_, _scalar_backward(g.order, ex.target, into, relevant)
 
 
-def _scalar_backward(g, target, locals_, relevant) -> dict:
+def _scalar_backward(order, target, into, relevant) -> dict:
     """backward() for scalar exercises, where each arrow's vector-Jacobian product is a multiplication by
     its local derivative: the same loop without a call per node (it runs for every node of a large graph)."""
-    into: dict[str, list] = {}
-    for (p, c), local in locals_.items():
-        into.setdefault(c, []).append((p, local))
     bars = {target: mpmath.mpf(1)}
-    for c in reversed(g.order):
+    for c in reversed(order):
         bar = bars.get(c)
         if bar is None or c not in relevant:
             continue
