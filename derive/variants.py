@@ -311,13 +311,38 @@ def render(index: int, ex, results: tuple, lang: str) -> tuple[str, ...]:
 _JOB: dict = {}
 
 
+SAME = "same answer as another variant"
+
+
+def _key(answers) -> tuple | None:
+    return tuple(sp.srepr(v) for v in answers.values()) if answers else None
+
+
 def _work(item):
-    """Examine one draw and, when it is good, write its statement and solution."""
-    index, draw = item
+    """Examine one draw and, when it is good and its answer not among those already accepted (`seen`),
+    write its statement and solution."""
+    index, draw, seen = item
     candidate = build(_JOB["exercise"], draw)
     answers, decimals, reason, results = examine(candidate, _JOB["limits"])
+    if reason is None and _key(answers) in seen:
+        reason = SAME
     texts = render(index, candidate, results, _JOB["lang"]) if reason is None else None
     return index, answers, decimals, reason, texts
+
+
+def distinct_estimate(counts: dict) -> tuple[float, float]:
+    """How many distinct answers the ranges give, from how often each was drawn (Chao1: the observed ones plus
+    f1²/2f2, f1 and f2 the answers drawn once and twice), and its standard deviation."""
+    f1 = sum(1 for c in counts.values() if c == 1)
+    f2 = sum(1 for c in counts.values() if c == 2)
+    if f2 == 0:                  # the bias-corrected form; with no answer drawn twice, no confidence beyond it
+        extra = f1 * (f1 - 1) / 2
+        return len(counts) + extra, extra + f1
+    r = f1 / f2
+    return len(counts) + f1 * f1 / (2 * f2), (f2 * (r ** 4 / 4 + r ** 3 + r ** 2 / 2)) ** 0.5
+
+
+EVIDENCE = 3          # good draws per distinct answer seen before the estimate may end a run
 
 
 def _pool(workers: int):
@@ -346,30 +371,29 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
     workers = workers or min(os.cpu_count() or 1, max(1, n))
     stream = draws(ex, seed, lim)
     accepted: list[Variant] = []
-    seen: set = set()
+    counts: dict = {}                     # each good answer -> how many draws gave it
     rejected: dict[str, int] = {}
     attempts = 0
     pool = _pool(workers)
     try:
         while len(accepted) < n:
-            if attempts >= lim["max_attempts"] * n:
-                raise DeriveError(f"only {len(accepted)} of {n} variants passed the checks in {attempts} draws "
-                                  f"(rejected: {summary(rejected)})", Spot(ex.path),
-                                  "widen the ranges, relax the [variants] limits or ask for fewer variants")
+            _enough_tried(ex, n, accepted, counts, rejected, attempts, lim)
             size = max(2 * (n - len(accepted)), workers)
-            batch = [(attempts + i, next(stream)) for i in range(size)]
+            seen = frozenset(counts)
+            batch = [(attempts + i, next(stream), seen) for i in range(size)]
             attempts += size
             results = pool.map(_work, batch) if pool else [_work(item) for item in batch]
-            for (index, draw), (_, answers, decimals, reason, texts) in zip(batch, results):
+            for (index, draw, _), (_, answers, decimals, reason, texts) in zip(batch, results):
                 if len(accepted) == n:
                     break
-                key = tuple(sp.srepr(v) for v in answers.values()) if answers else None
-                if reason is None and key in seen:
-                    reason = "same answer as another variant"
+                key = _key(answers)
+                if reason in (None, SAME):
+                    counts[key] = counts.get(key, 0) + 1
+                    if counts[key] > 1:
+                        reason = SAME
                 if reason is not None:
                     rejected[reason] = rejected.get(reason, 0) + 1
                     continue
-                seen.add(key)
                 number = len(accepted) + 1
                 accepted.append(Variant(number, build(ex, draw), answers, decimals,
                                         *(text.replace(_MARK.format(index), str(number)) for text in texts)))
@@ -380,6 +404,23 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
             pool.close()
             pool.join()
     return accepted, {"examined": len(accepted) + sum(rejected.values()), "rejected": rejected}
+
+
+def _enough_tried(ex, n: int, accepted: list, counts: dict, rejected: dict, attempts: int, lim: dict):
+    """Stop, saying why, after max_attempts draws per variant, or sooner when the answers drawn so far show that
+    the ranges give fewer than n distinct ones (the estimate plus two standard deviations, on at least
+    EVIDENCE good draws per answer seen)."""
+    estimate, sd = distinct_estimate(counts)
+    good = sum(counts.values())
+    few = good >= max(EVIDENCE * len(counts), 30) and estimate + 2 * sd < n
+    if attempts < lim["max_attempts"] * n and not few:
+        return
+    why = f"only {len(accepted)} of {n} variants passed the checks in {attempts} draws (rejected: {summary(rejected)})"
+    if few:
+        why += f"; the answers drawn so far suggest the ranges give about {round(estimate)} distinct answers"
+    raise DeriveError(why, Spot(ex.path), f"ask for fewer variants ({len(accepted)} were found), widen the ranges "
+                      "or relax the [variants] limits" if few else "widen the ranges, relax the [variants] limits or "
+                      "ask for fewer variants")
 
 
 def summary(rejected: dict) -> str:

@@ -277,3 +277,27 @@ def test_answer_keys_do_not_talk_about_a_graph_they_do_not_show(tmp_path):
                      "--lang", "es", "--workers", "1"]) == 0
     key = (tmp_path / "ejercicio2-answers.md").read_text(encoding="utf-8")
     assert TEXT["g_graph"][1].split(". ")[1] not in key and "```mermaid" not in key
+
+
+def test_distinct_estimate_is_chao1():
+    from derive.variants import distinct_estimate
+
+    assert distinct_estimate({i: 3 for i in range(10)}) == (10, 0)          # every answer seen thrice: no more
+    estimate, sd = distinct_estimate({"a": 1, "b": 1, "c": 2, "d": 5})     # f1 = 2, f2 = 1: 4 + 4/2
+    assert estimate == 6 and sd == pytest.approx((1 * (16 / 4 + 8 + 4 / 2)) ** 0.5)
+    assert distinct_estimate({"a": 1, "b": 1, "c": 1}) == (6, 6)           # no answer twice: 3 + 3·2/2, sd 3 + 3
+
+
+def test_variants_say_soon_when_the_ranges_give_too_few_answers(tmp_path, capsys):
+    """d(a²)/da = 2a over a in 1..4 has 4 distinct answers: asking for 20 ends well before the 50 draws per
+    variant allowed, with the estimate and how many were found."""
+    path = tmp_path / "few.toml"
+    path.write_text('kind = "gradient"\n[values]\na = { min = 1, max = 4, default = 2 }\nb = { min = 1, max = 1, '
+                    'default = 1 }\n[formulas]\nf = "a^2 + b"\n[gradient]\nof = "f"\nwrt = ["a"]\n')
+    assert cli.main(["variants", str(path), "-n", "20", "--workers", "1", "--out", str(tmp_path / "out"),
+                     "--lang", "en"]) == 1
+    err = capsys.readouterr().err
+    draws = int(re.search(r"only 4 of 20 variants passed the checks in (\d+) draws", err).group(1))
+    assert draws < 50 * 20 // 4
+    assert "about 4 distinct answers" in err and "4 were found" in err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
