@@ -245,13 +245,14 @@ def _variants(args) -> int:
     ex = load(args.file)
     lang = args.lang or ex.lang or "en"
 
+    from .messages import reasons
     from .progress import bar
     from .report.i18n import t
 
     with bar(args.n, t(lang, "cli_variants_progress")) as progress:
         chosen, stats = variants.draw(ex, args.n, args.seed, lang, workers=args.workers, progress=progress)
     print(t(lang, "cli_variants_done", count=len(chosen), examined=stats["examined"],
-            rejected=variants.summary(stats["rejected"])), file=sys.stderr)
+            rejected=reasons(variants.summary(stats["rejected"]), lang)), file=sys.stderr)
     files, latex = variants.documents(chosen, ex, lang, len(str(args.n)))
     if "moodle" in formats:
         from .report import moodle, stem_of

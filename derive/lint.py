@@ -97,10 +97,12 @@ def _ranges(ex) -> list[Problem]:
     rejected = SAMPLE - counts.get("ok", 0)
     if not rejected:
         return []
-    why = ", ".join(f"{reason} {k}" for reason, k in sorted(counts.items(), key=lambda kv: -kv[1]) if reason != "ok")
+    from .variants import summary
+
     line = min(r.line for r in ex.ranges.values() if r.line) if any(r.line for r in ex.ranges.values()) else None
     return [Problem(line, "ranges", f"of {SAMPLE} draws from the ranges, {rejected} would be rejected by "
-                    f"`variants` ({why})", "narrow the ranges, or expect `variants` to redraw that often")]
+                    f"`variants` ({summary({k: v for k, v in counts.items() if k != 'ok'})})",
+                    "narrow the ranges, or expect `variants` to redraw that often")]
 
 
 def _system(ex) -> list[Problem]:

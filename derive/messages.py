@@ -28,6 +28,7 @@ def language(asked: str | None = None, text: str | None = None) -> str:
 
 
 _MESSAGES = ("message", "problem", "found", "why")      # placeholders that hold a whole message of their own
+_REASONS = "reasons"          # a placeholder that holds `variants`' reasons with their counts: "kink 2, saturation 1"
 _NESTED = ".*?"
 _VALUE = "(?:(?!: ).)*?"        # a name or a value: never across ": ", where one message nests in another
 
@@ -40,7 +41,8 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
     for key, (english, _) in TEXT.items():
         if key.startswith("err_"):
             parts = re.split(r"\{([A-Za-z_]\w*)\}", english)     # {1} and {-z} are LaTeX's braces, not placeholders
-            body = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>{_NESTED if p in _MESSAGES else _VALUE})"
+            body = "".join(re.escape(p) if i % 2 == 0 else
+                           f"(?P<{p}>{_NESTED if p in _MESSAGES or p == _REASONS else _VALUE})"
                            for i, p in enumerate(parts))
             out.append((-len("".join(parts[::2])), re.compile(f"^{body}$", re.S), key))
     return [(pattern, key) for _, pattern, key in sorted(out, key=lambda item: item[0])]
@@ -53,9 +55,23 @@ def say(text: str | None, lang: str) -> str | None:
     for pattern, key in _patterns():
         found = pattern.match(text)
         if found:
-            parts = {k: say(v, lang) if k in _MESSAGES else v for k, v in found.groupdict().items()}
+            parts = {k: say(v, lang) if k in _MESSAGES else reasons(v, lang) if k == _REASONS else v
+                     for k, v in found.groupdict().items()}
             return t(lang, key, **parts)
     return text
+
+
+_COUNTED = re.compile(r"(.+?) (\d+)(?:, |$)")
+
+
+def reasons(text: str, lang: str) -> str:
+    """`variants`' reasons with their counts ("another branch 13, kink 1") in `lang`: each reason its rej_*
+    entry ("require <condition>" names a setting and a condition of the file, said as written)."""
+    items = _COUNTED.findall(text)
+    if lang == "en" or not items or ", ".join(f"{r} {k}" for r, k in items) != text:
+        return text
+    said = [(t(lang, key) if (key := "rej_" + re.sub(r"[ -]", "_", r)) in TEXT else r, k) for r, k in items]
+    return ", ".join(f"{r} {k}" for r, k in said)
 
 
 def error(e, lang: str) -> str:

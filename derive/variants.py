@@ -392,7 +392,8 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
                     if counts[key] > 1:
                         reason = SAME
                 if reason is not None:
-                    rejected[reason] = rejected.get(reason, 0) + 1
+                    code = _code(reason)
+                    rejected[code] = rejected.get(code, 0) + 1
                     continue
                 number = len(accepted) + 1
                 accepted.append(Variant(number, build(ex, draw), answers, decimals,
@@ -415,12 +416,18 @@ def _enough_tried(ex, n: int, accepted: list, counts: dict, rejected: dict, atte
     few = good >= max(EVIDENCE * len(counts), 30) and estimate + 2 * sd < n
     if attempts < lim["max_attempts"] * n and not few:
         return
-    why = f"only {len(accepted)} of {n} variants passed the checks in {attempts} draws (rejected: {summary(rejected)})"
+    from .report.i18n import t
+
+    found = dict(accepted=len(accepted), n=n, draws=attempts, reasons=summary(rejected))
     if few:
-        why += f"; the answers drawn so far suggest the ranges give about {round(estimate)} distinct answers"
-    raise DeriveError(why, Spot(ex.path), f"ask for fewer variants ({len(accepted)} were found), widen the ranges "
-                      "or relax the [variants] limits" if few else "widen the ranges, relax the [variants] limits or "
-                      "ask for fewer variants")
+        raise DeriveError(t("en", "err_variants_distinct", estimate=round(estimate), **found), Spot(ex.path),
+                          t("en", "err_variants_distinct_fix", accepted=len(accepted)))
+    raise DeriveError(t("en", "err_variants_few", **found), Spot(ex.path), t("en", "err_variants_few_fix"))
+
+
+def _code(reason: str) -> str:
+    """A reason as counted: "domain: in formula 'p': …" counts as domain (its values differ at every draw)."""
+    return reason.split(":")[0]
 
 
 def summary(rejected: dict) -> str:

@@ -301,3 +301,19 @@ def test_variants_say_soon_when_the_ranges_give_too_few_answers(tmp_path, capsys
     assert draws < 50 * 20 // 4
     assert "about 4 distinct answers" in err and "4 were found" in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_too_few_variants_and_the_reasons_in_spanish(tmp_path, capsys):
+    from derive.messages import reasons
+
+    assert reasons("another branch 13, require max(a, b) > 0 3, kink 1", "es") == \
+        "otra rama 13, require max(a, b) > 0 3, pliegue 1"
+    assert reasons("another branch 13", "en") == "another branch 13"
+    path = tmp_path / "pocas.toml"
+    path.write_text('kind = "gradient"\nlang = "es"\n[values]\na = { min = 1, max = 4, default = 2 }\n'
+                    'b = { min = 1, max = 1, default = 1 }\n[formulas]\nf = "a^2 + b"\n[gradient]\nof = "f"\n'
+                    'wrt = ["a"]\n')
+    assert cli.main(["variants", str(path), "-n", "20", "--workers", "1", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "solo 4 de 20 variantes" in err and "unas 4 respuestas distintas" in err and "se encontraron 4" in err
+    assert "la misma respuesta que otra variante" in err and "same answer" not in err

@@ -890,8 +890,36 @@ TEXT: dict[str, tuple[str, str]] = {
                              "evita restar cantidades casi iguales en este punto"),
     "err_underflow_fix": ("choose values whose gradients are not tiny",
                           "elige valores cuyos gradientes no sean diminutos"),
-    "err_ranges": ("of {count} draws from the ranges, {rejected} would be rejected by `variants` ({why})",
-                   "de {count} sorteos de los rangos, `variants` rechazaría {rejected} ({why})"),
+    "err_ranges": ("of {count} draws from the ranges, {rejected} would be rejected by `variants` ({reasons})",
+                   "de {count} sorteos de los rangos, `variants` rechazaría {rejected} ({reasons})"),
+    "err_variants_few": ("only {accepted} of {n} variants passed the checks in {draws} draws (rejected: {reasons})",
+                         "solo {accepted} de {n} variantes pasaron las comprobaciones en {draws} sorteos "
+                         "(rechazados: {reasons})"),
+    "err_variants_distinct": ("only {accepted} of {n} variants passed the checks in {draws} draws (rejected: "
+                              "{reasons}); the answers drawn so far suggest the ranges give about {estimate} "
+                              "distinct answers",
+                              "solo {accepted} de {n} variantes pasaron las comprobaciones en {draws} sorteos "
+                              "(rechazados: {reasons}); las respuestas sorteadas indican que los rangos dan unas "
+                              "{estimate} respuestas distintas"),
+    "err_variants_few_fix": ("widen the ranges, relax the [variants] limits or ask for fewer variants",
+                             "amplía los rangos, relaja los límites de [variants] o pide menos variantes"),
+    "err_variants_distinct_fix": ("ask for fewer variants ({accepted} were found), widen the ranges or relax the "
+                                  "[variants] limits", "pide menos variantes (se encontraron {accepted}), amplía "
+                                  "los rangos o relaja los límites de [variants]"),
+    # why `variants` refused a draw (the counts after each): variants.py's reason codes
+    "rej_another_branch": ("another branch", "otra rama"),
+    "rej_same_answer_as_another_variant": ("same answer as another variant", "la misma respuesta que otra variante"),
+    "rej_saturation": ("saturation", "saturación"),
+    "rej_unresolved": ("unresolved", "sin resolver"),
+    "rej_kink": ("kink", "pliegue"),
+    "rej_float32_underflow": ("float32-underflow", "subdesbordamiento en float32"),
+    "rej_rounds_to_zero": ("rounds-to-zero", "redondeo a cero"),
+    "rej_overflow": ("overflow", "desbordamiento"),
+    "rej_cancellation": ("cancellation", "cancelación"),
+    "rej_zero_gradient": ("zero gradient", "gradiente nulo"),
+    "rej_too_large": ("too large", "forma exacta demasiado grande"),
+    "rej_domain": ("domain", "dominio"),
+    "rej_singular": ("singular", "singular"),
     "err_ranges_fix": ("narrow the ranges, or expect `variants` to redraw that often",
                        "estrecha los rangos, o cuenta con que `variants` vuelva a sortear así de a menudo"),
     "err_zero_gradient": ("d{target}/d{x} is identically 0: {name} does not change {target2}",
