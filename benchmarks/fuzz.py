@@ -53,7 +53,7 @@ def main():
 
     rng = random.Random(args.seed)
     outcome: Counter = Counter()
-    slowest, bugs = 0.0, []
+    slowest, bugs, slow = 0.0, [], []
     start_all = time.perf_counter()
     import signal
 
@@ -101,6 +101,7 @@ def main():
         slowest = max(slowest, elapsed)
         if elapsed > 5:
             outcome["over 5 s"] += 1
+            slow.append((elapsed, source))
         if (i + 1) % 1000 == 0:                # progress, so a slow stretch shows where it is
             print(f"  {i + 1} cases, {time.perf_counter() - start_all:.0f} s", file=sys.stderr, flush=True)
     total = time.perf_counter() - start_all
@@ -108,6 +109,8 @@ def main():
           + f"; slowest {slowest:.2f} s")
     for kind, message, source in bugs[:10]:
         print(f"  {kind}: {message}\n    {source!r}")
+    for elapsed, source in sorted(slow, reverse=True)[:10]:
+        print(f"  {elapsed:.1f} s:\n    {source!r}")
     return 1 if bugs or outcome["over 5 s"] else 0
 
 

@@ -366,9 +366,6 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-BUG = ("internal error: this is a bug in derive, not in your file ({kind}: {message}). Please report it with the "
-       "exercise file and this line (the README says where); run the same command with --debug for the traceback.")
-
 
 def guarded(run, debug: bool = False, err=None, language=lambda: "en") -> int:
     """Run a command, turning every failure into one message and an exit status: bad input 1, a file or
@@ -395,14 +392,18 @@ def guarded(run, debug: bool = False, err=None, language=lambda: "en") -> int:
         print(f"error: {error.strerror or error}{where}", file=err)
         return 1
     except MemoryError:
-        print("error: out of memory", file=err)
+        from .report.i18n import t
+
+        print(t(language(), "cli_out_of_memory"), file=err)
         return 1
     except Exception as error:          # the last resort: a bug, said plainly
         if debug:
             import traceback
 
             traceback.print_exc(file=err)
-        print(BUG.format(kind=type(error).__name__, message=str(error)[:300]), file=err)
+        from .report.i18n import t
+
+        print(t(language(), "cli_bug", kind=type(error).__name__, message=str(error)[:300]), file=err)
         return 70
 
 

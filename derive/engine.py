@@ -152,6 +152,7 @@ def derive(ex: GradientExercise, exact: bool = True) -> Derivation:
         except AssertionError:               # the decimals may have lost digits both runs lost alike (2(a - 1) - 2a
             _deeper(d, g, relevant)           # at a = 1e308): again at DEEP_DPS digits, then checked once more
             exact_pass.check_agreement(d)
+        _cancelled_zeros(d)
     if ex.order > 1:
         from .hessian import hessian
 
@@ -214,6 +215,35 @@ def _settle(d, unsettled: set):
             raise DeriveError(f"{label} cancels beyond what {PRECISIONS[-1]} digits resolve (terms far larger "
                               "than the result), and no exact form gives its digits",
                               ex.source.spot("formulas", ex.target), "choose values of similar sizes")
+
+
+def _cancelled_zeros(d):
+    """A decimal exactly 0 whose exact form is not 0 lost every digit to cancellation alike at every precision
+    (1 - σ(200): σ(200) rounds to 1 at 45 and at 60 digits, so the runs agree on 0). Its digits come from the
+    exact form by SymPy's adaptive evalf; where that cannot evaluate it, an unproven-zero warning says so."""
+    from .exact import evaluated
+
+    shown = [(f"the value of {n!r}", n, False, node) for n, node in d.nodes.items()]
+    shown += [(f"d {d.target}/d {x}", x, True, g) for x, g in d.gradients.items()]
+    shown += [(None, None, False, what) for what in (*d.adjoints.values(), *d.edges.values())]
+    for label, name, gradient, what in shown:
+        if what.value is None or not known(what.exact) or not any(
+                v == 0 and e != 0 for v, e in zip(arrays.flat(what.value), arrays.flat(what.exact))):
+            continue
+        lost = []
+
+        def digits(v, e):
+            if v != 0 or e == 0:
+                return v
+            number = evaluated(e)
+            if number is None:
+                lost.append(e)
+            return v if number is None else number
+        what.value = arrays.elementwise(digits, what.value, what.exact)
+        if lost and label is not None:
+            d.warnings.append(Diagnostic("unproven-zero", name, f"{label} came out exactly 0 at every working "
+                                         "precision, and its exact form could not be evaluated to check it: it is "
+                                         "not proven to be 0", {"name": name, "gradient": gradient}))
 
 
 def _finite(ex, g, run, kinks=()):

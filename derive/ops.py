@@ -239,6 +239,29 @@ def _mp_softplus(x):
     return mpmath.log1p(mpmath.exp(x)) if x < 0 else x + mpmath.log1p(mpmath.exp(-x))
 
 
+CANCELLED_BITS = 16         # 1 - s that lost more bits than this to cancellation is taken another way
+
+
+def _cancelled(difference) -> bool:
+    """Whether 1 - s (s near 1) kept too few bits: exactly 0 where s rounded to 1 (sigmoid(200) at 45 digits),
+    which no second precision would reveal, since both round alike."""
+    return not difference or mpmath.mag(difference) < -CANCELLED_BITS
+
+
+def _mp_sigmoid_partial(xs, out, i):
+    """σ(x)(1 - σ(x)), with 1 - σ(x) as σ(-x) where the subtraction cancels (x large): σ'(200) is 1.4e-87, not 0."""
+    s = _mp_sigmoid(xs[0]) if out is None else out
+    rest = 1 - s
+    return s * (_mp_sigmoid(-xs[0]) if _cancelled(rest) else rest)
+
+
+def _mp_tanh_partial(xs, out, i):
+    """1 - tanh(x)², as sech(x)² where the subtraction cancels (|x| large): tanh'(100) is 5.5e-87, not 0."""
+    t = mpmath.tanh(xs[0]) if out is None else out
+    rest = 1 - t * t
+    return mpmath.sech(xs[0]) ** 2 if _cancelled(rest) else rest
+
+
 # -- the registry entry --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -268,6 +291,8 @@ class Op:
     function: bool = True                 # False for arithmetic (+, *, ^), which has no spelled name
     code: str | None = None               # the torch function's name in generated Python
     scalar: Callable | None = None        # structural: the same op on scalars, in plain SymPy
+    mp_partial: Callable | None = None    # element-wise: (values, out or None, i) -> the partial on mpmath numbers,
+                                          # where `partial` as written cancels (1 - σ(x) at large x)
 
     @property
     def elementwise(self) -> bool:
@@ -631,8 +656,10 @@ REGISTRY: list[Op] = [
        torch=lambda x: _torch().relu(x), aliases=("ReLU",), latex=r"\operatorname{relu}", code="torch.relu",
        kink=lambda v: close(v[0], 0), one_sided=lambda v, t, side: side * max(side * t[0], 0)),
     Op("sigmoid", sigmoid, sigmoid, partial=lambda a, i: sigmoid(a[0]) * (1 - sigmoid(a[0])), mp=_mp_sigmoid,
+       mp_partial=_mp_sigmoid_partial,
        torch=lambda x: _torch().sigmoid(x), aliases=(r"\sigma", "σ"), latex=r"\sigma", code="torch.sigmoid"),
     Op("tanh", sp.tanh, sp.tanh, partial=lambda a, i: 1 - sp.tanh(a[0]) ** 2, mp=mpmath.tanh,
+       mp_partial=_mp_tanh_partial,
        torch=lambda x: _torch().tanh(x), aliases=(r"\tanh",), code="torch.tanh"),
     Op("sin", sp.sin, sp.sin, partial=lambda a, i: sp.cos(a[0]), mp=mpmath.sin, torch=lambda x: _torch().sin(x),
        aliases=(r"\sin",), code="torch.sin"),

@@ -256,12 +256,14 @@ def _elementwise_vjp(op, bar, values, out, backend, hook, varying):
 
 @lru_cache(maxsize=None)
 def partial_mp(name: str, arity: int, i: int):
-    """d op / d args[i] on mpmath numbers, as f(values, out=None): the registry's SymPy rule, compiled once per
-    op and arity. Where the rule contains the op itself (1 - tanh(a)², exp(a)), that is read from `out`, the
+    """d op / d args[i] on mpmath numbers, as f(values, out=None): the registry's `mp_partial` where it has one,
+    else its SymPy rule, compiled once per op and arity. Where the rule contains the op itself (1 - tanh(a)², exp(a)), that is read from `out`, the
     op's value already computed forward, as a hand-written reverse pass does (computed here when not given)."""
     from .ops import OPS
 
     op = OPS[name]
+    if op.mp_partial is not None:                # the registry's own numerically stable form
+        return lambda values, out=None: op.mp_partial(values, out, i)
     dummies = [sp.Symbol(f"_a{k:02d}", real=True) for k in range(arity)]
     itself = sp.Symbol("_out", real=True)
     expr = op.partial(dummies, i)

@@ -359,3 +359,39 @@ def test_spanish_errors_of_the_exercise_file(tmp_path, capsys):
         assert cli.main(["check", str(bad)]) == 1
         err = capsys.readouterr().err
         assert spanish in err and "Traceback" not in err, err
+
+
+def _raised_messages():
+    """Every message and hint a DeriveError is raised with in derive's source, its formatted values as 'v' (both
+    branches of a conditional value), with where it is."""
+    import ast
+    from itertools import product
+    from pathlib import Path
+
+    import derive
+
+    for path in sorted(Path(derive.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "DeriveError" and node.args):
+                continue
+            texts = [node.args[0]] + node.args[2:3] + [k.value for k in node.keywords if k.arg == "hint"]
+            for text in texts:
+                if isinstance(text, ast.Constant) and isinstance(text.value, str):
+                    yield f"{path.name}:{node.lineno}", text.value
+                elif isinstance(text, ast.JoinedStr):
+                    choices = [[v.value] if isinstance(v, ast.Constant) else
+                               [v.value.body.value, v.value.orelse.value] if isinstance(v.value, ast.IfExp)
+                               and isinstance(v.value.body, ast.Constant) else ["'v'"] for v in text.values]
+                    for parts in product(*choices):
+                        yield f"{path.name}:{node.lineno}", "".join(parts)
+
+
+def test_every_message_of_bad_input_has_a_spanish_entry():
+    """The command line speaks Spanish completely: each message derive raises (and each hint) is an err_* entry,
+    found from its English text. Messages built at run time from other messages are checked piecewise by
+    test_every_translated_message_is_found_from_its_english_text."""
+    from derive.messages import _patterns
+
+    missing = [f"{where}: {text}" for where, text in _raised_messages()
+               if "'v'" != text and not any(pattern.match(text) for pattern, _ in _patterns())]
+    assert not missing, "\n".join(missing)

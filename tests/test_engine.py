@@ -251,3 +251,37 @@ def test_a_name_the_formula_cancels_keeps_its_arrow_with_derivative_zero():
     d = differentiate({"a": 2, "b": 3}, {"f": "a - a + b*b"}, of="f")
     assert d.edges["a", "f"].value == 0 and d.edges["b", "f"].value == 6
     assert d.gradients["a"].exact == 0 and d.gradients["b"].exact == 6
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["sigmoid", "tanh"]), st.integers(-400, 400))
+def test_saturated_derivatives_keep_their_digits(name, x):
+    """σ'(x) = σ(x)(1 - σ(x)) and tanh'(x) = 1 - tanh(x)²: the subtraction leaves exactly 0 at every working
+    precision once σ(x) or tanh(x) rounds to 1 (x past about 104 at 45 digits), so the engine takes those
+    partials another way: 30 correct digits of e^-400 and the like, checked against SymPy at 80 digits."""
+    d = differentiate({"a": x}, {"y": f"{name}(a)"}, of="y")
+    a = sp.Integer(x)
+    exact = 1 / (1 + sp.exp(-a)) ** 2 * sp.exp(-a) if name == "sigmoid" else 1 - sp.tanh(a) ** 2
+    with mpmath.workdps(80):
+        want = mpmath.mpf(str(sp.N(exact, 80, maxn=10_000)))
+        assert want > 0
+        assert abs(d.gradients["a"].value - want) <= want * mpmath.mpf(10) ** -30
+
+
+def test_a_value_that_cancels_to_zero_at_every_precision_takes_its_exact_digits():
+    d = differentiate({"a": 200}, {"s": "sigmoid(a)", "y": "1 - s"}, of="y")
+    with mpmath.workdps(60):
+        want = mpmath.mpf(str(sp.N(sp.exp(-200) / (1 + sp.exp(-200)), 60)))
+        assert abs(d.nodes["y"].value - want) <= want * mpmath.mpf(10) ** -30
+        slope = want / (1 + mpmath.exp(-200))               # dy/da = -σ(a)(1 - σ(a))
+        assert abs(d.gradients["a"].value + slope) <= slope * mpmath.mpf(10) ** -30
+
+
+def test_a_zero_the_exact_form_cannot_check_is_said_unproven(monkeypatch, capsys):
+    from derive import cli, exact
+
+    monkeypatch.setattr(exact, "evaluated", lambda e: None)
+    d = differentiate({"a": 200}, {"s": "sigmoid(a)", "y": "1 - s"}, of="y")
+    assert d.nodes["y"].value == 0
+    warning = next(w for w in d.warnings if w.code == "unproven-zero")
+    assert warning.node == "y" and "not proven to be 0" in warning.message

@@ -392,6 +392,9 @@ def _explain(w, d: Derivation, checks: Checks, lang: str) -> str | None:
     if w.code == "vanishing":
         x = w.data["name"]
         return t(lang, "d_vanishing", what=f"${partial(d.target, x)}$" if w.data["gradient"] else _m(x))
+    if w.code == "unproven-zero":
+        x = w.data["name"]
+        return t(lang, "d_unproven_zero", what=f"${partial(d.target, x)}$" if w.data["gradient"] else _m(x))
     if w.code == "hessian-vanishing":
         return t(lang, "err_hessian_vanishing", **w.data) + "."
     if w.code == "kink-passed":
