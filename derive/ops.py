@@ -232,11 +232,32 @@ _ZERO = mpmath.mpf(0)
 
 
 def _mp_sigmoid(x):
+    if _rounds_away(-x):                     # 1/(1 + e^-x) rounds to 1: exp(-1e308) would cost seconds at 1200 digits
+        return mpmath.mpf(1)
+    _within_range(x, "sigmoid")
     return 1 / (1 + mpmath.exp(-x))
 
 
 def _mp_softplus(x):
-    return mpmath.log1p(mpmath.exp(x)) if x < 0 else x + mpmath.log1p(mpmath.exp(-x))
+    if x < 0:
+        _within_range(x, "softplus")
+        return mpmath.log1p(mpmath.exp(x))
+    return +x if _rounds_away(-x) else x + mpmath.log1p(mpmath.exp(-x))
+
+
+def _rounds_away(x) -> bool:
+    """Whether e^x (x < 0) is below the working precision's last bit of 1 (and so of any number >= 1)."""
+    return x < -(mpmath.mp.prec + 10) * 0.7
+
+
+def _within_range(x, name: str):
+    """Refuse e^x (x < 0) below 2^-MAX_MAGNITUDE_BITS, as exp refuses e^x above it: derive computes numbers
+    to about 10^±1,000,000."""
+    from .budget import MAX_MAGNITUDE_BITS
+    from .evaluate import TooLarge
+
+    if x < -MAX_MAGNITUDE_BITS * 0.7:
+        raise TooLarge(f"{name} of {mpmath.nstr(x, 6)}")
 
 
 CANCELLED_BITS = 16         # 1 - s that lost more bits than this to cancellation is taken another way

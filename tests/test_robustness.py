@@ -567,3 +567,16 @@ def test_an_exact_pass_out_of_time_leaves_unknowns_not_zeros(monkeypatch):
     assert all(not isinstance(n.exact, Unknown) for n in d.nodes.values() if n.kind == "input")
     assert all(isinstance(e.exact, Unknown) and e.exact.reason in ("time", "parent") for e in d.edges.values())
     assert all(isinstance(g.exact, Unknown) and g.value is not None for g in d.gradients.values())
+
+
+@pytest.mark.parametrize("value, words", [
+    ("-1e7", "in formula 'y': sigmoid of -1.0e+7 at the point, beyond what derive computes"),
+    ("1e7", "the derivative of formula 'y': sigmoid of -1.0e+7, beyond what derive computes"),
+])
+def test_sigmoid_far_beyond_the_range_is_refused_not_shown_as_zero(tmp_path, capsys, value, words):
+    """σ(-1e7) = e^-1e7 and σ'(1e7) are about 10^-4,342,945, beyond derive's 10^±1,000,000: a located error (in
+    milliseconds), never 0. σ(1e7) itself rounds to 1 without computing e^-1e7."""
+    path = gradient_file(tmp_path, f"a = {value}", 'y = "sigmoid(a)"')
+    err = located(capsys, ["gradients", str(path), "--exact-only", "--lang", "en"], line=5)
+    assert words in err, err
+    located(capsys, ["gradients", str(path), "--exact-only", "--lang", "es"], line=5)

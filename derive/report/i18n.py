@@ -938,6 +938,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_exp_of": ("exp of {value}", "exp de {value}"),
     "err_power_of": ("{base} to the power {exponent}", "{base} elevado a {exponent}"),
     "err_trig_of": ("sin or cos of {value}", "seno o coseno de {value}"),
+    "err_sigmoid_of": ("sigmoid of {value}", "sigmoid de {value}"),
+    "err_softplus_of": ("softplus of {value}", "softplus de {value}"),
     "err_partial_not_real": ("the derivative of {name} is not a real number at the point",
                              "la derivada de {name} no es un número real en el punto"),
     "err_list_integers": ("{key} must be a non-empty list of integers",
