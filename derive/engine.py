@@ -223,11 +223,12 @@ def _cancelled_zeros(d):
     exact form by SymPy's adaptive evalf; where that cannot evaluate it, an unproven-zero warning says so."""
     from .exact import evaluated
 
+    said = {(w.data.get("name"), w.data.get("gradient")) for w in d.warnings if w.code == "vanishing"}
     shown = [(f"the value of {n!r}", n, False, node) for n, node in d.nodes.items()]
     shown += [(f"d {d.target}/d {x}", x, True, g) for x, g in d.gradients.items()]
     shown += [(None, None, False, what) for what in (*d.adjoints.values(), *d.edges.values())]
     for label, name, gradient, what in shown:
-        if what.value is None or not known(what.exact) or not any(
+        if (name, gradient) in said or what.value is None or not known(what.exact) or not any(
                 v == 0 and e != 0 for v, e in zip(arrays.flat(what.value), arrays.flat(what.exact))):
             continue
         lost = []

@@ -130,7 +130,10 @@ def _mp_number(x: sp.Expr, prec: int):
     """An exact SymPy number as an mpmath number at the working precision (remembered per precision)."""
     if x.is_Rational:
         return mpmath.mpf(int(x.p)) / int(x.q)
-    return mpmath.mpf(str(sp.N(x, mpmath.mp.dps + 10)))
+    value = sp.N(x, mpmath.mp.dps + 10)
+    if isinstance(value, sp.Float):                 # its raw mpmath tuple, rounded: no trip through a decimal
+        return +mpmath.mpf(value._mpf_)              # string (slow for 9^-9^9^π, whose exponent has 947 digits)
+    return mpmath.mpf(str(value))
 
 
 def _exp_guard(xs):

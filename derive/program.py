@@ -257,8 +257,9 @@ def _elementwise_vjp(op, bar, values, out, backend, hook, varying):
 @lru_cache(maxsize=None)
 def partial_mp(name: str, arity: int, i: int):
     """d op / d args[i] on mpmath numbers, as f(values, out=None): the registry's `mp_partial` where it has one,
-    else its SymPy rule, compiled once per op and arity. Where the rule contains the op itself (1 - tanh(a)², exp(a)), that is read from `out`, the
-    op's value already computed forward, as a hand-written reverse pass does (computed here when not given)."""
+    else its SymPy rule, compiled once per op and arity. Where the rule contains the op itself (exp(a) in exp's),
+    that is read from `out`, the op's value already computed forward, as a hand-written reverse pass does
+    (computed here, guarded as run() guards it, when not given)."""
     from .ops import OPS
 
     op = OPS[name]
@@ -274,17 +275,24 @@ def partial_mp(name: str, arity: int, i: int):
     prog = compile_expr(expr)
     order = [-1 if n == "_out" else int(n[2:]) for n in signature(expr)[1]]
     backend = MP()
+
+    def itself_at(values):
+        guard = GUARDS.get(name)
+        if guard is not None:
+            guard(values)
+        return op.mp(*values)
+
     if not prog.code:
         if prog.consts:
             return lambda values, out=None: prog.constants(backend)[0]
         position = order[0]
         if position < 0:
-            return lambda values, out=None: op.mp(*values) if out is None else out
+            return lambda values, out=None: itself_at(values) if out is None else out
         return lambda values, out=None: values[position]
 
     def f(values, out=None):
         if out is None and -1 in order:
-            out = op.mp(*values)
+            out = itself_at(values)
         result = run(prog, [out if k < 0 else values[k] for k in order], backend)[-1]
         if type(result) is mpmath.mpc:           # log of a negative base: d b^x / d x is not real there
             raise Domain(f"the derivative of {name} is not a real number at the point")
