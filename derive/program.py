@@ -283,6 +283,9 @@ def partial_mp(name: str, arity: int, i: int):
         return op.mp(*values)
 
     if not prog.code:
+        if prog.consts and prog.consts[0].is_Integer:      # exact at every precision: made once
+            constant = mpmath.mpf(int(prog.consts[0]))
+            return lambda values, out=None: constant
         if prog.consts:
             return lambda values, out=None: prog.constants(backend)[0]
         position = order[0]
