@@ -223,7 +223,8 @@ def closed_forms(d) -> dict:
     bars = d.clock.run(backward, d.order, d.target, sp.Integer(1), vjp_node, d.relevant)
     if isinstance(bars, Unknown):
         return {}
-    return {x: bars[x] for x in d.exercise.wrt if x in bars and known(bars[x])}
+    zero = sp.Integer(0)                        # an input that does not reach the target: identically 0
+    return {x: bars.get(x, zero) for x in d.exercise.wrt if x not in bars or known(bars[x])}
 
 
 TIDY_SIZE = 60             # expressions larger than this are shown as they are (simplify costs too much)

@@ -93,9 +93,9 @@ def _hessian(d) -> Hessian:
         error = [[max(abs(coarse[i][j] - estimate[i][j]), abs(coarse[j][i] - estimate[j][i]))
                   + mpmath.mpf(10) ** -dps * scale / steps[1] for j in range(n)] for i in range(n)]
     exact = _exact_hessian(d, els, value)
-    if known(exact):                    # an entry exactly 0 is shown as 0, not as the differences' error
-        value = [[mpmath.mpf(0) if abs(v) <= err and _is_zero(e) else v for e, v, err in zip(er, vr, eg)]
-                 for er, vr, eg in zip(exact, value, error)]
+    if known(exact):                    # an entry exactly 0 is shown as 0, not as the differences' error; one
+        value = [[_decimal(e, v, err) for e, v, err in zip(er, vr, eg)]        # the differences saw as 0 but
+                 for er, vr, eg in zip(exact, value, error)]                   # whose exact form is not, its digits
     else:
         value = _vanishing(d, els, value, error)
     h = Hessian(2, els, exact, value)
@@ -104,6 +104,19 @@ def _hessian(d) -> Hessian:
 
 
 PRECISIONS = (200, 500, 1200)           # digits for the differences of the reverse pass
+
+
+def _decimal(exact, value, error):
+    """An entry's decimal beside its exact form: 0 where the form is 0; the form's own digits where the
+    differences gave 0 or less than their error (every digit lost alike: σ'(1e308)); else the differences'."""
+    if abs(value) > error:
+        return value
+    if _is_zero(exact):
+        return mpmath.mpf(0)
+    from .exact import evaluated
+
+    number = evaluated(exact)
+    return value if number is None else number
 
 
 def _is_zero(e) -> bool:

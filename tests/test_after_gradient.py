@@ -407,3 +407,15 @@ def test_every_reason_for_a_missing_exact_form_is_said_in_both_languages():
         assert english and spanish and english != spanish and "{" not in english + spanish
     assert Unknown("size").text() == "its exact form has more than 400 terms"
     assert Unknown("size").text("es") == "su forma exacta tiene más de 400 términos"
+
+
+def test_a_hessian_entry_the_differences_lose_takes_its_exact_digits():
+    """softplus''(3000) = σ(3000)(1 - σ(3000)) ≈ 1e-1303: the gradient σ(3000 ± h) rounds to 1 even at 1200
+    digits, so the differences give 0; the exact form gives the digits (it was shown as 0.0). An input that does
+    not reach y has an exact Hessian row of zeros (it made the whole exact Hessian unknown, "too large")."""
+    d = derive(exercise({"a": 3000, "b": 1}, {"y": "softplus(a)"}, "[gradient]\norder = 2\n"))
+    a = sp.Integer(3000)
+    with mpmath.workdps(40):
+        want = mpmath.mpf(str(sp.N(sp.exp(-a) / (1 + sp.exp(-a)) ** 2, 40, maxn=10_000)))
+        assert abs(d.hessian.value[0][0] - want) <= want * mpmath.mpf(10) ** -30
+    assert d.hessian.exact[1] == [0, 0] and d.hessian.value[1] == [0, 0]
