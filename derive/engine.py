@@ -447,8 +447,10 @@ def _domain_error(ex, n, problem, index, values, names) -> DeriveError:
     where = ", ".join(f"{p} = {_show(values[p])}" for p in names)
     expr = ex.formulas[n].text
     at = f" (element {_element(index)})" if index else ""
-    return DeriveError(f"in formula {n!r}: {problem} at the point{at}: {expr} with {where}",
-                       ex.source.spot("formulas", n), "choose values where every formula is defined")
+    error = DeriveError(f"in formula {n!r}: {problem} at the point{at}: {expr} with {where}",
+                        ex.source.spot("formulas", n), "choose values where every formula is defined")
+    error.precision_bound = True         # may be round-off: 1 - σ(200) is exactly 0 up to 60 digits (_precise)
+    return error
 
 
 def _show(value) -> str:
@@ -463,12 +465,24 @@ def _precise(compute) -> _Run:
     previous = before = None
     for dps in PRECISIONS:
         with mpmath.workdps(dps):
-            result = compute()
+            try:
+                result = compute()
+            except DeriveError as e:         # a domain error that more digits may undo (log(1 - σ(200)): 1 - σ(200)
+                if getattr(e, "precision_bound", False) and dps != PRECISIONS[-1]:     # rounds to 0 up to 60 digits,
+                    continue                 # 1.4e-87 from 120): refused only at the highest precision
+                raise
         if previous is not None and _runs_agree(previous, result):
             break
         before, previous = previous, result
-    else:                                    # cancellation beyond the highest precision: say where
-        result.unsettled = _disagreeing(before, result)
+    else:
+        if before is None:                   # only the highest precision computed: one deeper run to compare
+            with mpmath.workdps(DEEP_DPS):
+                deeper = compute()
+            if not _runs_agree(result, deeper):
+                deeper.unsettled = _disagreeing(result, deeper)
+            result = deeper
+        else:                                # cancellation beyond the highest precision: say where
+            result.unsettled = _disagreeing(before, result)
     if result.suspects and result.dps < PRECISIONS[-1]:
         with mpmath.workdps(PRECISIONS[-1]):
             result = compute()

@@ -285,3 +285,19 @@ def test_a_zero_the_exact_form_cannot_check_is_said_unproven(monkeypatch, capsys
     assert d.nodes["y"].value == 0
     warning = next(w for w in d.warnings if w.code == "unproven-zero")
     assert warning.node == "y" and "not proven to be 0" in warning.message
+
+
+@pytest.mark.parametrize("z", [200, 500])
+def test_a_domain_test_that_fails_on_round_off_is_retried_with_more_digits(z):
+    """log(1 - σ(z)), binary cross-entropy's other term: 1 - σ(200) rounds to 0 at 45 and 60 digits, which made
+    it "a logarithm of a non-positive number". It is refused only at the highest precision; 1 - σ(500) first
+    shows at 300 digits and is confirmed by one deeper run."""
+    d = differentiate({"a": z}, {"s": "sigmoid(a)", "y": "log(1 - s)"}, of="y")
+    a = sp.Integer(z)
+    with mpmath.workdps(60):
+        want = mpmath.mpf(str(sp.N(sp.log(1 - 1 / (1 + sp.exp(-a))), 50, maxn=10_000)))
+        slope = mpmath.mpf(str(sp.N(-1 / (1 + sp.exp(-a)), 50)))
+        assert abs(d.nodes["y"].value - want) <= abs(want) * mpmath.mpf(10) ** -30
+        assert abs(d.gradients["a"].value - slope) <= mpmath.mpf(10) ** -30
+    with pytest.raises(DeriveError, match="logarithm of a non-positive number"):
+        differentiate({"a": 1}, {"y": "log(a - 1)"}, of="y")
