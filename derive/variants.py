@@ -342,7 +342,17 @@ def distinct_estimate(counts: dict) -> tuple[float, float]:
     return len(counts) + f1 * f1 / (2 * f2), (f2 * (r ** 4 / 4 + r ** 3 + r ** 2 / 2)) ** 0.5
 
 
-EVIDENCE = 3          # good draws per distinct answer seen before the estimate may end a run
+def new_answers_ahead(counts: dict, attempts: int, left: int) -> float:
+    """How many new answers the `left` draws still allowed could bring, at most, in all likelihood: the good draws
+    they would give at the rate so far, each new with the chance Good-Turing gives the unseen (the answers drawn
+    once, over the good draws; at least 3 of them, the rule of three's bound when none was drawn once), a chance
+    that only falls as draws go on; plus two standard deviations."""
+    good = sum(counts.values())
+    if not good:
+        return float("inf")
+    once = sum(1 for c in counts.values() if c == 1)
+    expected = left * good / attempts * max(once, 3) / good
+    return expected + 2 * expected ** 0.5
 
 
 def _pool(workers: int):
@@ -409,13 +419,13 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
 
 def _enough_tried(ex, n: int, accepted: list, counts: dict, rejected: dict, attempts: int, lim: dict):
     """Stop, saying why, after max_attempts draws per variant, or sooner when the answers drawn so far show that
-    the ranges give fewer than n distinct ones (the estimate plus two standard deviations, on at least
-    EVIDENCE good draws per answer seen)."""
-    estimate, sd = distinct_estimate(counts)
-    good = sum(counts.values())
-    few = good >= max(EVIDENCE * len(counts), 30) and estimate + 2 * sd < n
-    if attempts < lim["max_attempts"] * n and not few:
+    the draws left would not bring the new answers still missing (new_answers_ahead), saying how many distinct
+    answers the ranges seem to give (distinct_estimate)."""
+    cap = lim["max_attempts"] * n
+    few = sum(counts.values()) >= 30 and len(accepted) + new_answers_ahead(counts, attempts, cap - attempts) < n
+    if attempts < cap and not few:
         return
+    estimate, _ = distinct_estimate(counts)
     from .report.i18n import t
 
     found = dict(accepted=len(accepted), n=n, draws=attempts, reasons=summary(rejected))

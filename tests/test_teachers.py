@@ -279,6 +279,17 @@ def test_answer_keys_do_not_talk_about_a_graph_they_do_not_show(tmp_path):
     assert TEXT["g_graph"][1].split(". ")[1] not in key and "```mermaid" not in key
 
 
+def test_new_answers_ahead_is_good_turing_with_the_rule_of_three():
+    from derive.variants import new_answers_ahead
+
+    assert new_answers_ahead({}, 10, 100) == float("inf")
+    # 40 good draws in 100, 5 answers drawn once: 500 draws left give 200 good ones, each new with chance 5/40
+    assert new_answers_ahead({**{i: 1 for i in range(5)}, **{i: 7 for i in range(5, 10)}}, 100, 500) == \
+        pytest.approx(25 + 2 * 5)
+    # none drawn once: the chance is bounded by 3/40, not taken as 0
+    assert new_answers_ahead({i: 4 for i in range(10)}, 100, 500) == pytest.approx(15 + 2 * 15 ** 0.5)
+
+
 def test_distinct_estimate_is_chao1():
     from derive.variants import distinct_estimate
 
@@ -289,8 +300,9 @@ def test_distinct_estimate_is_chao1():
 
 
 def test_variants_say_soon_when_the_ranges_give_too_few_answers(tmp_path, capsys):
-    """d(a²)/da = 2a over a in 1..4 has 4 distinct answers: asking for 20 ends well before the 50 draws per
-    variant allowed, with the estimate and how many were found."""
+    """d(a²)/da = 2a over a in 1..4 has 4 distinct answers: asking for 20 ends well before the 1,000 draws
+    allowed (50 per variant), once the draws left could not bring 16 new answers at the rate new ones still
+    appear, with the estimate and how many were found."""
     path = tmp_path / "few.toml"
     path.write_text('kind = "gradient"\n[values]\na = { min = 1, max = 4, default = 2 }\nb = { min = 1, max = 1, '
                     'default = 1 }\n[formulas]\nf = "a^2 + b"\n[gradient]\nof = "f"\nwrt = ["a"]\n')
@@ -298,7 +310,7 @@ def test_variants_say_soon_when_the_ranges_give_too_few_answers(tmp_path, capsys
                      "--lang", "en"]) == 1
     err = capsys.readouterr().err
     draws = int(re.search(r"only 4 of 20 variants passed the checks in (\d+) draws", err).group(1))
-    assert draws < 50 * 20 // 4
+    assert draws < 50 * 20 * 0.4
     assert "about 4 distinct answers" in err and "4 were found" in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
