@@ -289,11 +289,12 @@ def _shorter(a, b) -> bool:
 
 # -- the two passes must agree -----------------------------------------------------------------------
 
-def evaluated(exact):
-    """An exact value (or array) to the working precision by SymPy's adaptive evalf; None when it cannot."""
+def evaluated(exact, digits: int = DIGITS + 10, maxn: int = 4000):
+    """An exact value (or array) to `digits` by SymPy's adaptive evalf (which works with up to `maxn` digits where
+    terms cancel), each element within a call's time budget; None when it cannot."""
     def one(e):
         with time_limit(CALL_SECONDS):
-            return mpmath.mpf(str(sp.N(e, DIGITS + 10, maxn=4000)))
+            return mpmath.mpf(str(sp.N(e, digits, maxn=maxn)))
     try:
         with mpmath.workdps(DIGITS + 20):
             return arrays.elementwise(one, exact)
@@ -314,10 +315,8 @@ def check_agreement(d) -> None:
             for exact, value in zip(arrays.flat(g.exact), arrays.flat(g.value)):
                 if mpmath.isnan(value) or agrees(_quick(exact, memo), value):
                     continue
-                try:
-                    with time_limit(CALL_SECONDS):
-                        number = mpmath.mpf(str(sp.N(exact, DIGITS + 5, maxn=600)))
-                except (OverTime, ArithmeticError, ValueError, TypeError):
+                number = evaluated(exact, DIGITS + 5, maxn=600)
+                if number is None:
                     continue                  # too slow or too large to evaluate: nothing to compare
                 if not agrees(number, value):
                     raise AssertionError(f"derive's exact and numeric passes disagree on d{d.target}/d{x}: "

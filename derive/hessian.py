@@ -293,7 +293,7 @@ def _exact_higher(d, x, order, value):
 
 def _at_point(d, expr, value):
     """A closed-form derivative at the point, exact, tidied, and checked against its 30-digit value."""
-    from .exact import admit, agrees, tidy
+    from .exact import admit, agrees, evaluated, tidy
     from .parser import symbol
 
     if not known(expr):
@@ -304,10 +304,8 @@ def _at_point(d, expr, value):
     exact = admit(d.clock.run(lambda: tidy(expr.xreplace(point))), ())
     if known(exact):
         with mpmath.workdps(DIGITS + 20):
-            try:
-                with time_limit(CALL_SECONDS):
-                    number = mpmath.mpf(str(sp.N(exact, DIGITS + 5, maxn=600)))
-            except (OverTime, ArithmeticError, ValueError, TypeError):
+            number = evaluated(exact, DIGITS + 5, maxn=600)
+            if number is None:
                 return exact                      # too slow or too large to evaluate: nothing to compare, as
             if not agrees(number, value):         # exact.check_agreement does for gradients
                 raise DeriveError(f"the exact and the numeric derivatives of order {d.exercise.order} disagree here "

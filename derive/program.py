@@ -18,7 +18,7 @@ import sympy as sp
 
 from . import arrays
 from .backward import accumulate
-from .evaluate import COMPARE, GUARDS, MP, Domain
+from .evaluate import COMPARE, GUARDS, MP, Domain, _guarded
 from .ops import op_of, operands, params_of
 
 _LOGIC = {sp.And: all, sp.Or: any}
@@ -276,11 +276,8 @@ def partial_mp(name: str, arity: int, i: int):
     order = [-1 if n == "_out" else int(n[2:]) for n in signature(expr)[1]]
     backend = MP()
 
-    def itself_at(values):
-        guard = GUARDS.get(name)
-        if guard is not None:
-            guard(values)
-        return op.mp(*values)
+    def itself_at(values):                   # the op's own value, guarded as run() guards it
+        return _guarded(op, values)
 
     if not prog.code:
         if prog.consts and prog.consts[0].is_Integer:      # exact at every precision: made once
