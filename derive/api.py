@@ -9,11 +9,17 @@ the same contract as `gradients --json`).
 """
 from __future__ import annotations
 
-import json
+import math
 import re
 import tempfile
+from decimal import Decimal
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
+
+from .budget import MAX_LITERAL
+from .errors import DeriveError, Spot
+from .tomltext import toml_basic, toml_key
 
 STEPS = {          # step -> the i18n keys its section heading may have (scalar, tensor), and its JSON parts
     "statement": (("g_statement",), ("target", "wrt")),
@@ -27,29 +33,82 @@ STEPS = {          # step -> the i18n keys its section heading may have (scalar,
 }
 
 
-def _toml(value) -> str:
-    """A Python value as TOML (numbers, strings such as "1/3", lists, range tables)."""
-    if isinstance(value, bool):
-        raise TypeError("a value cannot be true or false")
-    if isinstance(value, (int, float)):
+MAX_NESTING = 8                 # lists inside lists a value may have (a tensor's rank)
+
+
+def _toml(value, where: str, depth: int = 0) -> str:
+    """A Python value as TOML (numbers, strings such as "1/3", lists, range tables); anything else a DeriveError
+    located at the argument (`values['a']`)."""
+    if isinstance(value, bool) or value is None:
+        raise DeriveError(f"{value!r} is not a number", Spot(file=where),
+                          "a value is a number, a string such as \"1/3\", a list of them, or a range table")
+    if isinstance(value, int):
+        if abs(value).bit_length() > MAX_LITERAL * 3.33:       # its decimal text past the literal limit
+            raise DeriveError(f"an integer with more than {MAX_LITERAL} digits", Spot(file=where),
+                              "derive's points are numbers float64 can hold: write it as a float, e.g. 1e300")
+        return repr(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise DeriveError(f"{value!r} is not a finite number", Spot(file=where),
+                              "a point must be finite in float64: the checks run there")
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value)                 # a TOML basic string: JSON's escapes are TOML's
+        return toml_basic(value)
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
+        if depth >= MAX_NESTING:
+            raise DeriveError(f"lists nested more than {MAX_NESTING} deep", Spot(file=where))
+        return "[" + ", ".join(_toml(v, where, depth + 1) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml(v)}" for k, v in value.items()) + " }"
-    return json.dumps(str(value))                # Fraction, Decimal, SymPy numbers: their exact text
+        return "{ " + ", ".join(f"{toml_basic(str(k))} = {_toml(v, where, depth + 1)}" for k, v in value.items()) + " }"
+    if isinstance(value, (Fraction, Decimal)) or getattr(value, "is_number", False):
+        return toml_basic(str(value))            # Fraction, Decimal, SymPy numbers: their exact text
+    raise DeriveError(f"a value of type {type(value).__name__!r} is not one derive reads", Spot(file=where),
+                      "a value is a number, a string such as \"1/3\", a list of them, or a range table")
+
+
+def _names(value, what: str) -> list[str] | str | None:
+    """`of` (a name or a list of names) and `wrt` (a list of names) checked, or a located DeriveError."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if what == "of" else [value]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise DeriveError(f"{what} must be a name or a list of names, not {value!r}"[:200],
+                      Spot(file=what), 'for example ["a", "b"]')
+
+
+def _table(value, what: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise DeriveError(f"{what} must be a dict whose keys are names (str), not a {type(value).__name__}",
+                          Spot(file=what), f"for example {what}={{'a': 2}}" if what == "values" else
+                          f"for example {what}={{'y': 'a^2'}}")
+    return value
 
 
 def toml_text(values: dict, formulas: dict, of: str | None = None, wrt=None, title: str | None = None,
               lang: str = "en") -> str:
-    lines = [f"title = {_toml(title)}"] * bool(title) + ['kind = "gradient"', f"lang = {_toml(lang)}", "[values]"]
-    lines += [f"{json.dumps(str(k))} = {_toml(v)}" for k, v in values.items()]
-    lines += ["[formulas]"] + [f"{json.dumps(str(k))} = {_toml(v)}" for k, v in formulas.items()]
+    """The exercise file the arguments stand for; a bad argument is a DeriveError naming it."""
+    values, formulas = _table(values, "values"), _table(formulas, "formulas")
+    of, wrt = _names(of, "of"), _names(wrt, "wrt")
+    if lang not in ("en", "es"):
+        raise DeriveError(f"lang must be 'en' or 'es', not {lang!r}"[:200], Spot(file="lang"))
+    if title is not None and not isinstance(title, (str, dict)):
+        raise DeriveError("title must be a str, or a dict {'en': ..., 'es': ...}", Spot(file="title"))
+    for name, formula in formulas.items():
+        if not isinstance(formula, str):
+            raise DeriveError(f"a formula is text (a str), not a {type(formula).__name__}",
+                              Spot(file=f"formulas[{name!r}]"), "for example formulas={'y': 'a^2 + b'}")
+    lines = [f"title = {_toml(title, 'title')}"] if title else []
+    lines += ['kind = "gradient"', f"lang = {toml_basic(lang)}", "[values]"]
+    lines += [f"{toml_key(k)} = {_toml(v, f'values[{k!r}]')}" for k, v in values.items()]
+    lines += ["[formulas]"] + [f"{toml_key(k)} = {toml_basic(v)}" for k, v in formulas.items()]
     if of or wrt:
         lines.append("[gradient]")
-        lines += [f"of = {_toml(of)}"] * bool(of) + [f"wrt = {_toml(list(wrt))}"] * bool(wrt)
+        lines += [f"of = {_toml(of, 'of')}"] if of else []
+        lines += [f"wrt = {_toml(wrt, 'wrt')}"] if wrt else []
     return "\n".join(lines) + "\n"
 
 

@@ -60,6 +60,7 @@ class Result:
     calls_per_repeat: int
     copy_s: float | None = None          # host-to-device copy of A and B (accelerators only)
     reference_s: float | None = None     # torch.utils.benchmark's median, same thread count
+    reference_iqr_s: float | None = None  # and its spread
     peak_gflops: float | None = None
     above_peak: bool = False
     control_s: float | None = None       # the same product with one CPU thread (CPU runs with several threads)
@@ -100,6 +101,42 @@ class Bench:
         return cls(results, list(unavailable.values()), environment, all(run.get("quick") for run in runs))
 
 
+# What every saved run must hold for the text, the report and the figure: the fields `run` always writes.
+NEEDED_ENVIRONMENT = {"torch": str, "threads": int, "blas": str, "cpu": str, "cpu_count": (int, type(None)),
+                      "cpu_capability": str, "float32_matmul_precision": str}
+_NUMBER = (int, float)
+_FIELD_TYPES = {"device": str, "dtype": str, "n": int, "median_s": _NUMBER, "iqr_s": _NUMBER, "gflops": _NUMBER,
+                "repeats": int, "calls_per_repeat": int}
+
+
+def malformed(data) -> str | None:
+    """What is wrong with a saved `bench --json` run (a parsed JSON value), or None when it is whole: every
+    part, field and type that the text, the report and the figure read."""
+    if not isinstance(data, dict) or not {"results", "unavailable", "environment"} <= set(data):
+        return "it lacks results, unavailable or environment"
+    env = data["environment"]
+    if not isinstance(env, dict):
+        return "its environment is not a table"
+    for key, kind in NEEDED_ENVIRONMENT.items():
+        if not isinstance(env.get(key), kind) or isinstance(env.get(key), bool):
+            return f"its environment has no valid {key!r}"
+    for part, kind in (("results", Result), ("unavailable", Unavailable)):
+        if not isinstance(data[part], list):
+            return f"its {part!r} is not a list"
+        for item in data[part]:
+            try:
+                kind(**item)
+            except TypeError:
+                return f"an entry of {part!r} is incomplete or malformed"
+            if kind is Result:
+                for key, types in _FIELD_TYPES.items():
+                    if not isinstance(item[key], types) or isinstance(item[key], bool):
+                        return f"an entry of 'results' has no valid {key!r}"
+                if item["median_s"] <= 0 or item["n"] <= 0:
+                    return "an entry of 'results' has a time or size that is not positive"
+    return None
+
+
 # Why a measurement is one of the scheduler, not of the hardware: the codes `disturbances` finds, each said by
 # report.i18n's b_why_<code> ("busy", "slower-than-one-thread").
 MIN_WINDOW_S = 0.25       # shortest window whose CPU accounting is trusted (ticks are 10 ms per core)
@@ -116,6 +153,23 @@ def disturbances(result: "Result", threads: int, cores: int) -> list[str]:
     if result.control_s is not None and result.median_s > ONE_THREAD_MARGIN * result.control_s:
         found.append("slower-than-one-thread")
     return found
+
+
+AGREEMENT = 0.10          # derive's median and torch.utils.benchmark's agree within this relative gap, or within
+                          # the two measurements' own spread (IQR / median) where that is wider
+
+
+def agreement(result: "Result") -> str | None:
+    """What a measurement says of its comparison with torch.utils.benchmark (None when it has no reference):
+    "disturbed" when other work disturbed it (the comparison then describes the scheduler), "agrees" when the
+    medians are within AGREEMENT or within the two measurements' own spread, else "disagrees"."""
+    if result.reference_s is None:
+        return None
+    if result.disturbed:
+        return "disturbed"
+    gap = abs(result.median_s / result.reference_s - 1)
+    spread = result.iqr_s / result.median_s + (result.reference_iqr_s or 0) / result.reference_s
+    return "agrees" if gap <= max(AGREEMENT, spread) else "disagrees"
 
 
 def disturbance_text(result: "Result", threads: int, lang: str = "en") -> str:
@@ -365,16 +419,16 @@ def measure(device: str, dtype: str, n: int, repeats: int, block_s: float, refer
     b = torch.randn(n, n, dtype=real, device=device)
     c = torch.empty(n, n, dtype=real, device=device)
     product = lambda: torch.matmul(a, b, out=c)      # noqa: E731
-    with _precision(dtype), CpuUse() as use:
-        samples, calls = time_calls(product, device, repeats, block_s)
-    with _precision(dtype):
-        reference = None
+    reference = reference_iqr = None
+    with _precision(dtype), CpuUse() as use:     # the window covers the reference too: what it says of
+        samples, calls = time_calls(product, device, repeats, block_s)      # the machine holds for both
         if reference_s:
             from torch.utils.benchmark import Timer
 
             timer = Timer("torch.matmul(a, b, out=c)", globals={"torch": torch, "a": a, "b": b, "c": c},
                           num_threads=torch.get_num_threads())
-            reference = timer.blocked_autorange(min_run_time=reference_s).median
+            measured = timer.blocked_autorange(min_run_time=reference_s)
+            reference, reference_iqr = measured.median, measured.iqr
     copy = None
     if device != "cpu":
         host = (a.cpu(), b.cpu())
@@ -387,7 +441,7 @@ def measure(device: str, dtype: str, n: int, repeats: int, block_s: float, refer
     else:
         peak = gpu_peak_gflops(torch.cuda.get_device_name() if device == "cuda" else "", dtype)
     result = Result(device, dtype, n, median, _iqr(samples), gflops, repeats, calls, copy, reference,
-                    peak, peak is not None and gflops > peak)
+                    reference_iqr, peak, peak is not None and gflops > peak)
     if device == "cpu":
         threads = torch.get_num_threads()
         result.others_cores = use.others_cores()

@@ -18,7 +18,8 @@ MAX_DEPTH = 100             # nesting of parentheses, signs and powers in one fo
 MAX_LITERAL = 200           # characters in one number literal
 MAX_LITERAL_EXPONENT = 400  # |e| in a literal such as 1e-30 (float64 ends near 1e±308)
 MAX_EXPONENT = 1_000        # |n| in x^n for a numeric n
-MAX_DIGITS = 10_000         # digits of a number computed from literals (9^9^9 is refused)
+MAX_DIGITS = 4_000          # digits of a number computed from literals (9^9^9 is refused; below Python's
+                            # 4,300-digit limit on int <-> str, so every number a formula holds can be printed)
 MAX_FLOAT = 1.7976931348623157e308   # a point must be finite in float64: the checks run there
 MAX_ELEMENTS = 4_096        # elements in one tensor value or formula
 
@@ -109,9 +110,26 @@ def nesting(expr) -> int:
     return inner + 1 if isinstance(expr, sp.Function) else inner
 
 
+MAGNITUDE_BITS = 3_322     # bits of 10^MAGNITUDE_CAP: an exact rational with a larger numerator or denominator
+
+
+def huge_rational(expr, bits: int = MAGNITUDE_BITS) -> bool:
+    """Whether an exact number is a rational whose numerator or denominator passes `bits` bits (read from the
+    integers' binary length: never printed, never converted to decimal)."""
+    return bool(getattr(expr, "is_Rational", False)) and (abs(expr.p).bit_length() > bits or expr.q.bit_length() > bits)
+
+
 def policy(expr):
-    """An exact SymPy value as the budget allows it: the value, or Unknown with the reason."""
-    if size(expr) > SIZE_CAP:
+    """An exact SymPy value as the budget allows it: the value, or Unknown with the reason (a rational beyond
+    10^±MAGNITUDE_CAP anywhere in it is "magnitude": 100 (10^300)^99 is not written out)."""
+    count, stack = 0, [expr]
+    while stack and count <= SIZE_CAP:
+        e = stack.pop()
+        count += 1
+        if e.is_Rational and huge_rational(e):
+            return Unknown("magnitude")
+        stack.extend(e.args)
+    if count > SIZE_CAP:
         return Unknown("size")
     if nesting(expr) > NESTING_CAP:
         return Unknown("nesting")
@@ -164,8 +182,29 @@ class time_limit:
 
 
 def _expire(signum, frame):
-    if getattr(_active, "on", False) and frame is not None and frame.f_code not in _OWN:
+    if getattr(_active, "on", False) and frame is not None and frame.f_code not in _OWN \
+            and not _finalizing(frame):
         raise OverTime()
+
+
+def _finalizing(frame, depth: int = 64) -> bool:
+    """Whether the alarm came while Python runs a finalizer (a __del__, a weakref or garbage-collector callback)
+    or reports an exception it cannot raise: OverTime there cannot reach the time-limited block, it is printed as
+    "Exception ignored" and lost (and under pytest it broke the unraisable-exception hook itself). The alarm
+    repeats every REPEAT seconds, so the block is interrupted once the finalizer is done."""
+    import gc
+
+    callbacks = {getattr(cb, "__code__", None) for cb in gc.callbacks}      # the collector's own callbacks
+    while frame is not None and depth:
+        code = frame.f_code
+        if code in callbacks:
+            return True
+        if code.co_name in ("__del__", "unraisable_hook", "__call__") and (
+                code.co_name != "__call__" or code.co_filename.endswith("weakref.py")) \
+                or code.co_filename.endswith(("unraisableexception.py", "weakref.py")):
+            return True
+        frame, depth = frame.f_back, depth - 1
+    return False
 
 
 _OWN = {time_limit.__enter__.__code__, time_limit.__exit__.__code__}    # an alarm never interrupts these

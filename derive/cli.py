@@ -125,17 +125,11 @@ def _read_json(path: str) -> dict:
             data = json.load(f)
         if not isinstance(data, dict) or not {"results", "unavailable", "environment"} <= set(data):
             raise ValueError("not the output of `derive bench --json`")
-        from .bench import Result, Unavailable
+        from .bench import malformed
 
-        for part, kind in (("results", Result), ("unavailable", Unavailable)):
-            for item in data[part] if isinstance(data[part], list) else [None]:
-                try:
-                    kind(**item)
-                except TypeError:
-                    raise ValueError(f"an entry of {part!r} is incomplete or malformed: not the output of "
-                                     "`derive bench --json`") from None
-        if not isinstance(data["environment"], dict):
-            raise ValueError("its environment is not a table: not the output of `derive bench --json`")
+        problem = malformed(data)
+        if problem:
+            raise ValueError(f"{problem}: not the output of `derive bench --json`")
         return data
     except (OSError, ValueError) as e:
         raise DeriveError(f"cannot read {path}: {e}") from None

@@ -61,8 +61,17 @@ class Source:
             self._where[key] = self._where[to]
 
     def spot(self, table: str, key: str, column: int | None = None) -> Spot:
+        """Where `key =` under `[table]` is: its line, and the column given or else that of its value (a
+        table's own line: its header), so every error of a file has a line and a column."""
         line = self._where.get((table, key))
-        return Spot(self.path, line, column, self.lines[line - 1] if line else None)
+        if line is None:
+            return Spot(self.path, None, column, None)
+        text = self.lines[line - 1]
+        if column is None:
+            equals = text.find("=") if table or key else -1
+            start = equals + 1 if equals >= 0 and not re.match(r"\s*\[", text) else 0
+            column = start + len(text[start:]) - len(text[start:].lstrip()) + 1
+        return Spot(self.path, line, column, text)
 
     def value_column(self, table: str, key: str, value: str) -> int | None:
         """1-based column in the file where a one-line string `value` starts, if written verbatim."""
@@ -615,7 +624,7 @@ def _gradient_table(data, values, formulas, source: Source, indices=frozenset(),
         sinks = [n for n in formulas if n not in used]
         if len(sinks) != 1:
             raise DeriveError(f"cannot tell which formula is the target: {', '.join(sinks)}",
-                              Spot(file=source.path), 'add  [gradient]  with  of = "loss"')
+                              source.spot("", "formulas"), 'add  [gradient]  with  of = "loss"')
         target = sinks[0]
     elif target not in formulas:
         raise DeriveError(f"of = {target!r} is not a formula", source.spot("gradient", "of"),

@@ -64,8 +64,14 @@ def hessian(d) -> Hessian:
         return _hessian(d)
     except (TooLarge, Domain, ZeroDivisionError, ValueError, OverflowError) as e:
         raise DeriveError(f"the derivatives of order {d.exercise.order} of {d.target!r} cannot be computed here: "
-                          f"{getattr(e, 'message', None) or e} just beside the point", Spot(file=d.exercise.path),
+                          f"{getattr(e, 'message', None) or e} just beside the point", _order_spot(d),
                           "choose values of moderate size, away from the edges of each function's domain") from None
+
+
+def _order_spot(d) -> Spot:
+    """The `order =` line of the file (or the file alone where derive itself asked for the derivatives)."""
+    spot = d.exercise.source.spot("gradient", "order")
+    return spot if spot.line else Spot(file=d.exercise.path)
 
 
 def _hessian(d) -> Hessian:
@@ -73,7 +79,7 @@ def _hessian(d) -> Hessian:
     if d.kinks:
         k = d.kinks[0]
         raise DeriveError(f"second derivatives do not exist here: {k.expr} in formula {k.node!r} sits on its kink",
-                          Spot(file=d.exercise.path), "choose a point away from the kink")
+                          d.exercise.source.spot("formulas", k.node), "choose a point away from the kink")
     if order >= 3:
         return _higher(d, order)
     els = elements(d.exercise)
@@ -151,7 +157,7 @@ def _vanishing(d, els, value, error):
 
 def _unresolved(d, what: str) -> DeriveError:
     return DeriveError(f"{what} of {d.target!r} cancel beyond what {PRECISIONS[-1]} digits resolve here (terms "
-                       "far larger than the result)", Spot(file=d.exercise.path),
+                       "far larger than the result)", _order_spot(d),
                        "choose values of similar sizes, or order = 1")
 
 
@@ -310,7 +316,7 @@ def _at_point(d, expr, value):
             if not agrees(number, value):         # exact.check_agreement does for gradients
                 raise DeriveError(f"the exact and the numeric derivatives of order {d.exercise.order} disagree here "
                                   f"({mpmath.nstr(number, 8)} against {mpmath.nstr(value, 8)}): with terms this "
-                                  "far apart in size derive gives neither", Spot(file=d.exercise.path),
+                                  "far apart in size derive gives neither", _order_spot(d),
                                   "choose values of moderate size")
     return exact
 

@@ -58,6 +58,7 @@ class Check:
     verdict: str
     conventions: dict[str, float] | None = None    # at a kink: gradient per torch formulation
     element: tuple = ()               # the element of a tensor input
+    beyond: str | None = None         # an exact value past float64's range, in scientific form (`exact` is ±inf)
 
 
 @dataclass
@@ -93,7 +94,7 @@ class Checks:
         head = [h.replace("_", " ") for h in t(lang, "cli_g_header").split()]
         rows = [f"{head[0]:<10} {head[1]:>24} {head[2]:>24} {head[3]:>14} {head[4]:>14}  {head[5]}"]
         for key, c in self.checks.items():
-            exact = t(lang, "cli_g_undefined") if c.exact is None else f"{c.exact:.16e}"
+            exact = t(lang, "cli_g_undefined") if c.exact is None else c.beyond or f"{c.exact:.16e}"
             central = "-" if c.fd is None or c.fd.best_central is None else f"{c.fd.best_central[1]:.6e}"
             verdict = "; ".join(say(part, lang) for part in c.verdict.split("; "))
             rows.append(f"{key:<10} {exact:>24} {c.autograd['float64']:>24.16e} {c.autograd['float32']:>14.6e} "
@@ -310,8 +311,19 @@ def _batched_target(d, moved: dict, base: dict, dtype, rows: int, counter=None) 
 
     if count:
         count(rows * _elements(d, only))
-    out = torch.func.vmap(f)(*[moved[n] for n in names]).to(torch.float64)
+    try:
+        out = torch.func.vmap(f)(*[moved[n] for n in names]).to(torch.float64)
+    except RuntimeError:                # torch refused a moved value (binary_cross_entropy's target outside
+        return [_one_row(f, [moved[n][r] for n in names]) for r in range(rows)]   # [0, 1]): row by row
     return out.tolist()
+
+
+def _one_row(f, xs) -> float:
+    """The target at one moved point, NaN where torch refuses the point (a difference there is not defined)."""
+    try:
+        return float(f(*xs))
+    except RuntimeError:
+        return math.nan
 
 
 def _richardson(central: list[float]) -> float | None:
@@ -452,8 +464,7 @@ def check_gradients(d: Derivation) -> Checks:
     checks = {}
     for j, (x, index) in enumerate(targets):
         g = d.gradients[x]
-        e = _element(exact[x], index)
-        e = None if e is None or mpmath.isnan(e) else float(e)
+        e, beyond = _exact_float(_element(exact[x], index))
         fd = FiniteDifferences(STEPS, fwd[j], cen[j], cen32[j], _richardson(cen[j]),
                                _best(fwd[j], e), _best(cen[j], e))
         a64, a32 = _element(auto64[x], index), _element(auto32[x], index)
@@ -463,20 +474,19 @@ def check_gradients(d: Derivation) -> Checks:
                   "richardson": relative_error(fd.richardson, e)}
         key = arrays.element_name(x, index)
         checks[key] = Check(x, e, {"float32": a32, "float64": a64}, fd, errors,
-                            _verdict(errors, e, value64, d, convention=g.convention),
-                            at_kink.get(x) if g.kink and not d.tensor else None, index)
+                            _verdict(errors, e, value64, d, convention=g.convention, beyond=beyond),
+                            at_kink.get(x) if g.kink and not d.tensor else None, index, beyond)
     for x in d.exercise.wrt:             # elements outside the sample: autograd only
         for index in arrays.indices(d.nodes[x].shape):
             key = arrays.element_name(x, index)
             if key in checks:
                 continue
-            e = _element(exact[x], index)
-            e = None if e is None or mpmath.isnan(e) else float(e)
+            e, beyond = _exact_float(_element(exact[x], index))
             a64, a32 = _element(auto64[x], index), _element(auto32[x], index)
             errors = {"float64": relative_error(a64, e), "float32": relative_error(a32, e),
                       "forward": None, "central": None, "richardson": None}
             checks[key] = Check(x, e, {"float32": a32, "float64": a64}, None, errors,
-                                _verdict(errors, e, value64, d, sampled=True), None, index)
+                                _verdict(errors, e, value64, d, sampled=True, beyond=beyond), None, index, beyond)
     usable = all(exact[x] is not None and not any(mpmath.isnan(v) for v in arrays.flat(exact[x])) for x in exact)
     directions = directional(moved, exact, counter=counter) if sampled and usable else []
     result = Checks(checks, {"float64": value64, "float32": nodes32[d.target]}, [],
@@ -496,9 +506,23 @@ def _element(value, index):
     return value[index] if index else value
 
 
-def _verdict(errors, exact, value64, d: Derivation, sampled: bool = False, convention=None) -> str:
+def _exact_float(value) -> tuple[float | None, str | None]:
+    """An exact element as the float the checks compare (None where undefined), and, for a finite value past
+    float64's range, its own digits in scientific form (the float is then ±inf: never shown as the value)."""
+    if value is None or mpmath.isnan(value):
+        return None, None
+    number = float(value)
+    if math.isinf(number) and mpmath.isfinite(value):
+        return number, mpmath.nstr(value, 17, min_fixed=1, max_fixed=0)
+    return number, None
+
+
+def _verdict(errors, exact, value64, d: Derivation, sampled: bool = False, convention=None,
+             beyond: str | None = None) -> str:
     if exact is None:
         return "undefined at a kink: autograd returns its formulation's convention"
+    if beyond is not None:
+        return "autograd overflows: the exact value lies beyond float64's range (about 1.8e308)"
     auto = "autograd agrees" if _ok(errors["float64"], TOL["float64"]) else "autograd DISAGREES"
     if sampled:
         fd = "outside the finite-difference sample (the random directions check it)"

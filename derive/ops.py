@@ -372,7 +372,15 @@ def _getitem_shape(shapes, params):
         if isinstance(item, int) and not -n <= item < n:
             raise ShapeError(f"index {item} is out of range for dimension {dim} of size {n} "
                              f"(indices start at 0: 0 … {n - 1})")
-    return np.empty(a, dtype=np.int8)[key.index()].shape
+    shape = np.empty(a, dtype=np.int8)[key.index()].shape
+    if 0 in shape:
+        raise ShapeError(f"the slice {_key_text(key)} of a tensor of shape {_shape_text(a)} is empty")
+    return shape
+
+
+def _key_text(key) -> str:
+    parts = [str(i) if isinstance(i, int) else ":".join("" if v is None else str(v) for v in i) for i in key.items]
+    return "[" + ", ".join(parts) + "]"
 
 
 def _axis(shape, params) -> int | None:

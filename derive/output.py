@@ -5,9 +5,9 @@ Exact values are printed by one printer that remembers the text of every sub-exp
 from __future__ import annotations
 
 import json
+import math
 
 import sympy as sp
-import mpmath
 from sympy.printing.precedence import PRECEDENCE, precedence
 import sympy.printing.str as _str
 from sympy.printing.str import StrPrinter
@@ -126,9 +126,27 @@ def dumps(data: dict) -> str:
     """The JSON text of to_json: indented as json.dumps(indent=2) for a graph of up to LINES_PAST nodes;
     past it, each entry of a top-level object (a node, an adjoint, a gradient) on one line of its own, written
     by the standard library's C encoder (its indenting encoder is pure Python: 1.4 s of a 33,000-formula
-    graph's 33 MB)."""
+    graph's 33 MB). Standard JSON has no infinity or NaN: a float that is not finite (autograd's overflow) is
+    written as the string "inf", "-inf" or "nan", which float() reads back."""
+    try:
+        return _dumps(data)
+    except ValueError:                       # a float that is not finite: rare, so looked for only then
+        return _dumps(_finite(data))
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _dumps(data: dict) -> str:
     if len(data.get("nodes", ())) <= LINES_PAST:
-        return json.dumps(data, indent=2, ensure_ascii=False)
+        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
     compact = _compact()
     parts = []
     for key, value in data.items():
@@ -145,9 +163,9 @@ def _compact():
     from json import encoder
 
     if encoder.c_make_encoder is None:                       # a Python built without _json
-        return json.JSONEncoder(ensure_ascii=False).encode
+        return json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
     made = encoder.c_make_encoder(None, json.JSONEncoder().default, encoder.encode_basestring, None, ": ", ", ",
-                                  False, False, True)
+                                  False, False, False)
     return lambda value: "".join(made(value, 0))
 
 
@@ -311,9 +329,9 @@ def _hessian_text(d, checks, lang: str = "en") -> list[str]:
 
 
 def _brief(value) -> str:
-    """A parameter for one line of a terminal: 10 significant digits, tensors as nested lists."""
-    return str(arrays.nested(value, lambda v: mpmath.nstr(v, 10)) if arrays.shape_of(value)
-               else mpmath.nstr(value, 10)).replace("'", "")
+    """A parameter after a training step, through the one formatter of decimals (30 significant digits, so
+    3.00000000040267… is never shown as 3.0), tensors as nested lists."""
+    return str(arrays.nested(value, decimal) if arrays.shape_of(value) else decimal(value)).replace("'", "")
 
 
 def _short(s: str, limit: int = 60) -> str:

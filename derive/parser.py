@@ -25,7 +25,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .budget import MAX_CHARS, MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_LITERAL, MAX_LITERAL_EXPONENT
+from .budget import (MAX_CHARS, MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_LITERAL, MAX_LITERAL_EXPONENT,
+                     huge_rational)
 from .errors import DeriveError, Spot
 from .ops import FUNCTIONS, OPS, Key, ShapeError, check_arity, getitem, matmul, op_of, transpose
 
@@ -173,6 +174,7 @@ def _command(tok: str, text: str, pos: int) -> tuple[str, str]:
 class _Parser:
     def __init__(self, text: str, known, evaluate: bool = True):
         self.evaluate = evaluate   # False: keep the formula as written (for display), no simplification
+        self.verified: set = set()  # what `checked` found to hold only derive's own functions
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
@@ -231,15 +233,37 @@ class _Parser:
     def checked(self, expr: sp.Expr, tok: Token) -> sp.Expr:
         """Refuse what SymPy made of a formula when it left the real numbers or derive's own functions:
         sqrt(-1) is I, cos(I a) becomes cosh(a)."""
+        for number in (expr, expr.args[0] if expr.is_Add or expr.is_Mul else None):
+            if number is not None and huge_rational(number, MAX_DIGIT_BITS):
+                raise self.error(f"a number with more than {MAX_DIGITS} digits", tok,
+                                 "use smaller numbers: derive computes exactly with numbers of at most that many digits")
         if expr.is_number:
             if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
                 raise self.error("division by zero", tok)
             if expr.is_extended_real is False:
                 raise self.error("this is not a real number (SymPy finds an imaginary part)", tok,
                                  "the square root or logarithm of a negative number is not real")
-        elif not expr.is_Symbol and op_of(expr) is None and not isinstance(expr, sp.Piecewise):
-            raise self.error(f"SymPy rewrites this as {expr.func.__name__}, which derive does not support", tok)
+        else:
+            foreign = self._foreign(expr)
+            if foreign is not None:
+                raise self.error(f"SymPy rewrites this with {foreign.func.__name__}, which derive does not compute",
+                                 tok, REWRITE_HINT)
+        self.verified.add(expr)
         return expr
+
+    def _foreign(self, expr):
+        """The first function in expr that derive's registry does not hold (SymPy's own rewriting of what was
+        built: |exp(√a)| becomes exp(re(√a)), and re(√a) holds atan2), or None. Parts this parser has verified
+        before are not searched again, so a formula is searched once in all."""
+        stack = [expr]
+        while stack:
+            e = stack.pop()
+            if e.is_Atom or e in self.verified:
+                continue
+            if isinstance(e, sp.Function) and op_of(e) is None and not isinstance(e, sp.Piecewise):
+                return e
+            stack.extend(e.args)
+        return None
 
     # -- grammar -------------------------------------------------------------------------------
     def parse(self) -> Parsed:
@@ -463,7 +487,7 @@ class _Parser:
             inner, shape = self.expr()
             self.bars -= 1
             self.expect("|")
-            return sp.Abs(inner, evaluate=self.evaluate), shape
+            return self.checked(sp.Abs(inner, evaluate=self.evaluate), tok), shape
         return self._missing_operand(tok)
 
     def group(self, opener: str):
@@ -567,6 +591,12 @@ def _vulgar(ch: str):
     from fractions import Fraction
 
     return Fraction(unicodedata.numeric(ch)).limit_denominator(16)
+
+
+REWRITE_HINT = ("derive differentiates real functions: SymPy rewrote the expression because a part of it may not "
+                "be real for every real input (a root or a fractional power of a name that may be negative); "
+                "write that part so it is real, e.g. sqrt(abs(a)) or exp(...) without abs")
+MAX_DIGIT_BITS = int(MAX_DIGITS * math.log2(10))
 
 
 def _power(base: sp.Expr, exponent: sp.Expr, parser: _Parser, tok: Token) -> sp.Expr:

@@ -119,10 +119,15 @@ def new(path: str, kind: str, lang: str = "en") -> Path:
     if target.exists():
         raise DeriveError(f"{target} already exists; not overwriting it", Spot(str(target)),
                           "choose another name or remove the file first")
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(target))
+    text = starter(kind, lang).format(name=shown)      # the name sits in a comment: one line, printable
+    from .exercise import Source, loads
+
+    loads(Source(target.name, text))                   # read back before it is written: it runs as it is
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "x", encoding="utf-8") as f:
-            f.write(starter(kind, lang).format(name=target))
+            f.write(text)
     except OSError as e:
         raise DeriveError(f"cannot write {target}: {e.strerror}", Spot(str(target))) from None
     return target

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import arrays
+from .budget import MAX_EXPONENT
 from .errors import DeriveError
 
 
@@ -32,6 +33,23 @@ def fresh(name: str, taken) -> str:
         k += 1
         out = f"{name}_{k}"
     return out
+
+
+def literal(value) -> str:
+    """An exact seed weight as formula text the parser reads back to the same number: a rational's numerator and
+    denominator each as m*10^k (1e308 is 10^308, 309 digits, past the parser's limit on one literal)."""
+    if not getattr(value, "is_Rational", False):
+        return str(value)
+
+    def integer(n: int) -> str:
+        zeros = 0
+        while n and n % 10 == 0 and zeros < MAX_EXPONENT:
+            n //= 10
+            zeros += 1
+        return f"{n}*10^{zeros}" if zeros > 2 else str(n * 10 ** zeros)
+
+    p, q = integer(value.p), integer(value.q)
+    return p if value.q == 1 else f"({p})/({q})"
 
 
 def seeded(table: dict, values: dict, formulas: dict, source, value_of) -> tuple[Seed, str] | None:
@@ -60,7 +78,7 @@ def seeded(table: dict, values: dict, formulas: dict, source, value_of) -> tuple
         if arrays.shape_of(seed) != (len(outputs),):
             raise DeriveError(f"the seed has shape {arrays.shape_of(seed)} but of names {len(outputs)} outputs",
                               source.spot("gradient", "seed"), "one number per output")
-        text = " + ".join(f"({v}) * {q}" for v, q in zip(seed.flat, outputs))
+        text = " + ".join(f"({literal(v)}) * {q}" for v, q in zip(seed.flat, outputs))
         return Seed(outputs, list(seed.flat), target), text
     (q,) = outputs
     shape = formulas[q].shape
@@ -68,7 +86,7 @@ def seeded(table: dict, values: dict, formulas: dict, source, value_of) -> tuple
         raise DeriveError(f"the seed has shape {arrays.shape_of(seed)} but {q!r} has shape {shape}",
                           source.spot("gradient", "seed"), "backward(seed) needs a seed of the output's shape")
     if not shape:
-        return Seed(outputs, [seed], target), f"({seed}) * {q}"
+        return Seed(outputs, [seed], target), f"({literal(seed)}) * {q}"
     name = fresh("seed", taken | {target})
     return Seed(outputs, seed, target, name), f"sum({name} * {q})"
 

@@ -81,7 +81,7 @@ def train(d, step: Step) -> list[Point]:
     wrt = list(ex.wrt)
     if any(d.gradients[x].value is None or _undefined(d.gradients[x].value) for x in wrt):
         raise DeriveError("a training step needs every gradient, and one is undefined at a kink",
-                          Spot(file=ex.path), 'choose another point, or a convention: [gradient] kink = "torch"')
+                          _kink_spot(d), 'choose another point, or a convention: [gradient] kink = "torch"')
     points = [Point(0, {x: ex.values[x] for x in wrt}, {x: d.nodes[x].value for x in wrt},
                     d.nodes[d.target].value)]
     exact_grad = {x: d.gradients[x].exact for x in wrt}
@@ -101,7 +101,7 @@ def train(d, step: Step) -> list[Point]:
             current = derive(replace(ex, values=values), exact=False)
             if any(_undefined(current.gradients[x].value) for x in wrt) and k < step.steps:
                 raise DeriveError(f"after step {k} a parameter sits on a kink, where the gradient is undefined",
-                                  Spot(file=ex.path), 'a convention gives numbers there: [gradient] kink = "torch"')
+                                  _kink_spot(current), 'a convention gives numbers there: [gradient] kink = "torch"')
             points.append(Point(k, exact, value, current.nodes[ex.target].value))
     return points
 
@@ -125,3 +125,14 @@ def _float(value):
 
 def _undefined(value) -> bool:
     return value is None or any(v is None or mpmath.isnan(v) for v in arrays.flat(value))
+
+
+def _kink_spot(d) -> Spot:
+    """The formula whose kink leaves a gradient undefined (else the [step] table, else the file)."""
+    source = d.exercise.source
+    for k in d.kinks:
+        spot = source.spot("formulas", k.node)
+        if spot.line:
+            return spot
+    spot = source.spot("", "step")
+    return spot if spot.line else Spot(file=d.exercise.path)

@@ -15,10 +15,14 @@ import sympy as sp
 
 from . import arrays
 from .errors import DeriveError, Spot
+from .tomltext import toml_basic, toml_key
 
 GRADIENT_LIMITS = {"max_abs_value": 1e6, "max_attempts": 50, "allow_zero_gradient": False, "min_abs_answer": 0.0,
                    "same_branches": True, "require": []}
 SYSTEM_LIMITS = {"max_condition": 30.0, "max_attempts": 50, "coefficients": None, "solution": None}
+MAX_ATTEMPTS = 1_000        # draws per variant a file may ask for
+MAX_DRAWS = 100_000         # draws in one run, whatever -n and max_attempts ask (a `require` that never holds
+                            # ends here, in minutes, not never)
 
 
 @dataclass
@@ -64,6 +68,10 @@ def limits(ex) -> dict:
             raise DeriveError(f"{key} must be a positive number", spot)
         out[key] = value if key in ("coefficients", "solution", "allow_zero_gradient", "same_branches", "require") \
             else float(value)
+    if out["max_attempts"] > MAX_ATTEMPTS or out["max_attempts"] != int(out["max_attempts"]):
+        raise DeriveError(f"max_attempts must be a whole number from 1 to {MAX_ATTEMPTS}",
+                          ex.source.spot("variants", "max_attempts"),
+                          "a condition that holds that rarely is better written as narrower ranges")
     out["max_attempts"] = int(out["max_attempts"])
     if ex.kind == "gradient":
         out["branches"] = _default_branches(ex) if out["same_branches"] else None
@@ -374,7 +382,7 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
     if ex.kind not in ("gradient", "linear-system"):
         raise DeriveError(f"variants need a gradient or linear-system exercise, not {ex.kind!r}")
     if ex.kind == "gradient" and not ex.ranges:
-        raise DeriveError("the exercise has no ranges to draw variants from", Spot(ex.path),
+        raise DeriveError("the exercise has no ranges to draw variants from", _table_spot(ex),
                           "give some values a range: a = { min = -5, max = 5, step = 1, default = 2 }")
     lim = limits(ex)
     _JOB.update(limits=lim, lang=lang, exercise=ex)
@@ -421,7 +429,7 @@ def _enough_tried(ex, n: int, accepted: list, counts: dict, rejected: dict, atte
     """Stop, saying why, after max_attempts draws per variant, or sooner when the answers drawn so far show that
     the draws left would not bring the new answers still missing (new_answers_ahead), saying how many distinct
     answers the ranges seem to give (distinct_estimate)."""
-    cap = lim["max_attempts"] * n
+    cap = min(lim["max_attempts"] * n, MAX_DRAWS)
     few = sum(counts.values()) >= 30 and len(accepted) + new_answers_ahead(counts, attempts, cap - attempts) < n
     if attempts < cap and not few:
         return
@@ -430,9 +438,19 @@ def _enough_tried(ex, n: int, accepted: list, counts: dict, rejected: dict, atte
 
     found = dict(accepted=len(accepted), n=n, draws=attempts, reasons=summary(rejected))
     if few:
-        raise DeriveError(t("en", "err_variants_distinct", estimate=round(estimate), **found), Spot(ex.path),
+        raise DeriveError(t("en", "err_variants_distinct", estimate=round(estimate), **found), _table_spot(ex),
                           t("en", "err_variants_distinct_fix", accepted=len(accepted)))
-    raise DeriveError(t("en", "err_variants_few", **found), Spot(ex.path), t("en", "err_variants_few_fix"))
+    raise DeriveError(t("en", "err_variants_few", **found), _table_spot(ex), t("en", "err_variants_few_fix"))
+
+
+def _table_spot(ex) -> Spot:
+    """The table that sets the draws: [variants], else [values] (a linear system: its equations), else the file."""
+    source = getattr(ex, "source", None)
+    for table in ("variants", "values", "equations"):
+        spot = source.spot("", table) if source is not None else Spot(ex.path)
+        if spot.line:
+            return spot
+    return Spot(ex.path)
 
 
 def _code(reason: str) -> str:
@@ -459,9 +477,11 @@ def _toml_value(v: sp.Expr) -> str:
 
 
 def _toml_string(text: str) -> str:
-    if "'" not in text and "\n" not in text:
+    """A TOML string: a literal string where it may be one (formulas keep their backslashes readable), else a
+    basic string with every escape TOML needs (quotes, backslashes, newlines, every control character)."""
+    if "'" not in text and not any(ord(c) < 32 or c == "\x7f" for c in text):
         return f"'{text}'"
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return toml_basic(text)
 
 
 def exercise_toml(v: Variant, title: str, lang: str) -> str:
@@ -470,16 +490,30 @@ def exercise_toml(v: Variant, title: str, lang: str) -> str:
     lines = [f"# Variant {v.number}, drawn by `derive variants` from {os.path.basename(ex.path)}",
              f"title = {_toml_string(title)}", f'kind = "{ex.kind}"', f'lang = "{lang}"']
     if ex.kind == "gradient":
-        lines += ["", "[values]"] + [f"{k} = {_toml_value(val)}" for k, val in ex.values.items()]
-        lines += ["", "[formulas]"] + [f"{k} = {_toml_string(f.text)}" for k, f in ex.formulas.items()]
-        lines += ["", "[gradient]", f'of = "{ex.target}"', "wrt = [" + ", ".join(f'"{x}"' for x in ex.wrt) + "]"]
+        lines += ["", "[values]"] + [f"{toml_key(k)} = {_toml_value(val)}" for k, val in ex.values.items()]
+        lines += ["", "[formulas]"] + [f"{toml_key(k)} = {_toml_string(f.text)}" for k, f in ex.formulas.items()]
+        lines += ["", "[gradient]", f"of = {toml_basic(ex.target)}",
+                  "wrt = [" + ", ".join(toml_basic(x) for x in ex.wrt) + "]"]
     else:
         s = ex.system
-        lines += ["unknowns = [" + ", ".join(f'"{u}"' for u in s.unknowns) + "]",
+        lines += ["unknowns = [" + ", ".join(toml_basic(u) for u in s.unknowns) + "]",
                   "equations = [" + ", ".join(_toml_string(e.text) for e in s.equations) + "]",
                   "", "[solver]", f'method = "{s.solver.method}"', f"tolerance = {s.solver.tolerance!r}",
                   f"max_iterations = {s.solver.max_iterations}"]
     return "\n".join(lines) + "\n"
+
+
+def read_back(files: dict[str, str]) -> None:
+    """Every exercise file a run writes, loaded as `derive` loads a file, before anything is published: one that
+    derive cannot read is derive's own bug (exit 70), never a file handed to a teacher."""
+    from .exercise import Source, loads
+
+    for name, text in files.items():
+        if name.endswith(".toml"):
+            try:
+                loads(Source(name, text))
+            except DeriveError as e:
+                raise AssertionError(f"derive wrote {name} and cannot read it back: {e}") from None
 
 
 def summary_md(variants: list[Variant], ex, lang: str) -> str:
@@ -527,6 +561,7 @@ def documents(chosen: list[Variant], ex, lang: str, width: int) -> tuple[dict[st
     title = title_for(ex, lang) or stem
     files = {f"{stem}-v{v.number:0{width}d}.toml":
              exercise_toml(v, f"{title} ({t(lang, 'v_variant', number=v.number)})", lang) for v in chosen}
+    read_back(files)
     latex = {}
     for kind, intro, md, tx in (("students", "v_students_intro", "statement", "statement_tex"),
                                 ("answers", "v_answers_intro", "solution", "solution_tex")):

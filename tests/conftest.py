@@ -40,3 +40,19 @@ def seed():
     from derive.exercise import load
 
     return derive(load("ejercicio2"))
+
+
+# -- the hang watchdog ---------------------------------------------------------------------------------
+# No test asserts a duration (a busy machine would fail it): a hang is what this catches instead. A test that
+# runs past HANG_SECONDS dumps every thread's stack and ends the run (faulthandler's thread, not SIGALRM, which
+# derive's own time limits use). The slowest test takes about 40 s alone on two cores.
+HANG_SECONDS = 600
+
+
+@pytest.fixture(autouse=True)
+def _hang_watchdog():
+    import faulthandler
+
+    faulthandler.dump_traceback_later(HANG_SECONDS, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()

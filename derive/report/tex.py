@@ -34,7 +34,10 @@ LONG_TABLE = 25          # rows beyond which a table becomes a longtable
 
 
 def text(value: str) -> str:
-    return "".join(_ESCAPES.get(ch) or _UNICODE.get(ch) or ch for ch in value)
+    """Plain text as LaTeX: its special characters escaped, and every control character (a NUL or BEL in a title,
+    which TeX refuses as invalid) and line break written as a space."""
+    return "".join(_ESCAPES.get(ch) or _UNICODE.get(ch) or (" " if ord(ch) < 32 or ch == "\x7f" else ch)
+                   for ch in value)
 
 
 def inline(spans) -> str:

@@ -1,11 +1,12 @@
-"""Writing reports: everything is made in a staging folder inside the output folder and moved into
-place only when all of it succeeded, so a crash never leaves half a report."""
+"""Writing reports: everything is made in a staging folder and put in place only when all of it succeeded, in
+one swap of the whole output folder, so neither a crash nor a kill ever leaves half a report."""
 from __future__ import annotations
 
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -115,8 +116,103 @@ def render(report: Report, folder: Path, formats: set[str]) -> list[Path]:
 
 
 def publish(staging: Path, out: Path) -> list[Path]:
-    """Move every staged file to the same place under `out`. Every target is checked first (inside `out`,
-    not a folder, not through a symbolic link), so a refusal leaves the output as it was."""
+    """Put every staged file at the same place under `out`, all at once: `out` is mirrored beside itself (hard
+    links, so nothing is copied), the staged files laid over the mirror, and the two folders swapped in one
+    system call, so a kill at any moment leaves the old set or the new set whole, never half of each. Where
+    the swap cannot be made (not Linux, a file system without it, `out` holding the working folder) the files
+    are moved one by one. Every target is checked first (inside `out`, not a folder, not through a symbolic
+    link), so a refusal leaves the output as it was."""
+    moves = _planned(staging, out)
+    if not _swapped(moves, out):
+        for f, target in moves:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, target)
+    return [target for _, target in moves]
+
+
+MAX_MIRRORED = 20_000          # entries of an output folder mirrored for the swap; past it, files move one by one
+
+
+def _swapped(moves: list[tuple[Path, Path]], out: Path) -> bool:
+    """The whole new set published by one exchange of `out` with its updated mirror; False where it could not be
+    (nothing under `out` has changed then)."""
+    if not _can_swap(out):
+        return False
+    try:
+        twin = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=out.parent))
+    except OSError:
+        return False
+    try:
+        os.chmod(twin, os.stat(out).st_mode & 0o7777)
+        if not _mirror(out, twin):
+            return False
+        for f, target in moves:
+            laid = twin / target.relative_to(out)
+            laid.parent.mkdir(parents=True, exist_ok=True)
+            if laid.exists() or laid.is_symlink():
+                laid.unlink()                      # a link to the old file: never written through
+            os.link(f, laid)
+        return exchange(out, twin)
+    except OSError:
+        return False
+    finally:
+        shutil.rmtree(twin, ignore_errors=True)    # after the swap: the old set
+
+
+def _can_swap(out: Path) -> bool:
+    if not sys.platform.startswith("linux") or not out.is_dir() or out.parent == out:
+        return False
+    here = Path.cwd().resolve()
+    return here != out and out not in here.parents and os.access(out.parent, os.W_OK)
+
+
+def _mirror(source: Path, target: Path) -> bool:
+    """`source`'s tree again under `target`: folders made, files hard-linked (copied across devices), links as
+    links; derive's own staging folders left out. False past MAX_MIRRORED entries."""
+    count = 0
+    for root, folders, files in os.walk(source):
+        here = Path(root)
+        folders[:] = [f for f in folders if not (here == source and f.startswith(STAGING))]
+        there = target / here.relative_to(source)
+        for name in folders + files:
+            count += 1
+            if count > MAX_MIRRORED:
+                return False
+            old, new = here / name, there / name
+            if old.is_symlink():
+                os.symlink(os.readlink(old), new)
+            elif name in folders:
+                new.mkdir()
+                os.chmod(new, os.stat(old).st_mode & 0o7777)
+            else:
+                try:
+                    os.link(old, new)
+                except OSError:
+                    shutil.copy2(old, new)
+    return True
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux's renameat2 with RENAME_EXCHANGE); False where the system cannot."""
+    import ctypes
+    import platform
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    fsencode = os.fsencode
+    AT_FDCWD, RENAME_EXCHANGE = -100, 2
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        done = renameat2(AT_FDCWD, fsencode(str(a)), AT_FDCWD, fsencode(str(b)), RENAME_EXCHANGE)
+    else:                                          # a C library older than glibc 2.28: the system call itself
+        number = {"x86_64": 316, "aarch64": 276}.get(platform.machine())
+        if number is None:
+            return False
+        done = libc.syscall(number, AT_FDCWD, fsencode(str(a)), AT_FDCWD, fsencode(str(b)), RENAME_EXCHANGE)
+    return done == 0
+
+
+def _planned(staging: Path, out: Path) -> list[tuple[Path, Path]]:
+    """Each staged file with its target under `out`, every target checked."""
     moves = []
     for f in sorted(staging.rglob("*")):
         if not f.is_file():
@@ -139,23 +235,26 @@ def publish(staging: Path, out: Path) -> list[Path]:
             if parent.exists() and not parent.is_dir():
                 raise DeriveError(f"cannot write {target}: {parent} is a file, not a folder")
         moves.append((f, target))
-    moved = []
-    for f, target in moves:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(f, target)
-        moved.append(target)
-    return moved
+    return moves
 
 
 STAGING = ".derive-staging-"
 
 
 def _staging(out: Path) -> Path:
+    """A fresh folder for one run's files: beside `out` where `out` can be swapped whole (so a kill leaves
+    nothing inside it), else inside it. Staging folders of runs that died are removed first."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise DeriveError(f"cannot create the output folder {out}: {e.strerror}") from None
     _clean_stale(out)
+    if _can_swap(out):
+        _clean_stale(out.parent)
+        try:
+            return Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=out.parent))
+        except OSError:
+            pass
     return Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=out))
 
 
