@@ -19,18 +19,9 @@ from pathlib import Path
 
 from .budget import MAX_LITERAL
 from .errors import DeriveError, Spot
+from .report.steps import STEPS
 from .tomltext import toml_basic, toml_key
 
-STEPS = {          # step -> the i18n keys its section heading may have (scalar, tensor), and its JSON parts
-    "statement": (("g_statement",), ("target", "wrt")),
-    "forward": (("g_forward",), ("nodes",)),
-    "graph": (("g_graph",), ("nodes",)),
-    "local_derivatives": (("g_local",), ()),
-    "backward": (("g_backward", "t_backward"), ("adjoints",)),
-    "gradients": (("g_result", "t_result"), ("gradients",)),
-    "checks": (("g_checks", "t_checks"), ("gradients", "values", "finite_differences")),
-    "diagnostics": (("g_diagnostics", "t_diagnostics"), ("warnings",)),
-}
 
 
 MAX_NESTING = 8                 # lists inside lists a value may have (a tensor's rank)

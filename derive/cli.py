@@ -7,6 +7,7 @@ import os
 import sys
 
 from .errors import DeriveError
+from .exits import guarded
 
 
 def _gradients(args) -> int:
@@ -154,7 +155,8 @@ def _report(args) -> int:
 
     if not args.files:
         raise DeriveError("--watch needs the exercise FILE(s) to watch")
-    return watch([str(resolve(f)) for f in args.files], lambda: _report_once(args))
+    return watch([str(resolve(f)) for f in args.files], lambda: _report_once(args),
+                 language=lambda: _error_lang(args), debug=getattr(args, "debug", False))
 
 
 def _report_once(args) -> int:
@@ -359,46 +361,6 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("list", parents=[common], allow_abbrev=False, help="the bundled exercises").set_defaults(run=_list)
     return top
 
-
-
-def guarded(run, debug: bool = False, err=None, language=lambda: "en") -> int:
-    """Run a command, turning every failure into one message and an exit status: bad input 1, a file or
-    disk problem 1, Ctrl-C 130, anything else 70 (a bug: its traceback only with --debug). Bad input is
-    said in the language `language()` finds, asked only when there is something to say."""
-    err = err or sys.stderr
-    try:
-        return run()
-    except DeriveError as error:
-        from .messages import error as said
-
-        print(said(error, language()), file=err)
-        return 1
-    except KeyboardInterrupt:
-        from .report.i18n import t
-
-        print(t(language(), "cli_interrupted"), file=err)
-        return 130
-    except BrokenPipeError:                 # the reader left (`derive gradients ... | head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
-    except OSError as error:
-        where = f": {error.filename}" if error.filename else ""
-        print(f"error: {error.strerror or error}{where}", file=err)
-        return 1
-    except MemoryError:
-        from .report.i18n import t
-
-        print(t(language(), "cli_out_of_memory"), file=err)
-        return 1
-    except Exception as error:          # the last resort: a bug, said plainly
-        if debug:
-            import traceback
-
-            traceback.print_exc(file=err)
-        from .report.i18n import t
-
-        print(t(language(), "cli_bug", kind=type(error).__name__, message=str(error)[:300]), file=err)
-        return 70
 
 
 def _error_lang(args) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 from . import arrays
-from .engine import Derivation, Diagnostic
+from .derivation import Derivation, Diagnostic
 from .evaluate import Arrays, evaluate
 from .ops import sigmoid
 

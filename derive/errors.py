@@ -61,3 +61,15 @@ def _window(text: str, column: int | None) -> tuple[str, int | None]:
     prefix = "…" if start else ""
     suffix = "…" if start + WIDTH < len(text) else ""
     return prefix + piece + suffix, None if column is None else column - start + len(prefix)
+
+
+class TooLarge(ArithmeticError):
+    """A value beyond about 10^±1,000,000 (or a sin/cos argument too large to reduce): refused."""
+
+
+class Domain(ArithmeticError):
+    """An operation outside its real domain at the point; `index` names the element of a tensor."""
+
+    def __init__(self, message: str, index: tuple = ()):
+        super().__init__(message)
+        self.message, self.index = message, index

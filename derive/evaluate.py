@@ -18,22 +18,11 @@ import sympy as sp
 
 from . import arrays
 from .budget import MAX_MAGNITUDE_BITS
+from .errors import TooLarge
 from .ops import Key, Op, op_of, operands, params_of
 
 COMPARE = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le,
            "==": operator.eq, "!=": operator.ne}
-
-
-class TooLarge(ArithmeticError):
-    """A value beyond about 10^±1,000,000 (or a sin/cos argument too large to reduce): refused."""
-
-
-class Domain(ArithmeticError):
-    """An operation outside its real domain at the point; `index` names the element of a tensor."""
-
-    def __init__(self, message: str, index: tuple = ()):
-        super().__init__(message)
-        self.message, self.index = message, index
 
 
 class Arrays:
@@ -79,10 +68,10 @@ class MP(Arrays):
     def elementwise(self, op, args):
         return self.map(lambda *xs: _guarded(op, xs), *args)
 
-    def partial(self, op: Op, i: int, args: list, out):
-        from .program import partial_mp
+    compiled = None     # (op name, arity, i) -> f(values, out): the compiler (program.partial_mp) registers here
 
-        f = partial_mp(op.name, len(args), i)
+    def partial(self, op: Op, i: int, args: list, out):
+        f = MP.compiled(op.name, len(args), i)
         return self.map(lambda *xs: f(xs), *args)
 
 

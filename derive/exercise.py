@@ -11,12 +11,12 @@ from pathlib import Path
 
 import sympy as sp
 
-from . import arrays, training
+from . import arrays, stepspec
 from .catalog import bundled, title_for  # noqa: F401  (re-exported)
-from .budget import MAX_ELEMENTS, MAX_FLOAT, MAX_LITERAL_EXPONENT
 from .errors import DeriveError, Spot
 from .ops import FUNCTIONS, OPS, op_of, operands
-from .parser import names_in, parse, parse_number
+from .parser import names_in, parse
+from .reading import Source, shift_column, value_of
 
 MAX_FILE_BYTES = 10_000_000
 KINDS = ("gradient", "linear-system", "matmul-benchmark")
@@ -27,78 +27,6 @@ TOP_KEYS = {
     "matmul-benchmark": {"title", "kind", "lang", "sizes", "dtypes", "devices", "quick", "repeats"},
 }
 NAME = re.compile(r"[^\W\d]\w*")
-
-
-@dataclass
-class Source:
-    """An exercise file's text, with a finder for the line of `key =` under a `[table]`."""
-
-    path: str
-    text: str
-
-    def __post_init__(self):
-        self.lines = self.text.splitlines()
-        self._where: dict[tuple[str, str], int] = {}
-        table = ""
-        for number, line in enumerate(self.lines, 1):
-            header = re.match(r"\s*\[\s*([^\]\s]+)\s*\]", line)
-            if header:
-                table = header.group(1)
-                self._where.setdefault(("", table), number)
-                continue
-            key = re.match(r"""\s*(["']?)([^"'=\s]+)\1\s*=""", line)
-            if key:
-                self._where.setdefault((table, key.group(2)), number)
-
-    def under(self, table: str) -> "Source":
-        """The same source with every lookup sent to `table`: a value read outside [values] (a seed, a
-        learning rate) gets its errors located at its own line."""
-        return _Under(self, table)
-
-    def alias(self, key: tuple[str, str], to: tuple[str, str]):
-        """Locate `key` (a table and name made by derive, not written) at the line of `to`."""
-        if to in self._where:
-            self._where[key] = self._where[to]
-
-    def spot(self, table: str, key: str, column: int | None = None) -> Spot:
-        """Where `key =` under `[table]` is: its line, and the column given or else that of its value (a
-        table's own line: its header), so every error of a file has a line and a column."""
-        line = self._where.get((table, key))
-        if line is None:
-            return Spot(self.path, None, column, None)
-        text = self.lines[line - 1]
-        if column is None:
-            equals = text.find("=") if table or key else -1
-            start = equals + 1 if equals >= 0 and not re.match(r"\s*\[", text) else 0
-            column = start + len(text[start:]) - len(text[start:].lstrip()) + 1
-        return Spot(self.path, line, column, text)
-
-    def value_column(self, table: str, key: str, value: str) -> int | None:
-        """1-based column in the file where a one-line string `value` starts, if written verbatim."""
-        line = self._where.get((table, key))
-        if line is None:
-            return None
-        text = self.lines[line - 1]
-        eq = text.index("=")
-        for quote in ('"', "'"):
-            start = text.find(quote + value + quote, eq)
-            if start >= 0:
-                return start + 2
-        return None
-
-
-class _Under:
-    def __init__(self, source: Source, table: str):
-        self._source, self._table = source, table
-
-    def spot(self, table: str, key: str, column: int | None = None) -> Spot:
-        return self._source.spot(self._table, key, column)
-
-    def value_column(self, table: str, key: str, value: str) -> int | None:
-        return self._source.value_column(self._table, key, value)
-
-    def __getattr__(self, name):
-        return getattr(self._source, name)
 
 
 @dataclass
@@ -172,7 +100,7 @@ class GradientExercise:
 
 @dataclass
 class BenchExercise:
-    """kind = "matmul-benchmark": what to time (a bench.Spec)."""
+    """kind = "matmul-benchmark": what to time (a benchspec.Spec)."""
 
     path: str
     title: dict[str, str]               # language (or "any") -> title
@@ -247,7 +175,7 @@ def loads(source: Source | str):
         raise DeriveError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}", source.spot("", "lang"))
     title = _title(data, source, lang)
     if kind == "matmul-benchmark":
-        from .bench import spec_of
+        from .benchspec import spec_of
 
         return BenchExercise(source.path, title, lang, spec_of(data, source), source)
     if kind == "linear-system":
@@ -330,9 +258,15 @@ def range_of(raw: dict, name: str, source: Source) -> Range:
         if not isinstance(raw["choices"], list) or not raw["choices"]:
             raise DeriveError(f"the choices of {name!r} must be a non-empty list", spot)
         choices = [value_of(v, name, source) for v in raw["choices"]]
+        if any(arrays.shape_of(v) for v in choices):
+            raise DeriveError(f"the choices of {name!r} must be numbers", spot,
+                              "a tensor range draws every element from the choices: add  shape = [2, 3]")
     else:
         low, high = value_of(raw["min"], name, source), value_of(raw["max"], name, source)
         step = value_of(raw.get("step", 1), name, source)
+        if any(arrays.shape_of(v) for v in (low, high, step)):
+            raise DeriveError(f"min, max and step of {name!r} must be numbers", spot,
+                              "a tensor range draws every element from min … max: add  shape = [2, 3]")
         if not (low.is_Rational and high.is_Rational and step.is_Rational) or step <= 0 or high < low:
             raise DeriveError(f"the range of {name!r} needs min <= max and a positive step", spot)
         count = int((high - low) / step) + 1
@@ -359,71 +293,6 @@ def _range_shape(raw, name: str, spot: Spot) -> tuple:
     if not (isinstance(raw, list) and len(raw) <= 2 and all(type(n) is int and 1 <= n <= 64 for n in raw)):
         raise DeriveError(f"the shape of {name!r} must be [n] or [rows, columns] (up to 64 each)", spot)
     return tuple(raw)
-
-
-def value_of(raw, name: str, source: Source):
-    """An exact value from TOML: int, float (as the decimal written) or a string such as "1/3"; a list is a
-    vector, a list of lists a matrix (rows)."""
-    if isinstance(raw, list):
-        return _tensor(raw, name, source)
-    value = _scalar(raw, name, source)
-    if abs(float(value)) > MAX_FLOAT:
-        raise DeriveError(f"the value of {name!r} is too large for float64, where derive checks every result",
-                          source.spot("values", name), "values must lie within ±1.8e308")
-    return value
-
-
-def _scalar(raw, name: str, source: Source) -> sp.Expr:
-    spot = source.spot("values", name)
-    if isinstance(raw, bool) or not isinstance(raw, (int, Decimal, str)):
-        raise DeriveError(f"the value of {name!r} is not a number: {raw!r}", spot,
-                          'write a number (2, -1.5) or an exact string ("1/3", "sqrt(2)")')
-    if isinstance(raw, Decimal):
-        if not raw.is_finite():
-            raise DeriveError(f"the value of {name!r} is not finite", spot)
-        if abs(raw.adjusted()) > MAX_LITERAL_EXPONENT or len(raw.as_tuple().digits) > 200:
-            raise DeriveError(f"the value of {name!r} is beyond what derive accepts (1e±{MAX_LITERAL_EXPONENT}, "
-                              "200 digits)", spot)
-        return sp.Rational(str(raw))
-    if isinstance(raw, int):
-        return sp.Integer(raw)
-    try:
-        return parse_number(raw)
-    except DeriveError as e:
-        start = source.value_column("values", name, raw)
-        e.spot = Spot(spot.file, spot.line, _shift(start, e.spot.column), spot.text if start else raw)
-        raise
-
-
-def _tensor(raw: list, name: str, source: Source):
-    """A vector or a matrix from nested TOML arrays, checked to be rectangular and made of numbers."""
-    spot = source.spot("values", name)
-    example = "x = [1, 2, 3] (a vector) or W = [[1, 2], [3, 4]] (a matrix: a list of rows)"
-    if not raw:
-        raise DeriveError(f"the value of {name!r} is an empty array", spot, example)
-    if all(isinstance(r, list) for r in raw):
-        lengths = {len(r) for r in raw}
-        if any(isinstance(v, list) for r in raw for v in r):
-            raise DeriveError(f"the value of {name!r} has more than two dimensions", spot,
-                              "derive's tensors are vectors and matrices; a batch is a matrix whose rows are examples")
-        if len(lengths) != 1 or 0 in lengths:
-            rows = ", ".join(str(len(r)) for r in raw)
-            raise DeriveError(f"the rows of {name!r} have different lengths ({rows}): a matrix must be rectangular",
-                              spot, example)
-    elif any(isinstance(r, list) for r in raw):
-        raise DeriveError(f"the value of {name!r} mixes numbers and lists", spot, example)
-    value = arrays.array(raw, lambda v: _scalar(v, name, source))
-    if value.size > MAX_ELEMENTS:
-        raise DeriveError(f"{name!r} has {value.size} elements; the limit is {MAX_ELEMENTS}", spot)
-    if any(abs(float(v)) > MAX_FLOAT for v in value.flat):
-        raise DeriveError(f"an element of {name!r} is too large for float64", spot)
-    return value
-
-
-def _shift(start: int | None, column: int | None) -> int | None:
-    if column is None:
-        return None
-    return start + column - 1 if start else column
 
 
 def _gradient(data: dict, source: Source, title, lang) -> GradientExercise:
@@ -464,13 +333,30 @@ def _gradient(data: dict, source: Source, title, lang) -> GradientExercise:
                           f"a seed under [gradient] for backward(seed): of = \"{target}\" with seed = […]")
     ex = GradientExercise(source.path, title, lang, values, formulas, target, wrt, source, ranges=ranges,
                           variants=_table(data, "variants", source), indices=frozenset(indices), seed=seed,
-                          kink=_kink(data, source), step=training.read(_table(data, "step", source), source),
+                          kink=_kink(data, source), step=stepspec.read(_table(data, "step", source), source),
                           order=_order(data, source))
     if ex.order > 1:
-        from .hessian import check_request
-
         check_request(ex, ex.order, source)
     return ex
+
+
+HESSIAN_MAX_ELEMENTS = 64         # inputs of a Hessian (its entries are this squared)
+
+
+def elements(ex) -> list[tuple[str, tuple]]:
+    return [(x, index) for x in ex.wrt for index in arrays.indices(ex.shape(x))]
+
+
+def check_request(ex, order: int, source) -> None:
+    """Refuse, when the file loads, an order that cannot be given (located at [gradient] order)."""
+    spot = source.spot("gradient", "order")
+    if order >= 3 and (len(ex.wrt) != 1 or ex.shape(ex.wrt[0])):
+        raise DeriveError(f"order = {order} needs one input in wrt, a number", spot,
+                          "derivatives past the second are for a function of one variable; "
+                          "for several, order = 2 gives the Hessian")
+    if order == 2 and len(elements(ex)) > HESSIAN_MAX_ELEMENTS:
+        raise DeriveError(f"the Hessian of {len(elements(ex))} inputs is too large to show (at most "
+                          f"{HESSIAN_MAX_ELEMENTS})", spot, "take wrt = [...] with fewer inputs")
 
 
 MAX_ORDER = 8
@@ -558,7 +444,7 @@ def _cycle_error(ring: list[str], uses, formulas_raw, source):
     column = source.value_column("formulas", first, formulas_raw[first])
     raise DeriveError(f"the formulas depend on each other in a cycle: {' -> '.join(ring + [first])} "
                       f"({first!r} uses {second!r}, which leads back to {first!r})",
-                      source.spot("formulas", first, _shift(column, uses[first][second])),
+                      source.spot("formulas", first, shift_column(column, uses[first][second])),
                       "each formula may use only inputs and formulas that do not lead back to it")
 
 
@@ -588,7 +474,7 @@ def _located(name: str, text: str, source: Source, read, *args):
         spot = source.spot("formulas", name)
         start = source.value_column("formulas", name, text)
         raise DeriveError(f"in formula {name!r}: {e.message}",
-                          Spot(spot.file, spot.line, _shift(start, e.spot.column), spot.text if start else text),
+                          Spot(spot.file, spot.line, shift_column(start, e.spot.column), spot.text if start else text),
                           e.hint) from None
 
 

@@ -20,10 +20,11 @@ import sympy as sp
 from . import arrays
 from .budget import CALL_SECONDS, DIGITS, OverTime, Unknown, known, time_limit
 from .errors import DeriveError, Spot
+from .exercise import HESSIAN_MAX_ELEMENTS, elements
 from .stopgrad import frozen
 
 HIGHER_PRECISIONS = (60, 150, 400, 1000)
-MAX_ELEMENTS = 64
+MAX_ELEMENTS = HESSIAN_MAX_ELEMENTS
 
 
 @dataclass
@@ -39,26 +40,10 @@ class Hessian:
         return [arrays.element_name(x, i) for x, i in self.elements]
 
 
-def elements(ex) -> list[tuple[str, tuple]]:
-    return [(x, index) for x in ex.wrt for index in arrays.indices(ex.shape(x))]
-
-
-def check_request(ex, order: int, source) -> None:
-    """Refuse, when the file loads, an order that cannot be given (located at [gradient] order)."""
-    spot = source.spot("gradient", "order")
-    if order >= 3 and (len(ex.wrt) != 1 or ex.shape(ex.wrt[0])):
-        raise DeriveError(f"order = {order} needs one input in wrt, a number", spot,
-                          "derivatives past the second are for a function of one variable; "
-                          "for several, order = 2 gives the Hessian")
-    if order == 2 and len(elements(ex)) > MAX_ELEMENTS:
-        raise DeriveError(f"the Hessian of {len(elements(ex))} inputs is too large to show (at most "
-                          f"{MAX_ELEMENTS})", spot, "take wrt = [...] with fewer inputs")
-
-
 def hessian(d) -> Hessian:
     """The order-th derivative of the target at the point (d: a Derivation with order >= 2); a located error
     where the differences leave the domain or the magnitudes derive computes (2^(a^b) at a = 1 ± h, b = 1e308)."""
-    from .evaluate import Domain, TooLarge
+    from .errors import Domain, TooLarge
 
     try:
         return _hessian(d)
@@ -140,7 +125,7 @@ def _vanishing(d, els, value, error):
     """Without exact forms: an entry no larger than the error of the differences that give it (their
     truncation, bounded by the coarser step's, and round-off) is 0 as far as they can tell, so it is shown as 0
     with a warning, never as that error's digits (-4.2e-121 where the exact entry is 0)."""
-    from .engine import Diagnostic
+    from .derivation import Diagnostic
 
     n, names = len(els), [arrays.element_name(x, i) for x, i in els]
     small = [(i, j) for i in range(n) for j in range(n) if value[i][j] != 0 and abs(value[i][j]) <= error[i][j]]
@@ -188,7 +173,7 @@ def _forward(d, point: dict, A) -> dict:
 def _gradient(d, point: dict) -> dict:
     """The reverse pass at `point`, at the current precision."""
     from . import graph
-    from .engine import _numeric
+    from .reverse import numeric_pass as _numeric
     from .evaluate import MP
 
     g = graph.build(d.exercise)
@@ -226,7 +211,7 @@ def _element(value, index):
 
 def _by_differences(d, els, h) -> list[list]:
     """H by central differences of the reverse pass: column j from the gradients at x ± h e_j."""
-    from .engine import _mp_value
+    from .reverse import mp_value as _mp_value
 
     point = {x: _mp_value(d.exercise.values[x]) for x in d.exercise.values}    # at this precision
     columns, scale = [], mpmath.mpf(0)
@@ -319,74 +304,3 @@ def _at_point(d, expr, value):
                                   "far apart in size derive gives neither", _order_spot(d),
                                   "choose values of moderate size")
     return exact
-
-
-# -- torch's numbers beside them ----------------------------------------------------------------------
-
-def torch_checks(d, h: Hessian) -> dict:
-    """Largest relative errors of torch (float64) against the 30-digit values: torch_hessian
-    (torch.autograd.functional.hessian) and autograd_differences (central differences, h = 1e-5, of autograd's
-    gradient) for order 2; autograd_repeated (autograd.grad n times, create_graph) for order n >= 3."""
-    import torch
-
-    from .numeric import _point as torch_point
-
-    f = _of_flat(d)
-    f_held = _of_flat(frozen(d))        # central differences of the gradient hold what detach stops
-    base = torch_point(d, torch.float64)
-    flat = torch.cat([base[x].reshape(-1) for x in d.exercise.wrt])
-    exact = [[float(v) for v in row] for row in h.value] if h.order == 2 else float(h.value)
-    if h.order == 2:
-        auto = torch.autograd.functional.hessian(f, flat).tolist()
-        step = 1e-5
-        fd = []
-        for j in range(len(flat)):
-            e = torch.zeros_like(flat)
-            e[j] = step
-            fd.append(((_grad(f_held, flat + e) - _grad(f_held, flat - e)) / (2 * step)).tolist())
-        fd = [[fd[j][i] for j in range(len(flat))] for i in range(len(flat))]
-        return {"torch_hessian": _worst(auto, exact), "autograd_differences": _worst(fd, exact)}
-    x = flat.clone().requires_grad_(True)
-    out = f(x)
-    for _ in range(h.order):
-        out = _grad(lambda z: out.sum(), x, create_graph=True)
-    return {"autograd_repeated": _worst([[float(out.sum().detach())]], [[exact]])}
-
-
-def _of_flat(d):
-    """The target as a torch function of the elements of `wrt` laid end to end (float64; other inputs fixed)."""
-    import torch
-
-    from .evaluate import Torch
-    from .numeric import _point as torch_point
-    from .numeric import run_graph
-
-    base = torch_point(d, torch.float64)
-    shapes = [d.nodes[x].shape for x in d.exercise.wrt]
-    sizes = [max(1, arrays.size_of(s)) for s in shapes]
-
-    def f(flat):
-        inputs = dict(base)
-        for x, part, shape in zip(d.exercise.wrt, torch.split(flat, sizes), shapes):
-            inputs[x] = part.reshape(shape)
-        return run_graph(d, inputs, Torch(torch.float64))[d.target]
-    return f
-
-
-def _grad(f, x, create_graph=False):
-    """d f / d x by autograd (zeros where f does not depend on x: a constant, or a detached value)."""
-    import torch
-
-    if not create_graph:
-        x = x.clone().requires_grad_(True)
-    y = f(x)
-    if not y.requires_grad:
-        return torch.zeros_like(x)
-    (g,) = torch.autograd.grad(y, x, create_graph=create_graph, allow_unused=True)
-    return torch.zeros_like(x) if g is None else g
-
-
-def _worst(values, exact) -> float:
-    from .numeric import relative_error
-
-    return max(relative_error(v, e) for rv, re in zip(values, exact) for v, e in zip(rv, re))

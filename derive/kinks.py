@@ -16,7 +16,7 @@ from .ops import op_of, operands
 
 def resolve(d, suspects) -> list:
     """The ties of the numeric pass that are kinks, one Kink per (formula, application, element)."""
-    from .engine import Kink
+    from .derivation import Kink
 
     from .program import instruction
 
@@ -56,7 +56,7 @@ def _exact_args(d, node, expr, index):
 
 def gradients(d, exact: bool) -> dict:
     """The gradient for each input: the adjoint, or, through a kink, undefined with its one-sided values."""
-    from .engine import Diagnostic, Gradient, Kink, plain
+    from .derivation import Diagnostic, Gradient, Kink, plain
 
     out = {}
     closed = getattr(d, "closed", {}) or {}

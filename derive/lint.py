@@ -33,7 +33,8 @@ def _line(ex, table: str, key: str) -> int | None:
 
 def _gradient(ex) -> list[Problem]:
     from .diagnose import float_diagnostics
-    from .engine import derive, plain
+    from .derivation import plain
+    from .engine import derive
     from .graph import build, reach
 
     out = []

@@ -24,7 +24,7 @@ import sympy as sp
 
 from . import arrays, levels
 from .budget import FD_DIRECTIONS, FD_MAX_INPUTS, FD_MAX_MEMORY
-from .engine import Derivation, Diagnostic
+from .derivation import Derivation, Diagnostic
 from .evaluate import Torch, evaluate
 from .program import program_for, run
 from .stopgrad import frozen
@@ -494,8 +494,6 @@ def check_gradients(d: Derivation) -> Checks:
                     directions, sampled, len(_targets(d)), held[0])
     result.warnings = diagnostics(d, result, nodes64, nodes32)
     if d.hessian is not None:
-        from .hessian import torch_checks
-
         result.hessian = torch_checks(d, d.hessian)
     return result
 
@@ -578,3 +576,68 @@ def _stable_rewrites(d: Derivation) -> list[Diagnostic]:
                               {"z": z, "at": zval, "float64": stable["float64"], "float32": stable["float32"],
                                "naive": naive}))
     return out
+
+
+# -- the Hessian: torch's numbers beside derive's ----------------------------------------------------------
+
+def torch_checks(d, h) -> dict:
+    """Largest relative errors of torch (float64) against the 30-digit values: torch_hessian
+    (torch.autograd.functional.hessian) and autograd_differences (central differences, h = 1e-5, of autograd's
+    gradient) for order 2; autograd_repeated (autograd.grad n times, create_graph) for order n >= 3."""
+    import torch
+
+
+    f = _of_flat(d)
+    f_held = _of_flat(frozen(d))        # central differences of the gradient hold what detach stops
+    base = _point(d, torch.float64)
+    flat = torch.cat([base[x].reshape(-1) for x in d.exercise.wrt])
+    exact = [[float(v) for v in row] for row in h.value] if h.order == 2 else float(h.value)
+    if h.order == 2:
+        auto = torch.autograd.functional.hessian(f, flat).tolist()
+        step = 1e-5
+        fd = []
+        for j in range(len(flat)):
+            e = torch.zeros_like(flat)
+            e[j] = step
+            fd.append(((_grad(f_held, flat + e) - _grad(f_held, flat - e)) / (2 * step)).tolist())
+        fd = [[fd[j][i] for j in range(len(flat))] for i in range(len(flat))]
+        return {"torch_hessian": _worst(auto, exact), "autograd_differences": _worst(fd, exact)}
+    x = flat.clone().requires_grad_(True)
+    out = f(x)
+    for _ in range(h.order):
+        out = _grad(lambda z: out.sum(), x, create_graph=True)
+    return {"autograd_repeated": _worst([[float(out.sum().detach())]], [[exact]])}
+
+
+def _of_flat(d):
+    """The target as a torch function of the elements of `wrt` laid end to end (float64; other inputs fixed)."""
+    import torch
+
+
+    base = _point(d, torch.float64)
+    shapes = [d.nodes[x].shape for x in d.exercise.wrt]
+    sizes = [max(1, arrays.size_of(s)) for s in shapes]
+
+    def f(flat):
+        inputs = dict(base)
+        for x, part, shape in zip(d.exercise.wrt, torch.split(flat, sizes), shapes):
+            inputs[x] = part.reshape(shape)
+        return run_graph(d, inputs, Torch(torch.float64))[d.target]
+    return f
+
+
+def _grad(f, x, create_graph=False):
+    """d f / d x by autograd (zeros where f does not depend on x: a constant, or a detached value)."""
+    import torch
+
+    if not create_graph:
+        x = x.clone().requires_grad_(True)
+    y = f(x)
+    if not y.requires_grad:
+        return torch.zeros_like(x)
+    (g,) = torch.autograd.grad(y, x, create_graph=create_graph, allow_unused=True)
+    return torch.zeros_like(x) if g is None else g
+
+
+def _worst(values, exact) -> float:
+    return max(relative_error(v, e) for rv, re in zip(values, exact) for v, e in zip(rv, re))

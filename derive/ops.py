@@ -18,7 +18,8 @@ import numpy as np
 import sympy as sp
 
 from . import arrays
-from .budget import TIE_DIGITS
+from .budget import MAX_MAGNITUDE_BITS, TIE_DIGITS
+from .errors import TooLarge
 
 # -- SymPy heads of derive's own functions ------------------------------------------------------------
 
@@ -253,9 +254,6 @@ def _rounds_away(x) -> bool:
 def _within_range(x, name: str):
     """Refuse e^x (x < 0) below 2^-MAX_MAGNITUDE_BITS, as exp refuses e^x above it: derive computes numbers
     to about 10^±1,000,000."""
-    from .budget import MAX_MAGNITUDE_BITS
-    from .evaluate import TooLarge
-
     if x < -MAX_MAGNITUDE_BITS * 0.7:
         raise TooLarge(f"{name} of {mpmath.nstr(x, 6)}")
 

@@ -15,7 +15,7 @@ from sympy.printing.str import StrPrinter
 from . import arrays
 from .budget import Unknown, known
 from .conventions import describe
-from .engine import Derivation, decimal, plain
+from .derivation import Derivation, decimal, plain
 from .latex import latex
 
 

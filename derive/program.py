@@ -18,8 +18,9 @@ import sympy as sp
 
 from . import arrays
 from .backward import accumulate
-from .evaluate import COMPARE, GUARDS, MP, Domain, _guarded
-from .ops import op_of, operands, params_of
+from .errors import Domain
+from .evaluate import COMPARE, GUARDS, MP, _guarded
+from .ops import OPS, op_of, operands, params_of
 
 _LOGIC = {sp.And: all, sp.Or: any}
 
@@ -260,8 +261,6 @@ def partial_mp(name: str, arity: int, i: int):
     else its SymPy rule, compiled once per op and arity. Where the rule contains the op itself (exp(a) in exp's),
     that is read from `out`, the op's value already computed forward, as a hand-written reverse pass does
     (computed here, guarded as run() guards it, when not given)."""
-    from .ops import OPS
-
     op = OPS[name]
     if op.mp_partial is not None:                # the registry's own numerically stable form
         return lambda values, out=None: op.mp_partial(values, out, i)
@@ -298,3 +297,6 @@ def partial_mp(name: str, arity: int, i: int):
             raise Domain(f"the derivative of {name} is not a real number at the point")
         return result
     return f
+
+
+MP.compiled = staticmethod(partial_mp)      # the MP backend's partials are these compiled rules

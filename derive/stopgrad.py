@@ -23,7 +23,7 @@ def frozen(d):
 
 def _frozen(d):
     from .budget import known
-    from .engine import derive
+    from .driver import gradient as derive
     from .evaluate import MP, Exact, evaluate
     from .ops import detach
     from .parser import symbol

@@ -155,7 +155,8 @@ def matrix_form(equations: list[Equation], unknowns: list[str], source) -> tuple
 
 def _check_coefficient(value: sp.Expr, x, eq: Equation, source):
     """A coefficient the float64 solvers can hold: computed under derive's limits, within ±1.8e308."""
-    from .evaluate import TooLarge, evaluate
+    from .errors import TooLarge
+    from .evaluate import evaluate
 
     what = f"the coefficient of {x}" if x is not None else "the constant term"
     try:

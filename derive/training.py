@@ -19,18 +19,7 @@ import sympy as sp
 from . import arrays
 from .budget import known, policy
 from .errors import DeriveError, Spot
-
-MAX_STEPS = 1000
-UPDATES = ("sgd", "momentum")
-
-
-@dataclass
-class Step:
-    learning_rate: sp.Expr
-    steps: int = 1
-    update: str = "sgd"
-    momentum: sp.Expr = sp.Integer(0)
-
+from .stepspec import MAX_STEPS, UPDATES, Step, read  # noqa: F401  (re-exported)
 
 @dataclass
 class Point:
@@ -42,39 +31,9 @@ class Point:
     loss: object                 # mpmath
 
 
-def read(table: dict, source) -> Step | None:
-    """The [step] table (None when absent), every error located."""
-    from .exercise import value_of
-
-    if not table:
-        return None
-    for key in table:
-        if key not in ("learning_rate", "steps", "update", "momentum"):
-            raise DeriveError(f"unknown key {key!r} in [step]", source.spot("step", key),
-                              "allowed: learning_rate, steps, update, momentum")
-    if "learning_rate" not in table:
-        raise DeriveError("[step] needs a learning_rate", source.spot("", "step"), "add  learning_rate = 0.1")
-    rate = value_of(table["learning_rate"], "learning_rate", source.under("step"))
-    if arrays.shape_of(rate) or not rate > 0:
-        raise DeriveError("learning_rate must be a positive number", source.spot("step", "learning_rate"))
-    steps = table.get("steps", 1)
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise DeriveError(f"steps must be a whole number from 1 to {MAX_STEPS}", source.spot("step", "steps"))
-    update = table.get("update", "momentum" if "momentum" in table else "sgd")
-    if update not in UPDATES:
-        raise DeriveError(f"update = {update!r} is not one derive knows", source.spot("step", "update"),
-                          'update = "sgd" (plain gradient descent) or "momentum"')
-    beta = value_of(table.get("momentum", "9/10" if update == "momentum" else 0), "momentum", source.under("step"))
-    if arrays.shape_of(beta) or not 0 <= beta < 1:
-        raise DeriveError("momentum must be a number in [0, 1)", source.spot("step", "momentum"))
-    if update == "sgd" and beta != 0:
-        raise DeriveError('momentum needs update = "momentum"', source.spot("step", "momentum"))
-    return Step(rate, steps, update, beta)
-
-
 def train(d, step: Step) -> list[Point]:
     """The point before any update and after each of `step.steps` updates."""
-    from .engine import derive
+    from .driver import gradient as derive
     from .evaluate import MP
 
     ex = d.exercise
@@ -98,7 +57,8 @@ def train(d, step: Step) -> list[Point]:
             exact = _exact_update(ex, step, exact_grad) if k == 1 else None
             values = dict(ex.values)
             values.update({x: exact[x] if exact and known(exact[x]) else _float(value[x]) for x in wrt})
-            current = derive(replace(ex, values=values), exact=False)
+            current = derive(replace(ex, values=values, order=1), exact=False)   # the step needs the gradient
+                                                                                # only (the Hessian is the file's)
             if any(_undefined(current.gradients[x].value) for x in wrt) and k < step.steps:
                 raise DeriveError(f"after step {k} a parameter sits on a kink, where the gradient is undefined",
                                   _kink_spot(current), 'a convention gives numbers there: [gradient] kink = "torch"')

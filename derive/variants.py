@@ -40,6 +40,10 @@ class Variant:
     question_html: str = ""             # the statement alone, HTML with TeX math (a Moodle question)
     solution_html: str = ""             # the worked solution, the same way (its general feedback)
 
+    def elements(self, x: str) -> list[tuple[tuple[int, ...], mpmath.mpf]]:
+        """Each element of the answer for x, with its index (() for a scalar)."""
+        return elements(self, x)
+
 
 # -- the [variants] table ---------------------------------------------------------------------------
 
@@ -188,7 +192,7 @@ def _examine_gradient(ex, lim):
 
 def _decimals(value):
     """30-digit decimal text of a gradient: a string, or an array of strings in a tensor's shape."""
-    from .engine import decimal
+    from .derivation import decimal
 
     if not isinstance(value, arrays.np.ndarray):
         return decimal(value)

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from .exits import guarded
 
 
 def _stamp(paths: list[Path]) -> tuple:
@@ -20,27 +21,27 @@ def _stamp(paths: list[Path]) -> tuple:
 
 
 def watch(paths: list[str], action: Callable[[], int], interval: float = 0.5,
-          until: Callable[[], bool] = lambda: False, err=None) -> int:
+          until: Callable[[], bool] = lambda: False, err=None, language: Callable[[], str] = lambda: "en",
+          debug: bool = False) -> int:
     """Run `action` now and after every change to `paths`, until Ctrl-C (or `until()`): every failure
-    (bad input, a disk problem, even a bug in derive) is printed as a message by cli.guarded, and the
-    watch goes on."""
-    from .cli import guarded
+    (bad input, a disk problem, even a bug in derive) is printed as a message by exits.guarded, in the language
+    `language()` finds (and with --debug, a bug's traceback), and the watch goes on."""
+    from .report.i18n import t
 
     err = err or sys.stderr
     files = [Path(p) for p in paths]
     last = None
+    said = {0: "w_updated", 1: "w_fix"}
     try:
         while not until():
             stamp = _stamp(files)
             if stamp != last:
                 last = stamp
-                status = guarded(action, err=err)
+                status = guarded(action, debug, err=err, language=language)
                 if status == 130:
                     raise KeyboardInterrupt
-                message = {0: "updated; waiting for changes (Ctrl-C to stop)",
-                           1: "fix the file and save it; waiting for changes"}
-                print(f"[watch] {message.get(status, 'failed; waiting for changes')}", file=err, flush=True)
+                print(f"[watch] {t(language(), said.get(status, 'w_failed'))}", file=err, flush=True)
             time.sleep(interval)
     except KeyboardInterrupt:
-        print("[watch] stopped", file=err, flush=True)
+        print(f"[watch] {t(language(), 'w_stopped')}", file=err, flush=True)
     return 0

@@ -419,3 +419,21 @@ def test_a_hessian_entry_the_differences_lose_takes_its_exact_digits():
         want = mpmath.mpf(str(sp.N(sp.exp(-a) / (1 + sp.exp(-a)) ** 2, 40, maxn=10_000)))
         assert abs(d.hessian.value[0][0] - want) <= want * mpmath.mpf(10) ** -30
     assert d.hessian.exact[1] == [0, 0] and d.hessian.value[1] == [0, 0]
+
+
+def test_training_steps_compute_the_hessian_once(monkeypatch):
+    """order = 2 with [step]: the Hessian is the file's point's, computed once (it was recomputed at every step,
+    5 times for 4 steps, and a point on the way where it does not exist aborted the training)."""
+    import derive.hessian as hessian
+    from derive.engine import derive
+    from derive.exercise import loads
+    from derive.training import train
+
+    calls = []
+    real = hessian.hessian
+    monkeypatch.setattr(hessian, "hessian", lambda d: calls.append(1) or real(d))
+    ex = loads('kind = "gradient"\n[values]\nw = 1.5\n[formulas]\ny = "relu(w - 1) + w^2/4"\n'
+               "[gradient]\norder = 2\n[step]\nlearning_rate = 1\nsteps = 4\n")
+    d = derive(ex)
+    points = train(d, ex.step)
+    assert len(points) == 5 and len(calls) <= 1

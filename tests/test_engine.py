@@ -301,3 +301,19 @@ def test_a_domain_test_that_fails_on_round_off_is_retried_with_more_digits(z):
         assert abs(d.gradients["a"].value - slope) <= mpmath.mpf(10) ** -30
     with pytest.raises(DeriveError, match="logarithm of a non-positive number"):
         differentiate({"a": 1}, {"y": "log(a - 1)"}, of="y")
+
+
+def test_two_runs_agree_only_on_finite_numbers_close_enough_or_equal_infinities():
+    """mpmath's infinities carry placeholder exponents in their raw tuples: read as numbers they looked tiny, and
+    inf "agreed" with 1e10 (the issue's reading of engine._agree)."""
+    import mpmath
+
+    from derive.reverse import agree as _agree
+
+    assert not _agree(mpmath.inf, mpmath.mpf(1e10)) and not _agree(mpmath.mpf(1e10), mpmath.inf)
+    assert not _agree(-mpmath.inf, mpmath.inf) and not _agree(mpmath.nan, mpmath.mpf(1))
+    assert _agree(mpmath.nan, mpmath.nan)          # undefined in both runs (a kink): the runs agree on that
+    assert _agree(mpmath.inf, mpmath.inf) and _agree(mpmath.mpf(2), mpmath.mpf(2))
+    with mpmath.workdps(60):
+        assert _agree(mpmath.mpf(1), mpmath.mpf(1) + mpmath.mpf(10) ** -40)
+        assert not _agree(mpmath.mpf(1), mpmath.mpf(1) + mpmath.mpf(10) ** -25)

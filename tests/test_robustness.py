@@ -259,6 +259,27 @@ def test_watch_survives_a_bug(tmp_path):
     assert "bug in derive" in err.getvalue() and calls
 
 
+def test_watch_speaks_the_language_and_keeps_debug(tmp_path):
+    """report --watch said everything in English and dropped --debug (the issue's reading of watch.py)."""
+    import io
+
+    from derive.watch import watch
+
+    path = tmp_path / "ex.toml"
+    path.write_text("x")
+    calls = []
+
+    def action():
+        calls.append(1)
+        raise RuntimeError("boom")
+
+    err = io.StringIO()
+    watch([str(path)], action, interval=0.01, until=lambda: len(calls) >= 1 and time.sleep(0.05) is None, err=err,
+          language=lambda: "es", debug=True)
+    said = err.getvalue()
+    assert "fallo de derive" in said and "Traceback" in said and "[watch] ha fallado" in said, said
+
+
 # -- generated code that always runs -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("names", [["lambda", "exact"], ["point", "torch"], ["x½", "h"], ["inputs", "fd"]])

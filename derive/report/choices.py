@@ -2,7 +2,7 @@
 and a convention at kinks. Shared by the scalar and the tensor walkthroughs."""
 from __future__ import annotations
 
-from ..engine import Derivation
+from ..derivation import Derivation
 from .doc import Para, rich
 from .i18n import t
 from .mathtex import name, tex

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import numbers
 from ..budget import known
-from ..engine import Derivation
+from ..derivation import Derivation
 from ..graph import stopped
 from .mathtex import name as tex_name
 from .mathtex import short

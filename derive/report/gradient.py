@@ -2,13 +2,12 @@
 backward pass, gradient, numeric checks and diagnostics, as report blocks."""
 from __future__ import annotations
 
-import re
 
 import mpmath
 import sympy as sp
 
 from ..budget import known
-from ..engine import Derivation
+from ..derivation import Derivation
 from ..graph import stopped
 from . import second, training
 from .choices import convention_paragraph, seed_paragraph
@@ -16,15 +15,14 @@ from ..exact import tidy
 from ..numeric import TOL, Checks
 from ..parser import symbol
 from . import diagram, figures, torchcode
+from .blocks import BESIDE, aligned, broken, math_name, terms
 from .doc import B, C, Code, Heading, Items, M, Math, Mermaid, Para, Report, Table, rich
 from .i18n import t
 from .mathtex import (bar, exact_eq, factor, is_exact_text, name, number, partial, rational_tex, short,
                       substituted, tex, value_tex)
 
-MAX_ROWS = 60               # rows of one derivation block before the rest is left to `gradients --json`
 PER_ROW = 6                 # values per row when a point or a list is too long for one line
 FULL_FORM_LIMIT = 300       # LaTeX characters beyond which a closed form in the inputs is not printed
-LINE = 150                  # LaTeX characters of one row of a derivation before it is broken in two
 
 
 def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str, compact: bool = False) -> Report:
@@ -42,21 +40,10 @@ def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str
     training.section(r, d, lang)
     if checks is not None:
         _checks(r, d, checks, lang)
-        _diagnostics(r, d, checks, lang)
+        diagnostics(r, d, checks, lang)
         if not compact:
             _reproduce(r, d, checks, lang)
     return r
-
-
-def _m(node: str) -> str:
-    return f"${name(node)}$"
-
-
-def _aligned(r: Report, rows: list[str], lang: str, wide: bool = False):
-    """Rows as one aligned display; past MAX_ROWS, the first ones and a note on where the rest are."""
-    r.add(Math(r"\begin{aligned} " + r" \\ ".join(rows[:MAX_ROWS]) + r" \end{aligned}", wide=wide))
-    if len(rows) > MAX_ROWS:
-        r.add(Para(rich(t(lang, "g_more", more=len(rows) - MAX_ROWS))))
 
 
 def _listing(items: list[str], separator: str = r", \quad ") -> str:
@@ -74,9 +61,9 @@ def _statement(r: Report, d: Derivation, lang: str):
         r.add(Para([t(lang, "g_statement_text") + " ", M(", ".join(point)), " " + t(lang, "g_formulas")]))
     else:
         r.add(Para([t(lang, "g_statement_text")]), Math(_listing(point)), Para([t(lang, "g_formulas")]))
-    _aligned(r, rows, lang)
+    aligned(r, rows, lang)
     r.add(*seed_paragraph(d, lang))
-    r.add(Para(rich(t(lang, "g_task", target=_m(d.target)))),
+    r.add(Para(rich(t(lang, "g_task", target=math_name(d.target)))),
           Math(_listing([partial(d.target, x) for x in ex.wrt])),
           Para(rich(t(lang, "g_three_ways"))))
 
@@ -113,57 +100,11 @@ def _forward(r: Report, d: Derivation, values: dict, lang: str):
             parts.append(rf"\approx {number(node.value)}")
         parts = [parts[0]] + [p for i, p in enumerate(parts[1:], 1) if p[p.index(" ") + 1:] != parts[i - 1].split(" ", 1)[-1]]
         line = f"{name(n)} &= " + " ".join(parts)
-        rows += _broken(line)
+        rows += broken(line)
     r.add(Heading(2, [t(lang, "g_forward")]), Para(rich(t(lang, "g_forward_text"))))
-    _aligned(r, rows, lang, wide=True)
+    aligned(r, rows, lang, wide=True)
 
 
-def _broken(line: str) -> list[str]:
-    """A derivation row longer than LINE characters, continued on the next rows at its = and ≈ signs, and
-    a single expression still too long at its outermost + and − signs, so nothing runs into the margin."""
-    if len(line) <= LINE:
-        return [line]
-    head, _, rest = line.partition("&= ")
-    pieces = re.split(r" (?=(?:=|\\approx) )", rest)
-    rows, current = [], f"{head}&= {pieces[0]}"
-    for piece in pieces[1:]:
-        if len(current) + len(piece) > LINE:
-            rows.append(current)
-            current = f"&{piece}"
-        else:
-            current += f" {piece}"
-    rows.append(current)
-    return [part for row in rows for part in _terms(row)]
-
-
-def _terms(row: str) -> list[str]:
-    """A row cut at the + and − between its outermost terms, the continuations indented: & \\quad + …"""
-    if len(row) <= LINE:
-        return [row]
-    cuts, depth, i = [], 0, 0
-    while i < len(row):
-        ch = row[i]
-        if row.startswith(r"\left", i):
-            depth += 1
-        elif row.startswith(r"\right", i):
-            depth -= 1
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif ch in "+-" and depth == 0 and row[i - 1:i] == " " and row[i + 1:i + 2] == " " and i > 20:
-            cuts.append(i)
-        i += 1
-    out, start = [], 0
-    for cut in cuts:
-        if cut - start > LINE * 0.8:
-            out.append(row[start:cut].rstrip())
-            start = cut
-    out.append(row[start:])
-    return [out[0]] + [rf"& \quad {piece}" for piece in out[1:]]
-
-
-BESIDE = ("md", "tex", "ipynb")      # the formats written beside the graph's DOT, TikZ and Mermaid files
 
 
 def _stopped_note(d: Derivation, lang: str) -> str:
@@ -172,11 +113,11 @@ def _stopped_note(d: Derivation, lang: str) -> str:
 
 def _graph(r: Report, d: Derivation, lang: str):
     big = d.graph.number_of_nodes() > figures.GRAPH_DETAIL_LIMIT
-    r.add(Heading(2, [t(lang, "g_graph")]), Para(rich(t(lang, "g_graph_text", target=_m(d.target)))))
+    r.add(Heading(2, [t(lang, "g_graph")]), Para(rich(t(lang, "g_graph_text", target=math_name(d.target)))))
     if big:
         r.add(Para([t(lang, "g_graph_summary", nodes=d.graph.number_of_nodes(), edges=d.graph.number_of_edges())]))
     r.figure(f"{r.stem}.graph", figures.shared(lambda path, formats: figures.graph_figure(d, path, formats), id(d)),
-             rich(t(lang, "g_graph_caption", target=_m(d.target)) + _stopped_note(d, lang)))
+             rich(t(lang, "g_graph_caption", target=math_name(d.target)) + _stopped_note(d, lang)))
     mermaid = diagram.mermaid(d)
     if not r.compact:
         r.attachments[f"{r.stem}.graph.dot"] = diagram.dot(d)
@@ -208,7 +149,7 @@ def _local(r: Report, d: Derivation, values: dict, lang: str):
             where = rf"\left.{lhs}\right|_{{{at}}}" if at else lhs
             value = value if value.startswith(r"\approx") else f"= {value}"
             rows.append(rf"{lhs} &= {symbolic}, & {where} &{value}")
-    _aligned(r, rows, lang, wide=True)
+    aligned(r, rows, lang, wide=True)
     r.add(*convention_paragraph(d, lang))
 
 
@@ -221,7 +162,7 @@ def backward_order(d: Derivation) -> list[str]:
 def _backward(r: Report, d: Derivation, lang: str):
     r.add(Heading(2, [t(lang, "g_backward")]),
           Para(rich(t(lang, "g_backward_text", bar=f"${bar('v')} = {partial(d.target, 'v')}$",
-                      target=_m(d.target)))))
+                      target=math_name(d.target)))))
     rows = [rf"{bar(d.target)} &= {partial(d.target, d.target)} = 1"]
     for n in backward_order(d):
         adj = d.adjoints.get(n)
@@ -238,8 +179,8 @@ def _backward(r: Report, d: Derivation, lang: str):
         else:
             numbers = f"= {numbers}"
             result = result if result.startswith(r"\approx") else f"= {result}"
-        rows += _broken(rf"{bar(n)} &= {chain} {numbers} {result}")
-    _aligned(r, rows, lang, wide=True)
+        rows += broken(rf"{bar(n)} &= {chain} {numbers} {result}")
+    aligned(r, rows, lang, wide=True)
 
 
 def _abbreviated(d: Derivation, expr, closed: dict):
@@ -274,12 +215,12 @@ def _result(r: Report, d: Derivation, lang: str):
             continue
         short_form = tex(tidy(_abbreviated(d, g.expression, closed)), lang)
         full = tex(g.expression, lang)
-        forms += _terms(rf"{partial(d.target, x)} &= {short_form}")
+        forms += terms(rf"{partial(d.target, x)} &= {short_form}")
         if full != short_form and len(full) <= FULL_FORM_LIMIT:
-            forms += _terms(rf"&= {full}")
+            forms += terms(rf"&= {full}")
     if forms:
         r.add(Para([t(lang, "g_closed")]))
-        _aligned(r, forms, lang, wide=True)
+        aligned(r, forms, lang, wide=True)
 
 
 def _verdict(c, d: Derivation, checks: Checks, lang: str) -> str:
@@ -301,7 +242,7 @@ def _err(value) -> str:
 
 
 def _checks(r: Report, d: Derivation, checks: Checks, lang: str):
-    r.add(Heading(2, [t(lang, "g_checks")]), Para(rich(t(lang, "g_checks_text", target=_m(d.target)))))
+    r.add(Heading(2, [t(lang, "g_checks")]), Para(rich(t(lang, "g_checks_text", target=math_name(d.target)))))
     header = [[t(lang, "g_input")], [t(lang, "g_col_exact")], [t(lang, "g_col_auto64")], [t(lang, "g_col_auto32")],
               [t(lang, "g_col_central")], [t(lang, "g_col_richardson")]]
     rows = []
@@ -325,7 +266,7 @@ def _checks(r: Report, d: Derivation, checks: Checks, lang: str):
              [t(lang, "g_steps_caption")], 0.75)
 
 
-def _diagnostics(r: Report, d: Derivation, checks: Checks, lang: str, heading: str = "g_diagnostics"):
+def diagnostics(r: Report, d: Derivation, checks: Checks, lang: str, heading: str = "g_diagnostics"):
     r.add(Heading(2, [t(lang, heading)]))
     warnings = list(d.warnings) + list(checks.warnings)
     items = []
@@ -334,7 +275,7 @@ def _diagnostics(r: Report, d: Derivation, checks: Checks, lang: str, heading: s
         if text:
             items.append(rich(text))
         if w.code == "rounds-to-zero" and w.node == d.target:
-            items.append(rich(t(lang, "d_fd_zero", target=_m(d.target))))
+            items.append(rich(t(lang, "d_fd_zero", target=math_name(d.target))))
             errs = [c.errors["float64"] for c in checks.checks.values() if c.errors["float64"] is not None]
             local = next((e for e in d.edges.values() if e.value is not None and not mpmath.isnan(e.value)
                           and e.value != 0 and abs(e.value) < 1e-8), None)
@@ -368,16 +309,16 @@ def _explain(w, d: Derivation, checks: Checks, lang: str) -> str | None:
         f64 = checks.nodes["float64"][w.node]
         asymptote = 1.0 if f64 > 0 else -1.0
         gap = abs(node.value - asymptote)
-        return t(lang, "d_saturation", node=_m(w.node), exact=f"${short(node.value, 20)}$", asymptote="1" if
+        return t(lang, "d_saturation", node=math_name(w.node), exact=f"${short(node.value, 20)}$", asymptote="1" if
                  asymptote > 0 else "$-1$", rounded=f"${f64:g}$", gap=f"${short(gap, 3)}$")
     if w.code == "rounds-to-zero":
-        return t(lang, "d_rounds", node=_m(w.node), exact=f"${short(node.value, 20)}$")
+        return t(lang, "d_rounds", node=math_name(w.node), exact=f"${short(node.value, 20)}$")
     if w.code == "stable-rewrite":
         return _stable_text(w, d, lang)
     if w.code == "overflow":
-        return t(lang, "d_overflow", node=_m(w.node), dtype=w.data["dtype"], value=f"{w.data['value']}")
+        return t(lang, "d_overflow", node=math_name(w.node), dtype=w.data["dtype"], value=f"{w.data['value']}")
     if w.code == "cancellation":
-        return t(lang, "d_cancellation", node=_m(w.node), f64=f"${short(checks.nodes['float64'][w.node], 17)}$",
+        return t(lang, "d_cancellation", node=math_name(w.node), f64=f"${short(checks.nodes['float64'][w.node], 17)}$",
                  exact=f"${short(node.value, 17)}$")
     if w.code == "float32-underflow":
         key = w.data.get("element", w.node)          # a tensor's element ("z[0]"), or a scalar input
@@ -388,26 +329,26 @@ def _explain(w, d: Derivation, checks: Checks, lang: str) -> str | None:
         k = d.kinks[w.data["kink"]] if "kink" in w.data else next((k for k in d.kinks if k.node == w.node), None)
         expr = f"${tex(k.expr, lang)}$" if k else ""
         if d.exercise.kink != "undefined":
-            return t(lang, "d_kink_convention", expr=expr, node=_m(w.node),
+            return t(lang, "d_kink_convention", expr=expr, node=math_name(w.node),
                      convention=t(lang, f"conv_{d.exercise.kink}"))
-        return t(lang, "d_kink", expr=expr, node=_m(w.node))
+        return t(lang, "d_kink", expr=expr, node=math_name(w.node))
     if w.code == "vanishing":
         x = w.data["name"]
-        return t(lang, "d_vanishing", what=f"${partial(d.target, x)}$" if w.data["gradient"] else _m(x))
+        return t(lang, "d_vanishing", what=f"${partial(d.target, x)}$" if w.data["gradient"] else math_name(x))
     if w.code == "unproven-zero":
         x = w.data["name"]
-        return t(lang, "d_unproven_zero", what=f"${partial(d.target, x)}$" if w.data["gradient"] else _m(x))
+        return t(lang, "d_unproven_zero", what=f"${partial(d.target, x)}$" if w.data["gradient"] else math_name(x))
     if w.code == "hessian-vanishing":
         return t(lang, "err_hessian_vanishing", **w.data) + "."
     if w.code == "kink-passed":
         x = w.data.get("wrt")
-        return t(lang, "d_kink_passed", d=f"${partial(d.target, x)}$" if x else "", node=_m(w.node))
+        return t(lang, "d_kink_passed", d=f"${partial(d.target, x)}$" if x else "", node=math_name(w.node))
     return None
 
 
 def _stable_text(w, d: Derivation, lang: str) -> str:
     v = w.data
-    return t(lang, "d_stable", node=_m(w.node), z=short(v["at"], 6), v64=f"${short(v['float64'], 17)}$",
+    return t(lang, "d_stable", node=math_name(w.node), z=short(v["at"], 6), v64=f"${short(v['float64'], 17)}$",
              v32=f"${short(v['float32'], 8)}$", naive=f"${short(v['naive'], 3)}$")
 
 

@@ -1382,6 +1382,19 @@ TEXT: dict[str, tuple[str, str]] = {
                      "  autograd difiere del valor exacto aquí: las comprobaciones dicen por qué (no se exige)"),
     "code_refused": ("# torch refuses a moved point (a label outside [0, 1])",
                      "# torch rechaza un punto desplazado (una etiqueta fuera de [0, 1])"),
+    "err_range_choices_numbers": ("the choices of {name} must be numbers", "las opciones de {name} deben ser números"),
+    "err_range_bounds_numbers": ("min, max and step of {name} must be numbers",
+                                 "min, max y step de {name} deben ser números"),
+    "err_range_tensor_fix": ("a tensor range draws every element from the choices: add  shape = [2, 3]",
+                             "un rango de tensor sortea cada elemento entre las opciones: añade  shape = [2, 3]"),
+    "err_range_tensor_bounds_fix": ("a tensor range draws every element from min … max: add  shape = [2, 3]",
+                                    "un rango de tensor sortea cada elemento entre min … max: añade  shape = [2, 3]"),
+    # report --watch
+    "w_updated": ("updated; waiting for changes (Ctrl-C to stop)",
+                  "actualizado; esperando cambios (Ctrl-C para terminar)"),
+    "w_fix": ("fix the file and save it; waiting for changes", "corrige el archivo y guárdalo; esperando cambios"),
+    "w_failed": ("failed; waiting for changes", "ha fallado; esperando cambios"),
+    "w_stopped": ("stopped", "detenido"),
 }
 
 

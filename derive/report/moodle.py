@@ -45,11 +45,9 @@ def _asked(v, ex, lang: str, tolerance: float) -> str:
     from .i18n import t
     from .mathtex import name
 
-    from ..variants import elements
-
     if ex.kind == "gradient":       # one field per partial derivative, a tensor's element by element
         asked = [(rf"\frac{{\partial {name(ex.target)}}}{{\partial {name(x)}{_index(i)}}}", value)
-                 for x in v.answers for i, value in elements(v, x)]
+                 for x in v.answers for i, value in v.elements(x)]
         ask = t(lang, "m_ask_gradient", tolerance=f"{tolerance:.0%}")
     else:
         asked = [(name(u), mpmath.mpf(_decimal_text(a))) for u, a in v.answers.items()]

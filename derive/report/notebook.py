@@ -80,7 +80,7 @@ def render(report: Report, folder: Path | None = None) -> str:
 def api_notebook(toml: str, exercise, lang: str) -> str:
     """A notebook on derive's Python API: the exercise's TOML inside its first code cell (so the .ipynb
     needs nothing beside it), then one cell per step of the solution, each showing itself."""
-    from ..api import STEPS
+    from .steps import STEPS
     from ..exercise import title_for
     from . import stem_of
     from .i18n import t

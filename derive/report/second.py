@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..budget import known
-from ..engine import Derivation
+from ..derivation import Derivation
+from .blocks import broken, element_tex
 from .doc import Heading, Math, Para, Report, rich
 from .i18n import t
 from .mathtex import exact_eq, name, short
@@ -15,7 +16,6 @@ EXACT_ENTRY_LIMIT = 300       # characters of LaTeX per exact entry shown; longe
 
 def section(r: Report, d: Derivation, checks, lang: str):
     from ..latex import matrix
-    from .tensor import element_tex
 
     h = d.hessian
     if h is None:
@@ -46,7 +46,6 @@ def _exact_entries(r: Report, d: Derivation, lang: str):
     if not known(h.exact):
         r.add(Para(rich(t(lang, "hessian_no_exact"))))
         return
-    from .gradient import _broken
 
     rows = []
     for i, u in enumerate(h.names):
@@ -56,6 +55,6 @@ def _exact_entries(r: Report, d: Derivation, lang: str):
                 text = exact_eq(None, h.value[i][j], lang)
             below = rf"\partial {name(u)}^{{2}}" if u == v else rf"\partial {name(u)} \, \partial {name(v)}"
             lhs = rf"\frac{{\partial^2 {name(d.target)}}}{{{below}}} "
-            rows += [lhs + "&" + text] if text.startswith(r"\approx") else _broken(f"{lhs}&= {text}")
+            rows += [lhs + "&" + text] if text.startswith(r"\approx") else broken(f"{lhs}&= {text}")
     r.add(Para(rich(t(lang, "hessian_exact"))),
           Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", wide=True))

@@ -3,7 +3,7 @@ only, and the steps of the solution as numbered questions with a blank for each 
 solution appears: only the values and formulas the statement gives."""
 from __future__ import annotations
 
-from ..engine import Derivation
+from ..derivation import Derivation
 from . import figures
 from .doc import Heading, Math, Para, Report, rich
 from .gradient import backward_order

@@ -5,29 +5,26 @@ matrix of its shape; autograd and finite differences element by element."""
 from __future__ import annotations
 
 import mpmath
-import numpy as np
 import sympy as sp
 
 from .. import arrays
 from ..backward import formula_steps
-from ..budget import known, size
-from ..engine import Derivation
+from ..derivation import Derivation
 from ..graph import stopped
 from . import second, training
 from .choices import convention_paragraph, seed_paragraph
 from ..evaluate import MP
-from ..latex import Printer, matrix
+from ..latex import Printer
 from ..numeric import TOL, Checks
 from ..ops import op_of, operands, shape_text
 from . import diagram, figures, rules, torchcode
 from .units import Unit, leaves as _leaves, units
 from .doc import B, C, Code, Heading, M, Math, Mermaid, Para, Report, Table, rich
-from .gradient import BESIDE, _aligned, _diagnostics, _m
+from .blocks import BESIDE, aligned, math_name, relation, value_tex
+from .gradient import diagnostics
 from .i18n import t
 from .mathtex import bar, name, partial, short
 
-SHOWN = 36                 # elements of a tensor written out in full; larger ones by their shape and a corner
-DIGITS = 6                 # significant digits of the numbers in matrices (30 are in `gradients --json`)
 
 
 def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str, compact: bool = False) -> Report:
@@ -42,7 +39,7 @@ def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str
     training.section(r, d, lang)
     if checks is not None:
         _checks(r, d, checks, lang)
-        _diagnostics(r, d, checks, lang, heading="t_diagnostics")
+        diagnostics(r, d, checks, lang, heading="t_diagnostics")
         if not compact:
             r.add(Heading(2, [t(lang, "reproduce")]), Para([t(lang, "reproduce_intro")]),
                   Code(torchcode.tensor_script(d, lang, checks)))
@@ -57,81 +54,18 @@ def formula_tex(d: Derivation, expr) -> str:
     return Printer({"order": "none"}, shapes=shapes(d)).doprint(expr)
 
 
-def element_tex(exact, value) -> str:
-    """One element: exact when short (2, 0.35, -3/2), else DIGITS significant digits; undefined at a kink."""
-    if value is not None and mpmath.isnan(value):
-        return r"\text{undef.}"
-    if known(exact) and exact.is_Rational and _terminating(exact):
-        return decimal_text(exact)
-    if known(exact) and size(exact, 8) <= 8:
-        text = Printer().doprint(exact)
-        if len(text) <= 14:
-            return text
-    return short(value, DIGITS)
-
-
-def _terminating(q: sp.Rational) -> bool:
-    """A rational whose decimal expansion ends within 8 significant digits (7/20 = 0.35; 1/3 does not)."""
-    d = int(q.q)
-    for p in (2, 5):
-        while d % p == 0:
-            d //= p
-    return d == 1 and len(decimal_text(q).replace("-", "").replace(".", "").lstrip("0")) <= 8
-
-
-def decimal_text(q: sp.Rational) -> str:
-    """An exact terminating rational as the decimal a teacher writes: 0.35, -1.5, 12."""
-    from decimal import Decimal, localcontext
-
-    with localcontext() as ctx:
-        ctx.prec = 60
-        text = format(Decimal(int(q.p)) / Decimal(int(q.q)), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def relation(exact, value) -> str:
-    """= when every element is written exactly, ≈ when any is a rounded decimal."""
-    exact = exact if isinstance(exact, np.ndarray) or not isinstance(value, np.ndarray) else None
-    pairs = zip(arrays.flat(exact), arrays.flat(value)) if exact is not None else [(None, v) for v in arrays.flat(value)]
-    return "=" if all(_exactly(e, v) for e, v in pairs) else r"\approx"
-
-
-def _exactly(exact, value) -> bool:
-    if value is not None and mpmath.isnan(value):
-        return True
-    return known(exact) and (exact.is_Rational and _terminating(exact) or size(exact, 8) <= 8
-                             and len(Printer().doprint(exact)) <= 14)
-
-
-def value_tex(exact, value) -> str:
-    """A value as LaTeX: a number, a vector (…)ᵀ or a matrix, cut to a corner when large."""
-    if not isinstance(value, np.ndarray):
-        return element_tex(exact, value)
-    exact = exact if isinstance(exact, np.ndarray) else np.full(value.shape, None, dtype=object)
-    if value.size <= SHOWN:
-        return matrix(np.array([[element_tex(e, v) for e, v in zip(er, vr)] for er, vr in
-                                zip(np.atleast_2d(exact), np.atleast_2d(value))], dtype=object).reshape(value.shape)
-                      if value.ndim == 2 else np.array([element_tex(e, v) for e, v in zip(exact, value)], dtype=object),
-                      str)
-    corner = tuple(slice(0, 4) for _ in value.shape)
-    part = value[corner]
-    cells = np.array([short(v, 4) for v in part.flat], dtype=object).reshape(part.shape)
-    return matrix(cells, str).replace(r"\end{pmatrix}", r" & \cdots \end{pmatrix}", 1) \
-        + rf"\;\text{{({shape_text(value.shape)})}}"
-
-
 def _statement(r: Report, d: Derivation, lang: str):
     ex = d.exercise
     r.add(Heading(2, [t(lang, "g_statement")]), Para([t(lang, "t_statement_text")]))
     rows = [rf"{name(x)} &{relation(ex.values[x], d.nodes[x].value)} {value_tex(ex.values[x], d.nodes[x].value)} & &{_shape(d, x)}"
             for x in ex.values]
-    _aligned(r, rows, lang, wide=True)
+    aligned(r, rows, lang, wide=True)
     r.add(Para([t(lang, "g_formulas")]))
     rows = [rf"{name(f)} &= {formula_tex(d, ex.formulas[f].display)} & &{_shape(d, f)}" for f in d.order
             if f in ex.formulas]
-    _aligned(r, rows, lang, wide=True)
+    aligned(r, rows, lang, wide=True)
     r.add(*seed_paragraph(d, lang))
-    r.add(Para(rich(t(lang, "t_task", target=_m(d.target)))),
+    r.add(Para(rich(t(lang, "t_task", target=math_name(d.target)))),
           Math(r", \quad ".join(partial(d.target, x) for x in ex.wrt)),
           Para(rich(t(lang, "t_shapes_note"))))
 
@@ -150,7 +84,7 @@ def _forward(r: Report, d: Derivation, lang: str):
         formula = d.exercise.formulas[n]
         rows.append(rf"{name(n)} &= {formula_tex(d, formula.display)} & &{_shape(d, n)}")
         rows.append(rf"&{relation(node.exact, node.value)} {value_tex(node.exact, node.value)}")
-    _aligned(r, rows, lang, wide=True)
+    aligned(r, rows, lang, wide=True)
 
 
 def _stopped_note(d: Derivation, lang: str) -> str:
@@ -158,9 +92,9 @@ def _stopped_note(d: Derivation, lang: str) -> str:
 
 
 def _graph(r: Report, d: Derivation, lang: str):
-    r.add(Heading(2, [t(lang, "g_graph")]), Para(rich(t(lang, "t_graph_text", target=_m(d.target)))))
+    r.add(Heading(2, [t(lang, "g_graph")]), Para(rich(t(lang, "t_graph_text", target=math_name(d.target)))))
     r.figure(f"{r.stem}.graph", figures.shared(lambda path, formats: figures.graph_figure(d, path, formats), id(d)),
-             rich(t(lang, "t_graph_caption", target=_m(d.target)) + _stopped_note(d, lang)))
+             rich(t(lang, "t_graph_caption", target=math_name(d.target)) + _stopped_note(d, lang)))
     mermaid = diagram.mermaid(d)
     if not r.compact:
         r.attachments[f"{r.stem}.graph.dot"] = diagram.dot(d)
@@ -174,13 +108,13 @@ def _graph(r: Report, d: Derivation, lang: str):
 
 def _backward(r: Report, d: Derivation, lang: str):
     r.add(Heading(2, [t(lang, "t_backward")]),
-          Para(rich(t(lang, "t_backward_text", bar=f"${bar('v')}$", target=_m(d.target)))))
+          Para(rich(t(lang, "t_backward_text", bar=f"${bar('v')}$", target=math_name(d.target)))))
     fan = {p: sum(1 for c in d.graph.successors(p) if c in d.relevant) for p in d.order}
     for n in reversed(d.order):
         if d.nodes[n].kind != "formula" or n not in d.adjoints:
             continue
         r.add(Heading(3, [M(rf"{name(n)} = {formula_tex(d, d.exercise.formulas[n].display)}")]))
-        _aligned(r, _formula_rows(d, n, fan), lang, wide=True)
+        aligned(r, _formula_rows(d, n, fan), lang, wide=True)
 
 
 def _formula_rows(d: Derivation, n: str, fan: dict) -> list[str]:
@@ -294,7 +228,7 @@ def _result(r: Report, d: Derivation, lang: str):
     for x in d.exercise.wrt:
         g = d.gradients[x]
         rows.append(rf"{partial(d.target, x)} &{relation(g.exact, g.value)} {value_tex(g.exact, g.value)} & &{_shape(d, x)}")
-    _aligned(r, rows, lang, wide=True)
+    aligned(r, rows, lang, wide=True)
     r.add(*convention_paragraph(d, lang))
     if any(g.kink for g in d.gradients.values()):
         r.add(Para(rich(t(lang, "t_kink_elements"))))
@@ -303,7 +237,7 @@ def _result(r: Report, d: Derivation, lang: str):
 # -- checks ------------------------------------------------------------------------------------------------
 
 def _checks(r: Report, d: Derivation, checks: Checks, lang: str):
-    r.add(Heading(2, [t(lang, "t_checks")]), Para(rich(t(lang, "t_checks_text", target=_m(d.target),
+    r.add(Heading(2, [t(lang, "t_checks")]), Para(rich(t(lang, "t_checks_text", target=math_name(d.target),
                                                         count=checks.elements))))
     header = [[t(lang, "t_col_input")], [t(lang, "t_col_elements")], [t(lang, "t_col_auto64")],
               [t(lang, "t_col_auto32")], [t(lang, "t_col_central")]]

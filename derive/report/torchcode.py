@@ -8,7 +8,7 @@ import mpmath
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from ..engine import Derivation
+from ..derivation import Derivation
 from ..ops import op_of
 from .i18n import t
 

@@ -2,8 +2,9 @@
 numbers, the loss after it, and for several steps a table and a plot of the loss."""
 from __future__ import annotations
 
-from ..engine import Derivation
+from ..derivation import Derivation
 from . import figures
+from .blocks import relation, value_tex
 from .doc import Heading, Math, Para, Report, Table, rich
 from .i18n import t
 from .mathtex import name, partial, short, tex
@@ -12,7 +13,6 @@ ROWS_SHOWN = 12           # steps listed in the table: the first ones and the la
 
 
 def section(r: Report, d: Derivation, lang: str):
-    from .tensor import relation, value_tex      # tensor.py imports this module
 
     points = d.training
     if not points:
