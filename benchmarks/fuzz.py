@@ -44,12 +44,12 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checks-every", type=int, default=10, help="run torch's checks on one case in this many")
     args = parser.parse_args()
-    from derive.diagnose import float_diagnostics
+    from derive.checks.diagnose import float_diagnostics
     from derive.engine import derive
-    from derive.errors import DeriveError
-    from derive.exercise import loads
-    from derive.lint import check
-    from derive.training import train
+    from derive.core.errors import DeriveError
+    from derive.model.exercise import loads
+    from derive.apps.lint import check
+    from derive.extend.training import train
 
     rng = random.Random(args.seed)
     outcome: Counter = Counter()
@@ -83,7 +83,7 @@ def main():
             if ex.step is not None:
                 train(d, ex.step)
             if i % args.checks_every == 0 and not ex.tensor:
-                from derive.numeric import check_gradients
+                from derive.checks.numeric import check_gradients
 
                 check_gradients(d)
             outcome["answer"] += 1

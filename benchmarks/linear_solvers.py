@@ -22,7 +22,7 @@ def mean_time(fn, repeats: int = 5) -> float:
 def main(sizes=(100, 1000, 4000)) -> None:
     import torch
 
-    from derive.solvers import random_system, solve, step_for
+    from derive.checks.solvers import random_system, solve, step_for
 
     print(f"threads {torch.get_num_threads()}, torch {torch.__version__}")
     print(f"{'n':>5} {'method':<19} {'iters':>6} {'ms/iter':>9} {'matvecs/iter':>13} {'total ms':>9} "

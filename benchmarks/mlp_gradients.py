@@ -48,8 +48,8 @@ def naive_seconds_per_input(ex, sample: int = 3) -> float:
     """sympy.diff of the fully composed target, per input (timed on a sample of inputs)."""
     import sympy as sp
 
-    from derive.graph import build
-    from derive.parser import symbol
+    from derive.passes.graph import build
+    from derive.core.parser import symbol
 
     g = build(ex)
     composed = {}
@@ -79,11 +79,11 @@ def main() -> None:
           f"{'naive s (extrap.)':>18} {'ratio':>7}")
     for widths in ([2, 8, 8, 1], [2, 16, 16, 1], [2, 32, 32, 1]):
         setup = ("import sys, time; sys.path.insert(0, 'benchmarks'); from mlp_gradients import mlp_exercise, "
-                 "naive_seconds_per_input; from derive.exercise import loads; from derive.engine import derive; "
+                 "naive_seconds_per_input; from derive.model.exercise import loads; from derive.engine import derive; "
                  f"ex = loads(mlp_exercise({widths}))")
         ours = _fresh(setup + "; start = time.perf_counter(); derive(ex); print(time.perf_counter() - start)")
         naive = _fresh(setup + "; print(naive_seconds_per_input(ex) * len(ex.wrt))")
-        from derive.exercise import loads
+        from derive.model.exercise import loads
 
         ex = loads(mlp_exercise(widths))
         name = "-".join(map(str, widths))

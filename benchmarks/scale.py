@@ -80,8 +80,8 @@ def torch_pass(text: str) -> float:
     import torch
 
     from derive.engine import derive
-    from derive.exercise import loads
-    from derive.numeric import autograd
+    from derive.model.exercise import loads
+    from derive.checks.numeric import autograd
 
     autograd(derive(loads(mlp_exercise([2, 2, 2, 1], seed=1)), exact=False), torch.float64)   # torch's first call
     d = derive(loads(text), exact=False)
@@ -94,7 +94,7 @@ def engine(text: str) -> tuple[float, int]:
     """derive's numeric pass (exact=False) on the network, after a warm-up on a different, tiny network (2-2-2-1)
     that pays the process's one-time costs (SymPy's lazy imports, each op's partial derivative compiled once)."""
     from derive.engine import derive
-    from derive.exercise import loads
+    from derive.model.exercise import loads
 
     derive(loads(mlp_exercise([2, 2, 2, 1], seed=1)), exact=False)
     ex = loads(text)

@@ -104,9 +104,9 @@ AFTER_IMPORTS = """
 import json, sys, time
 import torch
 from derive.engine import derive
-from derive.exercise import load
-from derive.numeric import check_gradients
-from derive.output import to_json
+from derive.model.exercise import load
+from derive.checks.numeric import check_gradients
+from derive.outputs.textjson import to_json
 start = time.perf_counter()
 d = derive(load(sys.argv[1]))
 json.dumps(to_json(d, check_gradients(d)))

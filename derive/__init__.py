@@ -7,7 +7,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str):
     if name in ("Exercise", "Document"):
-        from . import api
+        from .apps import api
 
         return getattr(api, name)
     raise AttributeError(f"module 'derive' has no attribute {name!r}")

@@ -1,4 +1,4 @@
 """`python -m derive`: hands the command line to cli.main (through cli.entry, which skips the teardown)."""
-from .cli import entry
+from .apps.cli import entry
 
 entry()

@@ -3,10 +3,10 @@ exercise asks for (hessian.py). `derive(exercise)` is what every command, the AP
 mathematics; `pipeline.compute` adds the training steps and torch's checks."""
 from __future__ import annotations
 
-from .derivation import Adjoint, Derivation, Diagnostic, Edge, Gradient, Kink, Node, decimal, plain
-from .driver import gradient
-from .exercise import GradientExercise
-from .hessian import hessian
+from .model.derivation import Adjoint, Derivation, Diagnostic, Edge, Gradient, Kink, Node, decimal, plain
+from .passes.driver import gradient
+from .model.exercise import GradientExercise
+from .extend.hessian import hessian
 
 
 def derive(ex: GradientExercise, exact: bool = True) -> Derivation:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import settings
 
 from derive.engine import derive
-from derive.exercise import loads
+from derive.model.exercise import loads
 
 settings.register_profile("default", max_examples=40, deadline=None)
 settings.load_profile("default")
@@ -37,7 +37,7 @@ def differentiate(values: dict, formulas: dict, of: str | None = None, wrt: list
 
 @pytest.fixture
 def seed():
-    from derive.exercise import load
+    from derive.model.exercise import load
 
     return derive(load("ejercicio2"))
 

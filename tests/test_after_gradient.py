@@ -14,13 +14,13 @@ import sympy as sp
 import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from derive import cli
+from derive.apps import cli
 from derive.engine import derive
-from derive.errors import DeriveError
-from derive.exercise import loads
-from derive.graph import stopped
-from derive.numeric import check_gradients
-from derive.report import diagram
+from derive.core.errors import DeriveError
+from derive.model.exercise import loads
+from derive.passes.graph import stopped
+from derive.checks.numeric import check_gradients
+from derive.outputs.report import diagram
 
 
 def exercise(values: dict, formulas: dict, extra: str = ""):
@@ -44,7 +44,7 @@ def test_mazur_one_step_gives_his_eight_weights_and_the_new_error():
     """Matt Mazur's 'A Step by Step Backpropagation Example' with η = 0.5: w1…w8 after one step (published to
     9 digits), and the error at those weights, 0.291027774 (his blog's 0.291027924 does not follow from them)."""
     ex = exercise(MAZUR, MAZUR_FORMULAS, '[gradient]\nwrt = ["W1", "W2"]\n[step]\nlearning_rate = 0.5\n')
-    from derive.training import train
+    from derive.extend.training import train
 
     d = derive(ex)
     before, after = train(d, ex.step)
@@ -61,7 +61,7 @@ def test_karpathy_neuron_one_step_matches_a_hand_computation():
     ex = exercise({"x1": 2, "x2": 0, "w1": -3, "w2": 1, "b": "6.8813735870195432"},
                   {"n": "x1 w1 + x2 w2 + b", "o": "tanh(n)"},
                   '[gradient]\nwrt = ["w1", "w2", "b"]\n[step]\nlearning_rate = 0.01\n')
-    from derive.training import train
+    from derive.extend.training import train
 
     _, after = train(derive(ex), ex.step)
     o = math.tanh(x1 * w1 + x2 * w2 + b)
@@ -76,7 +76,7 @@ def test_momentum_steps_match_torch_optim_sgd():
     ex = exercise({"w": [1, -2], "x": [0.5, 1.5], "y": 1}, {"p": "sigmoid(w · x)", "L": "(p - y)^2"},
                   '[gradient]\nwrt = ["w"]\n[step]\nlearning_rate = 0.5\nsteps = 4\nupdate = "momentum"\n'
                   "momentum = 0.9\n")
-    from derive.training import train
+    from derive.extend.training import train
 
     points = train(derive(ex), ex.step)
     w = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
@@ -232,7 +232,7 @@ def test_several_scalar_outputs_with_a_seed(tmp_path):
                   '[gradient]\nof = ["Q1", "Q2"]\nseed = [1, "-1/2"]\n')
     d = derive(ex)
     assert d.gradients["a"].exact == 36 - 3 and d.gradients["b"].exact == -12 - 1
-    from derive.report import build, compute
+    from derive.outputs.report import build, compute
 
     text = "".join(str(b) for b in build(compute(ex), "es").blocks)
     assert "semilla" in text
@@ -304,8 +304,8 @@ def test_unknown_convention_is_located():
 
 
 def test_every_elementwise_op_has_a_float_counterpart_for_the_diagnostics():
-    from derive.diagnose import _FLOAT
-    from derive.ops import REGISTRY
+    from derive.checks.diagnose import _FLOAT
+    from derive.core.ops import REGISTRY
 
     assert [op.name for op in REGISTRY if op.elementwise and op.name not in _FLOAT] == []
 
@@ -331,7 +331,7 @@ def _numbers(text: str) -> set[str]:
 
 @pytest.mark.parametrize("name", ["ejercicio2", "ejercicio4", "ejercicio5", "ejercicio6"])
 def test_the_student_sheet_has_none_of_the_solutions_numbers(tmp_path, name):
-    from derive.exercise import load
+    from derive.model.exercise import load
 
     assert cli.main(["report", name, "--for", "student", "--out", str(tmp_path), "--format", "md", "--lang", "all"]) == 0
     d = derive(load(name))
@@ -356,7 +356,7 @@ def test_i18n_has_no_key_twice():
     from collections import Counter
     from pathlib import Path
 
-    import derive.report.i18n as i18n
+    import derive.core.i18n as i18n
 
     keys = re.findall(r'^    "([a-z0-9_]+)":', Path(i18n.__file__).read_text(), re.M)
     assert [k for k, c in Counter(keys).items() if c > 1] == []
@@ -381,7 +381,7 @@ def test_a_hessian_entry_within_the_differences_error_is_zero_with_a_warning(tmp
     f = tmp_path / "h.toml"
     f.write_text('kind = "gradient"\n[values]\na = [-1]\nb = [1]\n[formulas]\nu = "sigmoid(a + b)"\n'
                  'v = "tanh(a * b + 1)"\ny = "sum(u * v + a * a * u)"\n[gradient]\norder = 2\n')
-    from derive.exercise import load
+    from derive.model.exercise import load
 
     d = derive(load(str(f)))
     assert d.hessian.value[0][1] == 0 and d.hessian.value[1][0] == 0
@@ -400,7 +400,7 @@ def test_a_hessian_entry_within_the_differences_error_is_zero_with_a_warning(tmp
 
 def test_every_reason_for_a_missing_exact_form_is_said_in_both_languages():
     """Every reason an exact form is Unknown has its sentence in both languages, with the cap filled in."""
-    from derive.budget import Unknown
+    from derive.core.budget import Unknown
 
     for reason in ("size", "nesting", "magnitude", "time", "parent", "kink", "domain", "tensor"):
         english, spanish = Unknown(reason).text("en"), Unknown(reason).text("es")
@@ -424,10 +424,10 @@ def test_a_hessian_entry_the_differences_lose_takes_its_exact_digits():
 def test_training_steps_compute_the_hessian_once(monkeypatch):
     """order = 2 with [step]: the Hessian is the file's point's, computed once (it was recomputed at every step,
     5 times for 4 steps, and a point on the way where it does not exist aborted the training)."""
-    import derive.hessian as hessian
+    import derive.engine as hessian                # engine.derive calls the Hessian by this name
     from derive.engine import derive
-    from derive.exercise import loads
-    from derive.training import train
+    from derive.model.exercise import loads
+    from derive.extend.training import train
 
     calls = []
     real = hessian.hessian

@@ -82,3 +82,47 @@ def test_no_import_cycle_even_through_imports_inside_functions():
 def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_every_command_and_the_api_go_through_one_compute(monkeypatch, tmp_path, capsys):
+    """gradients, report, check, variants and the API all compute through pipeline.compute."""
+    import derive as package
+    from derive import pipeline
+    from derive.apps import cli
+
+    seen = []
+    real = pipeline.compute
+
+    def spy(exercise, options=pipeline.Options()):
+        seen.append(options)
+        return real(exercise, options)
+
+    monkeypatch.setattr(pipeline, "compute", spy)
+    commands = {"gradients": ["gradients", "ejercicio4", "--exact-only", "--step", "1/2"],
+                "report": ["report", "ejercicio4", "--out", str(tmp_path / "r"), "--format", "md", "--lang", "en"],
+                "check": ["check", "ejercicio4"],
+                "variants": ["variants", "ejercicio2", "-n", "2", "--seed", "1", "--out", str(tmp_path / "v"),
+                             "--format", "md", "--workers", "1"]}
+    for command, argv in commands.items():
+        seen.clear()
+        cli.main(argv)
+        capsys.readouterr()
+        assert seen, f"{command} did not go through pipeline.compute"
+    seen.clear()
+    package.Exercise.load("ejercicio4").to_dict()
+    assert seen, "the API did not go through pipeline.compute"
+
+
+def test_options_are_passed_in_never_written_into_the_exercise():
+    import sympy as sp
+
+    from derive import pipeline
+    from derive.model.exercise import load
+    from derive.model.stepspec import Step
+
+    ex = load("ejercicio4")
+    assert ex.step is None
+    stepped = pipeline.compute(ex, pipeline.Options(step=Step(sp.Rational(1, 2), 2), checks=False))
+    assert ex.step is None and stepped.exercise.step.steps == 2 and len(stepped.derivation.training) == 3
+    plain = pipeline.compute(ex, pipeline.Options(checks=False))
+    assert plain.derivation.training is None and plain.checks is None

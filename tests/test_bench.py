@@ -6,9 +6,10 @@ import json
 import pytest
 import torch
 
-from derive import bench, cli
-from derive.errors import DeriveError
-from derive.exercise import load, loads
+from derive.checks import bench
+from derive.apps import cli
+from derive.core.errors import DeriveError
+from derive.model.exercise import load, loads
 
 HAS_CUDA = torch.cuda.is_available()
 
@@ -139,8 +140,8 @@ def test_gpu_measurement_times_copies_apart():
 
 def test_report_with_a_gpu_states_the_speedup_it_measured(tmp_path):
     """The GPU branch of the report, fed a made-up measurement (no GPU here): speedup = CPU time / GPU time."""
-    from derive.report import benchmark, markdown
-    from derive.report.figures import bench_figure
+    from derive.outputs.report import benchmark, markdown
+    from derive.outputs.report.figures import bench_figure
 
     results = [bench.Result("cpu", "float32", 4096, 0.5, 0.01, 2 * 4096**3 / 0.5 / 1e9, 5, 1),
                bench.Result("cuda", "float32", 4096, 0.002, 0.0001, 2 * 4096**3 / 0.002 / 1e9, 5, 10, copy_s=0.02),

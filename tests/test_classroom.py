@@ -11,7 +11,7 @@ from pathlib import Path
 import mpmath
 import pytest
 
-from derive import cli
+from derive.apps import cli
 
 from browser import CHROMIUM, WHY, inspect, screenshot
 
@@ -56,7 +56,7 @@ def test_html_renders_in_chromium_with_no_math_error_and_every_figure(pages, lan
 
 @pytest.mark.skipif(CHROMIUM is None, reason=WHY)
 def test_the_browser_probe_catches_a_broken_figure_and_bad_math(tmp_path):
-    from derive.report.mathml import mathml
+    from derive.outputs.report.mathml import mathml
 
     page = tmp_path / "bad.html"
     page.write_text('<!DOCTYPE html><html><body><img src="missing.png" alt="gone">'
@@ -188,7 +188,7 @@ def test_api_steps_display_themselves():
 
 def test_api_bad_formula_is_a_located_error_and_never_evaluated():
     import derive
-    from derive.errors import DeriveError
+    from derive.core.errors import DeriveError
 
     with pytest.raises(DeriveError) as caught:
         derive.Exercise(values={"x": 1}, formulas={"y": "__import__('os').system('true')"})
@@ -250,7 +250,7 @@ def test_errors_follow_the_exercise_language_even_when_it_does_not_parse(tmp_pat
 
 
 def test_locale_and_starter_comments(tmp_path, capsys, monkeypatch):
-    from derive.scaffold import STARTERS
+    from derive.apps.scaffold import STARTERS
 
     monkeypatch.setenv("LANG", "es_ES.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)
@@ -286,7 +286,7 @@ def test_variants_progress_is_quiet_when_piped(tmp_path, capsys):
 def test_progress_bar_draws_on_a_terminal_only():
     import io
 
-    from derive.progress import bar
+    from derive.core.progress import bar
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -336,8 +336,8 @@ def test_solve_and_bench_text_in_spanish(capsys):
 
 def test_every_translated_message_is_found_from_its_english_text():
     """Each err_* entry: its English text, filled in, is matched back and said in Spanish with the same values."""
-    from derive.messages import say
-    from derive.report.i18n import TEXT, t
+    from derive.core.messages import say
+    from derive.core.i18n import TEXT, t
 
     for key, (english, _) in TEXT.items():
         if not key.startswith("err_"):
@@ -390,7 +390,7 @@ def test_every_message_of_bad_input_has_a_spanish_entry():
     """The command line speaks Spanish completely: each message derive raises (and each hint) is an err_* entry,
     found from its English text. Messages built at run time from other messages are checked piecewise by
     test_every_translated_message_is_found_from_its_english_text."""
-    from derive.messages import _patterns
+    from derive.core.messages import _patterns
 
     missing = [f"{where}: {text}" for where, text in _raised_messages()
                if "'v'" != text and not any(pattern.match(text) for pattern, _ in _patterns())]

@@ -5,7 +5,7 @@ import sys
 
 import sympy as sp
 
-from derive.cli import main
+from derive.apps.cli import main
 
 
 def run(*args):
@@ -63,7 +63,7 @@ def test_quick_commands_import_neither_torch_nor_matplotlib(tmp_path):
     """--help, list, new, check and gradients --exact-only stay quick: torch and matplotlib (and networkx)
     are never imported, read from sys.modules in a fresh process."""
     script = ("import sys\n"
-              "from derive.cli import main\n"           # `python -m derive` leaves by os._exit, so main itself
+              "from derive.apps.cli import main\n"           # `python -m derive` leaves by os._exit, so main itself
               "try:\n    main(sys.argv[1:])\n"
               "except SystemExit:\n    pass\n"
               "print(sorted(m for m in ('torch', 'matplotlib', 'networkx') if m in sys.modules))\n")
@@ -96,8 +96,8 @@ def test_printed_precedence_is_sympys():
     from hypothesis import given, settings, strategies as st
     from sympy.printing.precedence import precedence
 
-    from derive.output import TextPrinter, _precedence
-    from derive.ops import sigmoid
+    from derive.outputs.textjson import TextPrinter, precedence_of
+    from derive.core.ops import sigmoid
 
     x, y = sp.symbols("x y", real=True)
     atoms = [x, y, sp.tanh(x), sigmoid(y), sp.exp(x), sp.Rational(-3, 7), sp.Integer(2), sp.Float(-0.5), sp.pi,
@@ -109,7 +109,7 @@ def test_printed_precedence_is_sympys():
         product = sp.Mul(*factors)
         expr = product + sp.Add(*terms) if terms else product
         for e in (product, expr, -product):
-            assert _precedence(e) == precedence(e)
+            assert precedence_of(e) == precedence(e)
             assert TextPrinter().doprint(e) == sp.StrPrinter({"order": "none"}).doprint(e) or \
                 "sigmoid" in str(e) or "exp(1)" in TextPrinter().doprint(e)
 
@@ -119,8 +119,8 @@ def test_printed_precedence_is_sympys():
 def test_json_of_a_large_graph_is_one_line_per_node(monkeypatch):
     """Up to output.LINES_PAST nodes the JSON is json.dumps(indent=2), byte for byte; past it (here, with the
     bound lowered) every node, adjoint and gradient is one line, and the data are the same."""
-    import derive.output as output
-    from tests.conftest import differentiate
+    import derive.outputs.textjson as output
+    from conftest import differentiate
 
     d = differentiate({"x": 1, "y": 2}, {"u": "x y", "v": "sin(u) + x", "out": "v^2 / (1 + y)"})
     data = output.to_json(d)

@@ -4,12 +4,12 @@ import pytest
 import sympy as sp
 from hypothesis import assume, given, settings, strategies as st
 
-from derive.diff import rewrite_plain
-from derive.budget import known
+from derive.core.diff import rewrite_plain
+from derive.core.budget import known
 from derive.engine import decimal
-from derive.errors import DeriveError
-from derive.exercise import loads
-from tests.conftest import differentiate, exercise_text
+from derive.core.errors import DeriveError
+from derive.model.exercise import loads
+from conftest import differentiate, exercise_text
 
 E46 = sp.exp(46)
 
@@ -211,7 +211,7 @@ def test_exercise_text_helper_round_trips():
 def test_two_term_sums_and_products_round_as_fsum_and_fprod(p, q, e, r, s, dps):
     """The numeric pass adds and multiplies two numbers with + and * (fsum and fprod cost three times as much):
     both round the exact result once, so the numbers are the same to the last bit."""
-    from derive.ops import OPS
+    from derive.core.ops import OPS
 
     with mpmath.workdps(dps):
         a = mpmath.mpf(p) / q * mpmath.mpf(10) ** e
@@ -220,7 +220,7 @@ def test_two_term_sums_and_products_round_as_fsum_and_fprod(p, q, e, r, s, dps):
         assert OPS["add"].mp(a, b, a) == mpmath.fsum([a, b, a])
 
 
-ELEMENTWISE = sorted(name for name, op in __import__("derive.ops", fromlist=["OPS"]).OPS.items()
+ELEMENTWISE = sorted(name for name, op in __import__("derive.core.ops", fromlist=["OPS"]).OPS.items()
                      if op.elementwise and op.cls is not None)
 
 
@@ -229,8 +229,8 @@ ELEMENTWISE = sorted(name for name, op in __import__("derive.ops", fromlist=["OP
 def test_compiled_partials_agree_with_the_registry_rule(name, x, y, i):
     """partial_mp reads the op's own value (tanh in 1 - tanh², exp in exp) from the forward pass's result:
     the same digits as computing it again, and as SymPy evaluating the registry's rule."""
-    from derive.ops import OPS
-    from derive.program import partial_mp
+    from derive.core.ops import OPS
+    from derive.passes.program import partial_mp
 
     op = OPS[name]
     arity = op.arity if isinstance(op.arity, int) else 2
@@ -278,7 +278,8 @@ def test_a_value_that_cancels_to_zero_at_every_precision_takes_its_exact_digits(
 
 
 def test_a_zero_the_exact_form_cannot_check_is_said_unproven(monkeypatch, capsys):
-    from derive import cli, exact
+    from derive.apps import cli
+    from derive.passes import exact
 
     monkeypatch.setattr(exact, "evaluated", lambda e: None)
     d = differentiate({"a": 200}, {"s": "sigmoid(a)", "y": "1 - s"}, of="y")
@@ -308,12 +309,12 @@ def test_two_runs_agree_only_on_finite_numbers_close_enough_or_equal_infinities(
     inf "agreed" with 1e10 (the issue's reading of engine._agree)."""
     import mpmath
 
-    from derive.reverse import agree as _agree
+    from derive.passes.reverse import agree
 
-    assert not _agree(mpmath.inf, mpmath.mpf(1e10)) and not _agree(mpmath.mpf(1e10), mpmath.inf)
-    assert not _agree(-mpmath.inf, mpmath.inf) and not _agree(mpmath.nan, mpmath.mpf(1))
-    assert _agree(mpmath.nan, mpmath.nan)          # undefined in both runs (a kink): the runs agree on that
-    assert _agree(mpmath.inf, mpmath.inf) and _agree(mpmath.mpf(2), mpmath.mpf(2))
+    assert not agree(mpmath.inf, mpmath.mpf(1e10)) and not agree(mpmath.mpf(1e10), mpmath.inf)
+    assert not agree(-mpmath.inf, mpmath.inf) and not agree(mpmath.nan, mpmath.mpf(1))
+    assert agree(mpmath.nan, mpmath.nan)          # undefined in both runs (a kink): the runs agree on that
+    assert agree(mpmath.inf, mpmath.inf) and agree(mpmath.mpf(2), mpmath.mpf(2))
     with mpmath.workdps(60):
-        assert _agree(mpmath.mpf(1), mpmath.mpf(1) + mpmath.mpf(10) ** -40)
-        assert not _agree(mpmath.mpf(1), mpmath.mpf(1) + mpmath.mpf(10) ** -25)
+        assert agree(mpmath.mpf(1), mpmath.mpf(1) + mpmath.mpf(10) ** -40)
+        assert not agree(mpmath.mpf(1), mpmath.mpf(1) + mpmath.mpf(10) ** -25)

@@ -2,8 +2,8 @@
 import pytest
 import sympy as sp
 
-from derive.errors import DeriveError
-from derive.exercise import bundled, load, loads
+from derive.core.errors import DeriveError
+from derive.model.exercise import bundled, load, loads
 
 SEED = """kind = "gradient"
 [values]

@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from derive.engine import derive
-from derive.errors import DeriveError
-from derive.exercise import loads
+from derive.core.errors import DeriveError
+from derive.model.exercise import loads
 
 CASES = int(os.environ.get("DERIVE_FUZZ_CASES", "300"))
 
@@ -163,9 +163,9 @@ SCALARS = ["a", "b", "0.5", "1e300", "1e-300", "max(a, b)", "relu(a - b)", "tanh
 def test_fuzz_the_pipeline_after_the_gradient():
     """Random formulas over a scalar and a vector, with every table that follows the gradient: load, derive,
     train, variants' screening, lint: an answer or derive's own located error, never another exception."""
-    from derive import variants
-    from derive.lint import check
-    from derive.training import train
+    from derive.apps import variants
+    from derive.apps.lint import check
+    from derive.extend.training import train
 
     rng = random.Random(7)
     outcomes = {"answer": 0, "located": 0}

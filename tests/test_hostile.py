@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import derive
-from derive import cli
-from derive.errors import DeriveError
+from derive.apps import cli
+from derive.core.errors import DeriveError
 
 GRADIENT = 'kind = "gradient"\n[values]\n{values}\n[formulas]\n{formulas}\n'
 

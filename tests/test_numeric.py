@@ -5,9 +5,9 @@ import pytest
 import torch
 from hypothesis import assume, given, settings
 
-from derive.numeric import check_gradients, finite_differences, relative_error
-from tests.conftest import differentiate
-from tests.test_engine import exercises
+from derive.checks.numeric import check_gradients, finite_differences, relative_error
+from conftest import differentiate
+from test_engine import exercises
 
 
 @settings(max_examples=30)
@@ -86,8 +86,8 @@ def test_kink_reports_each_torch_formulation_as_measured():
 def test_finite_differences_are_one_batched_pass(monkeypatch):
     """All inputs and steps of a small exercise in one pass (after one at the point itself): by levels for a
     scalar graph, node by node for tensors."""
-    import derive.levels as levels
-    import derive.numeric as numeric
+    import derive.passes.levels as levels
+    import derive.checks.numeric as numeric
 
     calls = []
     real = levels.evaluate
@@ -109,7 +109,7 @@ def test_finite_differences_are_one_batched_pass(monkeypatch):
 
 def _by_nodes(monkeypatch):
     """Run the checks node by node, as they ran before scalar graphs were batched by levels."""
-    import derive.levels as levels
+    import derive.passes.levels as levels
 
     monkeypatch.setattr(levels, "schedule", lambda d: None)
 
@@ -119,8 +119,8 @@ def _by_nodes(monkeypatch):
 def test_levels_give_the_node_by_node_numbers(case):
     """The level-by-level run of a scalar graph is the same computation as the node-by-node run: autograd
     in float64 and every central difference agree to round-off (torch's own order of summation differs)."""
-    import derive.levels as levels
-    import derive.numeric as numeric
+    import derive.passes.levels as levels
+    import derive.checks.numeric as numeric
 
     values, formulas = case
     d = differentiate(values, formulas, of="out")
@@ -130,10 +130,10 @@ def test_levels_give_the_node_by_node_numbers(case):
     central = finite_differences(d, torch.float64)[1]
     with pytest.MonkeyPatch.context() as m:
         _by_nodes(m)
-        d.__dict__.pop("_schedule", None)
+        d.memo.pop("schedule", None)
         by_nodes = numeric.autograd(d, torch.float64)
         central_nodes = finite_differences(d, torch.float64)[1]
-    d.__dict__.pop("_schedule", None)
+    d.memo.pop("schedule", None)
     for n, v in by_nodes[0].items():
         assert by_levels[0][n] == pytest.approx(v, rel=1e-12, abs=1e-300, nan_ok=True)
     for x, g in by_nodes[1].items():
@@ -148,10 +148,10 @@ def test_levels_batch_a_network_into_few_calls_and_bound_memory(monkeypatch):
     import sys
     from pathlib import Path
 
-    import derive.levels as levels
-    import derive.numeric as numeric
+    import derive.passes.levels as levels
+    import derive.checks.numeric as numeric
     from derive.engine import derive
-    from derive.exercise import loads
+    from derive.model.exercise import loads
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from mlp_gradients import mlp_exercise
@@ -168,7 +168,7 @@ def test_levels_batch_a_network_into_few_calls_and_bound_memory(monkeypatch):
     assert max(held) * 8 <= limit
     by_levels = numeric.autograd(d, torch.float64)[1]
     _by_nodes(monkeypatch)
-    d.__dict__.pop("_schedule")
+    d.memo.pop("schedule")
     by_nodes = numeric.autograd(d, torch.float64)[1]
     assert all(by_levels[x] == pytest.approx(by_nodes[x], rel=1e-9, abs=1e-15) for x in by_nodes)
 

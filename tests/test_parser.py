@@ -4,9 +4,9 @@ import pytest
 import sympy as sp
 from hypothesis import assume, given, settings, strategies as st
 
-from derive.errors import DeriveError
-from derive.ops import relu, sigmoid
-from derive.parser import parse, parse_number
+from derive.core.errors import DeriveError
+from derive.core.ops import relu, sigmoid
+from derive.core.parser import parse, parse_number
 
 a, b, c, d, m, x, y, z, w, v = sp.symbols("a b c d m x y z w v", real=True)
 pred, x1, w0_3 = sp.symbols("pred x1 w0_3", real=True)
@@ -52,14 +52,14 @@ KNOWN = {"a", "b", "c", "d", "m", "x", "y", "z", "w", "v", "pred", "x1", "w0_3",
     ("pi x", sp.pi * x),
 ])
 def test_accepts(text, expected):
-    from derive.diff import rewrite_plain
+    from derive.core.diff import rewrite_plain
 
     assert sp.simplify(rewrite_plain(parse(text, KNOWN).expr) - rewrite_plain(expected)) == 0
 
 
 def test_the_logistic_function_is_recognised_however_it_is_typed():
     """For what is shown (σ′ = σ(1 − σ)); the parsed formula stays as written, which is what torch computes."""
-    from derive.diff import recognise
+    from derive.core.diff import recognise
 
     z = sp.Symbol("z", real=True)
     for text in (r"\frac{1}{1 + e^{-z}}", "1/(1 + exp(-z))", "(1 + e^(-z))^-1"):
@@ -188,7 +188,7 @@ def test_the_formula_as_written_is_the_same_value(pieces):
     ("x^2 + 2x + 1", "x^{2} + 2 x + 1"),
 ])
 def test_formulas_print_as_written(text, latex):
-    from derive.latex import Printer
+    from derive.core.latex import Printer
 
     assert Printer({"order": "none"}).doprint(parse(text, KNOWN, evaluate=False).expr) == latex
 
@@ -199,7 +199,7 @@ def test_formulas_print_as_written(text, latex):
 def test_a_product_or_sum_of_two_names_is_sympys(a, b, op):
     """The parser builds `w x` and `s + p` without SymPy's flatten (most formulas of a network are these):
     the result is SymPy's own, argument order, hash and text included."""
-    from derive.parser import CONSTANTS, FUNCTIONS, symbol
+    from derive.core.parser import CONSTANTS, FUNCTIONS, symbol
 
     assume(not {a, b} & (set(FUNCTIONS) | set(CONSTANTS)) and not a.startswith("log_") and not b.startswith("log_"))
     try:

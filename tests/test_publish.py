@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from derive.report.write import STAGING, exchange, write_files
+from derive.outputs.report.write import STAGING, exchange, write_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WRITER = """
 import os, signal, sys, threading, time
 from pathlib import Path
-from derive.report.write import write_files
+from derive.outputs.report.write import write_files
 out, text, delay = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 files = {f"f{i:03d}.md": f"{text} {i}\\n" * 50 for i in range(300)}
 start = time.perf_counter()
@@ -89,7 +89,7 @@ def test_a_failed_publish_changes_nothing(tmp_path, monkeypatch):
     (out / "a.md").write_text("old")
     (out / "b.md").mkdir()
     before = contents(out)
-    from derive.errors import DeriveError
+    from derive.core.errors import DeriveError
 
     with pytest.raises(DeriveError, match="folder of that name"):
         write_files(out, {"a.md": "new", "b.md": "new"}, {}, None)
@@ -102,7 +102,7 @@ def test_the_report_command_swaps_its_folder_whole(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    from derive import cli
+    from derive.apps import cli
 
     assert cli.main(["report", "ejercicio2", "--out", str(out), "--format", "md", "--lang", "en"]) == 0
     assert (out / "notes.txt").read_text() == "mine" and (out / "en" / "ejercicio2.md").exists()

@@ -10,8 +10,8 @@ from pathlib import Path
 import mpmath
 import pytest
 
-from derive import cli
-from derive.report.i18n import LANGS, TEXT
+from derive.apps import cli
+from derive.core.i18n import LANGS, TEXT
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
@@ -209,7 +209,7 @@ def test_latex_documents_compile(tmp_path):
 def test_an_unchanged_pdf_is_not_compiled_again(tmp_path, monkeypatch):
     """A second report into the same folder copies each PDF whose .tex and figures are unchanged; a changed
     exercise, or a .tex replaced alone by a later `--format tex` run, is compiled again."""
-    import derive.report.write as write
+    import derive.outputs.report.write as write
 
     compiled = []
     real = write.compile_pdf
@@ -277,7 +277,7 @@ def test_a_notebook_moved_alone_keeps_its_figures_and_runs(fresh, tmp_path):
 # -- output discipline ---------------------------------------------------------------------------
 
 def test_a_crash_leaves_nothing_behind(tmp_path, monkeypatch):
-    from derive.report import markdown
+    from derive.outputs.report import markdown
 
     def boom(report):
         raise RuntimeError("renderer crashed")
@@ -298,7 +298,7 @@ def test_bad_input_writes_nothing_and_exits_1(tmp_path, capsys):
 
 
 def test_file_names_cannot_escape_the_output_folder(tmp_path):
-    from derive.report import stem_of
+    from derive.outputs.report import stem_of
 
     assert stem_of("../../etc/passwd.toml") == "passwd"
     assert stem_of("we ird/..name!.toml") == "name_"
@@ -388,16 +388,16 @@ def _overlap(a, b, slack=1e-6) -> bool:
 
 def _visible(arrow, boxes) -> float:
     """Length of the arrow's polyline outside every box but its own label's (where it is drawn)."""
-    from derive.report.figures import _inside, _trimmed
+    from derive.outputs.report.figures import inside, trimmed
 
-    points = _trimmed(arrow.points, boxes[arrow.source], boxes[arrow.target])
+    points = trimmed(arrow.points, boxes[arrow.source], boxes[arrow.target])
     others = [b for k, b in boxes.items() if k != arrow.label]
     total = 0.0
     for (x0, y0), (x1, y1) in zip(points, points[1:]):
         for t in range(20):
             a, b = t / 20, (t + 1) / 20
             mid = (x0 + (a + b) / 2 * (x1 - x0), y0 + (a + b) / 2 * (y1 - y0))
-            if not any(_inside(mid, box) for box in others):
+            if not any(inside(mid, box) for box in others):
                 total += ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 / 20
     return total
 
@@ -409,7 +409,7 @@ def _chain_exercise(n: int, extra_input: bool = False) -> str:
     values = {"x": 0.3, "y": -0.2, "k": 2} if extra_input else {"x": 0.3, "y": -0.2}
     if extra_input:
         formulas["out"] = f"k * h{n - 1}"
-    from tests.conftest import exercise_text
+    from conftest import exercise_text
 
     return exercise_text(values, formulas, of="out" if extra_input else None, wrt=["x", "y"] if extra_input else None)
 
@@ -422,8 +422,8 @@ def test_graph_figures_are_legible(case, engine, tmp_path):
     if engine == "dot" and not shutil.which("dot"):
         pytest.skip("needs Graphviz's dot (Debian: graphviz)")
     from derive.engine import derive
-    from derive.exercise import load, loads
-    from derive.report.figures import graph_figure
+    from derive.model.exercise import load, loads
+    from derive.outputs.report.figures import graph_figure
 
     if case.startswith("chain"):
         ex = loads(_chain_exercise(int(case[5:])))
@@ -469,7 +469,7 @@ def test_graph_figures_are_legible(case, engine, tmp_path):
 def test_figure_numbers_are_short_and_exact_where_exact(exact, value, plain):
     import sympy as sp
 
-    from derive.numbers import plain as write
+    from derive.core.numbers import plain as write
 
     assert write(sp.Rational(exact) if exact else None, mpmath.mpf(value)) == plain
 
@@ -484,7 +484,7 @@ def test_figure_numbers_are_short_and_exact_where_exact(exact, value, plain):
 def test_exact_rationals_are_written_without_approximation(exact, expected):
     import sympy as sp
 
-    from derive.report.mathtex import exact_eq
+    from derive.outputs.report.mathtex import exact_eq
 
     assert exact_eq(sp.Rational(exact), mpmath.mpf(sp.Rational(exact))) == expected
 
@@ -492,8 +492,8 @@ def test_exact_rationals_are_written_without_approximation(exact, expected):
 def test_negative_values_inside_functions_have_one_pair_of_parentheses():
     import sympy as sp
 
-    from derive.ops import sigmoid
-    from derive.report.mathtex import substituted
+    from derive.core.ops import sigmoid
+    from derive.outputs.report.mathtex import substituted
 
     x = sp.Symbol("x", real=True)
     text = substituted(sp.tanh(x) + sigmoid(x) * x, {"x": ("-1", sp.Integer(-1))})
@@ -502,8 +502,8 @@ def test_negative_values_inside_functions_have_one_pair_of_parentheses():
 
 def test_no_empty_evaluation_bar(tmp_path):
     from derive.engine import derive
-    from derive.exercise import loads
-    from derive.report import gradient, markdown
+    from derive.model.exercise import loads
+    from derive.outputs.report import gradient, markdown
 
     d = derive(loads('kind = "gradient"\n[values]\nx = 2\ny = 3\n[formulas]\nu = "x y"\nv = "u^2 + x"\n'))
     md = markdown.render(gradient.build("t", "t", d, None, "en"))

@@ -14,11 +14,11 @@ import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from derive import cli
-from derive.budget import Unknown, known
-from derive.errors import DeriveError
-from derive.exercise import loads
-from tests.conftest import differentiate, exercise_text
+from derive.apps import cli
+from derive.core.budget import Unknown, known
+from derive.core.errors import DeriveError
+from derive.model.exercise import loads
+from conftest import differentiate, exercise_text
 
 
 
@@ -198,7 +198,7 @@ def test_a_true_tie_found_only_in_exact_arithmetic_is_a_kink():
 
 
 def test_ctrl_c_exits_130_with_one_line(monkeypatch, capsys):
-    import derive.cli as module
+    import derive.apps.cli as module
 
     def interrupted(args):
         raise KeyboardInterrupt
@@ -224,7 +224,7 @@ def test_a_full_disk_is_a_message(tmp_path, monkeypatch, capsys):
 
 
 def test_a_bug_is_one_line_and_the_traceback_only_with_debug(monkeypatch, capsys):
-    import derive.cli as module
+    import derive.apps.cli as module
 
     monkeypatch.setattr(module, "_list", lambda args: 1 / 0)
     assert cli.main(["list"]) == 70
@@ -242,7 +242,7 @@ def test_an_incomplete_benchmark_file_is_a_message(tmp_path, capsys):
 
 
 def test_watch_survives_a_bug(tmp_path):
-    from derive.watch import watch
+    from derive.apps.watch import watch
 
     path = tmp_path / "ex.toml"
     path.write_text("x")
@@ -263,7 +263,7 @@ def test_watch_speaks_the_language_and_keeps_debug(tmp_path):
     """report --watch said everything in English and dropped --debug (the issue's reading of watch.py)."""
     import io
 
-    from derive.watch import watch
+    from derive.apps.watch import watch
 
     path = tmp_path / "ex.toml"
     path.write_text("x")
@@ -284,8 +284,8 @@ def test_watch_speaks_the_language_and_keeps_debug(tmp_path):
 
 @pytest.mark.parametrize("names", [["lambda", "exact"], ["point", "torch"], ["x½", "h"], ["inputs", "fd"]])
 def test_generated_code_runs_whatever_the_names(names, tmp_path):
-    from derive.numeric import check_gradients
-    from derive.report.torchcode import gradient_script
+    from derive.checks.numeric import check_gradients
+    from derive.outputs.report.torchcode import gradient_script
 
     a, b = names
     d = differentiate({a: "0.5", b: "1.5"}, {"y": f"{a}*{b} + sin({a})"})
@@ -395,7 +395,7 @@ def test_max_abs_value_must_be_a_finite_number(tmp_path, capsys):
 # -- smaller ---------------------------------------------------------------------------------------------------
 
 def test_richardson_is_never_worse_than_the_central_difference_it_starts_from():
-    from derive.numeric import check_gradients
+    from derive.checks.numeric import check_gradients
 
     d = differentiate({"x": 1, "y": 2, "z": -4}, {"f": "(x + y) z"})
     c = check_gradients(d).checks["x"]
@@ -404,7 +404,7 @@ def test_richardson_is_never_worse_than_the_central_difference_it_starts_from():
 
 
 def test_variants_reject_a_zero_weight_that_silences_an_input(tmp_path):
-    from derive import variants
+    from derive.apps import variants
 
     ex = loads('kind = "gradient"\n[values]\nw = { choices = [0, 2], default = 2 }\nx = { choices = [1, 3] }\n'
                'z = { choices = [2, 5] }\n[formulas]\ny = "w x z + w"\n[variants]\nmax_attempts = 200\n')
@@ -446,9 +446,9 @@ EXTRAS = ["", '[gradient]\nkink = "torch"\n', '[gradient]\nkink = "subgradient"\
 def test_fuzz_the_pipeline(tmp_path_factory, atoms, joins, value, extra):
     """Random formula strings and values through load -> derive -> checks -> lint: the project's own error or
     an answer, never another exception, never more than a few seconds."""
-    from derive.diagnose import float_diagnostics
+    from derive.checks.diagnose import float_diagnostics
     from derive.engine import derive
-    from derive.lint import check
+    from derive.apps.lint import check
 
     text = "".join(a + j for a, j in zip(atoms, joins + [""])).strip() or "a"
     tmp = tmp_path_factory.mktemp("fuzz")
@@ -459,11 +459,11 @@ def test_fuzz_the_pipeline(tmp_path_factory, atoms, joins, value, extra):
         float_diagnostics(d)
         check(ex)
         if ex.step is not None:
-            from derive.training import train
+            from derive.extend.training import train
 
             train(d, ex.step)
         if ex.tensor is False:
-            from derive.numeric import check_gradients
+            from derive.checks.numeric import check_gradients
 
             check_gradients(d)
         (tmp / "ok").write_text("1")
@@ -483,7 +483,7 @@ def test_a_time_slice_too_short_to_begin_leaves_no_alarm_behind():
     """At the end of the exact pass's budget a slice can be a microsecond: its alarm once fired while the
     block was being entered, before it could be left, and the repeating alarm then raised OverTime in code
     outside any time limit (found under cProfile, in exact.values)."""
-    from derive.budget import OverTime, time_limit
+    from derive.core.budget import OverTime, time_limit
 
     caught = 0
     for i in range(20_000):
@@ -501,7 +501,7 @@ def test_a_time_slice_too_short_to_begin_leaves_no_alarm_behind():
 def test_a_time_slice_ends_even_when_code_swallows_the_first_alarm():
     """SymPy has bare `except:` clauses: a single alarm they swallow let a simplify inside the Hessian's
     exact pass run for minutes (found by benchmarks/fuzz.py). The alarm repeats until the block ends."""
-    from derive.budget import OverTime, time_limit
+    from derive.core.budget import OverTime, time_limit
 
     start = time.perf_counter()
     swallowed = 0
@@ -535,7 +535,7 @@ FUZZ_FINDS = [      # benchmarks/fuzz.py --cases 20000 --seed 100, with the opti
 @pytest.mark.parametrize("values, formulas, extra", FUZZ_FINDS)
 def test_fuzz_finds_end_in_an_answer_or_a_located_error(values, formulas, extra):
     from derive.engine import derive
-    from derive.training import train
+    from derive.extend.training import train
 
     try:
         ex = loads(f'kind = "gradient"\n[values]\n{values}\n[formulas]\n{formulas}\n{extra}\n')
@@ -560,10 +560,10 @@ def test_an_exact_pass_out_of_time_leaves_unknowns_not_zeros(monkeypatch):
     import sys
     from pathlib import Path
 
-    import derive.budget as budget
-    from derive.budget import Unknown
+    import derive.core.budget as budget
+    from derive.core.budget import Unknown
     from derive.engine import derive
-    from derive.exercise import loads
+    from derive.model.exercise import loads
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from mlp_gradients import mlp_exercise
@@ -598,7 +598,7 @@ def test_an_alarm_during_a_finalizer_waits_for_the_block(capsys):
     and then interrupts the block."""
     import gc
 
-    from derive.budget import OverTime, time_limit
+    from derive.core.budget import OverTime, time_limit
 
     class Slow:
         def __del__(self):

@@ -9,11 +9,11 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derive import cli
-from derive.errors import DeriveError
-from derive.exercise import load, loads
-from derive.solvers import random_system, study, study_tensors
-from derive.system import METHODS, Solver, analyse
+from derive.apps import cli
+from derive.core.errors import DeriveError
+from derive.model.exercise import load, loads
+from derive.checks.solvers import random_system, study, study_tensors
+from derive.model.system import METHODS, Solver, analyse
 
 
 def system_text(equations: list[str], unknowns: list[str] | None = None, solver: str = "") -> str:

@@ -9,10 +9,10 @@ import tomllib
 import mpmath
 import pytest
 
-from derive import cli, lint
-from derive.errors import DeriveError
-from derive.exercise import load, loads
-from derive.scaffold import STARTERS
+from derive.apps import cli, lint
+from derive.core.errors import DeriveError
+from derive.model.exercise import load, loads
+from derive.apps.scaffold import STARTERS
 
 RANGED = '''kind = "gradient"
 [values]
@@ -111,7 +111,7 @@ def test_the_short_key_has_every_variant_to_four_digits(thirty):
 
 def test_no_variant_saturates(thirty):
     from derive.engine import derive
-    from derive.numeric import check_gradients
+    from derive.checks.numeric import check_gradients
 
     for f in sorted(thirty.glob("ejercicio2-v*.toml"))[:10]:
         checks = check_gradients(derive(load(f)))
@@ -232,7 +232,7 @@ def test_new_writes_a_starter_that_runs_and_is_clean(kind, tmp_path, capsys):
 def test_watch_rerenders_and_survives_a_broken_file(tmp_path):
     import io
 
-    from derive.watch import watch
+    from derive.apps.watch import watch
 
     path = tmp_path / "w.toml"
     path.write_text('kind = "gradient"\n[values]\nx = 1\n[formulas]\ny = "x^2"\n')
@@ -270,8 +270,8 @@ def test_variant_sheets_compile_to_pdf(tmp_path):
 
 
 def test_answer_keys_do_not_talk_about_a_graph_they_do_not_show(tmp_path):
-    from derive import cli
-    from derive.report.i18n import TEXT
+    from derive.apps import cli
+    from derive.core.i18n import TEXT
 
     assert cli.main(["variants", "ejercicio2", "-n", "2", "--seed", "3", "--out", str(tmp_path), "--format", "md",
                      "--lang", "es", "--workers", "1"]) == 0
@@ -280,7 +280,7 @@ def test_answer_keys_do_not_talk_about_a_graph_they_do_not_show(tmp_path):
 
 
 def test_new_answers_ahead_is_good_turing_with_the_rule_of_three():
-    from derive.variants import new_answers_ahead
+    from derive.apps.variants import new_answers_ahead
 
     assert new_answers_ahead({}, 10, 100) == float("inf")
     # 40 good draws in 100, 5 answers drawn once: 500 draws left give 200 good ones, each new with chance 5/40
@@ -291,7 +291,7 @@ def test_new_answers_ahead_is_good_turing_with_the_rule_of_three():
 
 
 def test_distinct_estimate_is_chao1():
-    from derive.variants import distinct_estimate
+    from derive.apps.variants import distinct_estimate
 
     assert distinct_estimate({i: 3 for i in range(10)}) == (10, 0)          # every answer seen thrice: no more
     estimate, sd = distinct_estimate({"a": 1, "b": 1, "c": 2, "d": 5})     # f1 = 2, f2 = 1: 4 + 4/2
@@ -316,7 +316,7 @@ def test_variants_say_soon_when_the_ranges_give_too_few_answers(tmp_path, capsys
 
 
 def test_too_few_variants_and_the_reasons_in_spanish(tmp_path, capsys):
-    from derive.messages import reasons
+    from derive.core.messages import reasons
 
     assert reasons("another branch 13, require max(a, b) > 0 3, kink 1", "es") == \
         "otra rama 13, require max(a, b) > 0 3, pliegue 1"

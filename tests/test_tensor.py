@@ -10,11 +10,12 @@ import pytest
 import torch
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from derive import arrays, cli
+from derive.core import arrays
+from derive.apps import cli
 from derive.engine import derive
-from derive.errors import DeriveError
-from derive.exercise import load, loads
-from derive.numeric import check_gradients
+from derive.core.errors import DeriveError
+from derive.model.exercise import load, loads
+from derive.checks.numeric import check_gradients
 
 
 def tensor_exercise(values: dict, formulas: dict, of: str | None = None, wrt: list | None = None):
@@ -221,7 +222,7 @@ def tensor_graphs(draw):
         text = draw(st.sampled_from(options))
         name = f"f{k}"
         try:
-            from derive.parser import parse
+            from derive.core.parser import parse
 
             shapes[name] = parse(text, shapes).shape
         except DeriveError:
@@ -240,8 +241,8 @@ def test_random_tensor_graphs_agree_with_torch_autograd(case):
     d = derive(tensor_exercise(values, formulas, of="out"), exact=False)
     assume(not d.kinks)
     t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in values.items()}
-    from derive.evaluate import Torch
-    from derive.numeric import run_graph
+    from derive.core.evaluate import Torch
+    from derive.checks.numeric import run_graph
 
     nodes = run_graph(d, t, Torch(torch.float64))
     nodes["out"].backward()

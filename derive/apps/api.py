@@ -1,0 +1,262 @@
+"""derive from Python, for notebooks: an Exercise computed once, and each step of its solution as an object
+that shows itself in Jupyter (Markdown, HTML with MathML, PNG) and is plain data for code (`to_dict()`,
+the same contract as `gradients --json`).
+
+    import derive
+    ex = derive.Exercise.load("ejercicio2")            # or .from_toml(text), or Exercise(values=..., formulas=...)
+    ex.gradients()                                      # a table in Jupyter; .to_dict() for code
+    ex.checks(); ex.graph(); ex.report(lang="es")
+"""
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+from decimal import Decimal
+from fractions import Fraction
+from functools import cached_property
+from pathlib import Path
+
+from .. import pipeline
+from ..core.budget import MAX_LITERAL
+from ..core.errors import DeriveError, Spot
+from ..outputs.report.steps import STEPS
+from ..core.tomltext import toml_basic, toml_key
+
+
+
+MAX_NESTING = 8                 # lists inside lists a value may have (a tensor's rank)
+
+
+def _toml(value, where: str, depth: int = 0) -> str:
+    """A Python value as TOML (numbers, strings such as "1/3", lists, range tables); anything else a DeriveError
+    located at the argument (`values['a']`)."""
+    if isinstance(value, bool) or value is None:
+        raise DeriveError(f"{value!r} is not a number", Spot(file=where),
+                          "a value is a number, a string such as \"1/3\", a list of them, or a range table")
+    if isinstance(value, int):
+        if abs(value).bit_length() > MAX_LITERAL * 3.33:       # its decimal text past the literal limit
+            raise DeriveError(f"an integer with more than {MAX_LITERAL} digits", Spot(file=where),
+                              "derive's points are numbers float64 can hold: write it as a float, e.g. 1e300")
+        return repr(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise DeriveError(f"{value!r} is not a finite number", Spot(file=where),
+                              "a point must be finite in float64: the checks run there")
+        return repr(value)
+    if isinstance(value, str):
+        return toml_basic(value)
+    if isinstance(value, (list, tuple)):
+        if depth >= MAX_NESTING:
+            raise DeriveError(f"lists nested more than {MAX_NESTING} deep", Spot(file=where))
+        return "[" + ", ".join(_toml(v, where, depth + 1) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{toml_basic(str(k))} = {_toml(v, where, depth + 1)}" for k, v in value.items()) + " }"
+    if isinstance(value, (Fraction, Decimal)) or getattr(value, "is_number", False):
+        return toml_basic(str(value))            # Fraction, Decimal, SymPy numbers: their exact text
+    raise DeriveError(f"a value of type {type(value).__name__!r} is not one derive reads", Spot(file=where),
+                      "a value is a number, a string such as \"1/3\", a list of them, or a range table")
+
+
+def _names(value, what: str) -> list[str] | str | None:
+    """`of` (a name or a list of names) and `wrt` (a list of names) checked, or a located DeriveError."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if what == "of" else [value]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise DeriveError(f"{what} must be a name or a list of names, not {value!r}"[:200],
+                      Spot(file=what), 'for example ["a", "b"]')
+
+
+def _table(value, what: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise DeriveError(f"{what} must be a dict whose keys are names (str), not a {type(value).__name__}",
+                          Spot(file=what), f"for example {what}={{'a': 2}}" if what == "values" else
+                          f"for example {what}={{'y': 'a^2'}}")
+    return value
+
+
+def toml_text(values: dict, formulas: dict, of: str | None = None, wrt=None, title: str | None = None,
+              lang: str = "en") -> str:
+    """The exercise file the arguments stand for; a bad argument is a DeriveError naming it."""
+    values, formulas = _table(values, "values"), _table(formulas, "formulas")
+    of, wrt = _names(of, "of"), _names(wrt, "wrt")
+    if lang not in ("en", "es"):
+        raise DeriveError(f"lang must be 'en' or 'es', not {lang!r}"[:200], Spot(file="lang"))
+    if title is not None and not isinstance(title, (str, dict)):
+        raise DeriveError("title must be a str, or a dict {'en': ..., 'es': ...}", Spot(file="title"))
+    for name, formula in formulas.items():
+        if not isinstance(formula, str):
+            raise DeriveError(f"a formula is text (a str), not a {type(formula).__name__}",
+                              Spot(file=f"formulas[{name!r}]"), "for example formulas={'y': 'a^2 + b'}")
+    lines = [f"title = {_toml(title, 'title')}"] if title else []
+    lines += ['kind = "gradient"', f"lang = {toml_basic(lang)}", "[values]"]
+    lines += [f"{toml_key(k)} = {_toml(v, f'values[{k!r}]')}" for k, v in values.items()]
+    lines += ["[formulas]"] + [f"{toml_key(k)} = {toml_basic(v)}" for k, v in formulas.items()]
+    if of or wrt:
+        lines.append("[gradient]")
+        lines += [f"of = {_toml(of, 'of')}"] if of else []
+        lines += [f"wrt = {_toml(wrt, 'wrt')}"] if wrt else []
+    return "\n".join(lines) + "\n"
+
+
+class Exercise:
+    """One exercise, parsed and checked as `derive` does a file; everything is computed on first use."""
+
+    def __init__(self, values: dict | None = None, formulas: dict | None = None, of: str | None = None,
+                 wrt=None, title: str | None = None, lang: str = "en", *, toml: str | None = None,
+                 name: str = "exercise"):
+        from ..model.exercise import Source, loads
+
+        self.toml = toml if toml is not None else toml_text(values or {}, formulas or {}, of, wrt, title, lang)
+        self.exercise = loads(Source(f"{name}.toml", self.toml))
+
+    @classmethod
+    def from_toml(cls, text: str, name: str = "exercise") -> "Exercise":
+        return cls(toml=text, name=name)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Exercise":
+        """An exercise file, or a bundled exercise's name ("ejercicio2")."""
+        from ..model.exercise import read, resolve
+
+        found = resolve(str(path))
+        return cls(toml=read(found).text, name=found.stem)
+
+    @property
+    def lang(self) -> str:
+        return self.exercise.lang or "en"
+
+    @cached_property
+    def computed(self):
+        """Every number of the worked solution (exact values, 30-digit decimals, torch checks), once."""
+        return pipeline.compute(self.exercise)
+
+    def to_dict(self) -> dict:
+        """What `derive gradients --json` prints (for a gradient exercise)."""
+        from ..outputs.textjson import to_json
+
+        return to_json(*self.computed.results)
+
+    def report(self, lang: str | None = None, audience: str = "teacher") -> "Document":
+        """The worked solution (or with audience="student", the student's sheet)."""
+        from ..outputs.report import build
+
+        return Document(build(self.computed, lang or self.lang, audience), self)
+
+    def step(self, name: str, lang: str | None = None) -> "Document":
+        """One section of the worked solution: statement, forward, graph, local_derivatives, backward,
+        gradients, checks or diagnostics."""
+        if name not in STEPS:
+            raise ValueError(f"no step {name!r}; steps: {', '.join(STEPS)}")
+        return self.report(lang).section(*STEPS[name])
+
+    def statement(self, lang=None): return self.step("statement", lang)
+    def forward(self, lang=None): return self.step("forward", lang)
+    def graph(self, lang=None): return self.step("graph", lang)
+    def local_derivatives(self, lang=None): return self.step("local_derivatives", lang)
+    def backward(self, lang=None): return self.step("backward", lang)
+    def gradients(self, lang=None): return self.step("gradients", lang)
+    def checks(self, lang=None): return self.step("checks", lang)
+    def diagnostics(self, lang=None): return self.step("diagnostics", lang)
+
+    def notebook(self, lang: str | None = None) -> str:
+        """A notebook (.ipynb text) that builds this exercise from its TOML and shows one step per cell: it
+        needs derive installed, nothing beside it."""
+        from ..outputs.report.notebook import api_notebook
+
+        return api_notebook(self.toml, self.exercise, lang or self.lang)
+
+    def __repr__(self) -> str:
+        return f"<derive.Exercise {Path(self.exercise.path).stem}: {self.exercise.kind}>"
+
+
+_NUMBERED = re.compile(r"^\d+\.\s*")
+
+
+class Document:
+    """A report, or one section of it: Markdown and HTML for Jupyter, figures drawn when first shown."""
+
+    def __init__(self, report, owner: Exercise, keys: tuple[str, ...] = ()):
+        self.report, self.owner, self.keys = report, owner, keys
+        self._folder = None
+
+    def section(self, headings: tuple[str, ...], keys: tuple[str, ...]) -> "Document":
+        """The section whose heading is one of `headings` (i18n keys), as its own document."""
+        from ..outputs.report.doc import Heading, Report
+        from ..core.i18n import t
+
+        titles = {_NUMBERED.sub("", t(self.report.lang, key)) for key in headings}
+        heads = [i for i, b in enumerate(self.report.blocks) if isinstance(b, Heading) and b.level == 2]
+        found = next((i for i in heads if _NUMBERED.sub("", _plain(self.report.blocks[i].text)) in titles), None)
+        if found is None:
+            raise ValueError(f"this exercise's solution has no section {' or '.join(sorted(titles))!r}")
+        end = next((i for i in heads if i > found), len(self.report.blocks))
+        blocks = self.report.blocks[found + 1:end]
+        names = {b.name for b in blocks if hasattr(b, "name")}
+        part = Report(self.report.stem, self.report.lang, _plain(self.report.blocks[found].text), blocks,
+                      {k: v for k, v in self.report.figures.items() if k in names})
+        return Document(part, self.owner, keys)
+
+    @property
+    def title(self) -> str:
+        return self.report.title
+
+    @property
+    def markdown(self) -> str:
+        from ..outputs.report import markdown
+
+        return markdown.render(self.report)
+
+    def html(self) -> str:
+        """A self-contained page (figures embedded, math as MathML)."""
+        from ..outputs.report import html
+
+        return html.render(self.report, self.figures())
+
+    def figures(self) -> Path:
+        """The folder where this document's figures are drawn (PNG), drawn once; removed with the document."""
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="derive-figures-")
+            for name, draw in self.report.figures.items():
+                draw(str(Path(self._folder.name) / name), ("png",))
+        return Path(self._folder.name)
+
+    def to_dict(self) -> dict:
+        """The parts of `gradients --json` this step shows (the whole object for a whole report)."""
+        data = self.owner.to_dict()
+        return {k: data[k] for k in self.keys if k in data} if self.keys else data
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+    def _repr_html_(self) -> str:
+        page = self.html()
+        return page[page.index("<body>") + len("<body>"):page.index("</body>")]
+
+    def _repr_png_(self) -> bytes | None:
+        """The section's first figure (the graph, the finite-difference curve), where it has one."""
+        for name in self.report.figures:
+            return (self.figures() / f"{name}.png").read_bytes()
+        return None
+
+    def save(self, folder: str | Path, formats: str = "md,html") -> list[Path]:
+        """Write it as `derive report` does (md, tex, pdf, ipynb, html) into folder/<lang>/."""
+        from ..outputs.report.write import tex_engine, write
+
+        wanted = set(formats.split(","))
+        written, problems = write([self.report], Path(folder), wanted, tex_engine() if "pdf" in wanted else None)
+        if problems:
+            raise RuntimeError("\n".join(problems))
+        return written
+
+    def __repr__(self) -> str:
+        return f"<derive.Document {self.title!r}>"
+
+
+def _plain(spans) -> str:
+    return "".join(s if isinstance(s, str) else getattr(s, "tex", getattr(s, "text", "")) for s in spans)

@@ -1,0 +1,676 @@
+"""A safe formula parser: text -> SymPy, by a small grammar of our own (no eval, no sympify).
+
+Grammar, loosest binding first (implicit multiplication, @ and · bind like `*`):
+    expr    := term (("+" | "-") term)*
+    term    := unary (("*" | "/" | "@" | "·" | implicit) unary)*
+    unary   := ("-" | "+") unary | power
+    power   := postfix (("^" | "**") unary)?          X^T, X^\\top: transpose
+    postfix := primary (superscript | "ᵀ" | ".T" | "[" index "]")*
+    primary := number | name | function call | "(" expr ")" | "{" expr "}" | "[" expr "]" | "|" expr "|"
+             | \\frac{expr}{expr} | \\sqrt[n]{expr} | "√" postfix
+
+Every sub-expression has a shape, () for scalars, checked as it is built, so `W @ x` with shapes that do not
+fit is an error pointing at the `@`. `*`, `/`, `+`, `-`, `^` and functions act element-wise with
+broadcasting (as in PyTorch); `@` is the matrix product; `·` and juxtaposition multiply numbers and take
+the matrix (or dot) product of two tensors.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import sympy as sp
+
+from .budget import MAX_CHARS, MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_LITERAL, MAX_LITERAL_EXPONENT, huge_rational
+from .errors import DeriveError, Spot
+from .ops import FUNCTIONS, OPS, Key, ShapeError, check_arity, getitem, matmul, op_of, transpose
+
+SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
+                "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-"}
+VULGAR = "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
+GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
+         "xi rho tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi "
+         "Omega").split()
+SPACING = {r"\,", r"\;", r"\:", r"\!", "\\ ", r"\quad", r"\qquad", r"\left", r"\right",
+           r"\displaystyle"}
+SYMBOLS = {"×": "*", "∗": "*", "÷": "/", "−": "-", "–": "-", "·": "·", "⋅": "·",
+           r"\times": "*", r"\cdot": "·", r"\div": "/", "**": "^"}
+CONSTANTS = {"e": sp.E, "pi": sp.pi, "π": sp.pi}
+Shape = tuple
+
+_TOKEN = re.compile(r"""
+    (?P<space>[^\S\x00-\x1f\x7f]+)
+  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<vulgar>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])
+  | (?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)
+  | (?P<transpose>ᵀ|\.T(?!\w))
+  | (?P<name>[^\W\d](?:(?![⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᵀ])\w)*)
+  | (?P<command>\\(?:[A-Za-z]+|[,;:! ]))
+  | (?P<root>√)
+  | (?P<op>\*\*|[-+*/^×·⋅∗÷−–@])
+  | (?P<punct>[(){}\[\],|:])
+""", re.VERBOSE)
+
+OPENERS = {"(": ")", "{": "}", "[": "]"}
+
+
+@dataclass
+class Token:
+    kind: str       # num, name, sup, op, punct, frac, sqrt, root, transpose, end
+    text: str       # normalised: × and \\times become *
+    column: int     # 0-based index into the formula
+    raw: str = ""   # as written
+    end: int = 0    # 0-based index just past it
+
+
+@dataclass
+class Parsed:
+    """A parsed formula: its SymPy expression, its shape, and where each name it uses first appears."""
+
+    expr: sp.Expr
+    names: dict[str, int] = field(default_factory=dict)   # name -> 1-based column
+    shape: Shape = ()
+
+
+@lru_cache(maxsize=200_000)
+def symbol(name: str) -> sp.Symbol:
+    """The SymPy symbol for a quantity name; every quantity is real."""
+    return sp.Symbol(name, real=True)
+
+
+def _error(message: str, text: str, column: int, hint: str | None = None) -> DeriveError:
+    return DeriveError(message, Spot(column=column + 1, text=text), hint)
+
+
+def _symbol_pair(cls, a, b):
+    """a + b or a b of two distinct symbols, built as SymPy's flatten leaves them (the two sorted by
+    Basic.compare) without running it: most formulas of a network are w x and s + p, and flatten was half
+    of reading 33,000 of them. None for anything else."""
+    if type(a) is not sp.Symbol or type(b) is not sp.Symbol or a == b:
+        return None
+    return cls._exec_constructor_postprocessors(cls._from_args((a, b) if a.compare(b) < 0 else (b, a), True))
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split a formula into tokens, normalising pasted Unicode and LaTeX spellings (remembered: a file's
+    formulas are tokenized once to order them and once more to parse them)."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=65_536)
+def _tokens(text: str) -> tuple[Token, ...]:
+    tokens, pos = [], 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            ch = text[pos]
+            hint = None
+            if ord(ch) < 32 or ch == "\x7f":
+                hint = ("a control character: TOML double-quoted strings turn \\f, \\t, \\b, \\n, \\r "
+                        "into control characters; write LaTeX formulas in single quotes, "
+                        "e.g. pred = '\\frac{1}{1 + e^{-z}}'")
+            raise _error(f"unexpected character {ch!r}", text, pos, hint)
+        kind, tok = m.lastgroup, m.group()
+        raw = tok
+        if kind == "command":
+            kind, tok = _command(tok, text, pos)
+        elif kind in ("op", "name") and tok in SYMBOLS:
+            tok = SYMBOLS[tok]
+        if kind == "num":
+            _check_literal(tok, text, pos)
+        if kind != "space":
+            tokens.append(Token(kind, tok, pos, raw, m.end()))
+        pos = m.end()
+    tokens.append(Token("end", "", len(text), "", len(text)))
+    return tuple(tokens)
+
+
+def _check_literal(tok: str, text: str, pos: int):
+    """Refuse a number literal before anything is built from it: 1e99999999 would never finish."""
+    if len(tok) > MAX_LITERAL:
+        raise _error(f"number literal longer than {MAX_LITERAL} characters", text, pos)
+    mantissa, _, exponent = tok.lower().partition("e")
+    if exponent and abs(int(exponent)) > MAX_LITERAL_EXPONENT:
+        raise _error(f"the exponent of {tok} is too large (the limit is 1e±{MAX_LITERAL_EXPONENT})", text, pos,
+                     "derive checks every value in float64, which ends near 1e±308")
+
+
+def _number(tok: str) -> sp.Rational:
+    """An exact rational from a bounded decimal literal: 0.7 is 7/10, 1e-3 is 1/1000."""
+    mantissa, _, exponent = tok.lower().partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = int((whole or "0") + fraction)
+    power = (int(exponent) if exponent else 0) - len(fraction)
+    return sp.Integer(digits) * sp.Integer(10) ** power if power >= 0 else sp.Rational(digits, 10**-power)
+
+
+def _command(tok: str, text: str, pos: int) -> tuple[str, str]:
+    """Classify a LaTeX command such as \\frac, \\cdot or \\alpha."""
+    if tok in SPACING:
+        return "space", tok
+    if tok in SYMBOLS:
+        return "op", SYMBOLS[tok]
+    if tok in (r"\frac", r"\dfrac", r"\tfrac"):
+        return "frac", tok
+    if tok == r"\sqrt":
+        return "sqrt", tok
+    if tok == r"\top":
+        return "top", tok
+    if tok in FUNCTIONS:
+        return "name", tok
+    if tok == r"\pi":
+        return "name", "pi"
+    if tok[1:] in GREEK:
+        return "name", tok[1:]
+    supported = r"\frac \sqrt \times \cdot \left( \right) \exp \log \ln \max \min \tanh \sigma \top"
+    raise _error(f"unknown LaTeX command {tok}", text, pos, f"supported: {supported}, Greek letters")
+
+
+class _Parser:
+    def __init__(self, text: str, known, evaluate: bool = True):
+        self.evaluate = evaluate   # False: keep the formula as written (for display), no simplification
+        self.verified: set = set()  # what `checked` found to hold only derive's own functions
+        self.text = text
+        self.tokens = tokenize(text)
+        self.i = 0
+        # known: None (any name, scalar), a set of scalar names, or a dict name -> shape (not copied: a file's
+        # thousands of formulas share one)
+        self.known = known
+        self.shapes: dict[str, Shape] = known if isinstance(known, dict) else {}
+        self.names: dict[str, int] = {}
+        self.depth = 0
+        self.bars = 0          # how many |...| are open
+
+    # -- helpers -------------------------------------------------------------------------------
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def peek(self, k: int = 1) -> Token:
+        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def is_op(self, *ops: str) -> bool:
+        return self.tok.kind == "op" and self.tok.text in ops
+
+    def expect(self, punct: str) -> Token:
+        if self.tok.kind == "punct" and self.tok.text == punct:
+            return self.advance()
+        found = f"{self.tok.text!r}" if self.tok.kind != "end" else "the end of the formula"
+        raise self.error(f"expected {punct!r} but found {found}")
+
+    def error(self, message: str, tok: Token | None = None, hint: str | None = None) -> DeriveError:
+        return _error(message, self.text, (tok or self.tok).column, hint)
+
+    def nest(self):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"formula nested deeper than {MAX_DEPTH} levels")
+
+    def shape_rule(self, op, shapes, tok, params=()) -> Shape:
+        """The result's shape by the op's rule, or a located error naming the shapes."""
+        if op.shape is None and not any(shapes):
+            return ()                  # numbers combine into a number: the common case, kept quick
+        try:
+            from .ops import broadcast
+
+            return (op.shape or broadcast)(shapes, params)
+        except ShapeError as e:
+            what = {"add": "+", "mul": "*", "pow": "^", "matmul": "@", "dot": "dot"}.get(op.name, op.name)
+            hint = None if op.name == "getitem" else ("shapes are (rows, columns) for a matrix and (n,) for a "
+                                                      "vector; a batch is a matrix whose rows are examples")
+            raise self.error(str(e) if op.name == "getitem" else f"{what}: {e}", tok, hint) from None
+
+    def checked(self, expr: sp.Expr, tok: Token) -> sp.Expr:
+        """Refuse what SymPy made of a formula when it left the real numbers or derive's own functions:
+        sqrt(-1) is I, cos(I a) becomes cosh(a)."""
+        for number in (expr, expr.args[0] if expr.is_Add or expr.is_Mul else None):
+            if number is not None and huge_rational(number, MAX_DIGIT_BITS):
+                raise self.error(f"a number with more than {MAX_DIGITS} digits", tok,
+                                 "use smaller numbers: derive computes exactly with numbers of at most that many digits")
+        if expr.is_number:
+            if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+                raise self.error("division by zero", tok)
+            if expr.is_extended_real is False:
+                raise self.error("this is not a real number (SymPy finds an imaginary part)", tok,
+                                 "the square root or logarithm of a negative number is not real")
+        else:
+            foreign = self._foreign(expr)
+            if foreign is not None:
+                raise self.error(f"SymPy rewrites this with {foreign.func.__name__}, which derive does not compute",
+                                 tok, REWRITE_HINT)
+        self.verified.add(expr)
+        return expr
+
+    def _foreign(self, expr):
+        """The first function in expr that derive's registry does not hold (SymPy's own rewriting of what was
+        built: |exp(√a)| becomes exp(re(√a)), and re(√a) holds atan2), or None. Parts this parser has verified
+        before are not searched again, so a formula is searched once in all."""
+        stack = [expr]
+        while stack:
+            e = stack.pop()
+            if e.is_Atom or e in self.verified:
+                continue
+            if isinstance(e, sp.Function) and op_of(e) is None and not isinstance(e, sp.Piecewise):
+                return e
+            stack.extend(e.args)
+        return None
+
+    # -- grammar -------------------------------------------------------------------------------
+    def parse(self) -> Parsed:
+        if not self.text.strip():
+            raise _error("empty formula", self.text, 0)
+        expr, shape = self.expr()
+        if self.tok.kind != "end":
+            raise self.error(f"unexpected {self.tok.raw!r}", hint=self._closing_hint())
+        return Parsed(expr, self.names, shape)
+
+    def _closing_hint(self) -> str | None:
+        if self.tok.text in (")", "}", "]"):
+            return "this closing bracket has no matching opening bracket"
+        return None
+
+    def expr(self):
+        self.nest()
+        first = self.tok
+        terms = [self.term()]
+        shape = terms[0][1]
+        while self.is_op("+", "-"):
+            op = self.advance()
+            rhs = self.term()
+            terms.append(rhs if op.text == "+" else (self.negate(rhs[0]), rhs[1]))
+            shape = self.shape_rule(OPS["add"], [shape, rhs[1]], op)
+        self.depth -= 1
+        if len(terms) == 1:
+            return terms[0]
+        # one Add, not a chain: long sums stay linear-time
+        if self.evaluate and len(terms) == 2 and (quick := _symbol_pair(sp.Add, terms[0][0], terms[1][0])):
+            return quick, shape
+        return self.checked(sp.Add(*[e for e, _ in terms], evaluate=self.evaluate), first), shape
+
+    def negate(self, value: sp.Expr) -> sp.Expr:
+        if self.evaluate:
+            return -value
+        return sp.Integer(-value) if value.is_Integer else sp.Mul(-1, value, evaluate=False)
+
+    def term(self):
+        first = self.tok
+        factors = [self.unary()]          # an element-wise product, until a matrix product closes it
+        while True:
+            tok = self.tok
+            if self.is_op("*", "/"):
+                self.advance()
+                rhs, shape = self.unary()
+                factor = _power(rhs, sp.Integer(-1), self, tok) if tok.text == "/" else rhs
+                if not self.evaluate and [f for f, _ in factors] == [sp.Integer(1)] and tok.text == "/":
+                    factors = [(factor, shape)]   # 1/x as written is \frac{1}{x}, not 1 · \frac{1}{x}
+                else:
+                    self._join(factors, (factor, shape), tok)
+            elif self.is_op("@", "·") or self._starts_primary():
+                explicit = self.tok.kind == "op"
+                if explicit:
+                    self.advance()
+                rhs = self.unary()
+                left = self._product(factors, first)
+                if tok.text == "@" or (left[1] and rhs[1]):
+                    if not explicit and len(left[1]) == 1:
+                        raise self.error("two vectors side by side are ambiguous", tok,
+                                         "write u @ v or u · v for the dot product, u * v element by element")
+                    factors = [self._matmul(left, rhs, tok)]
+                else:
+                    self._join(factors, rhs, tok)
+            else:
+                return self._product(factors, first)
+
+    def _join(self, factors: list, factor, tok):
+        self.shape_rule(OPS["mul"], [s for _, s in factors] + [factor[1]], tok)
+        factors.append(factor)
+
+    def _product(self, factors: list, tok):
+        if len(factors) == 1:
+            return factors[0]
+        shape = self.shape_rule(OPS["mul"], [s for _, s in factors], tok)
+        if self.evaluate and len(factors) == 2 and (quick := _symbol_pair(sp.Mul, factors[0][0], factors[1][0])):
+            return quick, shape
+        return self.checked(sp.Mul(*[f for f, _ in factors], evaluate=self.evaluate), tok), shape
+
+    def _matmul(self, left, right, tok):
+        shape = self.shape_rule(OPS["matmul"], [left[1], right[1]], tok)
+        return matmul(left[0], right[0]), shape
+
+    def _starts_primary(self) -> bool:
+        tok = self.tok
+        if tok.kind in ("num", "vulgar", "name", "frac", "sqrt", "root"):
+            return True
+        if tok.kind == "punct":
+            return tok.text in OPENERS or (tok.text == "|" and self.bars == 0)
+        return False
+
+    def unary(self):
+        if self.is_op("-", "+"):
+            sign = self.advance().text
+            self.nest()
+            operand, shape = self.unary()
+            self.depth -= 1
+            return (self.negate(operand) if sign == "-" else operand), shape
+        return self.power()
+
+    def power(self):
+        base = self.postfix()
+        if self.is_op("^"):
+            op = self.advance()
+            if base[1] and self._transpose_follows():
+                return self._transpose(base, op)
+            self.nest()
+            exponent = self.unary()
+            self.depth -= 1
+            shape = self.shape_rule(OPS["pow"], [base[1], exponent[1]], op)
+            return _power(base[0], exponent[0], self, op), shape
+        return base
+
+    def _transpose_follows(self) -> bool:
+        """After ^: T (when no quantity is named T), \\top, {T} or {\\top}."""
+        def is_t(tok):
+            return tok.kind == "top" or (tok.kind == "name" and tok.text == "T" and "T" not in (self.known or ()))
+        if is_t(self.tok):
+            self.advance()
+            return True
+        if self.tok.text == "{" and is_t(self.peek()) and self.peek(2).text == "}":
+            self.i += 3
+            return True
+        return False
+
+    def _transpose(self, value, tok):
+        shape = self.shape_rule(OPS["transpose"], [value[1]], tok)
+        return (transpose(value[0]) if value[1] else value[0]), shape
+
+    def postfix(self):
+        value = self.primary()
+        while True:
+            tok = self.tok
+            if tok.kind == "sup":
+                self.advance()
+                digits = "".join(SUPERSCRIPTS[c] for c in tok.text)
+                if not re.fullmatch(r"-?\d+", digits):
+                    raise self.error("malformed superscript exponent", tok)
+                value = _power(value[0], sp.Integer(int(digits)), self, tok), value[1]
+            elif tok.kind == "transpose":
+                self.advance()
+                value = self._transpose(value, tok)
+            elif tok.text == "[" and value[1] and tok.column == self.tokens[self.i - 1].end:
+                value = self._index(value)
+            else:
+                return value
+
+    def _index(self, value):
+        """X[0], W[1, 0], X[:, 0], x[1:3]: static indices, 0-based and from the end when negative."""
+        opener = self.advance()
+        items = []
+        while True:
+            items.append(self._index_item())
+            if self.tok.text == ",":
+                self.advance()
+                continue
+            break
+        self.expect("]")
+        key = Key(tuple(items))
+        shape = self.shape_rule(OPS["getitem"], [value[1]], opener, (key,))
+        return getitem(value[0], key), shape
+
+    def _index_item(self):
+        def integer():
+            sign = -1 if self.is_op("-") else 1
+            if sign < 0:
+                self.advance()
+            if self.tok.kind != "num" or not self.tok.text.isdigit():
+                raise self.error("an index is a whole number (0 is the first element) or a slice such as 1:3",
+                                 hint="indices are fixed numbers: X[0], W[1, 0], X[:, 0]")
+            return sign * int(self.advance().text)
+
+        start = None if self.tok.text in (":", ",", "]") else integer()
+        if self.tok.text != ":":
+            if start is None:
+                raise self.error("an empty index", hint="write X[0], W[1, 0] or X[:, 0]")
+            return start
+        self.advance()
+        stop = None if self.tok.text in (",", "]") else integer()
+        return (start, stop)
+
+    def primary(self):
+        tok = self.tok
+        if tok.kind == "num":
+            self.advance()
+            return _number(tok.text), ()
+        if tok.kind == "vulgar":
+            self.advance()
+            return sp.Rational(str(_vulgar(tok.text))), ()
+        if tok.kind == "name":
+            return self.name()
+        if tok.kind == "frac":
+            self.advance()
+            numerator = self.group("{")
+            denominator = self.group("{")
+            shape = self.shape_rule(OPS["mul"], [numerator[1], denominator[1]], tok)
+            inverse = _power(denominator[0], sp.Integer(-1), self, tok)
+            if not self.evaluate and numerator[0] == 1:
+                return inverse, shape
+            return self.checked(sp.Mul(numerator[0], inverse, evaluate=self.evaluate), tok), shape
+        if tok.kind == "sqrt":
+            self.advance()
+            index = sp.Integer(2)
+            if self.tok.text == "[":
+                index, shape = self.group("[")
+                if shape or not index.is_Rational or index == 0:
+                    raise self.error("the index of a root must be a non-zero number", tok)
+            radicand = self.group("{")
+            return _power(radicand[0], sp.Integer(1) / index, self, tok), radicand[1]
+        if tok.kind == "root":
+            self.advance()
+            self.nest()
+            radicand = self.postfix()
+            self.depth -= 1
+            return _power(radicand[0], sp.Rational(1, 2), self, tok), radicand[1]
+        if tok.kind == "punct" and tok.text in OPENERS:
+            return self.group(tok.text)
+        if tok.kind == "punct" and tok.text == "|":
+            self.advance()
+            self.bars += 1
+            inner, shape = self.expr()
+            self.bars -= 1
+            self.expect("|")
+            return self.checked(sp.Abs(inner, evaluate=self.evaluate), tok), shape
+        return self._missing_operand(tok)
+
+    def group(self, opener: str):
+        """An expression between matching brackets: ( ), { } or [ ]."""
+        if self.tok.text != opener:
+            raise self.error(f"expected {opener!r}", hint=r"write \frac{a}{b} and \sqrt{x} with braces")
+        self.advance()
+        saved, self.bars = self.bars, 0
+        inner = self.expr()
+        self.bars = saved
+        self.expect(OPENERS[opener])
+        return inner
+
+    def _missing_operand(self, tok: Token):
+        if tok.kind == "end":
+            raise self.error("the formula ends where a number, name or '(' was expected",
+                             hint="is something missing at the end?")
+        if tok.kind == "op":
+            prev = self.tokens[self.i - 1] if self.i else None
+            hint = "two operators in a row: is a term missing between them?" if prev and prev.kind == "op" else None
+            raise self.error(f"expected a number, name or '(' but found {tok.raw!r}", hint=hint)
+        raise self.error(f"unexpected {tok.raw!r}", hint=self._closing_hint())
+
+    def name(self):
+        tok = self.advance()
+        name = tok.text
+        known = self.known
+        if name in FUNCTIONS and not (known and name in known):
+            return self.call(tok)
+        base = re.fullmatch(r"log_(\d+)", name)
+        if base and not (known and name in known):
+            return self.call(tok, base=int(base.group(1)))
+        if self.tok.text == "(" and known is not None and name not in known and name not in CONSTANTS:
+            raise self.error(f"unknown function {name!r}", tok, _suggest(name, FUNCTIONS, "function"))
+        if known is not None and name in known or known is None and name not in CONSTANTS:
+            self.names.setdefault(name, tok.column + 1)
+            return symbol(name), self.shapes.get(name, ())
+        if name in CONSTANTS:
+            return CONSTANTS[name], ()
+        raise self.error(f"undefined name {name!r}", tok, _suggest(name, known, "name"))
+
+    def call(self, tok: Token, base: int | None = None):
+        op = FUNCTIONS[tok.text] if base is None else OPS["log"]
+        if base is None and op.name == "log" and self.tok.kind == "name" and re.fullmatch(r"_\d*", self.tok.text):
+            base = self._log_base()
+        if self.tok.text == "(":
+            self.advance()
+            args = [self.expr()]
+            while self.tok.text == ",":
+                self.advance()
+                args.append(self.expr())
+            self.expect(")")
+        elif self.tok.kind in ("num", "name", "frac", "sqrt", "vulgar") or self.tok.text in ("{", "["):
+            args = [self.power()]          # \log x, \exp{z}
+        else:
+            raise self.error(f"{tok.text} is a function: write {tok.text.lstrip(chr(92))}(...)", tok)
+        problem = check_arity(op, len(args))
+        if problem:
+            raise self.error(problem, tok)
+        if op.params:
+            return self._with_params(op, args, tok)
+        shape = self.shape_rule(op, [s for _, s in args], tok)
+        exprs = [e for e, _ in args]
+        if op.scalar and self.evaluate and not any(s for _, s in args):
+            built = op.scalar(*exprs)      # mse(a, b) of numbers is (a - b)^2: scalar exercises keep their rules
+        else:
+            built = op.build(*exprs) if self.evaluate or not op.elementwise else op.build(*exprs, evaluate=False)
+        if base is not None:
+            if base < 2:
+                raise self.error("a logarithm's base must be 2 or more", tok)
+            built = built / sp.log(base) if self.evaluate else sp.Mul(built, sp.Pow(sp.log(base), -1,
+                                                                                     evaluate=False), evaluate=False)
+        return self.checked(built, tok), shape
+
+    def _log_base(self) -> int:
+        """\\log_2 x and \\log_{10} x: the base after the underscore."""
+        tok = self.advance()
+        digits = tok.text[1:]
+        if not digits:
+            inner, shape = self.group("{")
+            if shape or not inner.is_Integer:
+                raise self.error("a logarithm's base must be a whole number", tok)
+            return int(inner)
+        return int(digits)
+
+    def _with_params(self, op, args, tok):
+        """sum(X, 1), mean(X, 0): the axis is a whole number written in the formula."""
+        tensor, rest = args[0], args[1:]
+        params = []
+        for value, shape in rest:
+            if shape or not value.is_Integer:
+                raise self.error(f"the axis of {op.name} must be a whole number such as 0 or 1", tok)
+            params.append(value)
+        shape = self.shape_rule(op, [tensor[1]], tok, tuple(params))
+        if op.scalar and self.evaluate and not tensor[1]:
+            return op.scalar(tensor[0]), shape
+        return op.build(tensor[0], *params), shape
+
+
+def _vulgar(ch: str):
+    from fractions import Fraction
+
+    return Fraction(unicodedata.numeric(ch)).limit_denominator(16)
+
+
+REWRITE_HINT = ("derive differentiates real functions: SymPy rewrote the expression because a part of it may not "
+                "be real for every real input (a root or a fractional power of a name that may be negative); "
+                "write that part so it is real, e.g. sqrt(abs(a)) or exp(...) without abs")
+MAX_DIGIT_BITS = int(MAX_DIGITS * math.log2(10))
+
+
+def _power(base: sp.Expr, exponent: sp.Expr, parser: _Parser, tok: Token) -> sp.Expr:
+    """base^exponent, refusing numbers too large to compute (9^9^9) before SymPy tries."""
+    if exponent.is_Number and abs(exponent) > MAX_EXPONENT:
+        raise parser.error(f"exponent {_short(exponent)} is too large (the limit is {MAX_EXPONENT})", tok)
+    if base.is_Number and exponent.is_Number:
+        if base == 0 and exponent < 0:
+            raise parser.error("division by zero", tok)
+        if base != 0 and float(abs(exponent)) * abs(_log10(base)) > MAX_DIGITS:
+            raise parser.error(f"the number {_short(base)}^{_short(exponent)} is too large", tok)
+        if base < 0 and not exponent.is_Integer:
+            raise parser.error(f"{_short(base)}^{_short(exponent)} is not a real number", tok,
+                               "a non-integer power of a negative number is complex")
+        if exponent.is_Rational and exponent.q > MAX_EXPONENT:
+            raise parser.error(f"the exponent {_short(exponent)} is a root of index {_short(exponent.q)}, too fine "
+                               f"for exact arithmetic (the limit is {MAX_EXPONENT})", tok,
+                               "write the number it stands for, or a simpler exponent")
+    result = sp.Pow(base, exponent, evaluate=parser.evaluate)
+    if result.is_Pow and result.exp.is_Number and abs(result.exp) > MAX_EXPONENT:
+        raise parser.error(f"exponent {_short(result.exp)} is too large (the limit is {MAX_EXPONENT})", tok)
+    return parser.checked(result, tok)
+
+
+def _log10(number: sp.Rational) -> float:
+    """log10 |number| for an exact rational of any size."""
+    p, q = sp.Rational(number).as_numer_denom()
+    return math.log10(abs(int(p))) - math.log10(int(q))
+
+
+def _short(number: sp.Expr) -> str:
+    text = str(number)
+    return text if len(text) <= 20 else text[:8] + "…" + text[-8:]
+
+
+def _suggest(name: str, candidates, what: str) -> str | None:
+    plain = [c for c in candidates or () if not c.startswith("\\")]
+    if what == "name":
+        for i in range(1, len(name)):
+            if name[:i] in plain and name[i:] in plain:
+                return f'write "{name[:i]} {name[i:]}" or "{name[:i]}*{name[i:]}" for a product'
+    close = difflib.get_close_matches(name, plain, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    if what == "function":
+        return "for multiplication write * between the name and '(' ; functions: " + ", ".join(
+            sorted({op.name for op in FUNCTIONS.values()}))
+    return None
+
+
+def parse(text: str, known=None, evaluate: bool = True) -> Parsed:
+    """Parse one formula. `known`: the names it may use (None: any name), a set (scalars) or a dict
+    name -> shape. `evaluate=False` keeps it as written (2(a + b) stays a product), for display only.
+    Raises DeriveError."""
+    if len(text) > MAX_CHARS:
+        raise DeriveError(f"formula longer than {MAX_CHARS} characters ({len(text)})")
+    try:
+        return _Parser(text, known, evaluate).parse()
+    except RecursionError:
+        raise DeriveError(f"formula nested too deeply (the limit is {MAX_DEPTH} levels)") from None
+
+
+def names_in(text: str) -> dict[str, int]:
+    """Every name a formula mentions, with its first 1-based column, without building it (so formulas
+    can be put in dependency order before their shapes are known)."""
+    out: dict[str, int] = {}
+    for tok in tokenize(text):
+        if tok.kind == "name":
+            out.setdefault(tok.text, tok.column + 1)
+    return out
+
+
+def parse_number(text: str) -> sp.Expr:
+    """An exact real number written as text: "1/3", "sqrt(2)", "0.7", "-e"."""
+    expr = parse(text, known=set()).expr
+    if not expr.is_number or not expr.is_real or expr.has(sp.zoo, sp.nan, sp.oo):
+        raise DeriveError(f"{text!r} is not a real number", Spot(text=text))
+    return expr

@@ -1,0 +1,1 @@
+"""What builds on the gradient: higher derivatives (the Hessian), training steps, fair variant ranges."""

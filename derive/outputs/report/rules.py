@@ -1,0 +1,136 @@
+"""Each op's vector-Jacobian product as a LaTeX template in matrix notation, the rule the walkthrough prints
+before its numbers (W̄ = Ȳ Xᵀ), and a short form of it for the graph's arrows (·xᵀ ⊙σ′). One entry per op,
+keyed as the registry is; tests check that every registry op has one."""
+from __future__ import annotations
+
+from ...core.ops import OPS
+
+# f'(u) for element-wise functions, given the argument's LaTeX `u` and the result's `y`
+PRIME = {
+    "exp": lambda u, y: y,
+    "log": lambda u, y: rf"\frac{{1}}{{{u}}}",
+    "tanh": lambda u, y: rf"\left(1 - {y}^{{2}}\right)",
+    "sigmoid": lambda u, y: rf"{y} \odot \left(1 - {y}\right)",
+    "relu": lambda u, y: rf"\mathbb{{1}}\left[{u} > 0\right]",
+    "abs": lambda u, y: rf"\operatorname{{sign}}\left({u}\right)",
+    "sin": lambda u, y: rf"\cos\left({u}\right)",
+    "cos": lambda u, y: rf"\left(-\sin\left({u}\right)\right)",
+    "softplus": lambda u, y: rf"\sigma\left({u}\right)",
+    "log_sigmoid": lambda u, y: rf"\sigma\left(-{u}\right)",
+    "detach": lambda u, y: "0",
+}
+ARROW = {"exp": "⊙exp", "log": "⊘", "tanh": "⊙tanh′", "sigmoid": "⊙σ′", "relu": "⊙relu′", "abs": "⊙sign",
+         "sin": "⊙cos", "cos": "⊙(−sin)", "softplus": "⊙σ", "log_sigmoid": "⊙σ(−·)",
+         "detach": "⊙0"}
+
+
+def reduce_to(text: str, have: tuple, want: tuple) -> str:
+    """The adjoint of a broadcast: summed over the axes broadcasting added or stretched."""
+    if have == want:
+        return text
+    if want == ():
+        return rf"\operatorname{{sum}}\left({text}\right)"
+    lead = len(have) - len(want)
+    axes = [i for i in range(lead)] + [lead + i for i, n in enumerate(want) if n == 1 and have[lead + i] != 1]
+    return rf"\operatorname{{sum}}_{{{','.join(map(str, axes))}}}\left({text}\right)"
+
+
+def _paren(text: str) -> str:
+    """Parentheses around an operand unless it is one name: x, W_{1}, \\overline{h}, {h^{(1)}}."""
+    simple = text
+    for token in (r"\overline", r"\mathit", r"\bar", "{", "}", "_", "^", "(", ")", " "):
+        simple = simple.replace(token, "")
+    if text.startswith(r"\left("):
+        return text
+    return text if simple.isalnum() and "+" not in text and "-" not in text else rf"\left({text}\right)"
+
+
+def rule(op_name: str, bar: str, args: list[str], out: str, shapes: list[tuple], out_shape: tuple, i: int) -> str:
+    """LaTeX of the adjoint that argument i receives from one application of the op."""
+    a = args[i]
+    if op_name in PRIME:
+        return reduce_to(rf"{_paren(bar)} \odot {PRIME[op_name](a, out)}", out_shape, shapes[i])
+    if op_name == "add":
+        return reduce_to(bar, out_shape, shapes[i])
+    if op_name == "mul":
+        others = [x for j, x in enumerate(args) if j != i]
+        tensor = any(shapes[j] for j in range(len(args)) if j != i) and out_shape
+        joined = (r" \odot " if tensor else r" \, ").join(_paren(x) for x in others)
+        return reduce_to(rf"{_paren(bar)} \odot {joined}" if out_shape else rf"{_paren(bar)} \, {joined}",
+                         out_shape, shapes[i])
+    if op_name == "pow":
+        base, exponent = args
+        if i == 0:
+            return reduce_to(rf"{_paren(bar)} \odot {_paren(exponent)} \, {_paren(base)}^{{{exponent} - 1}}",
+                             out_shape, shapes[0])
+        return reduce_to(rf"{_paren(bar)} \odot {out} \odot \ln {_paren(base)}", out_shape, shapes[1])
+    if op_name in ("max", "min"):
+        word = "largest" if op_name == "max" else "smallest"
+        return reduce_to(rf"{_paren(bar)} \odot \mathbb{{1}}\left[{a} \text{{ is the {word}}}\right]", out_shape,
+                         shapes[i])
+    if op_name == "matmul":
+        x, y = args
+        if len(shapes[0]) == 1 and len(shapes[1]) == 1:
+            return rf"{_paren(bar)} \, {_paren(y if i == 0 else x)}"
+        if i == 0:
+            return rf"{_paren(bar)} \, {_paren(y)}^{{\top}}" if len(shapes[0]) == 2 else rf"{_paren(y)} \, {_paren(bar)}"
+        return rf"{_paren(x)}^{{\top}} \, {_paren(bar)}"
+    if op_name == "transpose":
+        return rf"{_paren(bar)}^{{\top}}"
+    if op_name == "getitem":
+        return rf"{_paren(bar)} \text{{ in its place, 0 elsewhere}}"
+    if op_name == "sum":
+        return rf"{_paren(bar)} \, \mathbf{{1}}"
+    if op_name == "mean":
+        return rf"\frac{{{bar}}}{{N}} \, \mathbf{{1}}"
+    if op_name == "norm":
+        return rf"{_paren(bar)} \, \frac{{{a}}}{{\lVert {a} \rVert}}"
+    if op_name == "softmax":
+        return rf"{out} \odot \left({bar} - \left\langle {bar}, {out} \right\rangle\right)"
+    if op_name == "log_softmax":
+        return rf"{bar} - \operatorname{{softmax}}\left({a}\right) \odot \operatorname{{sum}}\left({bar}\right)"
+    if op_name == "logsumexp":
+        return rf"{_paren(bar)} \, \operatorname{{softmax}}\left({a}\right)"
+    if op_name == "cross_entropy":
+        return rf"\frac{{{bar}}}{{N}} \left(\operatorname{{softmax}}\left({a}\right) - \operatorname{{onehot}}\left({args[1]}\right)\right)"
+    if op_name == "binary_cross_entropy":
+        p, y = args
+        if i == 0:
+            return rf"\frac{{{bar}}}{{N}} \, \frac{{{p} - {y}}}{{{p} \odot \left(1 - {p}\right)}}"
+        return rf"\frac{{{bar}}}{{N}} \left(\ln\left(1 - {p}\right) - \ln {p}\right)"
+    if op_name == "mse":
+        x, y = args
+        sign = "" if i == 0 else "-"
+        return rf"{sign}\frac{{2 \, {bar}}}{{N}} \left({x} - {y}\right)"
+    raise KeyError(op_name)
+
+
+def arrow(op_name: str, args: list[str], shapes: list[tuple], i: int) -> str:
+    """A short plain-text form of the same rule, for an arrow of the graph: what multiplies the adjoint."""
+    if op_name in ARROW:
+        return ARROW[op_name]
+    if op_name == "matmul":
+        other = args[1 - i]
+        if len(shapes[0]) == 1 and len(shapes[1]) == 1:
+            return f"·{other}"
+        return f"·{other}ᵀ" if i == 0 else f"{other}ᵀ·"
+    return {"add": "", "mul": "⊙" + "".join(x for j, x in enumerate(args) if j != i), "pow": "⊙pow′",
+            "transpose": "ᵀ", "getitem": "scatter", "sum": "·1", "mean": "/N", "norm": "·x/‖x‖",
+            "softmax": "softmax′", "log_softmax": "log softmax′", "logsumexp": "·softmax",
+            "cross_entropy": "(p−y)/N", "binary_cross_entropy": "BCE′", "mse": "2(a−b)/N",
+            "max": "⊙1[max]", "min": "⊙1[min]"}[op_name]
+
+
+def covered() -> set[str]:
+    """The registry ops this table has a rule for (every op with values)."""
+    out = set()
+    for name, op in OPS.items():
+        if op.cls is None:
+            continue
+        try:
+            rule(name, "b", ["x", "y", "z"][: (op.arity if isinstance(op.arity, int) else 2)], "o",
+                 [(2,), (2,), (2,)], (2,), 0)
+            out.add(name)
+        except KeyError:
+            pass
+    return out

@@ -1,0 +1,52 @@
+"""The student's version of a gradient exercise (`report --for student`): the statement, the graph with names
+only, and the steps of the solution as numbered questions with a blank for each answer. No number of the
+solution appears: only the values and formulas the statement gives."""
+from __future__ import annotations
+
+from ...model.derivation import Derivation
+from . import figures
+from .doc import Heading, Math, Para, Report, rich
+from .gradient import backward_order
+from ...core.i18n import t
+from .mathtex import bar, name, partial
+
+BLANK = r"\underline{\hspace{6em}}"
+
+
+def build(stem: str, title: str, d: Derivation, lang: str, compact: bool = False) -> Report:
+    """Statement, graph to label, then forward pass, local derivatives (scalars), backward pass and gradient
+    as questions; the walkthrough (`--for teacher`) answers them. compact: no figure (a variants sheet)."""
+    from . import gradient, tensor
+
+    r = Report(stem, lang, title, compact=compact)
+    statement = tensor._statement if d.tensor else gradient._statement
+    statement(r, d, lang)
+    r.blocks = [b for b in r.blocks if not solution_hint(b, lang)]        # "we compute them three ways"
+    r.add(Para(rich(t(lang, "stu_instructions"))))
+    r.figure(f"{stem}.graph", figures.shared(lambda path, formats: figures.graph_figure(d, path, formats, blank=True),
+                                             ("blank", id(d))),
+             rich(t(lang, "stu_graph_caption", target=f"${name(d.target)}$")))
+    number = 1
+    formulas = [n for n in d.order if n in d.exercise.formulas]
+    target = f"${name(d.target)}$"
+    number = _questions(r, number, lang, "stu_forward", target, [f"{name(n)} = {BLANK}" for n in formulas])
+    if not d.tensor:
+        edges = [(p, c) for c in formulas for p in d.graph.predecessors(c) if (p, c) in d.edges]
+        number = _questions(r, number, lang, "stu_local", target, [f"{partial(c, p)} = {BLANK}" for p, c in edges])
+    adjoints = [n for n in backward_order(d) if n in d.adjoints and n != d.target]
+    number = _questions(r, number, lang, "stu_backward", target, [f"{bar(n)} = {BLANK}" for n in adjoints])
+    _questions(r, number, lang, "stu_gradient", target, [f"{partial(d.target, x)} = {BLANK}" for x in d.exercise.wrt])
+    r.add(Para(rich(t(lang, "stu_check"))))
+    return r
+
+
+def _questions(r: Report, number: int, lang: str, key: str, target: str, rows: list[str]) -> int:
+    """One numbered question: its heading and sentence, then one row with a blank per answer asked."""
+    r.add(Heading(2, [f"{number}. {t(lang, key)}"]), Para(rich(t(lang, key + "_text", target=target))),
+          Math(r"\begin{aligned} " + r" \\ ".join(f"&{row}" for row in rows) + r" \end{aligned}"))
+    return number + 1
+
+
+def solution_hint(block, lang: str) -> bool:
+    return isinstance(block, Para) and any(isinstance(s, str) and t(lang, "g_three_ways")[:30] in s
+                                           for s in block.text)

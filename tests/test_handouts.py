@@ -1,0 +1,139 @@
+"""Hand-outs as a teacher prints and imports them: names written as their symbols, Moodle labels that are valid
+TeX (KaTeX in strict mode), and no numerical field whose tolerance is 0."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import mpmath
+import pytest
+
+from derive.apps import cli
+from derive.core.latex import name
+
+ROOT = Path(__file__).resolve().parents[1]
+KATEX = ROOT / ".ci" / "npm" / "node_modules" / "katex"
+CLOZE = re.compile(r"\{1:NUMERICAL:=([-0-9.e]+):([-0-9.e]+)\}")
+
+
+def katex_errors(fragments: list[str]) -> list:
+    done = subprocess.run(["node", str(ROOT / "tests" / "katex_check.js")],
+                          input=json.dumps([[f, False] for f in fragments]), capture_output=True, text=True, check=True)
+    return [(f, e) for f, e in zip(fragments, json.loads(done.stdout)) if e]
+
+
+@pytest.mark.parametrize("quantity, tex", [("λ", r"\lambda "), ("Λ", r"\Lambda "), ("ŷ", r"\hat{y}"),
+                                           ("α1", r"\alpha _{1}"), ("θ_0", r"\theta _{0}"), ("η", r"\eta ")])
+def test_unicode_names_are_written_as_their_symbols(quantity, tex):
+    """Unicode spells λ LAMDA: it was printed as \\mathrm{u03bb}."""
+    assert name(quantity) == tex
+
+
+def test_a_lambda_regulariser_reads_as_lambda_in_every_format(tmp_path, capsys):
+    path = tmp_path / "reg.toml"
+    path.write_text('kind = "gradient"\n[values]\nw = [0.5, -1]\n"λ" = 0.1\nx = [1, 2]\n[formulas]\n'
+                    'reg = "λ sum(w^2)"\nloss = "(w · x)^2 + reg"\n[gradient]\nwrt = ["w"]\n', encoding="utf-8")
+    assert cli.main(["report", str(path), "--out", str(tmp_path / "o"), "--format", "md,tex,html", "--lang", "en"]) \
+        == 0, capsys.readouterr().err
+    for suffix in ("md", "tex", "html"):
+        text = (tmp_path / "o" / "en" / f"reg.{suffix}").read_text(encoding="utf-8")
+        assert "u03bb" not in text, suffix
+    assert r"\lambda" in (tmp_path / "o" / "en" / "reg.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def network_bank(tmp_path_factory):
+    """A one-layer network whose weight is named W1 (a subscripted name, asked element by element) and whose
+    gradient has an element that is exactly 0 at every draw (x[1] = 0)."""
+    out = tmp_path_factory.mktemp("bank")
+    path = out / "net.toml"
+    path.write_text('kind = "gradient"\n[values]\nW1 = { min = 1, max = 3, shape = [2, 2], default = [[1, 2], [3, 1]] }\n'
+                    'x = [1, 0]\n[formulas]\nh = "W1 @ x"\nL = "sum(h^2)"\n[gradient]\nwrt = ["W1"]\n'
+                    "[variants]\nallow_zero_gradient = true\n", encoding="utf-8")
+    assert cli.main(["variants", str(path), "-n", "3", "--seed", "2", "--format", "md,moodle", "--out",
+                     str(out / "o"), "--lang", "en"]) == 0
+    return ET.parse(out / "o" / "net-moodle.xml").getroot()
+
+
+def test_moodle_labels_have_no_double_subscript(network_bank):
+    texts = [q.find("questiontext/text").text for q in network_bank.findall("question")[1:]]
+    labels = [label for text in texts for label in re.findall(r"<li>\\\((.*?)\\\) = \{1:", text)]
+    assert len(labels) == 12
+    assert all("W_{1}_" not in label and "{W_{1}}_{" in label for label in labels), labels[:2]
+    if shutil.which("node") and KATEX.exists():
+        assert not katex_errors(labels)
+
+
+def test_an_answer_of_exactly_zero_has_a_tolerance_that_is_not_zero(network_bank):
+    for q in network_bank.findall("question")[1:]:
+        text = q.find("questiontext/text").text
+        fields = [(mpmath.mpf(a), mpmath.mpf(t)) for a, t in CLOZE.findall(text)]
+        assert any(a == 0 for a, _ in fields) and all(t > 0 for _, t in fields)
+        largest = max(abs(a) for a, _ in fields)
+        for answer, tolerance in fields:
+            assert tolerance == pytest.approx(max(abs(answer) / 100, largest / 100 * 1e-3), rel=1e-6)
+        floor = mpmath.mpf(re.search(r"or within ([-0-9.e]+) of it", text).group(1))
+        assert floor == pytest.approx(largest / 100 * 1e-3, rel=1e-6)
+
+
+ARITY = {"msup": 2, "msub": 2, "mfrac": 2, "mover": 2, "munder": 2, "msubsup": 3, "mroot": 2}
+
+
+def mathml_problems(page: str) -> list[str]:
+    """What MathML Core would draw wrong in a page: a script or fraction element without exactly its children
+    (latex2mathml's four-child msup drew every vector at script size), and TeX left as text."""
+    problems = []
+    for math in re.findall(r"<math\b.*?</math>", page, re.S):
+        root = ET.fromstring(math.replace("&nbsp;", " "))
+        for element in root.iter():
+            tag = element.tag.split("}")[-1]
+            if tag in ARITY and len(element) != ARITY[tag]:
+                problems.append(f"<{tag}> with {len(element)} children")
+        text = "".join(root.itertext())
+        found = re.search(r".{0,20}\\[A-Za-z]+.{0,20}", text)
+        if found:
+            problems.append("TeX as text: " + found.group())
+    return problems
+
+
+def test_vectors_and_training_rows_are_valid_mathml(tmp_path):
+    """A column vector (…)ᵀ and a training step's rows, as the HTML page writes them."""
+    from derive.outputs.report.mathml import mathml
+
+    vector = mathml(r"\bar{w} = \begin{pmatrix} 0.5 & -1 \end{pmatrix}^{\top}", display=True)
+    rows = mathml(r"\begin{aligned} w &\leftarrow w - \eta \bar{w} \cr &= 3 \end{aligned}", display=True)
+    assert not mathml_problems(vector) and not mathml_problems(rows)
+    assert "<mtr>" in rows and rows.count("<mtr>") == 2
+
+
+@pytest.mark.parametrize("page", sorted((ROOT / "reports").glob("*/*.html")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_committed_pages_have_valid_mathml_and_no_tex_as_text(page):
+    problems = mathml_problems(page.read_text(encoding="utf-8"))
+    assert not problems, problems[:5]
+
+
+def test_reporting_twice_writes_the_same_files(tmp_path, capsys):
+    """README's first command twice leaves the committed tree as it was: Ejercicio 1 shows its stored
+    measurements (derive/exercises/ejercicio1.bench.json) instead of timing this machine again, and says so;
+    everything else is computed, byte for byte the same."""
+    written = []
+    for run in ("first", "second"):
+        out = tmp_path / run
+        assert cli.main(["report", "ejercicio1", "ejercicio2", "--out", str(out), "--format", "md,ipynb,html",
+                         "--lang", "all"]) == 0, capsys.readouterr().err
+        written.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert written[0].keys() == written[1].keys() and len(written[0]) > 10
+    changed = [name for name in written[0] if written[0][name] != written[1][name]]
+    assert not changed, changed
+    md = written[0]["es/ejercicio1.md"].decode()
+    assert "ejercicio1.bench.json" in md and "--measure" in md
+
+
+def test_measure_times_this_machine_again(tmp_path, capsys):
+    assert cli.main(["report", "ejercicio1", "--out", str(tmp_path), "--format", "md", "--lang", "en",
+                     "--measure"]) == 0, capsys.readouterr().err
+    assert "bench.json" not in (tmp_path / "en" / "ejercicio1.md").read_text()
