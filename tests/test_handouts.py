@@ -137,3 +137,66 @@ def test_measure_times_this_machine_again(tmp_path, capsys):
     assert cli.main(["report", "ejercicio1", "--out", str(tmp_path), "--format", "md", "--lang", "en",
                      "--measure"]) == 0, capsys.readouterr().err
     assert "bench.json" not in (tmp_path / "en" / "ejercicio1.md").read_text()
+
+
+NETWORK = '''title = "A 2-2-2 network"
+kind = "gradient"
+[values]
+X = [[1.0, -2.0]]
+W1 = { min = -2, max = 2, step = 0.5, shape = [2, 2], default = [[1, 1], [-0.5, 1.5]] }
+b1 = { min = -2, max = 1, step = 0.5, shape = [2], default = [0, -1] }
+W2 = { min = -2, max = 2, step = 0.5, shape = [2, 2], default = [[1, -1], [0.5, 2]] }
+b2 = [0.0, 0.0]
+y = [1]
+[formulas]
+h = "relu(X @ W1 + b1)"
+z = "h @ W2 + b2"
+L = "cross_entropy(z, y)"
+[gradient]
+of = "L"
+wrt = ["W1", "b1", "W2", "b2"]
+[step]
+learning_rate = 0.1
+'''
+
+
+def test_a_relu_network_with_a_dead_unit_gets_ten_fair_variants_with_its_step(tmp_path, capsys):
+    """The second hidden unit is dead at the file's point (its column of dL/dW1 is 0): a dead unit is part of the
+    exercise, so variants keep it dead (same branches) and its zeros are no reason to refuse a draw. Every variant
+    carries the training step, and none has a whole gradient 0 or every element below 1e-6 of the loss."""
+    import tomllib
+
+    from derive.engine import derive
+    from derive.model.exercise import load
+
+    path = tmp_path / "net.toml"
+    path.write_text(NETWORK, encoding="utf-8")
+    assert cli.main(["variants", str(path), "-n", "10", "--seed", "1", "--out", str(tmp_path / "o"), "--format",
+                     "md", "--lang", "en"]) == 0, capsys.readouterr().err
+    files = sorted((tmp_path / "o").glob("net-v*.toml"))
+    assert len(files) == 10
+    for f in files:
+        assert tomllib.loads(f.read_text(encoding="utf-8"))["step"]["learning_rate"] == 0.1
+        d = derive(load(f))
+        loss = abs(float(d.nodes["L"].value))
+        for x in ("W1", "b1", "W2", "b2"):
+            values = [float(v) for v in d.gradients[x].value.flat]
+            assert any(v != 0 for v in values) and max(abs(v) for v in values) >= 1e-6 * max(1.0, loss), (f, x)
+        assert all(float(v) == 0 for v in d.gradients["W1"].value[:, 1])       # the dead unit stays dead
+
+
+def test_the_most_common_refusal_gets_a_hint_that_changes_it():
+    """When too few draws pass, the hint answers the most common refusal (README promised 'every gradient 0'
+    while any zero element refused a draw, and the hint said to widen the ranges, which did not help)."""
+    from derive.apps import variants
+    from derive.core.errors import DeriveError
+    from derive.model.exercise import load
+
+    ex = load("ejercicio2")
+    for rejected, words in (({"another branch": 9, "kink": 1}, "same_branches = false"),
+                            ({"zero element": 5}, "allow_zero_gradient = true"),
+                            ({"kink": 7, "zero gradient": 2}, "ties rare"),
+                            ({"saturation": 3}, "widen the ranges")):
+        with pytest.raises(DeriveError) as e:
+            variants._enough_tried(ex, 10, [], {}, rejected, attempts=10, lim={"max_attempts": 1})
+        assert words in e.value.hint, (rejected, e.value.hint)

@@ -176,3 +176,16 @@ def test_a_notebook_where_torch_clamps_runs_and_prints_instead_of_asserting(tmp_
     nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3").execute()
     printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
     assert "autograd difiere del valor exacto" in printed
+
+
+def test_the_gradients_text_at_a_kink_speaks_spanish(tmp_path, capsys):
+    """Its kink lines and conventions were written in English whatever the language."""
+    for extra, spanish, english in (("", "indefinida", "is on its kink"),
+                                    ('[gradient]\nkink = "torch"\n', "en un pliegue: la convención de torch",
+                                     "at a kink")):
+        path = tmp_path / "k.toml"
+        path.write_text('kind = "gradient"\nlang = "es"\n[values]\na = 0\nb = 2\n[formulas]\ny = "relu(a) * b"\n'
+                        + extra, encoding="utf-8")
+        assert cli.main(["gradients", str(path), "--exact-only"]) == 0
+        out = capsys.readouterr().out
+        assert spanish in out and english not in out, out

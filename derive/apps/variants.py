@@ -79,23 +79,58 @@ def limits(ex) -> dict:
                           "a condition that holds that rarely is better written as narrower ranges")
     out["max_attempts"] = int(out["max_attempts"])
     if ex.kind == "gradient":
-        out["branches"] = _default_branches(ex) if out["same_branches"] else None
+        point = _at_point(ex)
+        out["branches"] = _branches(point) if out["same_branches"] else None
+        out["zeros"] = _zeros(ex, point)
     return out
 
 
-def _default_branches(ex):
+def _at_point(ex):
+    """The derivation at the file's own point (numeric pass only), or None where it cannot be made."""
+    try:
+        return pipeline.compute(ex, pipeline.Options(checks=False, exact=False, training=False)).derivation
+    except DeriveError:
+        return None
+
+
+def _branches(d):
     """The branches of max, min, abs, relu at the file's own point (None when it sits on a kink: then a
     branch cannot be told, and variants are not held to one)."""
     from ..extend.fairness import branches
 
-    try:
-        d = pipeline.compute(ex, pipeline.Options(checks=False, exact=False, training=False)).derivation
-    except DeriveError:
-        return None
-    return None if d.kinks else branches(d)
+    return None if d is None or d.kinks else branches(d)
+
+
+def _zeros(ex, d) -> set:
+    """The gradient elements that are 0 at the file's own point: a dead unit is part of the exercise, so a
+    variant may have them 0 too."""
+    if d is None:
+        return set()
+    return {(x, index) for x in ex.wrt for index in arrays.indices(ex.shape(x))
+            if (d.gradients[x].value[index] if index else d.gradients[x].value) == 0}
+
+
+DEGENERATE = 1e-6      # a gradient whose every element is below this share of the loss's scale teaches nothing
 
 
 # -- drawing -----------------------------------------------------------------------------------------
+
+def _zero_reason(ex, d, zeros: set) -> str | None:
+    """Why a draw's gradient is no exercise, or None: a whole gradient identically 0 ("zero gradient"), an element
+    0 that is not 0 at the file's point ("zero element"), or every element of a gradient below DEGENERATE of the
+    loss's scale ("degenerate gradient")."""
+    scale = max(1.0, abs(float(d.nodes[d.target].value)))
+    for x in ex.wrt:
+        value = d.gradients[x].value
+        elements = [(index, value[index] if index else value) for index in arrays.indices(ex.shape(x))]
+        if all(v == 0 for _, v in elements):
+            return "zero gradient"
+        if any(v == 0 and (x, index) not in zeros for index, v in elements):
+            return "zero element"
+        if all(abs(v) < DEGENERATE * scale for _, v in elements):
+            return "degenerate gradient"
+    return None
+
 
 def _gradient_draw(ex, rng: random.Random) -> dict:
     return {name: rng.choice(r.choices) if not r.shape else
@@ -252,8 +287,10 @@ def screen(ex, lim, exact: bool = True):
     answers = {x: d.gradients[x].exact if exact else d.gradients[x].value for x in ex.wrt}
     if exact and not all(known(a) for a in answers.values()):
         return None, "too large"
-    if not lim["allow_zero_gradient"] and any(v == 0 for a in answers.values() for v in arrays.flat(a)):
-        return None, "zero gradient"
+    if not lim["allow_zero_gradient"]:
+        reason = _zero_reason(ex, d, lim.get("zeros", set()))
+        if reason:
+            return None, reason
     if lim["min_abs_answer"] and any(abs(v) < lim["min_abs_answer"] for x in ex.wrt
                                      for v in arrays.flat(d.gradients[x].value)):
         return None, "min_abs_answer"
@@ -443,7 +480,16 @@ def _enough_tried(ex, n: int, accepted: list, counts: dict, rejected: dict, atte
     if few:
         raise DeriveError(t("en", "err_variants_distinct", estimate=round(estimate), **found), _table_spot(ex),
                           t("en", "err_variants_distinct_fix", accepted=len(accepted)))
-    raise DeriveError(t("en", "err_variants_few", **found), _table_spot(ex), t("en", "err_variants_few_fix"))
+    common = max(rejected, key=rejected.get, default=None)
+    hint = t("en", FEW_HINTS[common]) if common in FEW_HINTS else t("en", "err_variants_few_fix")
+    raise DeriveError(t("en", "err_variants_few", **found), _table_spot(ex), hint)
+
+
+FEW_HINTS = {      # the most common reason for refusing draws -> what changes it
+    "another branch": "err_variants_branch_fix", "zero element": "err_variants_zero_element_fix",
+    "zero gradient": "err_variants_zero_gradient_fix", "kink": "err_variants_kink_fix",
+    "degenerate gradient": "err_variants_degenerate_fix",
+}
 
 
 def _table_spot(ex) -> Spot:
@@ -490,13 +536,21 @@ def _toml_string(text: str) -> str:
 def exercise_toml(v: Variant, title: str, lang: str) -> str:
     """The variant as its own exercise file, with plain values: runnable with gradients, solve, report."""
     ex = v.exercise
-    lines = [f"# Variant {v.number}, drawn by `derive variants` from {os.path.basename(ex.path)}",
+    from ..core.i18n import t
+
+    shown = "".join(c if c.isprintable() else " " for c in os.path.basename(ex.path))    # one comment line
+    lines = ["# " + t(lang, "v_drawn_comment", number=v.number, file=shown),
              f"title = {_toml_string(title)}", f'kind = "{ex.kind}"', f'lang = "{lang}"']
     if ex.kind == "gradient":
         lines += ["", "[values]"] + [f"{toml_key(k)} = {_toml_value(val)}" for k, val in ex.values.items()]
         lines += ["", "[formulas]"] + [f"{toml_key(k)} = {_toml_string(f.text)}" for k, f in ex.formulas.items()]
         lines += ["", "[gradient]", f"of = {toml_basic(ex.target)}",
                   "wrt = [" + ", ".join(toml_basic(x) for x in ex.wrt) + "]"]
+        if ex.step is not None:                  # the training step is part of the exercise
+            step = ex.step
+            lines += ["", "[step]", f"learning_rate = {_toml_value(step.learning_rate)}", f"steps = {step.steps}",
+                      f"update = {toml_basic(step.update)}"]
+            lines += [f"momentum = {_toml_value(step.momentum)}"] if step.update == "momentum" else []
     else:
         s = ex.system
         lines += ["unknowns = [" + ", ".join(toml_basic(u) for u in s.unknowns) + "]",

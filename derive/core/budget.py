@@ -199,9 +199,8 @@ def _finalizing(frame, depth: int = 64) -> bool:
         code = frame.f_code
         if code in callbacks:
             return True
-        if code.co_name in ("__del__", "unraisable_hook", "__call__") and (
-                code.co_name != "__call__" or code.co_filename.endswith("weakref.py")) \
-                or code.co_filename.endswith(("unraisableexception.py", "weakref.py")):
+        if code.co_name in ("__del__", "unraisable_hook") \
+                or code.co_filename.endswith(("unraisableexception.py", "weakref.py", "_weakrefset.py")):
             return True
         frame, depth = frame.f_back, depth - 1
     return False

@@ -370,6 +370,11 @@ TEXT: dict[str, tuple[str, str]] = {
                           "que pasan por él no existen, y los números dados usan {convention}."),
     "conv_torch": ("torch's convention", "la convención de torch"),
     "conv_subgradient": ("the subgradient of least norm", "el subgradiente de norma mínima"),
+    "cli_g_undefined_at_kink": ("d{target}/d{x} = undefined: {expr} in {node} is on its kink (left {left}, right {right})",
+                                "d{target}/d{x} = indefinida: {expr} en {node} está en su pliegue (izquierda {left}, "
+                                "derecha {right})"),
+    "cli_g_by_convention": ("(at a kink: {convention}, not the derivative)",
+                            "(en un pliegue: {convention}, no la derivada)"),
     "d_vanishing": ("{what} is 0 to within round-off at 300 digits of the largest values of the graph: its "
                     "terms cancel, and its exact form was not computed, so it is not proven exactly 0.",
                     "{what} vale 0 salvo redondeo a 300 cifras de los mayores valores del grafo: sus términos "
@@ -921,6 +926,9 @@ TEXT: dict[str, tuple[str, str]] = {
                                   "[variants] limits", "pide menos variantes (se encontraron {accepted}), amplía "
                                   "los rangos o relaja los límites de [variants]"),
     # why `variants` refused a draw (the counts after each): variants.py's reason codes
+    "rej_none": ("none", "ninguna"),
+    "v_drawn_comment": ("Variant {number}, drawn by `derive variants` from {file}",
+                        "Variante {number}, sorteada por `derive variants` a partir de {file}"),
     "rej_another_branch": ("another branch", "otra rama"),
     "rej_same_answer_as_another_variant": ("same answer as another variant", "la misma respuesta que otra variante"),
     "rej_saturation": ("saturation", "saturación"),
@@ -1403,6 +1411,32 @@ TEXT: dict[str, tuple[str, str]] = {
                  "Son las medidas guardadas en {stored}, junto al ejercicio (hechas con `python -m derive bench "
                  "{file} --quick --json`), así que el informe sale igual cada vez que se escribe; "
                  "`python -m derive report {file} --measure` mide esta máquina en su lugar."),
+    # why variants stopped: what changes the most common refusal
+    "rej_zero_element": ("zero element", "elemento nulo"),
+    "rej_degenerate_gradient": ("degenerate gradient", "gradiente degenerado"),
+    "err_variants_branch_fix": ("most draws leave a branch of max, min, abs or relu that the file's own point takes "
+                                "(same_branches = true keeps every variant on the file's walkthrough): narrow the ranges "
+                                "around the file's values, or set same_branches = false in [variants]",
+                                "la mayoría de los sorteos salen de una rama de max, min, abs o relu que toma el punto "
+                                "del archivo (same_branches = true mantiene cada variante en el desarrollo del archivo): "
+                                "estrecha los rangos alrededor de los valores del archivo, o pon same_branches = false "
+                                "en [variants]"),
+    "err_variants_zero_element_fix": ("most draws make 0 a gradient element that is not 0 at the file's point (a unit "
+                                      "that dies): narrow the ranges, or set allow_zero_gradient = true in [variants]",
+                                      "la mayoría de los sorteos anulan un elemento del gradiente que no es 0 en el "
+                                      "punto del archivo (una unidad que muere): estrecha los rangos, o pon "
+                                      "allow_zero_gradient = true en [variants]"),
+    "err_variants_zero_gradient_fix": ("most draws make a whole gradient 0 (nothing reaches the loss through that "
+                                       "input): narrow the ranges around the file's values",
+                                       "la mayoría de los sorteos anulan un gradiente entero (nada llega a la pérdida "
+                                       "por esa entrada): estrecha los rangos alrededor de los valores del archivo"),
+    "err_variants_kink_fix": ("most draws land exactly on a kink (a max or relu at a tie): choose steps that make "
+                              "ties rare, such as odd multiples of 0.25",
+                              "la mayoría de los sorteos caen justo en un pliegue (un max o relu en un empate): elige "
+                              "pasos que hagan raros los empates, como múltiplos impares de 0.25"),
+    "err_variants_degenerate_fix": ("most draws give gradients below 10^-6 of the loss (saturated units): narrow the "
+                                    "ranges", "la mayoría de los sorteos dan gradientes por debajo de 10^-6 de la "
+                                    "pérdida (unidades saturadas): estrecha los rangos"),
 }
 
 

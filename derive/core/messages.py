@@ -67,6 +67,8 @@ _COUNTED = re.compile(r"(.+?) (\d+)(?:, |$)")
 def reasons(text: str, lang: str) -> str:
     """`variants`' reasons with their counts ("another branch 13, kink 1") in `lang`: each reason its rej_*
     entry ("require <condition>" names a setting and a condition of the file, said as written)."""
+    if text == "none":                 # summary() of no rejections
+        return t(lang, "rej_none")
     items = _COUNTED.findall(text)
     if lang == "en" or not items or ", ".join(f"{r} {k}" for r, k in items) != text:
         return text

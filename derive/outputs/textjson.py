@@ -14,7 +14,6 @@ from sympy.printing.str import StrPrinter
 
 from ..core import arrays
 from ..core.budget import Unknown, known
-from ..passes.conventions import describe
 from ..model.derivation import Derivation, decimal, plain
 from ..core.latex import latex
 
@@ -284,10 +283,11 @@ def to_text(d: Derivation, checks=None, lang: str = "en") -> str:
     lines += ["", t(lang, "cli_gradients", target=d.target)]
     for x, g in d.gradients.items():
         if g.kink is not None and not d.tensor:
-            lines.append(f"  d{d.target}/d{x} = undefined: {plain(g.kink.expr)} in {g.kink.node!r} is on its kink "
-                         f"(left {text(g.kink.left)}, right {text(g.kink.right)})")
+            lines.append("  " + t(lang, "cli_g_undefined_at_kink", target=d.target, x=x, expr=plain(g.kink.expr),
+                                  node=repr(g.kink.node), left=text(g.kink.left), right=text(g.kink.right)))
         else:
-            by = f"  (at a kink: {describe(g.convention)}, not the derivative)" if g.convention else ""
+            by = "  " + t(lang, "cli_g_by_convention", convention=t(lang, f"conv_{g.convention}")) \
+                if g.convention else ""
             lines.append(f"  d{d.target}/d{x} = {_shown(g.exact, g.value, lang)}{by}")
     if checks is not None:
         lines += ["", t(lang, "cli_compare"), checks.table(lang)]
