@@ -1,6 +1,6 @@
 """derive: exact, step-by-step derivatives of exercises, checked against torch.
 
-From Python: `derive.Exercise` (see derive.api); it is imported on first use, so the command line stays quick."""
+From Python: `derive.Exercise` (see derive.apps.api); it is imported on first use, so the command line stays quick."""
 
 __version__ = "0.1.0"
 
