@@ -200,3 +200,25 @@ def test_the_most_common_refusal_gets_a_hint_that_changes_it():
         with pytest.raises(DeriveError) as e:
             variants._enough_tried(ex, 10, [], {}, rejected, attempts=10, lim={"max_attempts": 1})
         assert words in e.value.hint, (rejected, e.value.hint)
+
+
+def test_a_value_beside_an_integer_shows_its_difference():
+    """1 + e^{-46} is the step of the seed that matters (σ(46) rounds to 1 in float64): with 15 digits it was
+    written 1.00000000000000. Any decimal the shown digits would round to an integer shows its difference, where
+    that difference is within the digits derive guarantees."""
+    from derive.outputs.report.mathtex import number
+
+    with mpmath.workdps(60):
+        assert number(1 + mpmath.exp(-46), 15) == r"1 + 1.05 \times 10^{-20}"
+        assert number(1 - mpmath.exp(-46), 15) == r"1 - 1.05 \times 10^{-20}"
+        assert number(mpmath.mpf(1) + mpmath.mpf("1e-40"), 15) == "1.00000000000000"      # beyond 28 digits
+        assert number(mpmath.mpf("3.00000000040267"), 15) == "3.00000000040267"           # the digits show it
+        assert number(mpmath.mpf(7), 15) == "7"
+        assert number(mpmath.nan, 15) == number(mpmath.nan, 30)                 # undefined stays as it was
+        assert number(mpmath.inf, 15) == number(mpmath.inf, 30)
+
+
+def test_the_seed_report_writes_the_reciprocal_of_sigma_46_beside_1(tmp_path, capsys):
+    assert cli.main(["report", "ejercicio2", "--out", str(tmp_path), "--format", "md", "--lang", "es"]) == 0
+    md = (tmp_path / "es" / "ejercicio2.md").read_text(encoding="utf-8")
+    assert r"e^{-46} + 1 \approx 1 + 1.05 \times 10^{-20}" in md and r"\approx 1.00000000000000 " not in md
