@@ -242,7 +242,8 @@ def test_tikz_export_compiles(fresh, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lang, stem", [("es", "ejercicio2"), ("en", "ejercicio3"), ("es", "ejercicio1")])
+@pytest.mark.parametrize("lang, stem", [("es", "ejercicio2"), ("en", "ejercicio3"), ("es", "ejercicio1"), ("en", "ejercicio5"),
+                                        ("es", "ejercicio6")])   # ejercicio4: the next test
 def test_notebooks_run_top_to_bottom(fresh, lang, stem):
     nbformat = pytest.importorskip("nbformat", reason="test extra: pip install '.[test]'")
     nbclient = pytest.importorskip("nbclient", reason="test extra: pip install '.[test]'")
