@@ -10,12 +10,11 @@ exercise, so the same exercise computed twice with different options gives two a
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .checks.bench import Bench, malformed, run as run_bench
+from .checks.bench import Bench, read_saved, run as run_bench
 from .checks.numeric import check_gradients
 from .checks.solvers import study
 from .core.errors import DeriveError
@@ -69,14 +68,7 @@ def stored_run(exercise):
     path = Path(exercise.path).with_suffix(".bench.json")
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise DeriveError(f"cannot read {path}: {e}") from None
-    problem = malformed(data)
-    if problem:
-        raise DeriveError(f"cannot read {path}: {problem}: not the output of `derive bench --json`")
-    bench = Bench.from_json([data])
+    bench = Bench.from_json([read_saved(path)])
     bench.stored = path.name
     return bench
 

@@ -113,19 +113,9 @@ def _bench(args) -> int:
 
 
 def _read_json(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        if not isinstance(data, dict) or not {"results", "unavailable", "environment"} <= set(data):
-            raise ValueError("not the output of `derive bench --json`")
-        from ..checks.bench import malformed
+    from ..checks.bench import read_saved
 
-        problem = malformed(data)
-        if problem:
-            raise ValueError(f"{problem}: not the output of `derive bench --json`")
-        return data
-    except (OSError, ValueError) as e:
-        raise DeriveError(f"cannot read {path}: {e}") from None
+    return read_saved(path)
 
 
 def _bench_output(args, result, ex=None) -> int:

@@ -1,6 +1,7 @@
 """Ejercicio 1: time A @ B on each device honestly — medians, spreads, FLOP/s, and a physics check."""
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -9,6 +10,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 
+from ..core.errors import DeriveError
 from ..model.benchspec import DEVICES, DTYPES, FULL, MAX_SIZE, QUICK, Spec, spec_of  # noqa: F401  (re-exported)
 
 # Dense peak TFLOP/s of common GPUs (vendor data sheets, no sparsity) per arithmetic path.
@@ -116,6 +118,19 @@ def malformed(data) -> str | None:
                 if item["median_s"] <= 0 or item["n"] <= 0:
                     return "an entry of 'results' has a time or size that is not positive"
     return None
+
+
+def read_saved(path) -> dict:
+    """A saved `bench --json` run, every part checked (`bench --from-json` and a report's stored run read it)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        raise DeriveError(f"cannot read {path}: {e}") from None
+    problem = malformed(data)
+    if problem:
+        raise DeriveError(f"cannot read {path}: {problem}: not the output of `derive bench --json`")
+    return data
 
 
 # Why a measurement is one of the scheduler, not of the hardware: the codes `disturbances` finds, each said by
