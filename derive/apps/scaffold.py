@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.errors import DeriveError, Spot
+from ..core.tomltext import comment_text
 
 STARTERS = {
     "gradient": '''# A gradient exercise: inputs with their values, formulas in any order, and what to differentiate.
@@ -119,8 +120,7 @@ def new(path: str, kind: str, lang: str = "en") -> Path:
     if target.exists():
         raise DeriveError(f"{target} already exists; not overwriting it", Spot(str(target)),
                           "choose another name or remove the file first")
-    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(target))
-    text = starter(kind, lang).format(name=shown)      # the name sits in a comment: one line, printable
+    text = starter(kind, lang).format(name=comment_text(str(target)))      # the name sits in a comment
     from ..model.exercise import Source, loads
 
     loads(Source(target.name, text))                   # read back before it is written: it runs as it is

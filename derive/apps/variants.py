@@ -16,7 +16,7 @@ import sympy as sp
 from ..core import arrays
 from .. import pipeline
 from ..core.errors import DeriveError, Spot
-from ..core.tomltext import toml_basic, toml_key
+from ..core.tomltext import comment_text, toml_basic, toml_key
 
 GRADIENT_LIMITS = {"max_abs_value": 1e6, "max_attempts": 50, "allow_zero_gradient": False, "min_abs_answer": 0.0,
                    "same_branches": True, "require": []}
@@ -43,7 +43,9 @@ class Variant:
 
     def elements(self, x: str) -> list[tuple[tuple[int, ...], mpmath.mpf]]:
         """Each element of the answer for x, with its index (() for a scalar)."""
-        return elements(self, x)
+        value = self.decimals[x]
+        shape = value.shape if isinstance(value, arrays.np.ndarray) else ()
+        return [(index, mpmath.mpf(v)) for index, v in zip(arrays.indices(shape), arrays.flat(value))]
 
 
 # -- the [variants] table ---------------------------------------------------------------------------
@@ -106,8 +108,8 @@ def _zeros(ex, d) -> set:
     variant may have them 0 too."""
     if d is None:
         return set()
-    return {(x, index) for x in ex.wrt for index in arrays.indices(ex.shape(x))
-            if (d.gradients[x].value[index] if index else d.gradients[x].value) == 0}
+    return {(x, index) for x in ex.wrt
+            for index, v in zip(arrays.indices(ex.shape(x)), arrays.flat(d.gradients[x].value)) if v == 0}
 
 
 DEGENERATE = 1e-6      # a gradient whose every element is below this share of the loss's scale teaches nothing
@@ -121,8 +123,7 @@ def _zero_reason(ex, d, zeros: set) -> str | None:
     loss's scale ("degenerate gradient")."""
     scale = max(1.0, abs(float(d.nodes[d.target].value)))
     for x in ex.wrt:
-        value = d.gradients[x].value
-        elements = [(index, value[index] if index else value) for index in arrays.indices(ex.shape(x))]
+        elements = list(zip(arrays.indices(ex.shape(x)), arrays.flat(d.gradients[x].value)))
         if all(v == 0 for _, v in elements):
             return "zero gradient"
         if any(v == 0 and (x, index) not in zeros for index, v in elements):
@@ -237,27 +238,19 @@ def _decimals(value):
     return out
 
 
-def elements(v: Variant, x: str) -> list[tuple[tuple[int, ...], mpmath.mpf]]:
-    """Each element of a variant's gradient with respect to x, with its index (() for a scalar)."""
-    value = v.decimals[x]
-    if isinstance(value, arrays.np.ndarray):
-        return [(index, mpmath.mpf(value[index])) for index in arrays.indices(value.shape)]
-    return [((), mpmath.mpf(value))]
-
-
 def _listed(v: Variant, x: str, digits: int) -> str:
     """A gradient to `digits` significant digits, as LaTeX: a number, or a tensor's elements in brackets."""
     from ..outputs.report.mathtex import short
 
-    shown = [short(value, digits) for _, value in elements(v, x)]
+    shown = [short(value, digits) for _, value in v.elements(x)]
     return shown[0] if not isinstance(v.decimals[x], arrays.np.ndarray) else r"\left[" + ", ".join(shown) + r"\right]"
 
 
 def screen(ex, lim, exact: bool = True):
     """(derivation, None) for a candidate that passes everything but torch's checks, or (None, reason):
     a domain error, a kink, a value beyond max_abs_value, a float64/float32 problem (NumPy's floats), an
-    answer without an exact form, a gradient that is exactly 0 (a zero weight that silences an input),
-    one smaller than min_abs_answer."""
+    answer without an exact form, a gradient that is no exercise (_zero_reason), one smaller than
+    min_abs_answer."""
     from ..core.budget import known
     from ..checks.diagnose import float_diagnostics
 
@@ -538,8 +531,7 @@ def exercise_toml(v: Variant, title: str, lang: str) -> str:
     ex = v.exercise
     from ..core.i18n import t
 
-    shown = "".join(c if c.isprintable() else " " for c in os.path.basename(ex.path))    # one comment line
-    lines = ["# " + t(lang, "v_drawn_comment", number=v.number, file=shown),
+    lines = ["# " + t(lang, "v_drawn_comment", number=v.number, file=comment_text(os.path.basename(ex.path))),
              f"title = {_toml_string(title)}", f'kind = "{ex.kind}"', f'lang = "{lang}"']
     if ex.kind == "gradient":
         lines += ["", "[values]"] + [f"{toml_key(k)} = {_toml_value(val)}" for k, val in ex.values.items()]

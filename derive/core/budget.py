@@ -7,6 +7,7 @@ this module; none carries its own constants.
 """
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
@@ -110,7 +111,8 @@ def nesting(expr) -> int:
     return inner + 1 if isinstance(expr, sp.Function) else inner
 
 
-MAGNITUDE_BITS = 3_322     # bits of 10^MAGNITUDE_CAP: an exact rational with a larger numerator or denominator
+MAGNITUDE_BITS = math.ceil(MAGNITUDE_CAP * math.log2(10))   # bits of 10^MAGNITUDE_CAP: an exact rational with a
+                                                        # larger numerator or denominator is "magnitude"
 
 
 def huge_rational(expr, bits: int = MAGNITUDE_BITS) -> bool:
@@ -126,7 +128,7 @@ def policy(expr):
     while stack and count <= SIZE_CAP:
         e = stack.pop()
         count += 1
-        if e.is_Rational and huge_rational(e):
+        if huge_rational(e):
             return Unknown("magnitude")
         stack.extend(e.args)
     if count > SIZE_CAP:

@@ -13,6 +13,11 @@ def toml_basic(text: str) -> str:
                          for c in text) + '"'
 
 
+def comment_text(text: str) -> str:
+    """Text for a TOML comment: one printable line (a newline or a control character written as its escape)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def toml_key(name: str) -> str:
     """A TOML key: bare where TOML allows it (ASCII letters, digits, _ and -), quoted otherwise (λ, x y)."""
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else toml_basic(name)
