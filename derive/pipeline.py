@@ -22,6 +22,7 @@ from .engine import derive
 from .extend.training import train
 from .model.stepspec import Step
 from .model.system import analyse
+from .core.i18n import Msg
 
 
 @dataclass(frozen=True)
@@ -91,4 +92,4 @@ def compute(exercise, options: Options = Options()) -> Computed:
         if stored is not None and not options.measure and options.quick_bench == stored.quick:
             return Computed(exercise, stem, (stored,))
         return Computed(exercise, stem, (run_bench(exercise.spec, quick=options.quick_bench),))
-    raise DeriveError(f"no report for kind {exercise.kind!r}")
+    raise DeriveError(Msg("err_report_kind", kind=f'{exercise.kind!r}'))

@@ -113,7 +113,7 @@ def test_step_in_json_text_and_both_reports(tmp_path, capsys):
 def test_bad_step_tables_are_located(table, message):
     with pytest.raises(DeriveError) as e:
         exercise({"a": 1}, {"y": "a^2"}, "[step]\n" + table + "\n")
-    assert message in e.value.message and e.value.spot.line is not None
+    assert message in str(e.value.message) and e.value.spot.line is not None
 
 
 # -- second and higher derivatives ---------------------------------------------------------------------
@@ -186,7 +186,7 @@ def test_hessian_in_both_reports(tmp_path):
 def test_bad_orders_are_located(extra, message):
     with pytest.raises(DeriveError) as e:
         exercise({"a": 1, "b": 2}, {"y": "a b"}, extra)
-    assert message in e.value.message and e.value.spot.line is not None
+    assert message in str(e.value.message) and e.value.spot.line is not None
 
 
 def test_no_second_derivative_at_a_kink():
@@ -247,7 +247,7 @@ def test_several_scalar_outputs_with_a_seed(tmp_path):
 def test_bad_seeds_are_located(extra, message):
     with pytest.raises(DeriveError) as e:
         exercise({"a": 2, "b": 6}, {"Q1": "a b", "Q2": "a + b"}, extra)
-    assert message in e.value.message and e.value.spot.line is not None
+    assert message in str(e.value.message) and e.value.spot.line is not None
 
 
 # -- conventions at kinks -----------------------------------------------------------------------------
@@ -300,7 +300,7 @@ def test_scalar_conventions_torch_and_subgradient(capsys, tmp_path):
 def test_unknown_convention_is_located():
     with pytest.raises(DeriveError) as e:
         exercise({"a": 0}, {"y": "relu(a)"}, '[gradient]\nkink = "left"\n')
-    assert "convention" in e.value.message and e.value.spot.text == 'kink = "left"'
+    assert "convention" in str(e.value.message) and e.value.spot.text == 'kink = "left"'
 
 
 def test_every_elementwise_op_has_a_float_counterpart_for_the_diagnostics():
@@ -387,7 +387,7 @@ def test_a_hessian_entry_within_the_differences_error_is_zero_with_a_warning(tmp
     assert d.hessian.value[0][1] == 0 and d.hessian.value[1][0] == 0
     assert abs(d.hessian.value[0][0] - 0.5) < 1e-40 and abs(d.hessian.value[1][1] + 0.5) < 1e-40
     (w,) = [w for w in d.warnings if w.code == "hessian-vanishing"]
-    assert w.data["entries"] == "(a[0], b[0])" and "not proven exactly 0" in w.message
+    assert w.data["entries"] == "(a[0], b[0])" and "not proven exactly 0" in str(w.message)
     for lang, words in (("en", ("exact form not computed: exact second derivatives are computed for exercises "
                                 "without tensors only", "not proven exactly 0")),
                         ("es", ("forma exacta no calculada: las segundas derivadas exactas solo se calculan en "

@@ -334,19 +334,28 @@ def test_solve_and_bench_text_in_spanish(capsys):
     assert out.startswith("dispositivo") and "sin medir" in out and "hilos" in out and "threads" not in out
 
 
-def test_every_translated_message_is_found_from_its_english_text():
-    """Each err_* entry: its English text, filled in, is matched back and said in Spanish with the same values."""
-    from derive.core.messages import say
-    from derive.core.i18n import TEXT, t
+def test_every_key_a_message_names_is_in_the_catalog_with_its_placeholders():
+    """Msg("key", name=...) everywhere in derive's source: the key exists and its values are the sentence's
+    {placeholders} (a sentence with LaTeX braces, \\frac{a}{b}, may leave those unfilled)."""
+    import ast
 
-    for key, (english, _) in TEXT.items():
-        if not key.startswith("err_"):
+    from derive.core.i18n import CATALOGS, placeholders
+
+    for path, node in _calls("Msg"):
+        key = node.args[0]
+        keys = [key] if isinstance(key, ast.Constant) else [key.body, key.orelse] if isinstance(key, ast.IfExp) else []
+        if not all(isinstance(k, ast.Constant) for k in keys) or not keys:
+            assert path.name in ("lint.py", "variants.py", "i18n.py", "errors.py", "exercise.py"), \
+                f"{path.name}:{node.lineno}: a computed key"
             continue
-        names = re.findall(r"\{([A-Za-z_]\w*)\}", english)
-        values = {n: f"'v{i}'" for i, n in enumerate(names)}
-        said = say(t("en", key, **values), "es")
-        assert said == t("es", key, **values), key
-        assert all(v in said for v in values.values()), key
+        for key in (k.value for k in keys):
+            assert key in CATALOGS["en"], f"{path.name}:{node.lineno}: no entry {key!r}"
+            if any(k.arg is None for k in node.keywords):      # **values: checked when it is said (KeyError)
+                continue
+            given, holes = {k.arg for k in node.keywords}, placeholders(CATALOGS["en"][key])
+            assert given <= holes, f"{path.name}:{node.lineno}: {key} has no {sorted(given - holes)}"
+            assert given == holes or "\\" in CATALOGS["en"][key], \
+                f"{path.name}:{node.lineno}: {key} needs {sorted(holes - given)}"
 
 
 def test_spanish_errors_of_the_exercise_file(tmp_path, capsys):
@@ -361,37 +370,39 @@ def test_spanish_errors_of_the_exercise_file(tmp_path, capsys):
         assert spanish in err and "Traceback" not in err, err
 
 
-def _raised_messages():
-    """Every message and hint a DeriveError is raised with in derive's source, its formatted values as 'v' (both
-    branches of a conditional value), with where it is."""
+def _calls(*names):
+    """Every call of one of `names` (a function or a method) in derive's source, with its file."""
     import ast
-    from itertools import product
     from pathlib import Path
 
     import derive
 
     for path in sorted(Path(derive.__file__).parent.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "DeriveError" and node.args):
-                continue
-            texts = [node.args[0]] + node.args[2:3] + [k.value for k in node.keywords if k.arg == "hint"]
-            for text in texts:
-                if isinstance(text, ast.Constant) and isinstance(text.value, str):
-                    yield f"{path.name}:{node.lineno}", text.value
-                elif isinstance(text, ast.JoinedStr):
-                    choices = [[v.value] if isinstance(v, ast.Constant) else
-                               [v.value.body.value, v.value.orelse.value] if isinstance(v.value, ast.IfExp)
-                               and isinstance(v.value.body, ast.Constant) else ["'v'"] for v in text.values]
-                    for parts in product(*choices):
-                        yield f"{path.name}:{node.lineno}", "".join(parts)
+            if isinstance(node, ast.Call) and (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) \
+                    in names and node.args:
+                yield path, node
 
 
-def test_every_message_of_bad_input_has_a_spanish_entry():
-    """The command line speaks Spanish completely: each message derive raises (and each hint) is an err_* entry,
-    found from its English text. Messages built at run time from other messages are checked piecewise by
-    test_every_translated_message_is_found_from_its_english_text."""
-    from derive.core.messages import _patterns
+def test_every_message_is_raised_by_its_key():
+    """No message or hint is written as English text at a raise site: each is a Msg (a catalog key and its
+    values), said in the reader's language where it is shown. Diagnostics and check problems the same."""
+    import ast
 
-    missing = [f"{where}: {text}" for where, text in _raised_messages()
-               if "'v'" != text and not any(pattern.match(text) for pattern, _ in _patterns())]
-    assert not missing, "\n".join(missing)
+    def text(node) -> bool:
+        return isinstance(node, ast.JoinedStr) or isinstance(node, ast.Constant) and isinstance(node.value, str) \
+            or isinstance(node, ast.BinOp) and (text(node.left) or text(node.right))
+
+    # the call, and which positional arguments and keywords are sentences a reader sees
+    said = {"DeriveError": ((0, 2), ("hint",)), "error": ((0, 2), ("hint",)), "_error": ((0, 3), ("hint",)),
+            "ShapeError": ((0,), ()), "TooLarge": ((0,), ()), "Domain": ((0,), ()), "Diagnostic": ((2,), ()),
+            "Problem": ((2, 3), ())}
+    found = []
+    for path, node in _calls(*said):
+        positions, keywords = said[getattr(node.func, "id", None) or node.func.attr]
+        if path.name == "system.py" and getattr(node.func, "id", None) == "_error":
+            positions = (2, 4)                      # _error(source, text, message, column, hint)
+        args = [node.args[i] for i in positions if i < len(node.args)] + \
+            [k.value for k in node.keywords if k.arg in keywords]
+        found += [f"{path.name}:{a.lineno}" for a in args if text(a)]
+    assert not found, found

@@ -199,7 +199,7 @@ def test_the_most_common_refusal_gets_a_hint_that_changes_it():
                             ({"saturation": 3}, "widen the ranges")):
         with pytest.raises(DeriveError) as e:
             variants._enough_tried(ex, 10, [], {}, rejected, attempts=10, lim={"max_attempts": 1})
-        assert words in e.value.hint, (rejected, e.value.hint)
+        assert words in str(e.value.hint), (rejected, e.value.hint)
 
 
 def test_a_value_beside_an_integer_shows_its_difference():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ import mpmath
 import pytest
 
 from derive.apps import cli
-from derive.core.i18n import LANGS, TEXT
+from derive.core.i18n import CATALOGS, LANGS, placeholders
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
@@ -139,19 +140,29 @@ def test_benchmark_report_says_what_ran_where(fresh):
 
 
 def test_spanish_reports_have_no_english_sentences(fresh):
-    english = {TEXT[k][0] for k in TEXT if TEXT[k][0] != TEXT[k][1] and len(TEXT[k][0]) > 12}
+    en, es = CATALOGS["en"], CATALOGS["es"]
+    english = {en[k] for k in en if en[k] != es[k] and len(en[k]) > 12}
     for path in (fresh / "es").glob("*.md"):
         text = path.read_text()
         leaked = [s for s in english if "{" not in s and "$" not in s and s in text]
         assert not leaked, f"{path.name}: {leaked[:3]}"
 
 
-def test_every_sentence_exists_in_both_languages_with_the_same_placeholders():
-    for key, pair in TEXT.items():
-        assert len(pair) == len(LANGS) and all(s.strip() for s in pair), key
-        holes = [sorted(re.findall(r"\{([A-Za-z_]\w*)\}", s)) for s in pair]
-        assert holes[0] == holes[1], key
-        assert all(s.count("$") % 2 == 0 and s.count("`") % 2 == 0 for s in pair), key
+def test_every_key_exists_in_every_catalog_with_the_same_placeholders():
+    """One catalog per language (derive/core/locale/*.toml, read back by tomllib here): the same keys, each
+    sentence non-empty (the joiners ", " aside) with the same {placeholders}, $ and ` paired."""
+    from importlib.resources import files
+
+    catalogs = {lang: tomllib.loads((files("derive.core") / "locale" / f"{lang}.toml").read_text(encoding="utf-8"))
+                for lang in LANGS}
+    assert catalogs == CATALOGS
+    keys = [set(c) for c in catalogs.values()]
+    assert all(k == keys[0] for k in keys), [sorted(k ^ keys[0]) for k in keys]
+    for key in keys[0]:
+        sentences = [catalogs[lang][key] for lang in LANGS]
+        assert all(s.strip() or key.startswith("list_") for s in sentences), key
+        assert all(placeholders(s) == placeholders(sentences[0]) for s in sentences), key
+        assert all(s.count("$") % 2 == 0 and s.count("`") % 2 == 0 for s in sentences), key
 
 
 # -- the math renders ----------------------------------------------------------------------------

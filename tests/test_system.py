@@ -118,7 +118,7 @@ def test_bad_equations_point_at_their_spot(equations, message, column):
     text = system_text(equations)
     with pytest.raises(DeriveError) as e:
         loads(text)
-    assert message in e.value.message
+    assert message in str(e.value.message)
     assert e.value.spot.line == 2
     if column is not None:
         line = text.splitlines()[1]

@@ -271,12 +271,12 @@ def test_variant_sheets_compile_to_pdf(tmp_path):
 
 def test_answer_keys_do_not_talk_about_a_graph_they_do_not_show(tmp_path):
     from derive.apps import cli
-    from derive.core.i18n import TEXT
+    from derive.core.i18n import CATALOGS
 
     assert cli.main(["variants", "ejercicio2", "-n", "2", "--seed", "3", "--out", str(tmp_path), "--format", "md",
                      "--lang", "es", "--workers", "1"]) == 0
     key = (tmp_path / "ejercicio2-answers.md").read_text(encoding="utf-8")
-    assert TEXT["g_graph"][1].split(". ")[1] not in key and "```mermaid" not in key
+    assert CATALOGS["es"]["g_graph"].split(". ")[1] not in key and "```mermaid" not in key
 
 
 def test_new_answers_ahead_is_good_turing_with_the_rule_of_three():
@@ -316,11 +316,11 @@ def test_variants_say_soon_when_the_ranges_give_too_few_answers(tmp_path, capsys
 
 
 def test_too_few_variants_and_the_reasons_in_spanish(tmp_path, capsys):
-    from derive.core.messages import reasons
+    from derive.apps.variants import summary
 
-    assert reasons("another branch 13, require max(a, b) > 0 3, kink 1", "es") == \
-        "otra rama 13, require max(a, b) > 0 3, pliegue 1"
-    assert reasons("another branch 13", "en") == "another branch 13"
+    counted = summary({"kink": 1, "another branch": 13, "require max(a, b) > 0": 3})
+    assert counted.say("es") == "otra rama 13, require max(a, b) > 0 3, pliegue 1"
+    assert counted.say("en") == "another branch 13, require max(a, b) > 0 3, kink 1"
     path = tmp_path / "pocas.toml"
     path.write_text('kind = "gradient"\nlang = "es"\n[values]\na = { min = 1, max = 4, default = 2 }\n'
                     'b = { min = 1, max = 1, default = 1 }\n[formulas]\nf = "a^2 + b"\n[gradient]\nof = "f"\n'

@@ -22,6 +22,7 @@ from ..core.budget import MAX_LITERAL
 from ..core.errors import DeriveError, Spot
 from ..outputs.report.steps import STEPS
 from ..core.tomltext import toml_basic, toml_key
+from ..core.i18n import Msg
 
 
 
@@ -32,30 +33,30 @@ def _toml(value, where: str, depth: int = 0) -> str:
     """A Python value as TOML (numbers, strings such as "1/3", lists, range tables); anything else a DeriveError
     located at the argument (`values['a']`)."""
     if isinstance(value, bool) or value is None:
-        raise DeriveError(f"{value!r} is not a number", Spot(file=where),
-                          "a value is a number, a string such as \"1/3\", a list of them, or a range table")
+        raise DeriveError(Msg("err_api_not_number", value=f'{value!r}'), Spot(file=where),
+                          Msg("err_api_not_number_fix"))
     if isinstance(value, int):
         if abs(value).bit_length() > MAX_LITERAL * 3.33:       # its decimal text past the literal limit
-            raise DeriveError(f"an integer with more than {MAX_LITERAL} digits", Spot(file=where),
-                              "derive's points are numbers float64 can hold: write it as a float, e.g. 1e300")
+            raise DeriveError(Msg("err_api_long_integer", n=MAX_LITERAL), Spot(file=where),
+                              Msg("err_api_long_integer_fix"))
         return repr(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise DeriveError(f"{value!r} is not a finite number", Spot(file=where),
-                              "a point must be finite in float64: the checks run there")
+            raise DeriveError(Msg("err_api_not_finite", value=f'{value!r}'), Spot(file=where),
+                              Msg("err_api_not_finite_fix"))
         return repr(value)
     if isinstance(value, str):
         return toml_basic(value)
     if isinstance(value, (list, tuple)):
         if depth >= MAX_NESTING:
-            raise DeriveError(f"lists nested more than {MAX_NESTING} deep", Spot(file=where))
+            raise DeriveError(Msg("err_api_nested", n=MAX_NESTING), Spot(file=where))
         return "[" + ", ".join(_toml(v, where, depth + 1) for v in value) + "]"
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{toml_basic(str(k))} = {_toml(v, where, depth + 1)}" for k, v in value.items()) + " }"
     if isinstance(value, (Fraction, Decimal)) or getattr(value, "is_number", False):
         return toml_basic(str(value))            # Fraction, Decimal, SymPy numbers: their exact text
-    raise DeriveError(f"a value of type {type(value).__name__!r} is not one derive reads", Spot(file=where),
-                      "a value is a number, a string such as \"1/3\", a list of them, or a range table")
+    raise DeriveError(Msg("err_api_type", kind=f'{type(value).__name__!r}'), Spot(file=where),
+                      Msg("err_api_not_number_fix"))
 
 
 def _names(value, what: str) -> list[str] | str | None:
@@ -67,14 +68,14 @@ def _names(value, what: str) -> list[str] | str | None:
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
         return list(value)
     raise DeriveError(f"{what} must be a name or a list of names, not {value!r}"[:200],
-                      Spot(file=what), 'for example ["a", "b"]')
+                      Spot(file=what), Msg("err_api_names_fix"))
 
 
 def _table(value, what: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise DeriveError(f"{what} must be a dict whose keys are names (str), not a {type(value).__name__}",
+        raise DeriveError(Msg("err_api_table", what=what, kind=type(value).__name__),
                           Spot(file=what), f"for example {what}={{'a': 2}}" if what == "values" else
                           f"for example {what}={{'y': 'a^2'}}")
     return value
@@ -88,11 +89,11 @@ def toml_text(values: dict, formulas: dict, of: str | None = None, wrt=None, tit
     if lang not in ("en", "es"):
         raise DeriveError(f"lang must be 'en' or 'es', not {lang!r}"[:200], Spot(file="lang"))
     if title is not None and not isinstance(title, (str, dict)):
-        raise DeriveError("title must be a str, or a dict {'en': ..., 'es': ...}", Spot(file="title"))
+        raise DeriveError(Msg("err_api_title"), Spot(file="title"))
     for name, formula in formulas.items():
         if not isinstance(formula, str):
-            raise DeriveError(f"a formula is text (a str), not a {type(formula).__name__}",
-                              Spot(file=f"formulas[{name!r}]"), "for example formulas={'y': 'a^2 + b'}")
+            raise DeriveError(Msg("err_api_formula", kind=type(formula).__name__),
+                              Spot(file=f"formulas[{name!r}]"), Msg("err_api_formula_fix"))
     lines = [f"title = {_toml(title, 'title')}"] if title else []
     lines += ['kind = "gradient"', f"lang = {toml_basic(lang)}", "[values]"]
     lines += [f"{toml_key(k)} = {_toml(v, f'values[{k!r}]')}" for k, v in values.items()]

@@ -9,6 +9,7 @@ import sys
 from ..core.errors import DeriveError
 from .. import pipeline
 from .exits import guarded
+from ..core.i18n import SPOKEN, Msg
 
 
 def _gradients(args) -> int:
@@ -17,7 +18,7 @@ def _gradients(args) -> int:
 
     ex = load(args.file)
     if ex.kind != "gradient":
-        raise DeriveError(f"{args.file} is a {ex.kind!r} exercise; `gradients` needs kind = \"gradient\"")
+        raise DeriveError(Msg("err_needs_kind", file=args.file, kind=f'{ex.kind!r}', command='gradients', wanted='"gradient"'))
     computed = pipeline.compute(ex, pipeline.Options(step=_asked_step(args), checks=not args.exact_only))
     d, checks = computed.results
     print(output.dumps(output.to_json(d, checks)) if args.json else output.to_text(d, checks, _lang(args, ex)))
@@ -29,7 +30,7 @@ def _lang(args, ex=None) -> str:
     from ..core.messages import language
 
     asked = getattr(args, "lang", None)
-    return language(asked if asked in ("en", "es") else (ex.lang if ex is not None else None))
+    return language(asked if asked in SPOKEN else (ex.lang if ex is not None else None))
 
 
 def _asked_step(args):
@@ -37,17 +38,17 @@ def _asked_step(args):
     to the pipeline as an option (the loaded exercise is never changed); None without --step."""
     if getattr(args, "step", None) is None:
         if getattr(args, "steps", None) is not None:
-            raise DeriveError("--steps needs --step LEARNING_RATE")
+            raise DeriveError(Msg("err_opt_steps_step"))
         return None
     from ..core.parser import parse_number
     from ..model.stepspec import MAX_STEPS, Step
 
     rate = parse_number(args.step)
     if not rate > 0:
-        raise DeriveError(f"--step takes a positive learning rate, got {args.step}")
+        raise DeriveError(Msg("err_opt_step", value=args.step))
     steps = args.steps or 1
     if not 1 <= steps <= MAX_STEPS:
-        raise DeriveError(f"--steps takes 1 to {MAX_STEPS}, got {steps}")
+        raise DeriveError(Msg("err_opt_steps", limit=MAX_STEPS, value=steps))
     return Step(rate, steps)
 
 
@@ -61,7 +62,7 @@ def _solve(args) -> int:
         from ..checks.solvers import study_random
 
         if not 1 <= args.random <= 5000:
-            raise DeriveError(f"--random takes a size from 1 to 5000, got {args.random}")
+            raise DeriveError(Msg("err_opt_random", value=args.random))
         A, x, kappa, L, mu, study = study_random(args.random, args.seed, Solver(), METHODS)
         unknowns = [f"x{i + 1}" for i in range(args.random)]
         exact = {u: sp.Integer(int(v)) for u, v in zip(unknowns, x.tolist())}
@@ -69,13 +70,13 @@ def _solve(args) -> int:
         equations, ex = None, None
     else:
         if args.file is None:
-            raise DeriveError("solve needs an exercise FILE or --random N")
+            raise DeriveError(Msg("err_opt_solve"))
         from ..model.exercise import load
         from ..checks.solvers import study
 
         ex = load(args.file)
         if ex.kind != "linear-system":
-            raise DeriveError(f"{args.file} is a {ex.kind!r} exercise; `solve` needs kind = \"linear-system\"")
+            raise DeriveError(Msg("err_needs_kind", file=args.file, kind=f'{ex.kind!r}', command='solve', wanted='"linear-system"'))
         unknowns, analysis = ex.system.unknowns, analyse(ex.system)
         study = study(ex.system, analysis)
         equations = [e.text for e in ex.system.equations]
@@ -96,18 +97,18 @@ def _bench(args) -> int:
 
         ex = load(args.file)
         if ex.kind != "matmul-benchmark":
-            raise DeriveError(f"{args.file} is a {ex.kind!r} exercise; `bench` needs kind = \"matmul-benchmark\"")
+            raise DeriveError(Msg("err_needs_kind", file=args.file, kind=f'{ex.kind!r}', command='bench', wanted='"matmul-benchmark"'))
         spec = ex.spec
     for key in ("sizes", "dtypes", "devices", "repeats"):
         if getattr(args, key):
             setattr(spec, key, getattr(args, key))
     if not 3 <= spec.repeats <= 1000:
-        raise DeriveError(f"--repeats takes 3 to 1000, got {spec.repeats}")
+        raise DeriveError(Msg("err_opt_repeats", value=spec.repeats))
     if args.sizes:
         spec.quick = args.sizes
     bad = [n for n in spec.sizes if not 1 <= n <= bench.MAX_SIZE]
     if bad:
-        raise DeriveError(f"size {bad[0]} is out of range", hint=f"sizes go from 1 to {bench.MAX_SIZE}")
+        raise DeriveError(Msg("err_size_range", size=bad[0]), hint=Msg("err_size_range_fix", limit=bench.MAX_SIZE))
     result = bench.run(spec, quick=args.quick, progress=not args.json and sys.stderr.isatty())
     return _bench_output(args, result, ex if args.file else None)
 
@@ -136,7 +137,7 @@ def _report(args) -> int:
     from .watch import watch
 
     if not args.files:
-        raise DeriveError("--watch needs the exercise FILE(s) to watch")
+        raise DeriveError(Msg("err_opt_watch"))
     return watch([str(resolve(f)) for f in args.files], lambda: _report_once(args),
                  language=lambda: _error_lang(args), debug=getattr(args, "debug", False))
 
@@ -152,7 +153,7 @@ def _report_once(args) -> int:
     formats = set(args.format.split(",")) if args.format else {"md", "tex", "ipynb", "pdf", "html"}
     unknown = formats - set(report.FORMATS)
     if unknown:
-        raise DeriveError(f"unknown format {sorted(unknown)[0]!r}", hint=f"formats: {', '.join(report.FORMATS)}")
+        raise DeriveError(Msg("err_unknown_format", name=f'{sorted(unknown)[0]!r}'), hint=Msg("err_formats", names=', '.join(report.FORMATS)))
     files = args.files or [str(p) for _, p in sorted(bundled().items())]
     lang = args.lang or ("all" if not args.files else None)
     exercises = [load(f) for f in files]              # every file is checked before anything is computed
@@ -179,8 +180,8 @@ def _distinct_stems(exercises):
     for ex in exercises:
         stem = stem_of(ex.path)
         if stem in seen:
-            raise DeriveError(f"{seen[stem]} and {ex.path} would both be reported as {stem}.*",
-                              hint="rename one of the files, or report them one at a time with different --out")
+            raise DeriveError(Msg("err_same_stem", first=seen[stem], second=ex.path, stem=stem),
+                              hint=Msg("err_same_stem_fix"))
         seen[stem] = ex.path
 
 
@@ -212,25 +213,24 @@ def _variants(args) -> int:
     from ..outputs.report.write import write_files
 
     if not 1 <= args.n <= 10_000:
-        raise DeriveError(f"-n takes 1 to 10000 variants, got {args.n}")
+        raise DeriveError(Msg("err_opt_n", value=args.n))
     cores = os.cpu_count() or 1
     if args.workers is not None and not 1 <= args.workers <= cores:
-        raise DeriveError(f"--workers takes 1 to {cores} (the cores of this machine), got {args.workers}")
+        raise DeriveError(Msg("err_opt_workers", cores=cores, value=args.workers))
     formats = set(args.format.split(","))
     if formats - {"md", "pdf", "moodle"}:
-        raise DeriveError(f"unknown format {sorted(formats - {'md', 'pdf', 'moodle'})[0]!r}",
-                          hint="formats: md, pdf, moodle")
+        raise DeriveError(Msg("err_unknown_format", name=f"{sorted(formats - {'md', 'pdf', 'moodle'})[0]!r}"),
+                          hint=Msg("err_formats", names='md, pdf, moodle'))
     ex = load(args.file)
     lang = args.lang or ex.lang or "en"
 
-    from ..core.messages import reasons
     from ..core.progress import bar
     from ..core.i18n import t
 
     with bar(args.n, t(lang, "cli_variants_progress")) as progress:
         chosen, stats = variants.draw(ex, args.n, args.seed, lang, workers=args.workers, progress=progress)
     print(t(lang, "cli_variants_done", count=len(chosen), examined=stats["examined"],
-            rejected=reasons(variants.summary(stats["rejected"]), lang)), file=sys.stderr)
+            rejected=variants.summary(stats["rejected"])), file=sys.stderr)
     files, latex = variants.documents(chosen, ex, lang, len(str(args.n)))
     if "moodle" in formats:
         from ..outputs.report import moodle, stem_of
@@ -279,7 +279,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--exact-only", action="store_true", help="skip the torch autograd and finite-difference checks")
     g.add_argument("--step", metavar="LR", help="then take a gradient-descent step with this learning rate")
     g.add_argument("--steps", type=int, metavar="N", help="with --step: take N steps (default 1)")
-    g.add_argument("--lang", choices=("en", "es"), help="language of the text (default: the exercise's, else the "
+    g.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help="language of the text (default: the exercise's, else the "
                                                        "locale's)")
     g.set_defaults(run=_gradients)
     s = sub.add_parser("solve", parents=[common], allow_abbrev=False, help="solve a linear system exactly and by gradient descent, CG, ...")
@@ -287,7 +287,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--random", type=int, metavar="N", help="a random well-conditioned N x N system instead")
     s.add_argument("--seed", type=int, default=0, help="seed for --random (default 0)")
     s.add_argument("--json", action="store_true", help="print one JSON object")
-    s.add_argument("--lang", choices=("en", "es"), help="language of the text (default: the exercise's, else the "
+    s.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help="language of the text (default: the exercise's, else the "
                                                        "locale's)")
     s.set_defaults(run=_solve)
     from ..checks.bench import DEVICES, DTYPES
@@ -302,13 +302,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.add_argument("--plot", metavar="FILE", help="also draw GFLOP/s against n (PNG or SVG)")
     b.add_argument("--from-json", nargs="+", metavar="JSON", help="show (and --plot) saved `bench --json` runs, merged")
-    b.add_argument("--lang", choices=("en", "es"), help="language of the text (default: the exercise's, else the "
+    b.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help="language of the text (default: the exercise's, else the "
                                                        "locale's)")
     b.set_defaults(run=_bench)
     r = sub.add_parser("report", parents=[common], allow_abbrev=False, help="write worked solutions (Markdown, LaTeX/PDF, notebook, figures)")
     r.add_argument("files", nargs="*", metavar="FILE", help="exercise files or bundled names (default: all bundled)")
     r.add_argument("--out", default="reports", help="output folder (default: reports); files go to OUT/<lang>/")
-    r.add_argument("--lang", choices=("en", "es", "all"),
+    r.add_argument("--lang", choices=SPOKEN + ("all",), metavar="{en,es,all}",
                    help="language (default: the exercise's lang, else en; bundled exercises: all)")
     r.add_argument("--format", help="comma-separated: md,tex,pdf,ipynb,html (default: all; pdf where TeX exists)")
     r.add_argument("--full-bench", action="store_true", help="run the full benchmark sweep, not the quick profile")
@@ -326,7 +326,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("-n", type=int, default=10, help="how many variants (default 10)")
     v.add_argument("--seed", type=int, default=0, help="the same file, n and seed give the same files (default 0)")
     v.add_argument("--out", default="variants", help="output folder (default: variants)")
-    v.add_argument("--lang", choices=("en", "es"), help="language (default: the exercise's, else en)")
+    v.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help="language (default: the exercise's, else en)")
     v.add_argument("--format", default="md,pdf",
                    help="comma-separated: md, pdf (where TeX exists), moodle (a Moodle XML question bank); "
                         "default md,pdf")
@@ -334,13 +334,13 @@ def parser() -> argparse.ArgumentParser:
     v.set_defaults(run=_variants)
     c = sub.add_parser("check", parents=[common], allow_abbrev=False, help="lint an exercise: kinks, saturation, unused formulas, zero gradients, ...")
     c.add_argument("file", help="an exercise file or bundled name")
-    c.add_argument("--lang", choices=("en", "es"), help="language of the warnings (default: the exercise's, else "
+    c.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help="language of the warnings (default: the exercise's, else "
                                                        "the locale's)")
     c.set_defaults(run=_check)
     n = sub.add_parser("new", parents=[common], allow_abbrev=False, help="write a commented starter exercise that runs as it is")
     n.add_argument("path", help="the file to create (.toml)")
     n.add_argument("--kind", choices=("gradient", "linear-system", "matmul-benchmark"), default="gradient")
-    n.add_argument("--lang", choices=("en", "es"), help="language of the comments (default: the locale's)")
+    n.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help="language of the comments (default: the locale's)")
     n.set_defaults(run=_new)
     sub.add_parser("list", parents=[common], allow_abbrev=False, help="the bundled exercises").set_defaults(run=_list)
     return top
@@ -366,7 +366,7 @@ def _error_lang(args) -> str:
         except (OSError, DeriveError):
             pass
         break
-    return language(asked if asked in ("en", "es") else None, text)
+    return language(asked if asked in SPOKEN else None, text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,8 +29,11 @@ def guarded(run, debug: bool = False, err=None, language=lambda: "en") -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except OSError as error:
+        from ..core.errors import os_reason
+        from ..core.i18n import Msg
+
         where = f": {error.filename}" if error.filename else ""
-        print(f"error: {error.strerror or error}{where}", file=err)
+        print(DeriveError(Msg("err_os", why=os_reason(error), where=where)).render(language()), file=err)
         return 1
     except MemoryError:
         from ..core.i18n import t

@@ -3,113 +3,81 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.errors import DeriveError, Spot
+from ..core.errors import DeriveError, Spot, os_reason
 from ..core.tomltext import comment_text
+from ..core.i18n import Msg, t
 
+# Each starter's comments are catalog sentences ({new_*}); {name} is the file's own path
 STARTERS = {
-    "gradient": '''# A gradient exercise: inputs with their values, formulas in any order, and what to differentiate.
-# Try it:  python -m derive gradients {name}   or   python -m derive report {name}
+    'gradient': '''# {new_gradient_intro}
+# {new_try}
 title = {{ en = "A neuron with a sigmoid", es = "Una neurona con sigmoide" }}
 kind = "gradient"
-lang = "es"                      # the report's default language: es or en
+lang = "es"                      # {new_lang}
 
-[values]                         # the point; a range lets `derive variants` draw new points
+[values]                         # {new_values}
 x = 2
 w = {{ min = -3, max = 3, default = 1 }}
 b = {{ choices = [-1, 0, 1], default = 0 }}
 y = 1
 
-[formulas]                       # implicit products (2x, w x), ^, |x|, max, min, relu, sigmoid, tanh, exp, log, ...
+[formulas]                       # {new_formulas}
 z = "w x + b"
 pred = "sigmoid(z)"
-loss = "(pred - y)^2"            # LaTeX works too, in single quotes: '\\frac{{1}}{{2}}(pred - y)^2'
+loss = "(pred - y)^2"            # {new_latex}
 
-[gradient]                       # optional: default is the last formula and every input
+[gradient]                       # {new_gradient}
 of = "loss"
 wrt = ["w", "b"]
 
-[variants]                       # optional: constraints for `derive variants`
+[variants]                       # {new_variants}
 max_abs_value = 100
 ''',
-    "linear-system": '''# A linear system to solve exactly and by gradient descent.
-# Try it:  python -m derive solve {name}   or   python -m derive report {name}
+    'linear-system': '''# {new_system_intro}
+# {new_try}
 title = {{ en = "A 2 x 2 system", es = "Un sistema 2 x 2" }}
 kind = "linear-system"
 lang = "es"
-unknowns = ["x", "y"]            # optional: default is the order of first appearance
+unknowns = ["x", "y"]            # {new_unknowns}
 equations = ["2x + y = 5", "x - 3y = -1"]
 
-[solver]                         # all optional
-method = "gradient-descent"      # also: momentum, nesterov, conjugate-gradient, adam
-tolerance = 1e-10                # on the relative residual |Ax - b| / |b|
+[solver]                         # {new_solver}
+method = "gradient-descent"      # {new_method}
+tolerance = 1e-10                # {new_tolerance}
 max_iterations = 100000
-learning_rate = "auto"           # "auto": 2/(L + mu) from the spectrum of A^T A; or a number
+learning_rate = "auto"           # {new_learning_rate}
 
-[variants]                       # optional: for `derive variants` (integer solutions)
+[variants]                       # {new_system_variants}
 coefficients = {{ min = -5, max = 5 }}
 solution = {{ min = -5, max = 5 }}
 max_condition = 30
 ''',
-    "matmul-benchmark": '''# Time A @ B on the CPU and any GPU.
-# Try it:  python -m derive bench {name} --quick   or   python -m derive report {name}
+    'matmul-benchmark': '''# {new_bench_intro}
+# {new_try}
 title = {{ en = "CPU or GPU?", es = "¿CPU o GPU?" }}
 kind = "matmul-benchmark"
 lang = "es"
-sizes = [256, 512, 1000]         # n for n x n matrices
-dtypes = ["float32", "float64"]  # also: tf32, bfloat16, float16
-devices = ["cpu", "cuda", "mps"] # a missing device is listed with its reason, never replaced
+sizes = [256, 512, 1000]         # {new_sizes}
+dtypes = ["float32", "float64"]  # {new_dtypes}
+devices = ["cpu", "cuda", "mps"] # {new_devices}
 repeats = 15
-quick = [256, 512]               # the sizes --quick uses
+quick = [256, 512]               # {new_quick}
 ''',
 }
 
-
-# Each comment of the starters in Spanish (`new --lang es`, or a Spanish locale)
-COMMENTS_ES = {
-    "A gradient exercise: inputs with their values, formulas in any order, and what to differentiate.":
-        "Un ejercicio de gradiente: las entradas con sus valores, las fórmulas en cualquier orden y qué derivar.",
-    "A linear system to solve exactly and by gradient descent.":
-        "Un sistema lineal que se resuelve de forma exacta y por descenso de gradiente.",
-    "Time A @ B on the CPU and any GPU.": "Cronometra A @ B en la CPU y en cualquier GPU.",
-    "Try it:": "Pruébalo:",
-    "   or   ": "   o   ",
-    "the report's default language: es or en": "el idioma por defecto del informe: es o en",
-    "the point; a range lets `derive variants` draw new points":
-        "el punto; un rango permite a `derive variants` sortear puntos nuevos",
-    "implicit products (2x, w x), ^, |x|, max, min, relu, sigmoid, tanh, exp, log, ...":
-        "productos implícitos (2x, w x), ^, |x|, max, min, relu, sigmoid, tanh, exp, log, ...",
-    "LaTeX works too, in single quotes:": "también vale LaTeX, entre comillas simples:",
-    "optional: default is the last formula and every input":
-        "opcional: por defecto, la última fórmula y todas las entradas",
-    "optional: constraints for `derive variants`": "opcional: restricciones para `derive variants`",
-    "optional: default is the order of first appearance": "opcional: por defecto, el orden de aparición",
-    "all optional": "todo opcional",
-    "also: momentum, nesterov, conjugate-gradient, adam": "también: momentum, nesterov, conjugate-gradient, adam",
-    "on the relative residual |Ax - b| / |b|": "sobre el residuo relativo |Ax - b| / |b|",
-    '"auto": 2/(L + mu) from the spectrum of A^T A; or a number':
-        '"auto": 2/(L + mu) a partir del espectro de A^T A; o un número',
-    "optional: for `derive variants` (integer solutions)": "opcional: para `derive variants` (soluciones enteras)",
-    "n for n x n matrices": "n para matrices n x n",
-    "also: tf32, bfloat16, float16": "también: tf32, bfloat16, float16",
-    "a missing device is listed with its reason, never replaced":
-        "un dispositivo ausente se lista con su motivo, nunca se sustituye",
-    "the sizes --quick uses": "los tamaños que usa --quick",
-}
+TRY = {"gradient": ("gradients {name}", "report {name}"), "linear-system": ("solve {name}", "report {name}"),
+       "matmul-benchmark": ("bench {name} --quick", "report {name}")}
+COMMENTS = ("new_gradient_intro", "new_system_intro", "new_bench_intro", "new_lang", "new_values", "new_formulas",
+            "new_gradient", "new_variants", "new_unknowns", "new_solver", "new_method", "new_tolerance",
+            "new_learning_rate", "new_system_variants", "new_sizes", "new_dtypes", "new_devices", "new_quick")
 
 
-def starter(kind: str, lang: str = "en") -> str:
-    """The starter file's template, its comments in `lang`."""
-    text = STARTERS[kind]
-    if lang != "es":
-        return text
-    lines = []
-    for line in text.splitlines(keepends=True):
-        code, mark, comment = line.partition("# ")
-        if mark and not code.count('"') % 2 and not code.count("'") % 2:      # a comment, not inside a string
-            for english, spanish in sorted(COMMENTS_ES.items(), key=lambda kv: -len(kv[0])):
-                comment = comment.replace(english, spanish)
-        lines.append(code + mark + comment)
-    return "".join(lines)
+def starter(kind: str, lang: str = "en", name: str = "{name}") -> str:
+    """The starter file of `kind`, its comments in `lang`, naming itself `name` in its "try it" line."""
+    first, second = (f"python -m derive {c.format(name=name)}" for c in TRY[kind])
+    said = {key: t(lang, key) for key in COMMENTS}
+    return STARTERS[kind].format(name=name, new_try=t(lang, "new_try", first=first, second=second),
+                                 new_latex=t(lang, "new_latex", example="'\\frac{1}{2}(pred - y)^2'"), **said)
 
 
 def new(path: str, kind: str, lang: str = "en") -> Path:
@@ -118,9 +86,9 @@ def new(path: str, kind: str, lang: str = "en") -> Path:
     if target.suffix != ".toml":
         target = target.with_suffix(".toml")
     if target.exists():
-        raise DeriveError(f"{target} already exists; not overwriting it", Spot(str(target)),
-                          "choose another name or remove the file first")
-    text = starter(kind, lang).format(name=comment_text(str(target)))      # the name sits in a comment
+        raise DeriveError(Msg("err_exists", target=target), Spot(str(target)),
+                          Msg("err_exists_fix"))
+    text = starter(kind, lang, comment_text(str(target)))      # the name sits in a comment
     from ..model.exercise import Source, loads
 
     loads(Source(target.name, text))                   # read back before it is written: it runs as it is
@@ -129,5 +97,5 @@ def new(path: str, kind: str, lang: str = "en") -> Path:
         with open(target, "x", encoding="utf-8") as f:
             f.write(text)
     except OSError as e:
-        raise DeriveError(f"cannot write {target}: {e.strerror}", Spot(str(target))) from None
+        raise DeriveError(Msg("err_cannot_write", target=target, why=os_reason(e)), Spot(str(target))) from None
     return target

@@ -7,6 +7,7 @@ import importlib
 import multiprocessing
 import os
 import random
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from ..core import arrays
 from .. import pipeline
 from ..core.errors import DeriveError, Spot
 from ..core.tomltext import comment_text, toml_basic, toml_key
+from ..core.i18n import CATALOGS, Listing, Msg
 
 GRADIENT_LIMITS = {"max_abs_value": 1e6, "max_attempts": 50, "allow_zero_gradient": False, "min_abs_answer": 0.0,
                    "same_branches": True, "require": []}
@@ -58,27 +60,27 @@ def limits(ex) -> dict:
     for key, value in table.items():
         spot = ex.source.spot("variants", key)
         if key not in allowed:
-            raise DeriveError(f"unknown [variants] setting {key!r}", spot, f"settings: {', '.join(allowed)}")
+            raise DeriveError(Msg("err_variants_setting", name=f'{key!r}'), spot, Msg("err_settings_fix", names=', '.join(allowed)))
         if key in ("coefficients", "solution"):
             if not (isinstance(value, dict) and set(value) == {"min", "max"}
                     and all(type(v) is int for v in value.values()) and value["min"] <= value["max"]):
-                raise DeriveError(f"{key} must be {{ min = <integer>, max = <integer> }}", spot)
+                raise DeriveError(Msg("err_int_range", key=key), spot)
         elif key in ("allow_zero_gradient", "same_branches"):
             if not isinstance(value, bool):
-                raise DeriveError(f"{key} must be true or false", spot)
+                raise DeriveError(Msg("err_true_false", key=key), spot)
         elif key == "require":
             from ..extend.fairness import conditions
 
             value = conditions(ex, value)
         elif isinstance(value, bool) or not isinstance(value, (int, Decimal)) \
                 or (isinstance(value, Decimal) and not value.is_finite()) or value <= 0:
-            raise DeriveError(f"{key} must be a positive number", spot)
+            raise DeriveError(Msg("err_positive", key=key), spot)
         out[key] = value if key in ("coefficients", "solution", "allow_zero_gradient", "same_branches", "require") \
             else float(value)
     if out["max_attempts"] > MAX_ATTEMPTS or out["max_attempts"] != int(out["max_attempts"]):
-        raise DeriveError(f"max_attempts must be a whole number from 1 to {MAX_ATTEMPTS}",
+        raise DeriveError(Msg("err_max_attempts", n=MAX_ATTEMPTS),
                           ex.source.spot("variants", "max_attempts"),
-                          "a condition that holds that rarely is better written as narrower ranges")
+                          Msg("err_max_attempts_fix"))
     out["max_attempts"] = int(out["max_attempts"])
     if ex.kind == "gradient":
         point = _at_point(ex)
@@ -260,8 +262,8 @@ def screen(ex, lim, exact: bool = True):
             return None, reason
     try:
         d = pipeline.compute(ex, pipeline.Options(checks=False, exact=exact, training=False)).derivation
-    except DeriveError as e:
-        return None, f"domain: {e.message}"
+    except DeriveError:
+        return None, "domain"
     if d.kinks:
         return None, "kink"
     if lim.get("branches") is not None:
@@ -413,10 +415,10 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
     """n distinct good variants, the same for the same file, n and seed whatever the number of workers.
     Candidates are examined in parallel in batches and accepted strictly in the order they were drawn."""
     if ex.kind not in ("gradient", "linear-system"):
-        raise DeriveError(f"variants need a gradient or linear-system exercise, not {ex.kind!r}")
+        raise DeriveError(Msg("err_variants_kind", kind=f'{ex.kind!r}'))
     if ex.kind == "gradient" and not ex.ranges:
-        raise DeriveError("the exercise has no ranges to draw variants from", _table_spot(ex),
-                          "give some values a range: a = { min = -5, max = 5, step = 1, default = 2 }")
+        raise DeriveError(Msg("err_no_ranges"), _table_spot(ex),
+                          Msg("err_ranges_hint"))
     lim = limits(ex)
     _JOB.update(limits=lim, lang=lang, exercise=ex)
     workers = workers or min(os.cpu_count() or 1, max(1, n))
@@ -443,7 +445,7 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
                     if counts[key] > 1:
                         reason = SAME
                 if reason is not None:
-                    code = _code(reason)
+                    code = reason
                     rejected[code] = rejected.get(code, 0) + 1
                     continue
                 number = len(accepted) + 1
@@ -467,15 +469,12 @@ def _enough_tried(ex, n: int, accepted: list, counts: dict, rejected: dict, atte
     if attempts < cap and not few:
         return
     estimate, _ = distinct_estimate(counts)
-    from ..core.i18n import t
-
     found = dict(accepted=len(accepted), n=n, draws=attempts, reasons=summary(rejected))
     if few:
-        raise DeriveError(t("en", "err_variants_distinct", estimate=round(estimate), **found), _table_spot(ex),
-                          t("en", "err_variants_distinct_fix", accepted=len(accepted)))
+        raise DeriveError(Msg("err_variants_distinct", estimate=round(estimate), **found), _table_spot(ex),
+                          Msg("err_variants_distinct_fix", accepted=len(accepted)))
     common = max(rejected, key=rejected.get, default=None)
-    hint = t("en", FEW_HINTS[common]) if common in FEW_HINTS else t("en", "err_variants_few_fix")
-    raise DeriveError(t("en", "err_variants_few", **found), _table_spot(ex), hint)
+    raise DeriveError(Msg("err_variants_few", **found), _table_spot(ex), Msg(FEW_HINTS.get(common, "err_variants_few_fix")))
 
 
 FEW_HINTS = {      # the most common reason for refusing draws -> what changes it
@@ -495,13 +494,21 @@ def _table_spot(ex) -> Spot:
     return Spot(ex.path)
 
 
-def _code(reason: str) -> str:
-    """A reason as counted: "domain: in formula 'p': …" counts as domain (its values differ at every draw)."""
-    return reason.split(":")[0]
+def reason_msg(code: str) -> Msg:
+    """A reason code as said: its rej_* entry, "require <condition>" with the file's condition, a setting's name
+    (max_abs_value) as it is written."""
+    if code.startswith("require "):
+        return Msg("rej_require", condition=code.removeprefix("require "))
+    key = "rej_" + re.sub(r"[ -]", "_", code)
+    return Msg(key) if key in CATALOGS["en"] else Msg("rej_setting", name=code)
 
 
-def summary(rejected: dict) -> str:
-    return ", ".join(f"{k} {v}" for k, v in sorted(rejected.items(), key=lambda kv: -kv[1])) or "none"
+def summary(rejected: dict) -> Msg | Listing:
+    """The reasons for refusing draws with their counts, the most common first ("another branch 13, kink 1")."""
+    counted = sorted(rejected.items(), key=lambda kv: -kv[1])
+    if not counted:
+        return Msg("rej_none")
+    return Listing(Msg("rej_counted", reason=reason_msg(k), count=v) for k, v in counted)
 
 
 # -- files ---------------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 
-from ..core.errors import DeriveError
+from ..core.errors import DeriveError, Spot, os_reason
 from ..model.benchspec import DEVICES, DTYPES, FULL, MAX_SIZE, QUICK, Spec, spec_of  # noqa: F401  (re-exported)
+from ..core.i18n import Msg
 
 # Dense peak TFLOP/s of common GPUs (vendor data sheets, no sparsity) per arithmetic path.
 GPU_PEAK_TFLOPS = {
@@ -92,31 +93,31 @@ _FIELD_TYPES = {"device": str, "dtype": str, "n": int, "median_s": _NUMBER, "iqr
                 "repeats": int, "calls_per_repeat": int}
 
 
-def malformed(data) -> str | None:
+def malformed(data) -> Msg | None:
     """What is wrong with a saved `bench --json` run (a parsed JSON value), or None when it is whole: every
     part, field and type that the text, the report and the figure read."""
     if not isinstance(data, dict) or not {"results", "unavailable", "environment"} <= set(data):
-        return "it lacks results, unavailable or environment"
+        return Msg("err_bench_json_parts")
     env = data["environment"]
     if not isinstance(env, dict):
-        return "its environment is not a table"
+        return Msg("err_bench_json_env")
     for key, kind in NEEDED_ENVIRONMENT.items():
         if not isinstance(env.get(key), kind) or isinstance(env.get(key), bool):
-            return f"its environment has no valid {key!r}"
+            return Msg("err_bench_json_env_key", key=repr(key))
     for part, kind in (("results", Result), ("unavailable", Unavailable)):
         if not isinstance(data[part], list):
-            return f"its {part!r} is not a list"
+            return Msg("err_bench_json_list", part=repr(part))
         for item in data[part]:
             try:
                 kind(**item)
             except TypeError:
-                return f"an entry of {part!r} is incomplete or malformed"
+                return Msg("err_bench_json_entry", part=repr(part))
             if kind is Result:
                 for key, types in _FIELD_TYPES.items():
                     if not isinstance(item[key], types) or isinstance(item[key], bool):
-                        return f"an entry of 'results' has no valid {key!r}"
+                        return Msg("err_bench_json_field", key=repr(key))
                 if item["median_s"] <= 0 or item["n"] <= 0:
-                    return "an entry of 'results' has a time or size that is not positive"
+                    return Msg("err_bench_json_positive")
     return None
 
 
@@ -125,11 +126,16 @@ def read_saved(path) -> dict:
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
-    except (OSError, ValueError) as e:
-        raise DeriveError(f"cannot read {path}: {e}") from None
+    except OSError as e:
+        raise DeriveError(Msg("err_cannot_read_path", path=path, why=os_reason(e))) from None
+    except json.JSONDecodeError as e:
+        raise DeriveError(Msg("err_cannot_read_path", path=path, why=Msg("err_not_json", line=e.lineno, column=e.colno)),
+                          Spot(str(path), e.lineno, e.colno)) from None
+    except ValueError as e:            # not UTF-8
+        raise DeriveError(Msg("err_cannot_read_path", path=path, why=Msg("err_utf8", why=str(e)))) from None
     problem = malformed(data)
     if problem:
-        raise DeriveError(f"cannot read {path}: {problem}: not the output of `derive bench --json`")
+        raise DeriveError(Msg("err_bench_json", problem=Msg("err_bench_json_at", path=path, problem=problem)))
     return data
 
 
@@ -494,10 +500,10 @@ def seconds(t: float) -> str:
 
 def to_text(bench: Bench, lang: str = "en") -> str:
     """The table a terminal shows, then the devices that could not run and the environment."""
-    from ..core.i18n import t
+    from ..core.i18n import columns, t
 
     env = bench.environment
-    device, dtype, n, median, iqr, gflops, notes = t(lang, "cli_b_header").split()
+    device, dtype, n, median, iqr, gflops, notes = columns(lang, "cli_b_header")
     wide = max(6, len(device))
     lines = [f"{device:<{wide}} {dtype:<9} {n:>6} {median:>10} {iqr:>10} {gflops:>9}  {notes}"]
     for r in bench.results:

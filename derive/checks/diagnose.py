@@ -13,6 +13,7 @@ from ..core import arrays
 from ..model.derivation import Derivation, Diagnostic
 from ..core.evaluate import Arrays, evaluate
 from ..core.ops import sigmoid
+from ..core.i18n import Msg
 
 SATURATING = (sp.exp, sp.tanh, sigmoid)
 
@@ -111,20 +112,15 @@ def _diagnose(node, label, index, exact, f64, f32) -> Diagnostic | None:
     if not math.isfinite(f64) or not math.isfinite(f32):
         bad = "float64" if not math.isfinite(f64) else "float32"
         value = f64 if bad == "float64" else f32
-        return Diagnostic("overflow", n, f"{label} is {value} in {bad}: the value overflows or is not a number "
-                          "there", {"dtype": bad, "value": value, "element": index})
+        return Diagnostic("overflow", n, Msg("err_overflow", label=label, value=value, dtype=bad), {"dtype": bad, "value": value, "element": index})
     if node.kind != "formula" or exact == 0:
         return None
     if f64 in (0.0, 1.0, -1.0) and mpmath.mpf(f64) != exact and node.expr.has(*SATURATING):
-        return Diagnostic("saturation", n, f"{label} = {mpmath.nstr(exact, 20)} but rounds to exactly {f64} in "
-                          f"float64 (float32: {f32}): the function is in its flat region, where its distance from "
-                          "the asymptote is below the floating-point resolution", {"element": index})
+        return Diagnostic("saturation", n, Msg("err_saturation", label=label, exact=mpmath.nstr(exact, 20), f64=f64, f32=f32), {"element": index})
     if f64 == 0.0:
-        return Diagnostic("rounds-to-zero", n, f"{label} = {mpmath.nstr(exact, 20)} prints as 0.0 in float64: it "
-                          "is computed from a value that already rounded off (e.g. log(1.0) = 0)", {"element": index})
+        return Diagnostic("rounds-to-zero", n, Msg("err_rounds", label=label, exact=mpmath.nstr(exact, 20)), {"element": index})
     if abs(f64 - float(exact)) > 1e-8 * abs(float(exact)) and isinstance(node.expr, sp.Add):
-        return Diagnostic("cancellation", n, f"{label}: float64 gives {f64!r}, exact {mpmath.nstr(exact, 17)}: "
-                          "catastrophic cancellation lost most significant digits", {"element": index})
+        return Diagnostic("cancellation", n, Msg("err_cancellation", label=label, f64=f'{f64!r}', exact=mpmath.nstr(exact, 17)), {"element": index})
     return None
 
 
@@ -133,8 +129,7 @@ def underflow(d: Derivation, exact: dict, grads32: dict, wrt: dict) -> list[Diag
     out = []
     for key, value in exact.items():
         if value and value != 0 and grads32[key] == 0.0:
-            out.append(Diagnostic("float32-underflow", wrt[key], f"d{d.target}/d{key} = {value:.3e} is below "
-                                  "float32's resolution here: float32 autograd returns 0", {"element": key}))
+            out.append(Diagnostic("float32-underflow", wrt[key], Msg("err_underflow", target=d.target, key=key, value=f'{value:.3e}'), {"element": key}))
     return out
 
 

@@ -30,6 +30,7 @@ from ..core.evaluate import Torch, evaluate
 from ..passes.program import program_for, run
 from ..passes.stopgrad import frozen
 from ..core.ops import sigmoid
+from ..core.i18n import Listing, Msg
 
 STEPS = [10.0 ** -k for k in range(1, 13)]
 TOL = {"float64": 1e-10, "float32": 1e-4, "finite_differences": 1e-6}
@@ -56,7 +57,7 @@ class Check:
     autograd: dict[str, float]        # dtype -> value
     fd: FiniteDifferences | None      # None when the element was not in the finite-difference sample
     errors: dict[str, float | None]   # method -> relative error (absolute near zero)
-    verdict: str
+    verdict: Msg | Listing
     conventions: dict[str, float] | None = None    # at a kink: gradient per torch formulation
     element: tuple = ()               # the element of a tensor input
     beyond: str | None = None         # an exact value past float64's range, in scientific form (`exact` is ±inf)
@@ -89,15 +90,14 @@ class Checks:
 
     def table(self, lang: str = "en") -> str:
         """Exact, autograd and finite differences side by side (in `lang`; the JSON keeps English verdicts)."""
-        from ..core.messages import say
-        from ..core.i18n import t
+        from ..core.i18n import columns, said, t
 
-        head = [h.replace("_", " ") for h in t(lang, "cli_g_header").split()]
+        head = [h.replace("_", " ") for h in columns(lang, "cli_g_header")]
         rows = [f"{head[0]:<10} {head[1]:>24} {head[2]:>24} {head[3]:>14} {head[4]:>14}  {head[5]}"]
         for key, c in self.checks.items():
             exact = t(lang, "cli_g_undefined") if c.exact is None else c.beyond or f"{c.exact:.16e}"
             central = "-" if c.fd is None or c.fd.best_central is None else f"{c.fd.best_central[1]:.6e}"
-            verdict = "; ".join(say(part, lang) for part in c.verdict.split("; "))
+            verdict = said(c.verdict, lang)
             rows.append(f"{key:<10} {exact:>24} {c.autograd['float64']:>24.16e} {c.autograd['float32']:>14.6e} "
                         f"{central:>14}  {verdict}")
         for r in self.directional:
@@ -517,23 +517,29 @@ def _exact_float(value) -> tuple[float | None, str | None]:
 
 
 def _verdict(errors, exact, value64, d: Derivation, sampled: bool = False, convention=None,
-             beyond: str | None = None) -> str:
+             beyond: str | None = None) -> Msg | Listing:
+    """What the comparison says: autograd's part and finite differences', each a catalog sentence."""
     if exact is None:
-        return "undefined at a kink: autograd returns its formulation's convention"
+        return Msg("err_v_kink")
     if beyond is not None:
-        return "autograd overflows: the exact value lies beyond float64's range (about 1.8e308)"
-    auto = "autograd agrees" if _ok(errors["float64"], TOL["float64"]) else "autograd DISAGREES"
+        return Msg("err_v_overflows")
+    auto = Msg("err_v_agrees" if _ok(errors["float64"], TOL["float64"]) else "err_v_disagrees")
     if sampled:
-        fd = "outside the finite-difference sample (the random directions check it)"
+        fd = Msg("err_v_sample")
     elif _ok(errors["central"], TOL["finite_differences"]):
-        fd = "finite differences agree"
+        fd = Msg("err_v_fd_agree")
     elif convention:
-        fd = "finite differences straddle the kink (they see both sides), so they do not check a convention"
+        fd = Msg("err_v_straddle")
     elif value64 == 0.0 and float(d.nodes[d.target].value) != 0.0:
-        fd = f"finite differences cannot resolve it: {d.target} itself rounds to 0 in float64"
+        fd = Msg("err_v_rounds", target=d.target)
     else:
-        fd = "finite differences cannot resolve it to 1e-6"
-    return f"{auto}; {fd}"
+        fd = Msg("err_v_resolve")
+    return Listing((auto, fd), "list_semicolon")
+
+
+def autograd_agrees(c: Check) -> bool:
+    """Whether the check's verdict says autograd got this element right."""
+    return isinstance(c.verdict, Listing) and c.verdict.items[0] == Msg("err_v_agrees")
 
 
 # -- diagnostics in plain words ------------------------------------------------------------------
@@ -571,9 +577,7 @@ def _stable_rewrites(d: Derivation) -> list[Diagnostic]:
         stable = {dt: float(torch.nn.functional.logsigmoid(torch.tensor(zval, dtype=getattr(torch, dt))))
                   for dt in ("float32", "float64")}
         naive = float(torch.log(torch.sigmoid(torch.tensor(zval, dtype=torch.float64))))
-        out.append(Diagnostic("stable-rewrite", n, f"log σ({z}) = -softplus(-{z}) (torch.nn.functional.logsigmoid): "
-                              f"at {z} = {zval:g} it gives {stable['float64']!r} in float64 and "
-                              f"{stable['float32']!r} in float32, where log(sigmoid(·)) gives {naive!r}",
+        out.append(Diagnostic("stable-rewrite", n, Msg("err_stable", z=z, z2=z, z3=z, at=f'{zval:g}', f64=f"{stable['float64']!r}", f32=f"{stable['float32']!r}", naive=f'{naive!r}'),
                               {"z": z, "at": zval, "float64": stable["float64"], "float32": stable["float32"],
                                "naive": naive}))
     return out

@@ -1,7 +1,10 @@
 """The one error type users see: a message with file, line, column, caret and hint."""
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
+
+from .i18n import Msg, said, t
 
 
 @dataclass
@@ -17,7 +20,7 @@ class Spot:
 class DeriveError(Exception):
     """Bad input. The CLI prints `str(error)` and exits 1; never a traceback."""
 
-    def __init__(self, message: str, spot: Spot | None = None, hint: str | None = None):
+    def __init__(self, message: Msg, spot: Spot | None = None, hint: Msg | None = None):
         super().__init__(message)
         self.message = message
         self.spot = spot or Spot()
@@ -31,20 +34,21 @@ class DeriveError(Exception):
         return self
 
     def __str__(self) -> str:
-        return self.render()
+        return self.render("en")
 
-    def render(self, error: str = "error", hint: str = "hint") -> str:
-        """The message as the command line prints it, its two labels in the reader's language."""
+    def render(self, lang: str = "en") -> str:
+        """The message as the command line prints it, in the reader's language."""
         s = self.spot
         where = ":".join(str(p) for p in (s.file, s.line, s.column) if p is not None)
-        lines = [f"{where}: {error}: {self.message}" if where else f"{error}: {self.message}"]
+        error, message = t(lang, "cli_error"), said(self.message, lang)
+        lines = [f"{where}: {error}: {message}" if where else f"{error}: {message}"]
         if s.text is not None:
             text, column = _window(s.text, s.column)
             lines.append("    " + text)
             if column is not None:
                 lines.append("    " + " " * (column - 1) + "^")
         if self.hint:
-            lines.append(f"{hint}: {self.hint}")
+            lines.append(f"{t(lang, 'cli_hint')}: {said(self.hint, lang)}")
         return "\n".join(lines)
 
 
@@ -66,10 +70,24 @@ def _window(text: str, column: int | None) -> tuple[str, int | None]:
 class TooLarge(ArithmeticError):
     """A value beyond about 10^±1,000,000 (or a sin/cos argument too large to reduce): refused."""
 
+    def __init__(self, message: Msg):
+        super().__init__(message)
+        self.message = message
+
 
 class Domain(ArithmeticError):
     """An operation outside its real domain at the point; `index` names the element of a tensor."""
 
-    def __init__(self, message: str, index: tuple = ()):
+    def __init__(self, message: Msg, index: tuple = ()):
         super().__init__(message)
         self.message, self.index = message, index
+
+
+OS_REASONS = {errno.ENOENT: "os_no_such_file", errno.EACCES: "os_permission", errno.EPERM: "os_permission",
+              errno.EISDIR: "os_is_folder", errno.ENOTDIR: "os_not_folder", errno.ENOSPC: "os_disk_full",
+              errno.EROFS: "os_read_only", errno.EEXIST: "os_exists", errno.ENAMETOOLONG: "os_name_too_long"}
+
+
+def os_reason(e: OSError) -> Msg | str:
+    """Why the system refused a file, as a catalog sentence (the common reasons), else as the system says it."""
+    return Msg(OS_REASONS[e.errno]) if e.errno in OS_REASONS else (e.strerror or type(e).__name__)

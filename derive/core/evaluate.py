@@ -20,6 +20,7 @@ from . import arrays
 from .budget import MAX_MAGNITUDE_BITS
 from .errors import TooLarge
 from .ops import Key, Op, op_of, operands, params_of
+from .i18n import Msg
 
 COMPARE = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le,
            "==": operator.eq, "!=": operator.ne}
@@ -127,7 +128,7 @@ def _mp_number(x: sp.Expr, prec: int):
 
 def _exp_guard(xs):
     if xs[0] > 0 and mpmath.mag(xs[0]) > 21 and xs[0] > MAX_MAGNITUDE_BITS * 0.69:
-        raise TooLarge(f"exp of {mpmath.nstr(xs[0], 6)}")
+        raise TooLarge(Msg("err_exp_of", value=mpmath.nstr(xs[0], 6)))
 
 
 def _pow_guard(xs):
@@ -139,12 +140,12 @@ def _pow_guard(xs):
     with mpmath.workdps(15):                       # the result's size in bits, |e| log2 |b|, roughly
         bits = abs(exponent) * abs(mpmath.log(abs(base), 2))
     if bits > MAX_MAGNITUDE_BITS:
-        raise TooLarge(f"{mpmath.nstr(base, 6)} to the power {mpmath.nstr(exponent, 6)}")
+        raise TooLarge(Msg("err_power_of", base=mpmath.nstr(base, 6), exponent=mpmath.nstr(exponent, 6)))
 
 
 def _trig_guard(xs):
     if mpmath.mag(xs[0]) > 20_000:
-        raise TooLarge(f"sin or cos of {mpmath.nstr(xs[0], 6)}")
+        raise TooLarge(Msg("err_trig_of", value=mpmath.nstr(xs[0], 6)))
 
 
 GUARDS = {"exp": _exp_guard, "pow": _pow_guard, "sin": _trig_guard, "cos": _trig_guard}

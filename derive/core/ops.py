@@ -20,6 +20,7 @@ import sympy as sp
 from . import arrays
 from .budget import MAX_MAGNITUDE_BITS, TIE_DIGITS
 from .errors import TooLarge
+from .i18n import Listing, Msg
 
 # -- SymPy heads of derive's own functions ------------------------------------------------------------
 
@@ -215,11 +216,11 @@ def _max_one_sided(values, tangents, side, sign=1):
 def _pow_domain(values):
     base, exponent = values
     if base == 0 and exponent < 0:
-        return "division by zero"
+        return Msg("err_division")
     if base < 0 and not mpmath.isint(exponent):
         if exponent == mpmath.mpf(1) / 2:
-            return "square root of a negative number"
-        return "a non-integer power of a negative number"
+            return Msg("err_negative_sqrt")
+        return Msg("err_negative_power")
     return None
 
 
@@ -255,7 +256,7 @@ def _within_range(x, name: str):
     """Refuse e^x (x < 0) below 2^-MAX_MAGNITUDE_BITS, as exp refuses e^x above it: derive computes numbers
     to about 10^±1,000,000."""
     if x < -MAX_MAGNITUDE_BITS * 0.7:
-        raise TooLarge(f"{name} of {mpmath.nstr(x, 6)}")
+        raise TooLarge(Msg("err_op_of", name=name, value=mpmath.nstr(x, 6)))
 
 
 CANCELLED_BITS = 16         # 1 - s that lost more bits than this to cancellation is taken another way
@@ -325,6 +326,10 @@ class Op:
 class ShapeError(Exception):
     """Shapes that do not fit an operation; the parser turns it into a located error."""
 
+    def __init__(self, message: Msg):
+        super().__init__(message)
+        self.message = message
+
 
 # -- shape rules -----------------------------------------------------------------------------------------
 
@@ -332,7 +337,7 @@ def broadcast(shapes, params=()) -> tuple[int, ...]:
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
-        raise ShapeError(" and ".join(_shape_text(s) for s in shapes) + " do not broadcast together") from None
+        raise ShapeError(Msg("err_broadcast", shapes=Listing((_shape_text(s) for s in shapes), "list_and"))) from None
 
 
 def _shape_text(shape) -> str:
@@ -346,33 +351,31 @@ def shape_text(shape) -> str:
 def _matmul_shape(shapes, params=()):
     a, b = shapes
     if not a or not b:
-        raise ShapeError(f"@ needs vectors or matrices, got {_shape_text(a)} and {_shape_text(b)}: "
-                         "for a number times a tensor write *")
+        raise ShapeError(Msg("err_matmul", a=_shape_text(a), b=_shape_text(b)))
     if len(a) > 2 or len(b) > 2 or a[-1] != b[0]:
-        raise ShapeError(f"{_shape_text(a)} and {_shape_text(b)} do not match")
+        raise ShapeError(Msg("err_mismatch", a=_shape_text(a), b=_shape_text(b)))
     return a[:-1] + b[1:]
 
 
 def _transpose_shape(shapes, params=()):
     (a,) = shapes
     if len(a) > 2:
-        raise ShapeError(f"transposing {_shape_text(a)}: only vectors and matrices")
+        raise ShapeError(Msg("err_transpose_rank", shape=_shape_text(a)))
     return tuple(reversed(a))
 
 
 def _getitem_shape(shapes, params):
     (a,), (key,) = shapes, params
     if not a:
-        raise ShapeError("a scalar cannot be indexed")
+        raise ShapeError(Msg("err_scalar_index"))
     if len(key.items) > len(a):
-        raise ShapeError(f"{len(key.items)} indices for a tensor of shape {_shape_text(a)}")
+        raise ShapeError(Msg("err_too_many_indices", count=len(key.items), shape=_shape_text(a)))
     for dim, (item, n) in enumerate(zip(key.items, a)):
         if isinstance(item, int) and not -n <= item < n:
-            raise ShapeError(f"index {item} is out of range for dimension {dim} of size {n} "
-                             f"(indices start at 0: 0 … {n - 1})")
+            raise ShapeError(Msg("err_index_range", item=item, dim=dim, n=n, last=n - 1))
     shape = np.empty(a, dtype=np.int8)[key.index()].shape
     if 0 in shape:
-        raise ShapeError(f"the slice {_key_text(key)} of a tensor of shape {_shape_text(a)} is empty")
+        raise ShapeError(Msg("err_empty_slice", key=_key_text(key), shape=_shape_text(a)))
     return shape
 
 
@@ -386,7 +389,7 @@ def _axis(shape, params) -> int | None:
         return None
     axis = int(params[0])
     if not -len(shape) <= axis < len(shape):
-        raise ShapeError(f"axis {axis} is out of range for shape {_shape_text(shape)}")
+        raise ShapeError(Msg("err_axis_range", axis=axis, shape=_shape_text(shape)))
     return axis % len(shape)
 
 
@@ -414,15 +417,14 @@ def _cross_entropy_shape(shapes, params=()):
         return ()
     if len(logits) == 2 and k == logits[:1]:
         return ()
-    raise ShapeError(f"cross_entropy(logits, k) takes logits (C,) with a class index k, or logits (N, C) with "
-                     f"a vector of N class indices; got {_shape_text(logits)} and {_shape_text(k)}")
+    raise ShapeError(Msg("err_cross_entropy", a=_shape_text(logits), b=_shape_text(k)))
 
 
 def _pair_shape(name):
     def rule(shapes, params=()):
         a, b = shapes
         if a != b:
-            raise ShapeError(f"{name} needs two tensors of the same shape, got {_shape_text(a)} and {_shape_text(b)}")
+            raise ShapeError(Msg("err_same_shape", name=name, a=_shape_text(a), b=_shape_text(b)))
         return ()
     return rule
 
@@ -570,7 +572,7 @@ def _cross_entropy_domain(values):
     classes = z.shape[-1]
     for v in arrays.flat(k):
         if not mpmath.isint(v) or not 0 <= v < classes:
-            return f"a class index must be a whole number from 0 to {classes - 1} (there are {classes} classes), got {mpmath.nstr(v, 6)}"
+            return Msg("err_class_index_range", last=classes - 1, classes=classes, value=mpmath.nstr(v, 6))
     return None
 
 
@@ -594,7 +596,7 @@ def _bce_vjp(A, bar, args, out, params):
 def _bce_domain(values):
     p, _ = values
     if any(not 0 < v < 1 for v in arrays.flat(p)):
-        return "binary_cross_entropy needs probabilities strictly between 0 and 1"
+        return Msg("err_bce_probabilities")
     return None
 
 
@@ -668,7 +670,7 @@ REGISTRY: list[Op] = [
        aliases=(r"\exp",), code="torch.exp"),
     Op("log", sp.log, sp.log, partial=lambda a, i: 1 / a[0], mp=mpmath.log, torch=lambda x: _torch().log(x),
        aliases=("ln", r"\log", r"\ln"), code="torch.log",
-       domain=lambda v: "logarithm of a non-positive number" if v[0] <= 0 else None),
+       domain=lambda v: Msg("err_log_domain") if v[0] <= 0 else None),
     Op("sqrt", None, sp.sqrt, aliases=(r"\sqrt", "√")),
     Op("abs", sp.Abs, sp.Abs, partial=lambda a, i: _step(a[0], 1, -1), mp=mpmath.fabs,
        torch=lambda x: _torch().abs(x), code="torch.abs",
@@ -769,15 +771,16 @@ def _has_params(expr, op) -> bool:
     return len(expr.args) > 1          # every op with params takes one tensor before them
 
 
-def check_arity(op: Op, count: int) -> str | None:
+def check_arity(op: Op, count: int) -> Msg | None:
     """A message when `op` cannot take `count` arguments."""
     if op.arity is None and count < 2:
-        return f"{op.name} takes two or more arguments, got {count}"
+        return Msg("err_arity_many", name=op.name, count=count)
     if isinstance(op.arity, tuple) and count not in op.arity:
-        return f"{op.name} takes {' or '.join(map(str, op.arity))} arguments, got {count}"
+        return Msg("err_arity", name=op.name, n=Listing(op.arity, "list_or"), count=count)
     if isinstance(op.arity, int) and count != op.arity:
-        plural = "argument" if op.arity == 1 else "arguments"
-        return f"{op.name} takes {op.arity} {plural}, got {count}"
+        if op.arity == 1:
+            return Msg("err_arity_one", name=op.name, count=count)
+        return Msg("err_arity", name=op.name, n=op.arity, count=count)
     return None
 
 

@@ -28,6 +28,7 @@ import sympy as sp
 from .budget import MAX_CHARS, MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_LITERAL, MAX_LITERAL_EXPONENT, huge_rational
 from .errors import DeriveError, Spot
 from .ops import FUNCTIONS, OPS, Key, ShapeError, check_arity, getitem, matmul, op_of, transpose
+from .i18n import Msg
 
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
                 "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-"}
@@ -82,7 +83,7 @@ def symbol(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
-def _error(message: str, text: str, column: int, hint: str | None = None) -> DeriveError:
+def _error(message: Msg, text: str, column: int, hint: Msg | None = None) -> DeriveError:
     return DeriveError(message, Spot(column=column + 1, text=text), hint)
 
 
@@ -110,10 +111,8 @@ def _tokens(text: str) -> tuple[Token, ...]:
             ch = text[pos]
             hint = None
             if ord(ch) < 32 or ch == "\x7f":
-                hint = ("a control character: TOML double-quoted strings turn \\f, \\t, \\b, \\n, \\r "
-                        "into control characters; write LaTeX formulas in single quotes, "
-                        "e.g. pred = '\\frac{1}{1 + e^{-z}}'")
-            raise _error(f"unexpected character {ch!r}", text, pos, hint)
+                hint = Msg("err_control")
+            raise _error(Msg("err_unexpected_char", char=f'{ch!r}'), text, pos, hint)
         kind, tok = m.lastgroup, m.group()
         raw = tok
         if kind == "command":
@@ -132,11 +131,11 @@ def _tokens(text: str) -> tuple[Token, ...]:
 def _check_literal(tok: str, text: str, pos: int):
     """Refuse a number literal before anything is built from it: 1e99999999 would never finish."""
     if len(tok) > MAX_LITERAL:
-        raise _error(f"number literal longer than {MAX_LITERAL} characters", text, pos)
+        raise _error(Msg("err_literal_long", limit=MAX_LITERAL), text, pos)
     mantissa, _, exponent = tok.lower().partition("e")
     if exponent and abs(int(exponent)) > MAX_LITERAL_EXPONENT:
-        raise _error(f"the exponent of {tok} is too large (the limit is 1e±{MAX_LITERAL_EXPONENT})", text, pos,
-                     "derive checks every value in float64, which ends near 1e±308")
+        raise _error(Msg("err_literal_exponent", number=tok, limit=f'1e±{MAX_LITERAL_EXPONENT}'), text, pos,
+                     Msg("err_float64_range"))
 
 
 def _number(tok: str) -> sp.Rational:
@@ -167,7 +166,7 @@ def _command(tok: str, text: str, pos: int) -> tuple[str, str]:
     if tok[1:] in GREEK:
         return "name", tok[1:]
     supported = r"\frac \sqrt \times \cdot \left( \right) \exp \log \ln \max \min \tanh \sigma \top"
-    raise _error(f"unknown LaTeX command {tok}", text, pos, f"supported: {supported}, Greek letters")
+    raise _error(Msg("err_latex", command=tok), text, pos, Msg("err_supported", names=supported))
 
 
 class _Parser:
@@ -204,16 +203,16 @@ class _Parser:
     def expect(self, punct: str) -> Token:
         if self.tok.kind == "punct" and self.tok.text == punct:
             return self.advance()
-        found = f"{self.tok.text!r}" if self.tok.kind != "end" else "the end of the formula"
-        raise self.error(f"expected {punct!r} but found {found}")
+        found = repr(self.tok.text) if self.tok.kind != "end" else Msg("err_formula_end")
+        raise self.error(Msg("err_expected", what=f'{punct!r}', found=found))
 
-    def error(self, message: str, tok: Token | None = None, hint: str | None = None) -> DeriveError:
+    def error(self, message: Msg, tok: Token | None = None, hint: Msg | None = None) -> DeriveError:
         return _error(message, self.text, (tok or self.tok).column, hint)
 
     def nest(self):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(f"formula nested deeper than {MAX_DEPTH} levels")
+            raise self.error(Msg("err_nested", depth=MAX_DEPTH))
 
     def shape_rule(self, op, shapes, tok, params=()) -> Shape:
         """The result's shape by the op's rule, or a located error naming the shapes."""
@@ -225,27 +224,27 @@ class _Parser:
             return (op.shape or broadcast)(shapes, params)
         except ShapeError as e:
             what = {"add": "+", "mul": "*", "pow": "^", "matmul": "@", "dot": "dot"}.get(op.name, op.name)
-            hint = None if op.name == "getitem" else ("shapes are (rows, columns) for a matrix and (n,) for a "
-                                                      "vector; a batch is a matrix whose rows are examples")
-            raise self.error(str(e) if op.name == "getitem" else f"{what}: {e}", tok, hint) from None
+            hint = None if op.name == "getitem" else Msg("err_shape_hint")
+            message = e.message if op.name == "getitem" else Msg("err_shape_op", op=what, message=e.message)
+            raise self.error(message, tok, hint) from None
 
     def checked(self, expr: sp.Expr, tok: Token) -> sp.Expr:
         """Refuse what SymPy made of a formula when it left the real numbers or derive's own functions:
         sqrt(-1) is I, cos(I a) becomes cosh(a)."""
         for number in (expr, expr.args[0] if expr.is_Add or expr.is_Mul else None):
             if number is not None and huge_rational(number, MAX_DIGIT_BITS):
-                raise self.error(f"a number with more than {MAX_DIGITS} digits", tok,
-                                 "use smaller numbers: derive computes exactly with numbers of at most that many digits")
+                raise self.error(Msg("err_huge_number", n=MAX_DIGITS), tok,
+                                 Msg("err_huge_number_fix"))
         if expr.is_number:
             if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-                raise self.error("division by zero", tok)
+                raise self.error(Msg("err_division"), tok)
             if expr.is_extended_real is False:
-                raise self.error("this is not a real number (SymPy finds an imaginary part)", tok,
-                                 "the square root or logarithm of a negative number is not real")
+                raise self.error(Msg("err_not_real"), tok,
+                                 Msg("err_not_real_hint"))
         else:
             foreign = self._foreign(expr)
             if foreign is not None:
-                raise self.error(f"SymPy rewrites this with {foreign.func.__name__}, which derive does not compute",
+                raise self.error(Msg("err_rewrites", name=foreign.func.__name__),
                                  tok, REWRITE_HINT)
         self.verified.add(expr)
         return expr
@@ -267,15 +266,15 @@ class _Parser:
     # -- grammar -------------------------------------------------------------------------------
     def parse(self) -> Parsed:
         if not self.text.strip():
-            raise _error("empty formula", self.text, 0)
+            raise _error(Msg("err_empty"), self.text, 0)
         expr, shape = self.expr()
         if self.tok.kind != "end":
-            raise self.error(f"unexpected {self.tok.raw!r}", hint=self._closing_hint())
+            raise self.error(Msg("err_unexpected", token=f'{self.tok.raw!r}'), hint=self._closing_hint())
         return Parsed(expr, self.names, shape)
 
-    def _closing_hint(self) -> str | None:
+    def _closing_hint(self) -> Msg | None:
         if self.tok.text in (")", "}", "]"):
-            return "this closing bracket has no matching opening bracket"
+            return Msg("err_closing")
         return None
 
     def expr(self):
@@ -322,8 +321,8 @@ class _Parser:
                 left = self._product(factors, first)
                 if tok.text == "@" or (left[1] and rhs[1]):
                     if not explicit and len(left[1]) == 1:
-                        raise self.error("two vectors side by side are ambiguous", tok,
-                                         "write u @ v or u · v for the dot product, u * v element by element")
+                        raise self.error(Msg("err_two_vectors"), tok,
+                                         Msg("err_dot_hint"))
                     factors = [self._matmul(left, rhs, tok)]
                 else:
                     self._join(factors, rhs, tok)
@@ -400,7 +399,7 @@ class _Parser:
                 self.advance()
                 digits = "".join(SUPERSCRIPTS[c] for c in tok.text)
                 if not re.fullmatch(r"-?\d+", digits):
-                    raise self.error("malformed superscript exponent", tok)
+                    raise self.error(Msg("err_superscript"), tok)
                 value = _power(value[0], sp.Integer(int(digits)), self, tok), value[1]
             elif tok.kind == "transpose":
                 self.advance()
@@ -431,14 +430,13 @@ class _Parser:
             if sign < 0:
                 self.advance()
             if self.tok.kind != "num" or not self.tok.text.isdigit():
-                raise self.error("an index is a whole number (0 is the first element) or a slice such as 1:3",
-                                 hint="indices are fixed numbers: X[0], W[1, 0], X[:, 0]")
+                raise self.error(Msg("err_index_whole"), hint=Msg("err_index_whole_fix"))
             return sign * int(self.advance().text)
 
         start = None if self.tok.text in (":", ",", "]") else integer()
         if self.tok.text != ":":
             if start is None:
-                raise self.error("an empty index", hint="write X[0], W[1, 0] or X[:, 0]")
+                raise self.error(Msg("err_empty_index"), hint=Msg("err_empty_index_fix"))
             return start
         self.advance()
         stop = None if self.tok.text in (",", "]") else integer()
@@ -469,7 +467,7 @@ class _Parser:
             if self.tok.text == "[":
                 index, shape = self.group("[")
                 if shape or not index.is_Rational or index == 0:
-                    raise self.error("the index of a root must be a non-zero number", tok)
+                    raise self.error(Msg("err_root_index"), tok)
             radicand = self.group("{")
             return _power(radicand[0], sp.Integer(1) / index, self, tok), radicand[1]
         if tok.kind == "root":
@@ -492,7 +490,7 @@ class _Parser:
     def group(self, opener: str):
         """An expression between matching brackets: ( ), { } or [ ]."""
         if self.tok.text != opener:
-            raise self.error(f"expected {opener!r}", hint=r"write \frac{a}{b} and \sqrt{x} with braces")
+            raise self.error(Msg("err_expected_opener", opener=f'{opener!r}'), hint=Msg("err_braces"))
         self.advance()
         saved, self.bars = self.bars, 0
         inner = self.expr()
@@ -502,13 +500,12 @@ class _Parser:
 
     def _missing_operand(self, tok: Token):
         if tok.kind == "end":
-            raise self.error("the formula ends where a number, name or '(' was expected",
-                             hint="is something missing at the end?")
+            raise self.error(Msg("err_ends"), hint=Msg("err_ends_fix"))
         if tok.kind == "op":
             prev = self.tokens[self.i - 1] if self.i else None
-            hint = "two operators in a row: is a term missing between them?" if prev and prev.kind == "op" else None
-            raise self.error(f"expected a number, name or '(' but found {tok.raw!r}", hint=hint)
-        raise self.error(f"unexpected {tok.raw!r}", hint=self._closing_hint())
+            hint = Msg("err_two_operators") if prev and prev.kind == "op" else None
+            raise self.error(Msg("err_expected_operand", found=f'{tok.raw!r}'), hint=hint)
+        raise self.error(Msg("err_unexpected", token=f'{tok.raw!r}'), hint=self._closing_hint())
 
     def name(self):
         tok = self.advance()
@@ -520,13 +517,13 @@ class _Parser:
         if base and not (known and name in known):
             return self.call(tok, base=int(base.group(1)))
         if self.tok.text == "(" and known is not None and name not in known and name not in CONSTANTS:
-            raise self.error(f"unknown function {name!r}", tok, _suggest(name, FUNCTIONS, "function"))
+            raise self.error(Msg("err_function", name=f'{name!r}'), tok, _suggest(name, FUNCTIONS, "function"))
         if known is not None and name in known or known is None and name not in CONSTANTS:
             self.names.setdefault(name, tok.column + 1)
             return symbol(name), self.shapes.get(name, ())
         if name in CONSTANTS:
             return CONSTANTS[name], ()
-        raise self.error(f"undefined name {name!r}", tok, _suggest(name, known, "name"))
+        raise self.error(Msg("err_undefined", name=f'{name!r}'), tok, _suggest(name, known, "name"))
 
     def call(self, tok: Token, base: int | None = None):
         op = FUNCTIONS[tok.text] if base is None else OPS["log"]
@@ -542,7 +539,7 @@ class _Parser:
         elif self.tok.kind in ("num", "name", "frac", "sqrt", "vulgar") or self.tok.text in ("{", "["):
             args = [self.power()]          # \log x, \exp{z}
         else:
-            raise self.error(f"{tok.text} is a function: write {tok.text.lstrip(chr(92))}(...)", tok)
+            raise self.error(Msg("err_function_call", name=tok.text, call=tok.text.lstrip(chr(92))), tok)
         problem = check_arity(op, len(args))
         if problem:
             raise self.error(problem, tok)
@@ -556,7 +553,7 @@ class _Parser:
             built = op.build(*exprs) if self.evaluate or not op.elementwise else op.build(*exprs, evaluate=False)
         if base is not None:
             if base < 2:
-                raise self.error("a logarithm's base must be 2 or more", tok)
+                raise self.error(Msg("err_log_base"), tok)
             built = built / sp.log(base) if self.evaluate else sp.Mul(built, sp.Pow(sp.log(base), -1,
                                                                                      evaluate=False), evaluate=False)
         return self.checked(built, tok), shape
@@ -568,7 +565,7 @@ class _Parser:
         if not digits:
             inner, shape = self.group("{")
             if shape or not inner.is_Integer:
-                raise self.error("a logarithm's base must be a whole number", tok)
+                raise self.error(Msg("err_log_whole"), tok)
             return int(inner)
         return int(digits)
 
@@ -578,7 +575,7 @@ class _Parser:
         params = []
         for value, shape in rest:
             if shape or not value.is_Integer:
-                raise self.error(f"the axis of {op.name} must be a whole number such as 0 or 1", tok)
+                raise self.error(Msg("err_axis_whole", name=op.name), tok)
             params.append(value)
         shape = self.shape_rule(op, [tensor[1]], tok, tuple(params))
         if op.scalar and self.evaluate and not tensor[1]:
@@ -592,31 +589,28 @@ def _vulgar(ch: str):
     return Fraction(unicodedata.numeric(ch)).limit_denominator(16)
 
 
-REWRITE_HINT = ("derive differentiates real functions: SymPy rewrote the expression because a part of it may not "
-                "be real for every real input (a root or a fractional power of a name that may be negative); "
-                "write that part so it is real, e.g. sqrt(abs(a)) or exp(...) without abs")
+REWRITE_HINT = Msg("err_rewrites_fix")
 MAX_DIGIT_BITS = int(MAX_DIGITS * math.log2(10))
 
 
 def _power(base: sp.Expr, exponent: sp.Expr, parser: _Parser, tok: Token) -> sp.Expr:
     """base^exponent, refusing numbers too large to compute (9^9^9) before SymPy tries."""
     if exponent.is_Number and abs(exponent) > MAX_EXPONENT:
-        raise parser.error(f"exponent {_short(exponent)} is too large (the limit is {MAX_EXPONENT})", tok)
+        raise parser.error(Msg("err_exponent", number=_short(exponent), limit=MAX_EXPONENT), tok)
     if base.is_Number and exponent.is_Number:
         if base == 0 and exponent < 0:
-            raise parser.error("division by zero", tok)
+            raise parser.error(Msg("err_division"), tok)
         if base != 0 and float(abs(exponent)) * abs(_log10(base)) > MAX_DIGITS:
-            raise parser.error(f"the number {_short(base)}^{_short(exponent)} is too large", tok)
+            raise parser.error(Msg("err_power_too_large", base=_short(base), exponent=_short(exponent)), tok)
         if base < 0 and not exponent.is_Integer:
-            raise parser.error(f"{_short(base)}^{_short(exponent)} is not a real number", tok,
-                               "a non-integer power of a negative number is complex")
+            raise parser.error(Msg("err_not_real_number", text=f'{_short(base)}^{_short(exponent)}'), tok,
+                               Msg("err_complex_power"))
         if exponent.is_Rational and exponent.q > MAX_EXPONENT:
-            raise parser.error(f"the exponent {_short(exponent)} is a root of index {_short(exponent.q)}, too fine "
-                               f"for exact arithmetic (the limit is {MAX_EXPONENT})", tok,
-                               "write the number it stands for, or a simpler exponent")
+            raise parser.error(Msg("err_root_too_fine", exponent=_short(exponent), index=_short(exponent.q),
+                                   limit=MAX_EXPONENT), tok, Msg("err_root_too_fine_fix"))
     result = sp.Pow(base, exponent, evaluate=parser.evaluate)
     if result.is_Pow and result.exp.is_Number and abs(result.exp) > MAX_EXPONENT:
-        raise parser.error(f"exponent {_short(result.exp)} is too large (the limit is {MAX_EXPONENT})", tok)
+        raise parser.error(Msg("err_exponent", number=_short(result.exp), limit=MAX_EXPONENT), tok)
     return parser.checked(result, tok)
 
 
@@ -631,18 +625,17 @@ def _short(number: sp.Expr) -> str:
     return text if len(text) <= 20 else text[:8] + "…" + text[-8:]
 
 
-def _suggest(name: str, candidates, what: str) -> str | None:
+def _suggest(name: str, candidates, what: str) -> Msg | None:
     plain = [c for c in candidates or () if not c.startswith("\\")]
     if what == "name":
         for i in range(1, len(name)):
             if name[:i] in plain and name[i:] in plain:
-                return f'write "{name[:i]} {name[i:]}" or "{name[:i]}*{name[i:]}" for a product'
+                return Msg("err_product", a=name[:i], b=name[i:], c=name[:i], d=name[i:])
     close = difflib.get_close_matches(name, plain, n=1, cutoff=0.6)
     if close:
-        return f"did you mean {close[0]!r}?"
+        return Msg("err_mean", name=repr(close[0]))
     if what == "function":
-        return "for multiplication write * between the name and '(' ; functions: " + ", ".join(
-            sorted({op.name for op in FUNCTIONS.values()}))
+        return Msg("err_multiply_hint", names=", ".join(sorted({op.name for op in FUNCTIONS.values()})))
     return None
 
 
@@ -651,11 +644,11 @@ def parse(text: str, known=None, evaluate: bool = True) -> Parsed:
     name -> shape. `evaluate=False` keeps it as written (2(a + b) stays a product), for display only.
     Raises DeriveError."""
     if len(text) > MAX_CHARS:
-        raise DeriveError(f"formula longer than {MAX_CHARS} characters ({len(text)})")
+        raise DeriveError(Msg("err_long", limit=MAX_CHARS, count=len(text)))
     try:
         return _Parser(text, known, evaluate).parse()
     except RecursionError:
-        raise DeriveError(f"formula nested too deeply (the limit is {MAX_DEPTH} levels)") from None
+        raise DeriveError(Msg("err_nested_limit", limit=MAX_DEPTH)) from None
 
 
 def names_in(text: str) -> dict[str, int]:
@@ -672,5 +665,5 @@ def parse_number(text: str) -> sp.Expr:
     """An exact real number written as text: "1/3", "sqrt(2)", "0.7", "-e"."""
     expr = parse(text, known=set()).expr
     if not expr.is_number or not expr.is_real or expr.has(sp.zoo, sp.nan, sp.oo):
-        raise DeriveError(f"{text!r} is not a real number", Spot(text=text))
+        raise DeriveError(Msg("err_not_real_number", text=f'{text!r}'), Spot(text=text))
     return expr

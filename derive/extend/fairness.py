@@ -17,6 +17,7 @@ from ..core import arrays
 from ..passes import program
 from ..core.errors import DeriveError
 from ..core.evaluate import MP, evaluate
+from ..core.i18n import Msg
 
 BRANCHED = ("max", "min", "abs", "relu")
 COMPARISONS = {"<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b, "≤": lambda a, b: a <= b,
@@ -41,21 +42,21 @@ def conditions(ex, texts) -> list[Condition]:
 
     spot = ex.source.spot("variants", "require")
     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-        raise DeriveError("require must be a list of conditions", spot, 'require = ["m > 0", "z < 10"]')
+        raise DeriveError(Msg("err_require_list"), spot, Msg("err_require_fix"))
     shapes = {n: ex.shape(n) for n in (*ex.values, *ex.formulas)}
     out = []
     for text in texts:
         parts = re.split(r"(<=|>=|≤|≥|<|>)", text)
         if len(parts) != 3:
-            raise DeriveError(f"the condition {text!r} must compare two sides with one of < > <= >=", spot,
-                              'e.g. "m > 0"')
+            raise DeriveError(Msg("err_condition", text=f'{text!r}'), spot,
+                              Msg("err_condition_fix"))
         try:
             left, right = (parse(side, shapes) for side in (parts[0], parts[2]))
         except DeriveError as e:
-            raise DeriveError(f"in the condition {text!r}: {e.message}", spot, e.hint) from None
+            raise DeriveError(Msg("err_in_condition", text=f'{text!r}', message=e.message), spot, e.hint) from None
         if left.shape or right.shape:
-            raise DeriveError(f"the condition {text!r} compares tensors; compare numbers", spot,
-                              'an element or a reduction: "h[0] > 0", "min(z) > 0"')
+            raise DeriveError(Msg("err_condition_tensors", text=f'{text!r}'), spot,
+                              Msg("err_condition_tensors_fix"))
         out.append(Condition(text, left.expr, parts[1], right.expr))
     return out
 

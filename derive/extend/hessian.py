@@ -22,6 +22,7 @@ from ..core.budget import CALL_SECONDS, DIGITS, OverTime, Unknown, known, time_l
 from ..core.errors import DeriveError, Spot
 from ..model.exercise import HESSIAN_MAX_ELEMENTS, elements
 from ..passes.stopgrad import frozen
+from ..core.i18n import Msg
 
 HIGHER_PRECISIONS = (60, 150, 400, 1000)
 MAX_ELEMENTS = HESSIAN_MAX_ELEMENTS
@@ -48,9 +49,8 @@ def hessian(d) -> Hessian:
     try:
         return _hessian(d)
     except (TooLarge, Domain, ZeroDivisionError, ValueError, OverflowError) as e:
-        raise DeriveError(f"the derivatives of order {d.exercise.order} of {d.target!r} cannot be computed here: "
-                          f"{getattr(e, 'message', None) or e} just beside the point", _order_spot(d),
-                          "choose values of moderate size, away from the edges of each function's domain") from None
+        raise DeriveError(Msg("err_order_beside", order=d.exercise.order, target=f'{d.target!r}', message=getattr(e, 'message', None) or e), _order_spot(d),
+                          Msg("err_order_beside_fix")) from None
 
 
 def _order_spot(d) -> Spot:
@@ -63,8 +63,8 @@ def _hessian(d) -> Hessian:
     order = d.exercise.order
     if d.kinks:
         k = d.kinks[0]
-        raise DeriveError(f"second derivatives do not exist here: {k.expr} in formula {k.node!r} sits on its kink",
-                          d.exercise.source.spot("formulas", k.node), "choose a point away from the kink")
+        raise DeriveError(Msg("err_second_kink", expr=k.expr, name=f'{k.node!r}'),
+                          d.exercise.source.spot("formulas", k.node), Msg("err_second_kink_fix"))
     if order >= 3:
         return _higher(d, order)
     els = elements(d.exercise)
@@ -133,17 +133,14 @@ def _vanishing(d, els, value, error):
         return value
     bound = max(error[i][j] for i, j in small)
     entries = ", ".join(f"({names[i]}, {names[j]})" for i, j in small if i <= j)
-    d.warnings.append(Diagnostic("hessian-vanishing", None, f"the Hessian entries {entries} are 0 to within the "
-                                 f"error of the differences that give them (below {mpmath.nstr(bound, 2)}); their "
-                                 "exact forms were not computed, so they are not proven exactly 0",
+    d.warnings.append(Diagnostic("hessian-vanishing", None, Msg("err_hessian_vanishing", entries=entries, bound=mpmath.nstr(bound, 2)),
                                  {"entries": entries, "bound": mpmath.nstr(bound, 2)}))
     return [[mpmath.mpf(0) if (i, j) in small else value[i][j] for j in range(n)] for i in range(n)]
 
 
 def _unresolved(d, what: str) -> DeriveError:
-    return DeriveError(f"{what} of {d.target!r} cancel beyond what {PRECISIONS[-1]} digits resolve here (terms "
-                       "far larger than the result)", _order_spot(d),
-                       "choose values of similar sizes, or order = 1")
+    return DeriveError(Msg("err_hessian_cancels", what=what, target=f'{d.target!r}', digits=PRECISIONS[-1]), _order_spot(d),
+                       Msg("err_hessian_cancels_fix"))
 
 
 def _relative(a, b):
@@ -299,8 +296,6 @@ def _at_point(d, expr, value):
             if number is None:
                 return exact                      # too slow or too large to evaluate: nothing to compare, as
             if not agrees(number, value):         # exact.check_agreement does for gradients
-                raise DeriveError(f"the exact and the numeric derivatives of order {d.exercise.order} disagree here "
-                                  f"({mpmath.nstr(number, 8)} against {mpmath.nstr(value, 8)}): with terms this "
-                                  "far apart in size derive gives neither", _order_spot(d),
-                                  "choose values of moderate size")
+                raise DeriveError(Msg("err_order_disagree", order=d.exercise.order, exact=mpmath.nstr(number, 8), numeric=mpmath.nstr(value, 8)), _order_spot(d),
+                                  Msg("err_moderate_fix"))
     return exact

@@ -20,6 +20,7 @@ from ..core import arrays
 from ..core.budget import known, policy
 from ..core.errors import DeriveError, Spot
 from ..model.stepspec import MAX_STEPS, UPDATES, Step, read  # noqa: F401  (re-exported)
+from ..core.i18n import Msg
 
 @dataclass
 class Point:
@@ -39,8 +40,8 @@ def train(d, step: Step) -> list[Point]:
     ex = d.exercise
     wrt = list(ex.wrt)
     if any(d.gradients[x].value is None or _undefined(d.gradients[x].value) for x in wrt):
-        raise DeriveError("a training step needs every gradient, and one is undefined at a kink",
-                          _kink_spot(d), 'choose another point, or a convention: [gradient] kink = "torch"')
+        raise DeriveError(Msg("err_training_kink"),
+                          _kink_spot(d), Msg("err_training_kink_hint"))
     points = [Point(0, {x: ex.values[x] for x in wrt}, {x: d.nodes[x].value for x in wrt},
                     d.nodes[d.target].value)]
     exact_grad = {x: d.gradients[x].exact for x in wrt}
@@ -60,8 +61,8 @@ def train(d, step: Step) -> list[Point]:
             current = derive(replace(ex, values=values, order=1), exact=False)   # the step needs the gradient
                                                                                 # only (the Hessian is the file's)
             if any(_undefined(current.gradients[x].value) for x in wrt) and k < step.steps:
-                raise DeriveError(f"after step {k} a parameter sits on a kink, where the gradient is undefined",
-                                  _kink_spot(current), 'a convention gives numbers there: [gradient] kink = "torch"')
+                raise DeriveError(Msg("err_step_kink", k=k),
+                                  _kink_spot(current), Msg("err_step_kink_fix"))
             points.append(Point(k, exact, value, current.nodes[ex.target].value))
     return points
 

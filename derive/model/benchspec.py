@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..core.errors import DeriveError
+from ..core.i18n import Msg
 
 DEVICES = ("cpu", "cuda", "mps")
 DTYPES = ("float32", "tf32", "bfloat16", "float16", "float64")   # tf32: float32 data, TF32 tensor-core maths
@@ -36,17 +37,17 @@ def spec_of(data: dict, source) -> Spec:
             continue
         items = data[key]
         if not isinstance(items, list) or not items or not all(type(v) is kind for v in items):
-            raise DeriveError(f"{key} must be a non-empty list of {'integers' if kind is int else 'strings'}",
+            raise DeriveError(Msg("err_list_integers" if kind is int else "err_list_strings", key=key),
                               source.spot("", key))
         for v in items:
             if allowed and v not in allowed:
-                raise DeriveError(f"unknown {key[:-1]} {v!r}", source.spot("", key), f"allowed: {', '.join(allowed)}")
+                raise DeriveError(Msg("err_unknown_item", what=key[:-1], value=f'{v!r}'), source.spot("", key), Msg("err_allowed", keys=', '.join(allowed)))
             if kind is int and not 1 <= v <= MAX_SIZE:
-                raise DeriveError(f"size {v} is out of range", source.spot("", key), f"sizes go from 1 to {MAX_SIZE}")
+                raise DeriveError(Msg("err_size_range", size=v), source.spot("", key), Msg("err_size_range_fix", limit=MAX_SIZE))
         setattr(spec, key, list(dict.fromkeys(items)))
     if "repeats" in data:
         r = data["repeats"]
         if type(r) is not int or not 3 <= r <= 1000:
-            raise DeriveError("repeats must be an integer from 3 to 1000", source.spot("", "repeats"))
+            raise DeriveError(Msg("err_repeats"), source.spot("", "repeats"))
         spec.repeats = r
     return spec

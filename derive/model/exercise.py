@@ -15,10 +15,11 @@ import sympy as sp
 from ..core import arrays
 from . import stepspec
 from .catalog import bundled, title_for  # noqa: F401  (re-exported)
-from ..core.errors import DeriveError, Spot
+from ..core.errors import DeriveError, Spot, os_reason
 from ..core.ops import FUNCTIONS, OPS, op_of, operands
 from ..core.parser import names_in, parse
 from .reading import Source, shift_column, value_of
+from ..core.i18n import Msg
 
 MAX_FILE_BYTES = 10_000_000
 KINDS = ("gradient", "linear-system", "matmul-benchmark")
@@ -128,8 +129,8 @@ def resolve(name: str) -> Path:
     shipped = bundled()
     if name in shipped:
         return shipped[name]
-    hint = "bundled exercises: " + ", ".join(sorted(shipped))
-    raise DeriveError(f"no such file: {name}", Spot(file=name), hint)
+    hint = Msg("err_bundled", names=", ".join(sorted(shipped)))
+    raise DeriveError(Msg("err_no_file", name=name), Spot(file=name), hint)
 
 
 def read(path: str | Path) -> Source:
@@ -137,16 +138,16 @@ def read(path: str | Path) -> Source:
     path = Path(path)
     try:
         if not path.is_file():
-            raise DeriveError("not a regular file (a folder, a device or a pipe)", Spot(file=str(path)),
-                              "give the path of an exercise's .toml file")
+            raise DeriveError(Msg("err_not_regular"), Spot(file=str(path)),
+                              Msg("err_toml_path"))
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise DeriveError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES}", Spot(file=str(path)))
+            raise DeriveError(Msg("err_too_big", size=size, limit=MAX_FILE_BYTES), Spot(file=str(path)))
         return Source(str(path), path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as e:
-        raise DeriveError(f"not UTF-8 text ({e.reason} at byte {e.start})", Spot(file=str(path))) from None
+        raise DeriveError(Msg("err_utf8", why=Msg("err_at_byte", reason=e.reason, start=e.start)), Spot(file=str(path))) from None
     except OSError as e:
-        raise DeriveError(f"cannot read the file: {e.strerror}", Spot(file=str(path))) from None
+        raise DeriveError(Msg("err_cannot_read", why=os_reason(e)), Spot(file=str(path))) from None
 
 
 def load(path: str | Path):
@@ -161,16 +162,16 @@ def loads(source: Source | str):
     data = _toml(source)
     kind = data.get("kind", "gradient" if "formulas" in data else None)
     if kind not in KINDS:
-        raise DeriveError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}",
-                          source.spot("", "kind"), "add a line: kind = \"gradient\"")
+        raise DeriveError(Msg("err_kind", kinds=', '.join(KINDS), kind=f'{kind!r}'),
+                          source.spot("", "kind"), Msg("err_kind_hint"))
     for key in data:
         if key not in TOP_KEYS[kind]:
             close = difflib.get_close_matches(key, TOP_KEYS[kind], n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(sorted(TOP_KEYS[kind]))}"
-            raise DeriveError(f"unknown key {key!r} for kind {kind!r}", source.spot("", key), hint)
+            hint = Msg("err_mean", name=repr(close[0])) if close else Msg("err_allowed", keys=", ".join(sorted(TOP_KEYS[kind])))
+            raise DeriveError(Msg("err_unknown_key", key=f'{key!r}', kind=f'{kind!r}'), source.spot("", key), hint)
     lang = _optional_str(data, "lang", source)
     if lang is not None and lang not in LANGS:
-        raise DeriveError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}", source.spot("", "lang"))
+        raise DeriveError(Msg("err_lang", langs=', '.join(LANGS), lang=f'{lang!r}'), source.spot("", "lang"))
     title = _title(data, source, lang)
     if kind == "matmul-benchmark":
         from .benchspec import spec_of
@@ -192,8 +193,41 @@ def _title(data: dict, source: Source, lang: str | None) -> dict[str, str]:
         return {lang or "any": raw}
     if isinstance(raw, dict) and raw and all(k in LANGS and isinstance(v, str) for k, v in raw.items()):
         return dict(raw)
-    raise DeriveError("title must be a string or a table of languages", source.spot("", "title"),
-                      'title = "Cálculo del gradiente"  or  title = { es = "Cálculo del gradiente", en = "Computing the gradient" }')
+    raise DeriveError(Msg("err_title"), source.spot("", "title"),
+                      Msg("err_title_fix"))
+
+
+# Python's TOML reader (tomllib) says what is wrong in English: its sentences, by their fixed wording, as catalog
+# entries (the value after the fixed start, a key or a character, is kept as it is). Wording a later Python
+# changes is shown as it is, inside the catalog's own "invalid TOML: …".
+TOML_REASONS = {
+    "Invalid value": "toml_invalid_value", "Invalid statement": "toml_invalid_statement",
+    "Unclosed array": "toml_unclosed_array", "Unclosed inline table": "toml_unclosed_table",
+    "Unterminated string": "toml_unterminated_string", "Invalid date or datetime": "toml_invalid_date",
+    "Invalid hex value": "toml_invalid_hex", "Cannot overwrite a value": "toml_overwrite",
+    "Invalid initial character for a key part": "toml_key_start",
+    "Expected '=' after a key in a key/value pair": "toml_expected_equals",
+    "Expected ']' at the end of a table declaration": "toml_expected_bracket",
+    "Expected ']]' at the end of an array declaration": "toml_expected_brackets",
+    "Unescaped '\\' in a string": "toml_unescaped_backslash",
+    "Escaped character is not a Unicode scalar value": "toml_not_scalar",
+}
+TOML_REASON_STARTS = {
+    "Cannot declare ": "toml_declared_twice", "Cannot mutate immutable namespace ": "toml_immutable",
+    "Cannot redefine namespace ": "toml_redefine", "Duplicate inline table key ": "toml_duplicate_key",
+    "Found invalid character ": "toml_invalid_character", "Illegal character ": "toml_illegal_character",
+    "Expected ": "toml_expected",
+}
+
+
+def toml_reason(message: str) -> Msg | str:
+    """tomllib's reason as a catalog sentence, or as it is when its wording is not one of the above."""
+    if message in TOML_REASONS:
+        return Msg(TOML_REASONS[message])
+    for start, key in TOML_REASON_STARTS.items():
+        if message.startswith(start):
+            return Msg(key, what=message.removeprefix(start).removesuffix(" twice"))
+    return message
 
 
 def _toml(source: Source) -> dict:
@@ -210,36 +244,35 @@ def _toml(source: Source) -> dict:
             spot = Spot(source.path, line, column, text)
             message = message[:at.start()].strip()
             if text and "\u2212" in text:
-                hint = 'the minus sign − (U+2212) is not TOML\'s "-": write -1, or quote the value: a = "−1"'
-        raise DeriveError(f"invalid TOML: {message}", spot, hint) from None
+                hint = Msg("err_unicode_minus")
+        raise DeriveError(Msg("err_invalid_toml", message=toml_reason(message)), spot, hint) from None
     except ValueError:                 # Python refuses integers of more than 4,300 digits
         long = next((i for i, line in enumerate(source.lines, 1) if re.search(r"\d{1000}", line)), None)
-        raise DeriveError("a number in the file has more digits than Python reads (4,300)",
+        raise DeriveError(Msg("err_digits"),
                           Spot(source.path, long, None, source.lines[long - 1][:80] if long else None),
-                          "write a shorter number, or an exact string such as \"10^30\"") from None
+                          Msg("err_digits_fix")) from None
 
 
 def _optional_str(data: dict, key: str, source: Source) -> str | None:
     value = data.get(key)
     if value is not None and not isinstance(value, str):
-        raise DeriveError(f"{key} must be a string", source.spot("", key))
+        raise DeriveError(Msg("err_string", key=key), source.spot("", key))
     return value
 
 
 def _table(data: dict, key: str, source: Source) -> dict:
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise DeriveError(f"{key} must be a table: [{key}]", source.spot("", key))
+        raise DeriveError(Msg("err_table", key=key, key2=key), source.spot("", key))
     return value
 
 
 def _check_name(name: str, table: str, source: Source):
     spot = source.spot(table, name)
     if not NAME.fullmatch(name):
-        raise DeriveError(f"{name!r} is not a valid name", spot, "names are letters, digits and _, "
-                                                                "starting with a letter: x1, w0_3")
+        raise DeriveError(Msg("err_name", name=f'{name!r}'), spot, Msg("err_name_hint"))
     if name in FUNCTIONS:
-        raise DeriveError(f"{name!r} is a function name; choose another name", spot)
+        raise DeriveError(Msg("err_function_name", name=f'{name!r}'), spot)
 
 
 def range_of(raw: dict, name: str, source: Source) -> Range:
@@ -250,35 +283,35 @@ def range_of(raw: dict, name: str, source: Source) -> Range:
     spot = source.spot("values", name)
     keys = set(raw)
     if keys - {"min", "max", "step", "default", "choices", "shape"} or not ({"min", "max"} <= keys or "choices" in keys):
-        raise DeriveError(f"the range of {name!r} must have min and max (and step), or choices", spot,
-                          "e.g. a = { min = -5, max = 5, step = 1, default = 2 }  or  a = { choices = [1, 2, 3] }")
+        raise DeriveError(Msg("err_range", name=f'{name!r}'), spot,
+                          Msg("err_range_fix"))
     if "choices" in keys:
         if not isinstance(raw["choices"], list) or not raw["choices"]:
-            raise DeriveError(f"the choices of {name!r} must be a non-empty list", spot)
+            raise DeriveError(Msg("err_choices", name=f'{name!r}'), spot)
         choices = [value_of(v, name, source) for v in raw["choices"]]
         if any(arrays.shape_of(v) for v in choices):
-            raise DeriveError(f"the choices of {name!r} must be numbers", spot,
-                              "a tensor range draws every element from the choices: add  shape = [2, 3]")
+            raise DeriveError(Msg("err_range_choices_numbers", name=f'{name!r}'), spot,
+                              Msg("err_range_tensor_fix"))
     else:
         low, high = value_of(raw["min"], name, source), value_of(raw["max"], name, source)
         step = value_of(raw.get("step", 1), name, source)
         if any(arrays.shape_of(v) for v in (low, high, step)):
-            raise DeriveError(f"min, max and step of {name!r} must be numbers", spot,
-                              "a tensor range draws every element from min … max: add  shape = [2, 3]")
+            raise DeriveError(Msg("err_range_bounds_numbers", name=f'{name!r}'), spot,
+                              Msg("err_range_tensor_bounds_fix"))
         if not (low.is_Rational and high.is_Rational and step.is_Rational) or step <= 0 or high < low:
-            raise DeriveError(f"the range of {name!r} needs min <= max and a positive step", spot)
+            raise DeriveError(Msg("err_range_order", name=f'{name!r}'), spot)
         count = int((high - low) / step) + 1
         if count > MAX_CHOICES:
-            raise DeriveError(f"the range of {name!r} has {count} values; the limit is {MAX_CHOICES}", spot,
-                              "use a larger step")
+            raise DeriveError(Msg("err_range_count", name=f'{name!r}', count=count, limit=MAX_CHOICES), spot,
+                              Msg("err_larger_step"))
         choices = [low + i * step for i in range(count)]
     shape = _range_shape(raw.get("shape", []), name, spot)
     if "default" in raw:
         default = value_of(raw["default"], name, source)
         if arrays.shape_of(default) != shape:
-            raise DeriveError(f"the default of {name!r} has shape {arrays.shape_of(default)}, not {shape}", spot)
+            raise DeriveError(Msg("err_default_shape", name=f'{name!r}', shape=arrays.shape_of(default), expected=shape), spot)
         if any(v not in choices for v in arrays.flat(default)):
-            raise DeriveError(f"the default of {name!r} is not one of its values", spot)
+            raise DeriveError(Msg("err_default", name=f'{name!r}'), spot)
     else:
         rng = random.Random(0)
         default = rng.choice(choices) if not shape else arrays.array(
@@ -289,7 +322,7 @@ def range_of(raw: dict, name: str, source: Source) -> Range:
 
 def _range_shape(raw, name: str, spot: Spot) -> tuple:
     if not (isinstance(raw, list) and len(raw) <= 2 and all(type(n) is int and 1 <= n <= 64 for n in raw)):
-        raise DeriveError(f"the shape of {name!r} must be [n] or [rows, columns] (up to 64 each)", spot)
+        raise DeriveError(Msg("err_shape_spec", name=f'{name!r}'), spot)
     return tuple(raw)
 
 
@@ -297,14 +330,14 @@ def _gradient(data: dict, source: Source, title, lang) -> GradientExercise:
     values_raw = _table(data, "values", source)
     formulas_raw = _table(data, "formulas", source)
     if not formulas_raw:
-        raise DeriveError("a gradient exercise needs a [formulas] table", Spot(file=source.path),
-                          'add  [formulas]  with lines such as  loss = "log(pred)"')
+        raise DeriveError(Msg("err_no_formulas"), Spot(file=source.path),
+                          Msg("err_no_formulas_hint"))
     for name in values_raw:
         _check_name(name, "values", source)
     for name in formulas_raw:
         _check_name(name, "formulas", source)
         if name in values_raw:
-            raise DeriveError(f"{name!r} is defined twice: as a value and as a formula",
+            raise DeriveError(Msg("err_twice", name=f'{name!r}'),
                               source.spot("formulas", name))
     _check_lookalikes([*values_raw, *formulas_raw], source)
     ranges = {name: range_of(raw, name, source) for name, raw in values_raw.items() if isinstance(raw, dict)}
@@ -312,8 +345,8 @@ def _gradient(data: dict, source: Source, title, lang) -> GradientExercise:
               for name, raw in values_raw.items()}
     for name, text in formulas_raw.items():
         if not isinstance(text, str):
-            raise DeriveError(f"formula {name!r} must be a string", source.spot("formulas", name),
-                              'write it in quotes: m = "3a + 4b"')
+            raise DeriveError(Msg("err_formula_string", name=f'{name!r}'), source.spot("formulas", name),
+                              Msg("err_quotes"))
     order = _dependency_order(formulas_raw, source)
     known = {name: arrays.shape_of(v) for name, v in values.items()} | dict.fromkeys(formulas_raw, ())
     formulas = {}
@@ -325,10 +358,8 @@ def _gradient(data: dict, source: Source, title, lang) -> GradientExercise:
     seed = _seed(data, values, formulas, known, source)
     target, wrt = _gradient_table(data, values, formulas, source, indices, seed)
     if formulas[target].shape:
-        raise DeriveError(f"the target {target!r} has shape {formulas[target].shape}: a gradient needs a single "
-                          "number", source.spot("formulas", target),
-                          f"reduce it to a number, e.g. loss = \"sum({target})\" or \"mean({target})\", or give "
-                          f"a seed under [gradient] for backward(seed): of = \"{target}\" with seed = […]")
+        raise DeriveError(Msg("err_target_shape", target=f'{target!r}', shape=formulas[target].shape), source.spot("formulas", target),
+                          Msg("err_target_shape_hint", a=target, b=target, c=target))
     ex = GradientExercise(source.path, title, lang, values, formulas, target, wrt, source, ranges=ranges,
                           variants=_table(data, "variants", source), indices=frozenset(indices), seed=seed,
                           kink=_kink(data, source), step=stepspec.read(_table(data, "step", source), source),
@@ -349,12 +380,10 @@ def check_request(ex, order: int, source) -> None:
     """Refuse, when the file loads, an order that cannot be given (located at [gradient] order)."""
     spot = source.spot("gradient", "order")
     if order >= 3 and (len(ex.wrt) != 1 or ex.shape(ex.wrt[0])):
-        raise DeriveError(f"order = {order} needs one input in wrt, a number", spot,
-                          "derivatives past the second are for a function of one variable; "
-                          "for several, order = 2 gives the Hessian")
+        raise DeriveError(Msg("err_order_one_input", order=order), spot,
+                          Msg("err_order_one_input_fix"))
     if order == 2 and len(elements(ex)) > HESSIAN_MAX_ELEMENTS:
-        raise DeriveError(f"the Hessian of {len(elements(ex))} inputs is too large to show (at most "
-                          f"{HESSIAN_MAX_ELEMENTS})", spot, "take wrt = [...] with fewer inputs")
+        raise DeriveError(Msg("err_hessian_size", count=len(elements(ex)), limit=HESSIAN_MAX_ELEMENTS), spot, Msg("err_hessian_size_fix"))
 
 
 MAX_ORDER = 8
@@ -363,8 +392,8 @@ MAX_ORDER = 8
 def _order(data, source) -> int:
     order = _table(data, "gradient", source).get("order", 1)
     if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
-        raise DeriveError(f"order must be a whole number from 1 to {MAX_ORDER}", source.spot("gradient", "order"),
-                          "order = 2 gives the Hessian; order = 3 and up, for a function of one variable")
+        raise DeriveError(Msg("err_order_range", limit=MAX_ORDER), source.spot("gradient", "order"),
+                          Msg("err_order_range_fix"))
     return order
 
 
@@ -390,9 +419,8 @@ KINK_CONVENTIONS = ("undefined", "torch", "subgradient")
 def _kink(data, source) -> str:
     kink = _table(data, "gradient", source).get("kink", "undefined")
     if kink not in KINK_CONVENTIONS:
-        raise DeriveError(f"kink = {kink!r} is not a convention derive knows", source.spot("gradient", "kink"),
-                          "kink = \"undefined\" (the default: no derivative at a kink), \"torch\" (what torch's "
-                          "autograd returns there) or \"subgradient\" (the subgradient of least norm)")
+        raise DeriveError(Msg("err_kink_convention", kink=f'{kink!r}'), source.spot("gradient", "kink"),
+                          Msg("err_kink_convention_fix"))
     return kink
 
 
@@ -403,8 +431,7 @@ def _check_lookalikes(names: list[str], source: Source):
         folded = unicodedata.normalize("NFKC", name)
         if folded in seen and seen[folded] != name:
             table = "formulas" if source.spot("formulas", name).line else "values"
-            raise DeriveError(f"{name!r} and {seen[folded]!r} look different but are the same name to Python "
-                              "(Unicode NFKC)", source.spot(table, name), "rename one of them")
+            raise DeriveError(Msg("err_nfkc", name=f'{name!r}', other=f'{seen[folded]!r}'), source.spot(table, name), Msg("err_rename_fix"))
         seen[folded] = name
 
 
@@ -440,10 +467,10 @@ def _cycle_error(ring: list[str], uses, formulas_raw, source):
     ring = ring[start:] + ring[:start]
     first, second = ring[0], (ring + ring)[1]
     column = source.value_column("formulas", first, formulas_raw[first])
-    raise DeriveError(f"the formulas depend on each other in a cycle: {' -> '.join(ring + [first])} "
-                      f"({first!r} uses {second!r}, which leads back to {first!r})",
+    raise DeriveError(Msg("err_cycle", cycle=Msg("err_cycle_chain", chain=" -> ".join(ring + [first]), first=repr(first),
+                                                second=repr(second))),
                       source.spot("formulas", first, shift_column(column, uses[first][second])),
-                      "each formula may use only inputs and formulas that do not lead back to it")
+                      Msg("err_cycle_fix"))
 
 
 def _index_inputs(values: dict, formulas: dict) -> set[str]:
@@ -471,7 +498,7 @@ def _located(name: str, text: str, source: Source, read, *args):
     except DeriveError as e:
         spot = source.spot("formulas", name)
         start = source.value_column("formulas", name, text)
-        raise DeriveError(f"in formula {name!r}: {e.message}",
+        raise DeriveError(Msg("err_in_formula", name=f'{name!r}', message=e.message),
                           Spot(spot.file, spot.line, shift_column(start, e.spot.column), spot.text if start else text),
                           e.hint) from None
 
@@ -497,35 +524,35 @@ def _gradient_table(data, values, formulas, source: Source, indices=frozenset(),
     table = _table(data, "gradient", source)
     for key in table:
         if key not in GRADIENT_KEYS:
-            raise DeriveError(f"unknown key {key!r} in [gradient]", source.spot("gradient", key),
-                              f"allowed: {', '.join(GRADIENT_KEYS)}")
+            raise DeriveError(Msg("err_gradient_key", key=f'{key!r}'), source.spot("gradient", key),
+                              Msg("err_allowed", keys=', '.join(GRADIENT_KEYS)))
     used = {n for f in formulas.values() for n in f.uses}
     target = seed.target if seed else table.get("of")
     if not isinstance(target, (str, type(None))):
-        raise DeriveError("of must name one formula, or several with a seed", source.spot("gradient", "of"),
-                          'of = "loss", or  of = ["Q1", "Q2"]  with  seed = [1, 1]')
+        raise DeriveError(Msg("err_of"), source.spot("gradient", "of"),
+                          Msg("err_of_fix"))
     if target is None:
         sinks = [n for n in formulas if n not in used]
         if len(sinks) != 1:
-            raise DeriveError(f"cannot tell which formula is the target: {', '.join(sinks)}",
-                              source.spot("", "formulas"), 'add  [gradient]  with  of = "loss"')
+            raise DeriveError(Msg("err_target", sinks=', '.join(sinks)),
+                              source.spot("", "formulas"), Msg("err_target_hint"))
         target = sinks[0]
     elif target not in formulas:
-        raise DeriveError(f"of = {target!r} is not a formula", source.spot("gradient", "of"),
+        raise DeriveError(Msg("err_not_formula", name=f'{target!r}'), source.spot("gradient", "of"),
                           _did_you_mean(target, formulas))
     wrt = table.get("wrt", [v for v in values if v not in indices and not (seed and v == seed.input)])
     if not isinstance(wrt, list) or not all(isinstance(w, str) for w in wrt):
-        raise DeriveError("wrt must be a list of input names", source.spot("gradient", "wrt"))
+        raise DeriveError(Msg("err_wrt_list"), source.spot("gradient", "wrt"))
     for w in wrt:
         if w not in values:
-            raise DeriveError(f"wrt entry {w!r} is not an input (a name in [values])",
+            raise DeriveError(Msg("err_wrt", name=f'{w!r}'),
                               source.spot("gradient", "wrt"), _did_you_mean(w, values))
     for w in wrt:
         if w in indices:
-            raise DeriveError(f"{w!r} is a class index (the k of cross_entropy): it has no derivative",
-                              source.spot("gradient", "wrt"), f"remove {w!r} from wrt")
+            raise DeriveError(Msg("err_class_index", name=f'{w!r}'),
+                              source.spot("gradient", "wrt"), Msg("err_class_index_fix", name=f'{w!r}'))
     if len(set(wrt)) != len(wrt):
-        raise DeriveError("wrt names an input twice", source.spot("gradient", "wrt"))
+        raise DeriveError(Msg("err_wrt_twice"), source.spot("gradient", "wrt"))
     return target, wrt
 
 

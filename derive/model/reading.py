@@ -13,6 +13,7 @@ from ..core import arrays
 from ..core.budget import MAX_ELEMENTS, MAX_FLOAT, MAX_LITERAL_EXPONENT
 from ..core.errors import DeriveError, Spot
 from ..core.parser import parse_number
+from ..core.i18n import Msg
 
 
 @dataclass
@@ -94,22 +95,21 @@ def value_of(raw, name: str, source: Source):
         return _tensor(raw, name, source)
     value = _scalar(raw, name, source)
     if abs(float(value)) > MAX_FLOAT:
-        raise DeriveError(f"the value of {name!r} is too large for float64, where derive checks every result",
-                          source.spot("values", name), "values must lie within ±1.8e308")
+        raise DeriveError(Msg("err_float64_value", name=f'{name!r}'),
+                          source.spot("values", name), Msg("err_float64_value_fix"))
     return value
 
 
 def _scalar(raw, name: str, source: Source) -> sp.Expr:
     spot = source.spot("values", name)
     if isinstance(raw, bool) or not isinstance(raw, (int, Decimal, str)):
-        raise DeriveError(f"the value of {name!r} is not a number: {raw!r}", spot,
-                          'write a number (2, -1.5) or an exact string ("1/3", "sqrt(2)")')
+        raise DeriveError(Msg("err_not_number", name=f'{name!r}', raw=f'{raw!r}'), spot,
+                          Msg("err_number_hint"))
     if isinstance(raw, Decimal):
         if not raw.is_finite():
-            raise DeriveError(f"the value of {name!r} is not finite", spot)
+            raise DeriveError(Msg("err_not_finite", name=f'{name!r}'), spot)
         if abs(raw.adjusted()) > MAX_LITERAL_EXPONENT or len(raw.as_tuple().digits) > 200:
-            raise DeriveError(f"the value of {name!r} is beyond what derive accepts (1e±{MAX_LITERAL_EXPONENT}, "
-                              "200 digits)", spot)
+            raise DeriveError(Msg("err_literal_beyond", name=f'{name!r}', limit=MAX_LITERAL_EXPONENT), spot)
         return sp.Rational(str(raw))
     if isinstance(raw, int):
         return sp.Integer(raw)
@@ -124,25 +124,25 @@ def _scalar(raw, name: str, source: Source) -> sp.Expr:
 def _tensor(raw: list, name: str, source: Source):
     """A vector or a matrix from nested TOML arrays, checked to be rectangular and made of numbers."""
     spot = source.spot("values", name)
-    example = "x = [1, 2, 3] (a vector) or W = [[1, 2], [3, 4]] (a matrix: a list of rows)"
+    example = Msg("err_tensor_example")
     if not raw:
-        raise DeriveError(f"the value of {name!r} is an empty array", spot, example)
+        raise DeriveError(Msg("err_empty_array", name=f'{name!r}'), spot, example)
     if all(isinstance(r, list) for r in raw):
         lengths = {len(r) for r in raw}
         if any(isinstance(v, list) for r in raw for v in r):
-            raise DeriveError(f"the value of {name!r} has more than two dimensions", spot,
-                              "derive's tensors are vectors and matrices; a batch is a matrix whose rows are examples")
+            raise DeriveError(Msg("err_dimensions", name=f'{name!r}'), spot,
+                              Msg("err_dimensions_fix"))
         if len(lengths) != 1 or 0 in lengths:
             rows = ", ".join(str(len(r)) for r in raw)
-            raise DeriveError(f"the rows of {name!r} have different lengths ({rows}): a matrix must be rectangular",
+            raise DeriveError(Msg("err_ragged", name=f'{name!r}', rows=rows),
                               spot, example)
     elif any(isinstance(r, list) for r in raw):
-        raise DeriveError(f"the value of {name!r} mixes numbers and lists", spot, example)
+        raise DeriveError(Msg("err_mixed", name=f'{name!r}'), spot, example)
     value = arrays.array(raw, lambda v: _scalar(v, name, source))
     if value.size > MAX_ELEMENTS:
-        raise DeriveError(f"{name!r} has {value.size} elements; the limit is {MAX_ELEMENTS}", spot)
+        raise DeriveError(Msg("err_elements", name=f'{name!r}', count=value.size, limit=MAX_ELEMENTS), spot)
     if any(abs(float(v)) > MAX_FLOAT for v in value.flat):
-        raise DeriveError(f"an element of {name!r} is too large for float64", spot)
+        raise DeriveError(Msg("err_element_float64", name=f'{name!r}'), spot)
     return value
 
 

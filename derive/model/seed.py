@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..core import arrays
 from ..core.budget import MAX_EXPONENT
 from ..core.errors import DeriveError
+from ..core.i18n import Msg
 
 
 @dataclass
@@ -57,34 +58,32 @@ def seeded(table: dict, values: dict, formulas: dict, source, value_of) -> tuple
     of, raw = table.get("of"), table.get("seed")
     if raw is None:
         if isinstance(of, list):
-            raise DeriveError("several outputs need a seed: the weight of each in the vector-Jacobian product",
-                              source.spot("gradient", "of"), f"add  seed = [{', '.join('1' for _ in of)}]  under "
-                              "[gradient] (all ones: the gradient of their sum)")
+            raise DeriveError(Msg("err_seed_needed"),
+                              source.spot("gradient", "of"), Msg("err_seed_needed_fix", ones=', '.join('1' for _ in of)))
         return None
     outputs = of if isinstance(of, list) else [of]
     if of is None or not outputs or not all(isinstance(q, str) for q in outputs):
-        raise DeriveError("a seed needs  of  naming the output(s) it weighs", source.spot("gradient", "seed"),
-                          'e.g.  of = ["Q1", "Q2"]  with  seed = [1, 1], or  of = "Q"  with a seed of its shape')
+        raise DeriveError(Msg("err_seed_of"), source.spot("gradient", "seed"),
+                          Msg("err_seed_of_fix"))
     for q in outputs:
         if q not in formulas:
-            raise DeriveError(f"of names {q!r}, which is not a formula", source.spot("gradient", "of"))
+            raise DeriveError(Msg("err_of_not_formula", name=f'{q!r}'), source.spot("gradient", "of"))
     taken = {*values, *formulas}
     target = fresh("vjp", taken)
     seed = value_of(raw, "seed", source.under("gradient"))
     if len(outputs) > 1:
         if any(formulas[q].shape for q in outputs):
-            raise DeriveError("several outputs must each be a single number; for a tensor output write one name "
-                              "in  of  and a seed of its shape", source.spot("gradient", "of"))
+            raise DeriveError(Msg("err_outputs_scalar"), source.spot("gradient", "of"))
         if arrays.shape_of(seed) != (len(outputs),):
-            raise DeriveError(f"the seed has shape {arrays.shape_of(seed)} but of names {len(outputs)} outputs",
-                              source.spot("gradient", "seed"), "one number per output")
+            raise DeriveError(Msg("err_seed_outputs", shape=arrays.shape_of(seed), count=len(outputs)),
+                              source.spot("gradient", "seed"), Msg("err_one_per_output"))
         text = " + ".join(f"({literal(v)}) * {q}" for v, q in zip(seed.flat, outputs))
         return Seed(outputs, list(seed.flat), target), text
     (q,) = outputs
     shape = formulas[q].shape
     if arrays.shape_of(seed) != shape:
-        raise DeriveError(f"the seed has shape {arrays.shape_of(seed)} but {q!r} has shape {shape}",
-                          source.spot("gradient", "seed"), "backward(seed) needs a seed of the output's shape")
+        raise DeriveError(Msg("err_seed_shape", shape=arrays.shape_of(seed), name=f'{q!r}', other=shape),
+                          source.spot("gradient", "seed"), Msg("err_seed_shape_hint"))
     if not shape:
         return Seed(outputs, [seed], target), f"({literal(seed)}) * {q}"
     name = fresh("seed", taken | {target})

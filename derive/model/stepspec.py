@@ -9,6 +9,7 @@ import sympy as sp
 from ..core import arrays
 from ..core.errors import DeriveError
 from .reading import value_of
+from ..core.i18n import Msg
 
 MAX_STEPS = 1000
 UPDATES = ("sgd", "momentum")
@@ -28,23 +29,23 @@ def read(table: dict, source) -> Step | None:
         return None
     for key in table:
         if key not in ("learning_rate", "steps", "update", "momentum"):
-            raise DeriveError(f"unknown key {key!r} in [step]", source.spot("step", key),
-                              "allowed: learning_rate, steps, update, momentum")
+            raise DeriveError(Msg("err_step_key", key=f'{key!r}'), source.spot("step", key),
+                              Msg("err_allowed", keys='learning_rate, steps, update, momentum'))
     if "learning_rate" not in table:
-        raise DeriveError("[step] needs a learning_rate", source.spot("", "step"), "add  learning_rate = 0.1")
+        raise DeriveError(Msg("err_step_rate"), source.spot("", "step"), Msg("err_step_rate_fix"))
     rate = value_of(table["learning_rate"], "learning_rate", source.under("step"))
     if arrays.shape_of(rate) or not rate > 0:
-        raise DeriveError("learning_rate must be a positive number", source.spot("step", "learning_rate"))
+        raise DeriveError(Msg("err_learning_rate"), source.spot("step", "learning_rate"))
     steps = table.get("steps", 1)
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise DeriveError(f"steps must be a whole number from 1 to {MAX_STEPS}", source.spot("step", "steps"))
+        raise DeriveError(Msg("err_steps_range", limit=MAX_STEPS), source.spot("step", "steps"))
     update = table.get("update", "momentum" if "momentum" in table else "sgd")
     if update not in UPDATES:
-        raise DeriveError(f"update = {update!r} is not one derive knows", source.spot("step", "update"),
-                          'update = "sgd" (plain gradient descent) or "momentum"')
+        raise DeriveError(Msg("err_update", name=f'{update!r}'), source.spot("step", "update"),
+                          Msg("err_update_fix"))
     beta = value_of(table.get("momentum", "9/10" if update == "momentum" else 0), "momentum", source.under("step"))
     if arrays.shape_of(beta) or not 0 <= beta < 1:
-        raise DeriveError("momentum must be a number in [0, 1)", source.spot("step", "momentum"))
+        raise DeriveError(Msg("err_momentum"), source.spot("step", "momentum"))
     if update == "sgd" and beta != 0:
-        raise DeriveError('momentum needs update = "momentum"', source.spot("step", "momentum"))
+        raise DeriveError(Msg("err_momentum_update"), source.spot("step", "momentum"))
     return Step(rate, steps, update, beta)

@@ -10,6 +10,7 @@ import sympy as sp
 
 from ..core.errors import DeriveError, Spot
 from ..core.parser import parse, symbol
+from ..core.i18n import Listing, Msg
 
 METHODS = ("gradient-descent", "momentum", "nesterov", "conjugate-gradient", "adam")
 MAX_EXACT = 40            # unknowns beyond which SymPy's exact analysis is skipped (rational LU is O(n^3) big numbers)
@@ -75,7 +76,7 @@ def _where(source, text: str) -> tuple[int | None, int | None, str | None]:
     return source.spot("", "equations").line, None, None
 
 
-def _error(source, text: str, message: str, column: int | None = None, hint: str | None = None):
+def _error(source, text: str, message: Msg, column: int | None = None, hint: Msg | None = None):
     line, start, line_text = _where(source, text)
     col = None if column is None else (start + column - 1 if start else column)
     return DeriveError(message, Spot(source.path, line, col, line_text if start else text), hint)
@@ -83,20 +84,19 @@ def _error(source, text: str, message: str, column: int | None = None, hint: str
 
 def _equation(text, source) -> Equation:
     if not isinstance(text, str):
-        raise DeriveError("each equation must be a string", source.spot("", "equations"), 'e.g. "3x + 4y - 2z = 0"')
+        raise DeriveError(Msg("err_string", key='each equation'), source.spot("", "equations"), Msg("err_equation_fix"))
     if text.count("=") != 1:
         column = text.index("=", text.index("=") + 1) + 1 if text.count("=") > 1 else None
-        raise _error(source, text, f"equation {text!r} must have exactly one '='", column,
-                     "write it as  left side = right side")
+        raise _error(source, text, Msg("err_equation_equals", text=repr(text)), column, Msg("err_equation_equals_fix"))
     left, right = text.split("=")
     sides = []
     for part, offset in ((left, 0), (right, len(left) + 1)):
         if not part.strip():
-            raise _error(source, text, f"equation {text!r} has nothing on one side of '='", offset + 1)
+            raise _error(source, text, Msg("err_equation_side", text=repr(text)), offset + 1)
         try:
             sides.append(parse(part).expr)
         except DeriveError as e:
-            raise _error(source, text, f"in equation {text!r}: {e.message}",
+            raise _error(source, text, Msg("err_in_equation", text=repr(text), message=e.message),
                          None if e.spot.column is None else e.spot.column + offset, e.hint) from None
     line, _, _ = _where(source, text)
     return Equation(text, sides[0], sides[1], line)
@@ -109,19 +109,19 @@ def _unknowns(data, equations, source) -> list[str]:
         return seen
     names = data["unknowns"]
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        raise DeriveError("unknowns must be a non-empty list of names", source.spot("", "unknowns"),
-                          'e.g. unknowns = ["x", "y", "z"]')
+        raise DeriveError(Msg("err_unknowns_list"), source.spot("", "unknowns"),
+                          Msg("err_unknowns_fix"))
     if len(set(names)) != len(names):
-        raise DeriveError("an unknown is listed twice", source.spot("", "unknowns"))
+        raise DeriveError(Msg("err_unknown_twice"), source.spot("", "unknowns"))
     for n in names:
         if n not in seen:
-            raise DeriveError(f"unknown {n!r} does not appear in any equation", source.spot("", "unknowns"),
-                              "remove it, or add it to an equation")
+            raise DeriveError(Msg("err_unknown_unused", name=f'{n!r}'), source.spot("", "unknowns"),
+                              Msg("err_unknown_unused_fix"))
     for n in seen:
         if n not in names:
             eq = next(e for e in equations if symbol(n) in (e.lhs - e.rhs).free_symbols)
-            raise _error(source, eq.text, f"{n!r} in equation {eq.text!r} is not one of the unknowns "
-                         f"({', '.join(names)})", _first(eq.text, n) + 1, "add it to unknowns, or replace it by a number")
+            raise _error(source, eq.text, Msg("err_not_unknown", name=repr(n), text=repr(eq.text), names=Listing(names)),
+                         _first(eq.text, n) + 1, Msg("err_not_unknown_fix"))
     return names
 
 
@@ -139,13 +139,12 @@ def matrix_form(equations: list[Equation], unknowns: list[str], source) -> tuple
         row = [sp.diff(expr, x) for x in xs]
         for x, coefficient in zip(xs, row):
             if coefficient.free_symbols:
-                raise _error(source, eq.text, f"equation {eq.text!r} is not linear in the unknowns: its coefficient "
-                             f"of {x} is {coefficient}", _first(eq.text, x.name) + 1,
-                             "a linear system has only numbers times unknowns, plus numbers")
+                raise _error(source, eq.text, Msg("err_not_linear_coefficient", text=repr(eq.text), x=x,
+                                                  coefficient=coefficient), _first(eq.text, x.name) + 1,
+                             Msg("err_not_linear_fix"))
         constant = expr.subs({x: 0 for x in xs})
         if constant.free_symbols or sp.expand(expr - sum(c * x for c, x in zip(row, xs)) - constant) != 0:
-            raise _error(source, eq.text, f"equation {eq.text!r} is not linear in the unknowns", None,
-                         "a linear system has only numbers times unknowns, plus numbers")
+            raise _error(source, eq.text, Msg("err_not_linear", text=repr(eq.text)), None, Msg("err_not_linear_fix"))
         for x, coefficient in [*zip(xs, row), (None, constant)]:
             _check_coefficient(coefficient, x, eq, source)
         rows.append(row)
@@ -158,17 +157,17 @@ def _check_coefficient(value: sp.Expr, x, eq: Equation, source):
     from ..core.errors import TooLarge
     from ..core.evaluate import evaluate
 
-    what = f"the coefficient of {x}" if x is not None else "the constant term"
+    what = Msg("err_coefficient_of", x=x) if x is not None else Msg("err_constant_term")
     try:
         with mpmath.workdps(30):
             number = evaluate(value, {})
     except TooLarge as e:
-        raise _error(source, eq.text, f"in equation {eq.text!r}, {what} is too large to compute ({e})",
-                     None, "use coefficients within float64's range, ±1.8e308") from None
+        raise _error(source, eq.text, Msg("err_coefficient_too_large", text=repr(eq.text), what=what, why=e.message),
+                     None, Msg("err_coefficient_range_fix")) from None
     if abs(number) > MAX_COEFFICIENT:
-        raise _error(source, eq.text, f"in equation {eq.text!r}, {what} is about {mpmath.nstr(number, 4)}: beyond "
-                     f"±{MAX_COEFFICIENT:.0e}, where AᵀA (what gradient descent works with) overflows float64", None,
-                     "scale the equation, or choose smaller coefficients")
+        raise _error(source, eq.text, Msg("err_coefficient_huge", text=repr(eq.text), what=what,
+                                          value=mpmath.nstr(number, 4), limit=f"{MAX_COEFFICIENT:.0e}"), None,
+                     Msg("err_coefficient_huge_fix"))
 
 
 MAX_COEFFICIENT = 1e150          # its square, in AᵀA, still fits in float64 (±1.8e308)
@@ -177,21 +176,21 @@ MAX_COEFFICIENT = 1e150          # its square, in AᵀA, still fits in float64 (
 def _solver(data: dict, source) -> Solver:
     table = data.get("solver", {})
     if not isinstance(table, dict):
-        raise DeriveError("solver must be a table", source.spot("", "solver"), "write  [solver]  on its own line")
+        raise DeriveError(Msg("err_solver_table"), source.spot("", "solver"), Msg("err_solver_table_fix"))
     s = Solver()
     for key, value in table.items():
         spot = source.spot("solver", key)
         if key == "method":
             if value not in METHODS:
-                raise DeriveError(f"unknown method {value!r}", spot, f"methods: {', '.join(METHODS)}")
+                raise DeriveError(Msg("err_method", name=f'{value!r}'), spot, Msg("err_methods_fix", names=', '.join(METHODS)))
             s.method = value
         elif key == "tolerance":
             if not isinstance(value, (int, Decimal)) or not 0 < value < 1:
-                raise DeriveError("tolerance must be a number between 0 and 1", spot, "e.g. tolerance = 1e-10")
+                raise DeriveError(Msg("err_tolerance"), spot, Msg("err_tolerance_fix"))
             s.tolerance = float(value)
         elif key == "max_iterations":
             if type(value) is not int or not 1 <= value <= 10_000_000:
-                raise DeriveError("max_iterations must be an integer from 1 to 10000000", spot)
+                raise DeriveError(Msg("err_max_iterations"), spot)
             s.max_iterations = value
         elif key == "learning_rate":
             if value == "auto":
@@ -199,10 +198,10 @@ def _solver(data: dict, source) -> Solver:
             elif isinstance(value, (int, Decimal)) and value > 0:
                 s.learning_rate = float(value)
             else:
-                raise DeriveError("learning_rate must be \"auto\" or a positive number", spot)
+                raise DeriveError(Msg("err_solver_rate"), spot)
         else:
-            raise DeriveError(f"unknown solver setting {key!r}", spot,
-                              "settings: method, tolerance, max_iterations, learning_rate")
+            raise DeriveError(Msg("err_solver_setting", name=f'{key!r}'), spot,
+                              Msg("err_solver_settings_fix"))
     return s
 
 
@@ -210,17 +209,17 @@ def system_of(data: dict, source) -> System:
     """The `kind = "linear-system"` tables, checked, as a System."""
     texts = data.get("equations")
     if not isinstance(texts, list) or not texts:
-        raise DeriveError("a linear-system exercise needs a non-empty list of equations",
+        raise DeriveError(Msg("err_no_equations"),
                           source.spot("", "equations") if "equations" in data else Spot(file=source.path),
-                          'equations = ["3x + 4y - 2z = 0", "2x - 3y + 4z = 11"]')
+                          Msg("err_no_equations_fix"))
     equations = [_equation(t, source) for t in texts]
     unknowns = _unknowns(data, equations, source)
     if not unknowns:
-        raise DeriveError("the equations have no unknowns", source.spot("", "equations"))
+        raise DeriveError(Msg("err_no_unknowns"), source.spot("", "equations"))
     A, b = matrix_form(equations, unknowns, source)
     variants = data.get("variants", {})
     if not isinstance(variants, dict):
-        raise DeriveError("variants must be a table: [variants]", source.spot("", "variants"))
+        raise DeriveError(Msg("err_table", key='variants', key2='variants'), source.spot("", "variants"))
     return System(unknowns, equations, A, b, _solver(data, source), variants)
 
 

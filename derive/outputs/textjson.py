@@ -187,7 +187,7 @@ def to_json(d: Derivation, checks=None) -> dict:
                               "node": g.kink.node, "at": text(g.kink.expr), "element": list(g.kink.index),
                               "left": text(g.kink.left), "right": text(g.kink.right)}}
                       for x, g in d.gradients.items()},
-        "warnings": [{"code": w.code, "node": w.node, "message": w.message}
+        "warnings": [{"code": w.code, "node": w.node, "message": str(w.message)}
                      for w in d.warnings + (checks.warnings if checks else [])],
         "kink_convention": d.exercise.kink,
     }
@@ -234,7 +234,7 @@ def _checks_json(d: Derivation, checks, x: str) -> dict:
 
 def _numeric_json(c) -> dict:
     fd = c.fd
-    out = {"autograd": dict(c.autograd), "errors": c.errors, "verdict": c.verdict}
+    out = {"autograd": dict(c.autograd), "errors": c.errors, "verdict": str(c.verdict)}
     if fd is not None:
         out["finite_differences"] = {
             "forward": None if fd.best_forward is None else {"step": fd.best_forward[0], "value": fd.best_forward[1]},
@@ -272,8 +272,7 @@ def to_text(d: Derivation, checks=None, lang: str = "en") -> str:
     """Forward values, the gradient table and (with `checks`) the numeric comparison, for a terminal."""
     ex = d.exercise
     from ..model.exercise import title_for
-    from ..core.messages import say
-    from ..core.i18n import t
+    from ..core.i18n import said, t
 
     lines = [f"{title_for(ex, lang) or ex.path}", "", t(lang, "cli_forward")]
     width = max(len(n) for n in d.nodes)
@@ -305,7 +304,7 @@ def to_text(d: Derivation, checks=None, lang: str = "en") -> str:
             params = ", ".join(f"{x} = {_brief(v)}" for x, v in p.value.items())
             lines.append(f"  {t(lang, 'cli_g_step', step=p.step)}: {d.target} = {decimal(p.loss)}   {params}")
     for w in d.warnings + (checks.warnings if checks else []):
-        lines.append(f"{t(lang, 'cli_warning')} [{w.code}]: {say(w.message, lang)}")
+        lines.append(f"{t(lang, 'cli_warning')} [{w.code}]: {said(w.message, lang)}")
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from ..model.derivation import Adjoint, Derivation, Diagnostic, Edge, Gradient, 
 from ..core.errors import DeriveError
 from ..model.exercise import GradientExercise
 from .reverse import DEEP_DPS, numeric_pass, precise
+from ..core.i18n import Msg
 
 
 def gradient(ex: GradientExercise, exact: bool = True) -> Derivation:
@@ -53,8 +54,7 @@ def gradient(ex: GradientExercise, exact: bool = True) -> Derivation:
     for i, k in enumerate(d.kinks):
         through = "undefined" if ex.kink == "undefined" else \
             f"given by {describe(ex.kink)} (a convention, not the derivative)"
-        d.warnings.append(Diagnostic("kink", k.node, f"{plain(k.expr)}{index_text(k.index)} in formula {k.node!r} "
-                                     f"sits exactly on its kink at this point: derivatives through it are {through}",
+        d.warnings.append(Diagnostic("kink", k.node, Msg("err_kink_warning", expr=f'{plain(k.expr)}{index_text(k.index)}', name=f'{k.node!r}', through=through),
                                      {"kink": i}))
     d.gradients = gradients(d, exact)
     if unsettled:
@@ -114,13 +114,10 @@ def _settle(d, unsettled: set):
         elif kind == "vanishing":                  # the elements at round-off level, not the settled ones
             what.value = arrays.elementwise(lambda v: mpmath.mpf(0) if abs(v) <= floor else v, what.value)
             if isinstance(what, Gradient) or isinstance(what, Node):
-                d.warnings.append(Diagnostic("vanishing", None, f"{label} is 0 to within round-off at "
-                                             f"{PRECISIONS[-1]} digits of its largest terms; its exact form was not "
-                                             "computed, so it is not proven exactly 0", data))
+                d.warnings.append(Diagnostic("vanishing", None, Msg("err_vanishing", label=label, digits=PRECISIONS[-1]), data))
         else:
-            raise DeriveError(f"{label} cancels beyond what {PRECISIONS[-1]} digits resolve (terms far larger "
-                              "than the result), and no exact form gives its digits",
-                              ex.source.spot("formulas", ex.target), "choose values of similar sizes")
+            raise DeriveError(Msg("err_cancels", what=label, digits=PRECISIONS[-1]),
+                              ex.source.spot("formulas", ex.target), Msg("err_similar_sizes_fix"))
 
 
 def _cancelled_zeros(d):
@@ -148,9 +145,7 @@ def _cancelled_zeros(d):
             return v if number is None else number
         what.value = arrays.elementwise(digits, what.value, what.exact)
         if lost and label is not None:
-            d.warnings.append(Diagnostic("unproven-zero", name, f"{label} came out exactly 0 at every working "
-                                         "precision, and its exact form could not be evaluated to check it: it is "
-                                         "not proven to be 0", {"name": name, "gradient": gradient}))
+            d.warnings.append(Diagnostic("unproven-zero", name, Msg("err_unproven_zero", label=label), {"name": name, "gradient": gradient}))
 
 
 def _finite(ex, g, run, kinks=()):
@@ -159,14 +154,14 @@ def _finite(ex, g, run, kinks=()):
     kinked = {k[0] for k in kinks}
     for (p, c), local in run.locals.items():
         if mpmath.isinf(local) or (mpmath.isnan(local) and c not in kinked):
-            raise DeriveError(f"the derivative of formula {c!r} with respect to {p!r} is "
-                              f"{'infinite' if mpmath.isinf(local) else 'not defined'} at the point",
-                              ex.source.spot("formulas", c), "choose values where every derivative is finite")
+            raise DeriveError(Msg("err_local_infinite" if mpmath.isinf(local) else "err_local_undefined",
+                                  name=repr(c), x=repr(p)),
+                              ex.source.spot("formulas", c), Msg("err_finite_fix"))
     for n in reversed(g.order):
         if n in run.bars and any(mpmath.isinf(v) for v in arrays.flat(run.bars[n])):
             where = next((c for c in g.dag.successors(n) if c in ex.formulas), ex.target)
-            raise DeriveError(f"the derivative of {ex.target!r} with respect to {n!r} is infinite at the point",
-                              ex.source.spot("formulas", where), "choose values where every derivative is finite")
+            raise DeriveError(Msg("err_infinite", target=f'{ex.target!r}', name=f'{n!r}'),
+                              ex.source.spot("formulas", where), Msg("err_finite_fix"))
 
 
 

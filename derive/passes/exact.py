@@ -18,6 +18,7 @@ from ..core.diff import local_grad, recognise
 from ..core.errors import DeriveError
 from ..core.evaluate import MP, Exact, evaluate
 from ..core.parser import symbol
+from ..core.i18n import Msg
 
 
 def values(d) -> None:
@@ -61,9 +62,8 @@ def admit(value, shape, d=None, node=None):
         if element.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
             if d is None:
                 return Unknown("domain")
-            raise DeriveError(f"in formula {node!r}: division by zero or a value that is not real at the point "
-                              "(exactly, though the decimals come close)", d.exercise.source.spot("formulas", node),
-                              "choose values where every formula is defined")
+            raise DeriveError(Msg("err_in_formula", name=f'{node!r}', message='division by zero or a value that is not real at the point (exactly, though the decimals come close)'), d.exercise.source.spot("formulas", node),
+                              Msg("err_defined"))
         judged = policy(element)
         if isinstance(judged, Unknown):
             return judged

@@ -12,6 +12,7 @@ from ..core import arrays
 from ..core.budget import CALL_SECONDS, WORKING_DPS, OverTime, Unknown, known, time_limit
 from ..core.evaluate import Exact, evaluate
 from ..core.ops import op_of, operands
+from ..core.i18n import Msg
 
 
 def resolve(d, suspects) -> list:
@@ -86,16 +87,13 @@ def gradients(d, exact: bool) -> dict:
             if any(sp.sympify(side).has(sp.zoo, sp.oo, -sp.oo, sp.nan) for side in (left, right)):
                 from ..core.errors import DeriveError
 
-                raise DeriveError(f"the derivative of {d.target!r} with respect to {x!r} is infinite on a side of "
-                                  f"the kink of {plain(kinks[0].expr)}",
+                raise DeriveError(Msg("err_kink_side_infinite", target=f'{d.target!r}', x=f'{x!r}', expr=plain(kinks[0].expr)),
                                   d.exercise.source.spot("formulas", kinks[0].node),
-                                  "choose values where every derivative is finite")
+                                  Msg("err_finite_fix"))
             if left != right and not _equal(left, right):
                 out[x] = Gradient(x, Unknown("kink"), None, closed.get(x), Kink(kinks[0].node, kinks[0].expr, left, right))
                 continue
-            d.warnings.append(Diagnostic("kink-passed", kinks[0].node, f"d {d.target}/d {x} exists although "
-                                         f"{plain(kinks[0].expr)} sits on its kink: both one-sided derivatives "
-                                         "are equal", {"wrt": x}))
+            d.warnings.append(Diagnostic("kink-passed", kinks[0].node, Msg("err_kink_passed", target=d.target, x=x, expr=plain(kinks[0].expr)), {"wrt": x}))
             out[x] = Gradient(x, _tidied(d, left), _to_mp(left), closed.get(x))
             continue
         out[x] = Gradient(x, _tidied(d, adj.exact) if exact else None, adj.value, closed.get(x))

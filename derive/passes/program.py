@@ -21,6 +21,7 @@ from .backward import accumulate
 from ..core.errors import Domain
 from ..core.evaluate import COMPARE, GUARDS, MP, guarded_mp
 from ..core.ops import OPS, op_of, operands, params_of
+from ..core.i18n import Msg
 
 _LOGIC = {sp.And: all, sp.Or: any}
 
@@ -294,7 +295,7 @@ def partial_mp(name: str, arity: int, i: int):
             out = itself_at(values)
         result = run(prog, [out if k < 0 else values[k] for k in order], backend)[-1]
         if type(result) is mpmath.mpc:           # log of a negative base: d b^x / d x is not real there
-            raise Domain(f"the derivative of {name} is not a real number at the point")
+            raise Domain(Msg("err_partial_not_real", name=name))
         return result
     return f
 

@@ -15,6 +15,7 @@ from ..core.budget import DIGITS, MAX_MAGNITUDE_BITS, PRECISIONS
 from ..core.errors import DeriveError, Domain, TooLarge
 from ..model.derivation import index_text
 from ..core.evaluate import MP
+from ..core.i18n import Msg
 
 DEEP_DPS = 1200           # the last precision tried where terms beyond 10^300 cancel
 
@@ -120,17 +121,15 @@ def _forward(ex, n, values, A, memos):
     except Domain as e:
         raise _domain_error(ex, n, e.message, e.index, values, names) from None
     except TooLarge as e:
-        raise DeriveError(f"in formula {n!r}: {e} at the point, beyond what derive computes (about "
-                          "10^±1,000,000)", ex.source.spot("formulas", n),
-                          "choose smaller values, or fewer nested exponentials and powers") from None
-    except (ZeroDivisionError, ValueError) as e:
-        raise _domain_error(ex, n, f"undefined ({e})", (), values, names) from None
+        raise DeriveError(Msg("err_value_too_large", name=f'{n!r}', message=e.message), ex.source.spot("formulas", n),
+                          Msg("err_too_large_fix")) from None
+    except (ZeroDivisionError, ValueError):
+        raise _domain_error(ex, n, Msg("err_undefined_value"), (), values, names) from None
     memos[n] = slots
     raw = getattr(value, "_mpf_", None)              # (sign, mantissa, exponent, bits): 0, inf, nan have no mantissa
     if not formula.shape and (raw[1] and abs(raw[2] + raw[3]) > MAX_MAGNITUDE_BITS if raw is not None else
                               mpmath.isfinite(value) and value != 0 and abs(mpmath.mag(value)) > MAX_MAGNITUDE_BITS):
-        raise DeriveError(f"in formula {n!r}: a number near 10^{int(mpmath.mag(value)) * 30103 // 100000} at the point, "
-                          "beyond what derive computes (about 10^±1,000,000)", ex.source.spot("formulas", n))
+        raise DeriveError(Msg("err_value_too_large", name=f'{n!r}', message=Msg("err_number_near", exponent=int(mpmath.mag(value)) * 30103 // 100000)), ex.source.spot("formulas", n))
     return arrays.broadcast_to(value, formula.shape) if formula.shape else value
 
 
@@ -144,14 +143,13 @@ def _safe_vjp(compute, node, ex):
 def _vjp_error(e, node, ex) -> DeriveError:
     """The located error of a derivative that cannot be computed at the point."""
     if isinstance(e, Domain):
-        return DeriveError(f"in formula {node!r}: {e.message}", ex.source.spot("formulas", node),
-                           "choose values where every derivative is real (a negative base with a variable "
-                           "exponent has none)")
+        return DeriveError(Msg("err_in_formula", name=f'{node!r}', message=e.message), ex.source.spot("formulas", node),
+                           Msg("err_real_derivative_fix"))
     if isinstance(e, TooLarge):
-        return DeriveError(f"the derivative of formula {node!r}: {e}, beyond what derive computes",
+        return DeriveError(Msg("err_derivative_too_large", name=f'{node!r}', message=e.message),
                            ex.source.spot("formulas", node))
-    return DeriveError(f"the derivative of formula {node!r} is not finite at the point",
-                       ex.source.spot("formulas", node), "choose values away from this singularity")
+    return DeriveError(Msg("err_derivative_not_finite", name=f'{node!r}'),
+                       ex.source.spot("formulas", node), Msg("err_singularity_fix"))
 
 
 def _at_kink(convention, op, i, args, partial, indices):
@@ -196,9 +194,9 @@ def op_shape(args) -> tuple:
 def _domain_error(ex, n, problem, index, values, names) -> DeriveError:
     where = ", ".join(f"{p} = {_show(values[p])}" for p in names)
     expr = ex.formulas[n].text
-    at = f" (element {index_text(index)})" if index else ""
-    error = DeriveError(f"in formula {n!r}: {problem} at the point{at}: {expr} with {where}",
-                        ex.source.spot("formulas", n), "choose values where every formula is defined")
+    at = Msg("err_at_element", index=index_text(index)) if index else ""
+    error = DeriveError(Msg("err_domain", name=f'{n!r}', problem=problem, at=at, expr=expr, where=where),
+                        ex.source.spot("formulas", n), Msg("err_defined"))
     error.precision_bound = True         # may be round-off: 1 - σ(200) is exactly 0 up to 60 digits (precise)
     return error
 

@@ -10,9 +10,9 @@ import sympy as sp
 from sympy.printing.precedence import precedence_traditional
 
 from ...core.budget import DIGITS, known, size
+from ...core.i18n import t
 from ...core.latex import Printer
 
-IF = {"en": r"\text{if } ", "es": r"\text{si } "}
 EXACT_SIZE = 60          # exact values longer than this many LaTeX characters are shown by their decimal
 EXACT_TREE = 30          # ... and those of more tree nodes than this are not even printed to find out
 BIG = 120                # tree nodes beyond which an expression is printed in its stored order
@@ -37,7 +37,7 @@ class ReportPrinter(Printer):
         return super().parenthesize(item, level, is_neg, strict)
 
     def _print_Piecewise(self, expr):
-        rows = [rf"{self._print(e)} & {IF[self.lang]}{self._print(c)}" for e, c in expr.args]
+        rows = [rf"{self._print(e)} & \text{{{t(self.lang, 'math_if')} }}{self._print(c)}" for e, c in expr.args]
         return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
 
     bare: frozenset = frozenset()        # substituted symbols printed without parentheses (a function's

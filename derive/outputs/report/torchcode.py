@@ -161,7 +161,9 @@ def agreeing(checks) -> set[str]:
     its gradient where the exact one is 22.8; a notebook that asserted it would stop there)."""
     if checks is None:
         return set()
-    bad = {c.wrt for c in checks.checks.values() if not c.verdict.startswith("autograd agrees")}
+    from ...checks.numeric import autograd_agrees
+
+    bad = {c.wrt for c in checks.checks.values() if not autograd_agrees(c)}
     return {c.wrt for c in checks.checks.values()} - bad
 
 
@@ -187,7 +189,8 @@ def gradient_script(d: Derivation, lang: str, stable: tuple | None = None, check
              f"agrees = {sorted(py(x) for x in agreeing(checks))!r}" + "  " + t(lang, "code_agrees"),
              f"for name in {wrt!r}:",
              "    grad = inputs[name].grad.item()",
-             "    print(f\"d/d{name}: autograd {grad:.16e}, exact {exact.get(name, math.nan):.16e}\")",
+             f"    print(f\"d/d{{name}}: autograd {{grad:.16e}}, {_label(lang, 'code_label_exact')} "
+             "{exact.get(name, math.nan):.16e}\")",
              "    if name in exact and name in agrees:",
              "        assert abs(grad - exact[name]) <= 1e-10 * abs(exact[name]) + 1e-300, name",
              "    elif name in exact:",
@@ -206,12 +209,18 @@ def gradient_script(d: Derivation, lang: str, stable: tuple | None = None, check
              "        return math.nan",
              "",
              f"for name in {wrt!r}:",
-             "    print(f\"d/d{name}: central difference {fd(model, name):.16e}\")"]
+             f"    print(f\"d/d{{name}}: {_label(lang, 'code_label_central')} {{fd(model, name):.16e}}\")"]
     if stable:
         lines += ["", t(lang, "code_stable"), *_model(d, "stable_model", stable), "",
                   f"for name in {wrt!r}:",
-                  "    print(f\"d/d{name}: central difference, logsigmoid {fd(stable_model, name):.16e}\")"]
+                  f"    print(f\"d/d{{name}}: {_label(lang, 'code_label_central')}, logsigmoid "
+                  "{fd(stable_model, name):.16e}\")"]
     return "\n".join(lines) + "\n"
+
+
+def _label(lang: str, key: str) -> str:
+    """A catalog word printed by the generated code, safe inside its f-string's double quotes."""
+    return t(lang, key).replace("{", "{{").replace("}", "}}").replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _tensor_literal(value) -> str:

@@ -10,9 +10,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ...core.errors import DeriveError
+from ...core.errors import DeriveError, os_reason
 from ...core import parallel
 from .doc import Report
+from ...core.i18n import Msg
 
 TEX_HINT = "install a TeX engine (Debian: apt-get install texlive-latex-base texlive-latex-recommended latexmk)"
 
@@ -221,19 +222,19 @@ def _planned(staging: Path, out: Path) -> list[tuple[Path, Path]]:
         target = out / rel
         resolved = target.resolve()
         if out not in resolved.parents:
-            raise DeriveError(f"refusing to write outside {out}: {resolved}")
+            raise DeriveError(Msg("err_outside", out=out, path=resolved))
         for part in [target, *target.parents]:
             if part == out:
                 break
             if part.is_symlink():
-                raise DeriveError(f"refusing to write through the symbolic link {part}", hint="remove the link first")
+                raise DeriveError(Msg("err_symlink", path=part), hint=Msg("err_symlink_fix"))
         if target.is_dir():
-            raise DeriveError(f"cannot write {target}: a folder of that name is in the way", hint="move the folder")
+            raise DeriveError(Msg("err_folder_in_way", target=target), hint=Msg("err_folder_in_way_fix"))
         for parent in target.parents:
             if parent == out:
                 break
             if parent.exists() and not parent.is_dir():
-                raise DeriveError(f"cannot write {target}: {parent} is a file, not a folder")
+                raise DeriveError(Msg("err_file_not_folder", target=target, parent=parent))
         moves.append((f, target))
     return moves
 
@@ -247,7 +248,7 @@ def _staging(out: Path) -> Path:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise DeriveError(f"cannot create the output folder {out}: {e.strerror}") from None
+        raise DeriveError(Msg("err_create_folder", out=out, why=os_reason(e))) from None
     _clean_stale(out)
     if _can_swap(out):
         _clean_stale(out.parent)
