@@ -21,7 +21,7 @@ derive torch autograd PyTorch float float64 float32 cpu cuda mps dtype requires_
 utils benchmark ns µs ms GFLOP TFLOP png pdf svg tex mmd dot tikz md html ipynb json toml xml csv KaTeX MathML
 saturation rounds to zero overflow cancellation underflow stable rewrite kink passed vanishing unproven hessian
 gradient descent momentum nesterov conjugate adam exact sigmoid softplus logsigmoid relu tanh exp log max min abs
-sqrt sum mean dot inf nan vjp LR TB flowchart mermaid Moodle cloze NUMERICAL SHORTANSWER linear system seed GPU CPU
+sqrt sum mean dot inf nan vjp LR TB course top flowchart mermaid Moodle cloze NUMERICAL SHORTANSWER linear system seed GPU CPU
 """.split())
 VOCABULARY |= {name.lstrip("\\") for name in FUNCTIONS} | set(OPS)
 
@@ -75,11 +75,25 @@ def prose_of_latex(tex: str) -> str:
 
 
 def prose_of_html(page: str) -> str:
-    page = re.sub(r"<(script|style|math|code|pre)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r"<(script|style|math|code|pre|file)\b.*?</\1>", " ", page, flags=re.S | re.I)
     alts = " ".join(re.findall(r'\b(?:alt|title|aria-label)="([^"]*)"', page))
     page = re.sub(r"<[^>]*>", " ", page)
     page = re.sub(r"&[a-z]+;|&#\d+;", " ", page)
     return page + "\n" + alts
+
+
+def prose_of_moodle(text: str) -> str:
+    """A Moodle XML bank: the text of its elements (files aside), HTML, TeX and cloze fields taken away."""
+    import html
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(text)
+    parts = []
+    for element in root.iter():
+        if element.tag not in ("file", "tags", "tag", "idnumber") and element.text and element.text.strip():
+            parts.append(html.unescape(element.text))
+    said = re.sub(r"\\\(.*?\\\)|\\\[.*?\\\]|\$\$.*?\$\$", " ", "\n".join(parts), flags=re.S)
+    return re.sub(r"\{\d+:[A-Z_]+:[^}]*\}|@@PLUGINFILE@@", " ", prose_of_html(said))
 
 
 def prose_of_notebook(text: str) -> str:

@@ -18,7 +18,7 @@ from ..core import arrays
 from .. import pipeline
 from ..core.errors import DeriveError, Spot
 from ..core.tomltext import comment_text, toml_basic, toml_key
-from ..core.i18n import CATALOGS, Listing, Msg
+from ..core.i18n import CATALOGS, LANGS, Listing, Msg
 
 GRADIENT_LIMITS = {"max_abs_value": 1e6, "max_attempts": 50, "allow_zero_gradient": False, "min_abs_answer": 0.0,
                    "same_branches": True, "require": []}
@@ -539,7 +539,7 @@ def exercise_toml(v: Variant, title: str, lang: str) -> str:
     from ..core.i18n import t
 
     lines = ["# " + t(lang, "v_drawn_comment", number=v.number, file=comment_text(os.path.basename(ex.path))),
-             f"title = {_toml_string(title)}", f'kind = "{ex.kind}"', f'lang = "{lang}"']
+             f"title = {_toml_string(title)}", f'kind = "{ex.kind}"', f'lang = "{lang if lang in LANGS else "en"}"']      # the pseudo-language is no exercise's
     if ex.kind == "gradient":
         lines += ["", "[values]"] + [f"{toml_key(k)} = {_toml_value(val)}" for k, val in ex.values.items()]
         lines += ["", "[formulas]"] + [f"{toml_key(k)} = {_toml_string(f.text)}" for k, f in ex.formulas.items()]

@@ -49,7 +49,7 @@ def _environment(r: Report, bench: Bench, lang: str):
 
 
 def _results(r: Report, bench: Bench, lang: str):
-    header = [[t(lang, "b_col_device")], [t(lang, "b_col_dtype")], [M("n")], [t(lang, "b_col_median")], ["IQR"],
+    header = [[t(lang, "b_col_device")], [t(lang, "b_col_dtype")], [M("n")], [t(lang, "b_col_median")], [t(lang, "b_col_iqr")],
               ["GFLOP/s"]]
     copies = any(x.copy_s is not None for x in bench.results)
     references = any(x.reference_s for x in bench.results)
@@ -111,6 +111,6 @@ def _script(lang: str) -> str:
         "timer = Timer('A @ B', globals={'A': A, 'B': B}, num_threads=torch.get_num_threads())",
         "m = timer.blocked_autorange(min_run_time=0.2)",
         "print(f'{m.median * 1e3:.2f} ms, {2 * n**3 / m.median / 1e9:.1f} GFLOP/s')",
-        "print('cuda available:', torch.cuda.is_available())",
-        "print('mps available:', torch.backends.mps.is_available())",
+        f"print({t(lang, 'code_available', device='cuda')!r}, torch.cuda.is_available())",
+        f"print({t(lang, 'code_available', device='mps')!r}, torch.backends.mps.is_available())",
     ]) + "\n"

@@ -176,5 +176,5 @@ def _script(system: System, study, lang: str) -> str:
         "    x = x - alpha * (A.T @ (A @ x - b))",
         "    k += 1",
         "print(k, x.tolist())",
-        f"assert abs(k - {gd.iterations}) <= 2, k   # derive's run took {gd.iterations} iterations",
+        f"assert abs(k - {gd.iterations}) <= 2, k   " + t(lang, "code_iterations", k=gd.iterations),
     ]) + "\n"

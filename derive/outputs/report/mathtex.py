@@ -37,7 +37,7 @@ class ReportPrinter(Printer):
         return super().parenthesize(item, level, is_neg, strict)
 
     def _print_Piecewise(self, expr):
-        rows = [rf"{self._print(e)} & \text{{{t(self.lang, 'math_if')} }}{self._print(c)}" for e, c in expr.args]
+        rows = [rf"{self._print(e)} & \text{{{t(self.lang, 'math_if')} }} {self._print(c)}" for e, c in expr.args]
         return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
 
     bare: frozenset = frozenset()        # substituted symbols printed without parentheses (a function's

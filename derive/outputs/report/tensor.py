@@ -242,7 +242,7 @@ def _checks(r: Report, d: Derivation, checks: Checks, lang: str):
         worst = {k: max((c.errors[k] for c in mine if c.errors[k] is not None), default=None)
                  for k in ("float64", "float32", "central")}
         checked = sum(1 for c in mine if c.fd is not None)
-        rows.append([[M(name(x))], [f"{len(mine)} ({checked} FD)"], [M(_err(worst["float64"]))],
+        rows.append([[M(name(x))], [t(lang, "t_checked_count", count=len(mine), fd=checked)], [M(_err(worst["float64"]))],
                      [M(_err(worst["float32"]))], [M(_err(worst["central"]))]])
     r.add(Table(header, rows, "lrrrr"), Para(rich(t(lang, "t_worst") + " " + t(lang, "g_tolerances"))))
     if checks.directional:

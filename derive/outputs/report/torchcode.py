@@ -254,7 +254,7 @@ def tensor_script(d: Derivation, lang: str, checks=None) -> str:
               f"agrees = {sorted(py(x) for x in agreeing(checks))!r}" + "  " + t(lang, "code_agrees"),
               "for name, value in exact.items():",
               "    grad = inputs[name].grad",
-              "    ok = ~torch.isnan(value)               # undefined elements (a kink) are NaN",
+              "    ok = ~torch.isnan(value)               " + t(lang, "code_nan_kink"),
               "    error = ((grad - value).abs()[ok] / value.abs()[ok].clamp(min=1e-300)).max().item() if ok.any() else 0.0",
               t(lang, "code_largest_error"),
               "    if name in agrees:",
