@@ -279,9 +279,9 @@ def test_a_value_that_cancels_to_zero_at_every_precision_takes_its_exact_digits(
 
 def test_a_zero_the_exact_form_cannot_check_is_said_unproven(monkeypatch, capsys):
     from derive.apps import cli
-    from derive.passes import exact
+    from derive.passes import driver
 
-    monkeypatch.setattr(exact, "evaluated", lambda e: None)
+    monkeypatch.setattr(driver, "evaluated", lambda e: None)
     d = differentiate({"a": 200}, {"s": "sigmoid(a)", "y": "1 - s"}, of="y")
     assert d.nodes["y"].value == 0
     warning = next(w for w in d.warnings if w.code == "unproven-zero")

@@ -5,6 +5,7 @@ suites (their cases are read from the tests' own parameters)."""
 from __future__ import annotations
 
 import inspect
+import re
 import json
 from pathlib import Path
 
@@ -147,3 +148,27 @@ def test_every_bad_input_is_said_through_the_catalog(tmp_path, capsys, lang):
         if found:
             failures.append(f"{text!r}: {found}\n{said}")
     assert not failures, "\n".join(failures[:10])
+
+
+@pytest.mark.parametrize("command", [[], ["gradients"], ["solve"], ["bench"], ["report"], ["variants"], ["check"],
+                                     ["new"], ["list"]])
+def test_the_help_of_every_command_speaks_only_through_the_catalog(capsys, command):
+    """--help: derive's descriptions and argparse's own words (usage, options, …); what is left are the
+    options, metavariables, choices and command names a user types."""
+    with pytest.raises(SystemExit) as end:
+        cli.main([*command, "--help", "--lang", "qps"])
+    assert end.value.code == 0
+    text = capsys.readouterr().out
+    typed = set(re.findall(r"--?[\w-]+|\{[^}]*\}|\b[A-Z][A-Z_]+\b", pseudo.outside(text)))
+    words = {w for item in typed for w in re.findall(r"[\w-]+", item)} | {"file", "files", "path", "teacher",
+                                                                          "student"}
+    _clean(text, words | {w for item in words for w in item.split("-")} | set(cli.parser().
+                                                                                _subparsers._group_actions[0].choices))
+
+
+def test_a_command_line_error_is_said_in_the_asked_language(capsys):
+    with pytest.raises(SystemExit) as end:
+        cli.main(["gradients", "--lang", "es"])
+    assert end.value.code == 2
+    err = capsys.readouterr().err
+    assert "uso: derive gradients" in err and "faltan estos argumentos: file" in err

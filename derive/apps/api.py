@@ -22,7 +22,13 @@ from ..core.budget import MAX_LITERAL
 from ..core.errors import DeriveError, Spot
 from ..outputs.report.steps import STEPS
 from ..core.tomltext import toml_basic, toml_key
-from ..core.i18n import Msg
+from ..core.i18n import Msg, t
+from ..model.exercise import Source, loads, read, resolve
+from ..outputs.report import build, html, markdown
+from ..outputs.report.doc import Heading, Report
+from ..outputs.report.notebook import api_notebook
+from ..outputs.report.write import tex_engine, write
+from ..outputs.textjson import to_json
 
 
 
@@ -111,8 +117,6 @@ class Exercise:
     def __init__(self, values: dict | None = None, formulas: dict | None = None, of: str | None = None,
                  wrt=None, title: str | None = None, lang: str = "en", *, toml: str | None = None,
                  name: str = "exercise"):
-        from ..model.exercise import Source, loads
-
         self.toml = toml if toml is not None else toml_text(values or {}, formulas or {}, of, wrt, title, lang)
         self.exercise = loads(Source(f"{name}.toml", self.toml))
 
@@ -123,8 +127,6 @@ class Exercise:
     @classmethod
     def load(cls, path: str | Path) -> "Exercise":
         """An exercise file, or a bundled exercise's name ("ejercicio2")."""
-        from ..model.exercise import read, resolve
-
         found = resolve(str(path))
         return cls(toml=read(found).text, name=found.stem)
 
@@ -139,14 +141,10 @@ class Exercise:
 
     def to_dict(self) -> dict:
         """What `derive gradients --json` prints (for a gradient exercise)."""
-        from ..outputs.textjson import to_json
-
         return to_json(*self.computed.results)
 
     def report(self, lang: str | None = None, audience: str = "teacher") -> "Document":
         """The worked solution (or with audience="student", the student's sheet)."""
-        from ..outputs.report import build
-
         return Document(build(self.computed, lang or self.lang, audience), self)
 
     def step(self, name: str, lang: str | None = None) -> "Document":
@@ -168,8 +166,6 @@ class Exercise:
     def notebook(self, lang: str | None = None) -> str:
         """A notebook (.ipynb text) that builds this exercise from its TOML and shows one step per cell: it
         needs derive installed, nothing beside it."""
-        from ..outputs.report.notebook import api_notebook
-
         return api_notebook(self.toml, self.exercise, lang or self.lang)
 
     def __repr__(self) -> str:
@@ -188,9 +184,6 @@ class Document:
 
     def section(self, headings: tuple[str, ...], keys: tuple[str, ...]) -> "Document":
         """The section whose heading is one of `headings` (i18n keys), as its own document."""
-        from ..outputs.report.doc import Heading, Report
-        from ..core.i18n import t
-
         titles = {_NUMBERED.sub("", t(self.report.lang, key)) for key in headings}
         heads = [i for i, b in enumerate(self.report.blocks) if isinstance(b, Heading) and b.level == 2]
         found = next((i for i in heads if _NUMBERED.sub("", _plain(self.report.blocks[i].text)) in titles), None)
@@ -209,14 +202,10 @@ class Document:
 
     @property
     def markdown(self) -> str:
-        from ..outputs.report import markdown
-
         return markdown.render(self.report)
 
     def html(self) -> str:
         """A self-contained page (figures embedded, math as MathML)."""
-        from ..outputs.report import html
-
         return html.render(self.report, self.figures())
 
     def figures(self) -> Path:
@@ -247,8 +236,6 @@ class Document:
 
     def save(self, folder: str | Path, formats: str = "md,html") -> list[Path]:
         """Write it as `derive report` does (md, tex, pdf, ipynb, html) into folder/<lang>/."""
-        from ..outputs.report.write import tex_engine, write
-
         wanted = set(formats.split(","))
         written, problems = write([self.report], Path(folder), wanted, tex_engine() if "pdf" in wanted else None)
         if problems:

@@ -5,17 +5,30 @@ import argparse
 import json
 import os
 import sys
+from contextlib import contextmanager
 
 from ..core.errors import DeriveError
 from .. import pipeline
 from .exits import guarded
-from ..core.i18n import SPOKEN, Msg
+from ..core.i18n import Msg, SPOKEN, t
+from . import lint, variants
+from ..checks import bench
+from ..checks.bench import DEVICES, DTYPES, read_saved
+from ..core.messages import language
+from ..core.parser import parse_number
+from ..core.progress import bar
+from ..model.catalog import bundled, summary
+from ..model.exercise import load, resolve
+from ..model.stepspec import MAX_STEPS, Step
+from ..model.system import Analysis, METHODS, Solver, analyse
+from ..outputs import report, textjson as output
+from ..outputs.report import stem_of
+from ..outputs.report.write import TEX_HINT, tex_engine, write, write_files
+from .scaffold import new
+from .watch import watch
 
 
 def _gradients(args) -> int:
-    from ..outputs import textjson as output
-    from ..model.exercise import load
-
     ex = load(args.file)
     if ex.kind != "gradient":
         raise DeriveError(Msg("err_needs_kind", file=args.file, kind=f'{ex.kind!r}', command='gradients', wanted='"gradient"'))
@@ -27,8 +40,6 @@ def _gradients(args) -> int:
 
 def _lang(args, ex=None) -> str:
     """The language the command speaks: --lang, else the exercise's, else the locale's (derive.messages)."""
-    from ..core.messages import language
-
     asked = getattr(args, "lang", None)
     return language(asked if asked in SPOKEN else (ex.lang if ex is not None else None))
 
@@ -40,8 +51,6 @@ def _asked_step(args):
         if getattr(args, "steps", None) is not None:
             raise DeriveError(Msg("err_opt_steps_step"))
         return None
-    from ..core.parser import parse_number
-    from ..model.stepspec import MAX_STEPS, Step
 
     rate = parse_number(args.step)
     if not rate > 0:
@@ -53,9 +62,6 @@ def _asked_step(args):
 
 
 def _solve(args) -> int:
-    from ..outputs import textjson as output
-    from ..model.system import METHODS, Analysis, Solver, analyse
-
     if args.random is not None:
         import sympy as sp
 
@@ -86,8 +92,6 @@ def _solve(args) -> int:
 
 
 def _bench(args) -> int:
-    from ..checks import bench
-
     if args.from_json:
         result = bench.Bench.from_json([_read_json(f) for f in args.from_json])
         return _bench_output(args, result)
@@ -114,14 +118,10 @@ def _bench(args) -> int:
 
 
 def _read_json(path: str) -> dict:
-    from ..checks.bench import read_saved
-
     return read_saved(path)
 
 
 def _bench_output(args, result, ex=None) -> int:
-    from ..checks import bench
-
     if args.plot:
         from ..outputs.report import figures
 
@@ -133,8 +133,6 @@ def _bench_output(args, result, ex=None) -> int:
 def _report(args) -> int:
     if not args.watch:
         return _report_once(args)
-    from ..model.exercise import resolve
-    from .watch import watch
 
     if not args.files:
         raise DeriveError(Msg("err_opt_watch"))
@@ -146,9 +144,6 @@ def _report_once(args) -> int:
     import time
     from pathlib import Path
 
-    from ..outputs import report
-    from ..model.exercise import bundled, load
-    from ..outputs.report.write import write
 
     formats = set(args.format.split(",")) if args.format else {"md", "tex", "ipynb", "pdf", "html"}
     unknown = formats - set(report.FORMATS)
@@ -174,8 +169,6 @@ def _report_once(args) -> int:
 
 def _distinct_stems(exercises):
     """Two exercises whose files share a name would overwrite each other's report: refuse before anything."""
-    from ..outputs.report import stem_of
-
     seen = {}
     for ex in exercises:
         stem = stem_of(ex.path)
@@ -187,9 +180,6 @@ def _distinct_stems(exercises):
 
 def _tex_engine(wanted: bool, lang: str = "en"):
     """The TeX command when PDFs are wanted and one is installed; says so when none is."""
-    from ..core.i18n import t
-    from ..outputs.report.write import TEX_HINT, tex_engine
-
     engine = tex_engine() if wanted else None
     if wanted and engine is None:
         print(t(lang, "cli_pdf_skipped", hint=TEX_HINT), file=sys.stderr)
@@ -208,9 +198,6 @@ def _finish(written, problems) -> int:
 def _variants(args) -> int:
     from pathlib import Path
 
-    from . import variants
-    from ..model.exercise import load
-    from ..outputs.report.write import write_files
 
     if not 1 <= args.n <= 10_000:
         raise DeriveError(Msg("err_opt_n", value=args.n))
@@ -224,8 +211,6 @@ def _variants(args) -> int:
     ex = load(args.file)
     lang = args.lang or ex.lang or "en"
 
-    from ..core.progress import bar
-    from ..core.i18n import t
 
     with bar(args.n, t(lang, "cli_variants_progress")) as progress:
         chosen, stats = variants.draw(ex, args.n, args.seed, lang, workers=args.workers, progress=progress)
@@ -241,9 +226,6 @@ def _variants(args) -> int:
 
 
 def _check(args) -> int:
-    from . import lint
-    from ..model.exercise import load
-
     ex = load(args.file)
     problems = lint.check(ex)
     print(lint.text(ex.path, problems, _lang(args, ex)))
@@ -251,98 +233,120 @@ def _check(args) -> int:
 
 
 def _new(args) -> int:
-    from .scaffold import new
-
     print(new(args.path, args.kind, _lang(args)))
     return 0
 
 
 def _list(args) -> int:
-    from ..model.catalog import bundled, summary
-
     for name, path in sorted(bundled().items()):
         kind, title = summary(path)
         print(f"{name:<12} {kind:<17} {title}")
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="derive", description=__doc__, allow_abbrev=False)
-    top.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+# argparse's own words (usage, options, its errors), by their gettext msgids, as catalog entries
+ARGPARSE = {"usage: ": "argparse_usage", "positional arguments": "argparse_positional", "options": "argparse_options",
+            "show this help message and exit": "argparse_help", "%(prog)s: error: %(message)s\n": "argparse_error",
+            "the following arguments are required: %s": "argparse_required",
+            "invalid choice: %(value)r (choose from %(choices)s)": "argparse_choice",
+            "unrecognized arguments: %s": "argparse_unrecognized", "expected one argument": "argparse_one",
+            "expected at least one argument": "argparse_at_least_one",
+            "argument %(argument_name)s: %(message)s": "argparse_argument",
+            "invalid %(type)s value: %(value)r": "argparse_invalid_value",
+            "ambiguous option: %(option)s could match %(matches)s": "argparse_ambiguous"}
+
+
+@contextmanager
+def argparse_speaks(lang: str):
+    """argparse's own words in `lang` while the command line is parsed (its module-level gettext `_`)."""
+    saved = argparse._
+    argparse._ = lambda text: t(lang, ARGPARSE[text]) if text in ARGPARSE else saved(text)
+    try:
+        yield
+    finally:
+        argparse._ = saved
+
+
+def _asked_lang(argv: list[str]) -> str:
+    """The language of the command line itself (help, usage, its errors): --lang, else the locale's."""
+    asked = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--lang"), None)
+    asked = next((a.partition("=")[2] for a in argv if a.startswith("--lang=")), asked)
+    return language(asked if asked in SPOKEN else None)
+
+
+def parser(lang: str = "en") -> argparse.ArgumentParser:
+    def h(key: str) -> str:
+        return t(lang, key).replace("%", "%%")
+
+    top = argparse.ArgumentParser(prog="derive", description=h("help_description"), allow_abbrev=False)
+    top.add_argument("--debug", action="store_true", help=h("help_debug"))
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show the traceback of an internal error")
+                        help=h("help_debug"))
     sub = top.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("gradients", parents=[common], allow_abbrev=False, help="exact gradients of an exercise's target")
-    g.add_argument("file", help="an exercise file, or a bundled exercise's name (see `derive list`)")
-    g.add_argument("--json", action="store_true", help="print one JSON object")
-    g.add_argument("--exact-only", action="store_true", help="skip the torch autograd and finite-difference checks")
-    g.add_argument("--step", metavar="LR", help="then take a gradient-descent step with this learning rate")
-    g.add_argument("--steps", type=int, metavar="N", help="with --step: take N steps (default 1)")
-    g.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help="language of the text (default: the exercise's, else the "
-                                                       "locale's)")
+    g = sub.add_parser("gradients", parents=[common], allow_abbrev=False, help=h("help_gradients"))
+    g.add_argument("file", help=h("help_file"))
+    g.add_argument("--json", action="store_true", help=h("help_json"))
+    g.add_argument("--exact-only", action="store_true", help=h("help_exact_only"))
+    g.add_argument("--step", metavar="LR", help=h("help_step"))
+    g.add_argument("--steps", type=int, metavar="N", help=h("help_steps"))
+    g.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help=h("help_lang_text"))
     g.set_defaults(run=_gradients)
-    s = sub.add_parser("solve", parents=[common], allow_abbrev=False, help="solve a linear system exactly and by gradient descent, CG, ...")
-    s.add_argument("file", nargs="?", help="a linear-system exercise file or bundled name")
-    s.add_argument("--random", type=int, metavar="N", help="a random well-conditioned N x N system instead")
-    s.add_argument("--seed", type=int, default=0, help="seed for --random (default 0)")
-    s.add_argument("--json", action="store_true", help="print one JSON object")
-    s.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help="language of the text (default: the exercise's, else the "
-                                                       "locale's)")
+    s = sub.add_parser("solve", parents=[common], allow_abbrev=False, help=h("help_solve"))
+    s.add_argument("file", nargs="?", help=h("help_system_file"))
+    s.add_argument("--random", type=int, metavar="N", help=h("help_random"))
+    s.add_argument("--seed", type=int, default=0, help=h("help_seed_random"))
+    s.add_argument("--json", action="store_true", help=h("help_json"))
+    s.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help=h("help_lang_text"))
     s.set_defaults(run=_solve)
-    from ..checks.bench import DEVICES, DTYPES
 
-    b = sub.add_parser("bench", parents=[common], allow_abbrev=False, help="time A @ B on the CPU and any GPU, honestly")
-    b.add_argument("file", nargs="?", help="a matmul-benchmark exercise file or bundled name")
-    b.add_argument("--sizes", type=int, nargs="+", metavar="N")
-    b.add_argument("--dtypes", nargs="+", choices=DTYPES)
-    b.add_argument("--devices", nargs="+", choices=DEVICES)
-    b.add_argument("--quick", action="store_true", help="sizes up to 1000, 5 repeats (under 3 s)")
-    b.add_argument("--repeats", type=int, metavar="N", help="repeats per measurement (default 15)")
-    b.add_argument("--json", action="store_true", help="print one JSON object")
-    b.add_argument("--plot", metavar="FILE", help="also draw GFLOP/s against n (PNG or SVG)")
-    b.add_argument("--from-json", nargs="+", metavar="JSON", help="show (and --plot) saved `bench --json` runs, merged")
-    b.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help="language of the text (default: the exercise's, else the "
-                                                       "locale's)")
+    b = sub.add_parser("bench", parents=[common], allow_abbrev=False, help=h("help_bench"))
+    b.add_argument("file", nargs="?", help=h("help_bench_file"))
+    b.add_argument("--sizes", type=int, nargs="+", metavar="N", help=h("help_sizes"))
+    b.add_argument("--dtypes", nargs="+", choices=DTYPES, help=h("help_dtypes"))
+    b.add_argument("--devices", nargs="+", choices=DEVICES, help=h("help_devices"))
+    b.add_argument("--quick", action="store_true", help=h("help_quick"))
+    b.add_argument("--repeats", type=int, metavar="N", help=h("help_repeats"))
+    b.add_argument("--json", action="store_true", help=h("help_json"))
+    b.add_argument("--plot", metavar="FILE", help=h("help_plot"))
+    b.add_argument("--from-json", nargs="+", metavar="JSON", help=h("help_from_json"))
+    b.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help=h("help_lang_text"))
     b.set_defaults(run=_bench)
-    r = sub.add_parser("report", parents=[common], allow_abbrev=False, help="write worked solutions (Markdown, LaTeX/PDF, notebook, figures)")
-    r.add_argument("files", nargs="*", metavar="FILE", help="exercise files or bundled names (default: all bundled)")
-    r.add_argument("--out", default="reports", help="output folder (default: reports); files go to OUT/<lang>/")
+    r = sub.add_parser("report", parents=[common], allow_abbrev=False, help=h("help_report"))
+    r.add_argument("files", nargs="*", metavar="FILE", help=h("help_files"))
+    r.add_argument("--out", default="reports", help=h("help_out_reports"))
     r.add_argument("--lang", choices=SPOKEN + ("all",), metavar="{en,es,all}",
-                   help="language (default: the exercise's lang, else en; bundled exercises: all)")
-    r.add_argument("--format", help="comma-separated: md,tex,pdf,ipynb,html (default: all; pdf where TeX exists)")
-    r.add_argument("--full-bench", action="store_true", help="run the full benchmark sweep, not the quick profile")
-    r.add_argument("--measure", action="store_true", help="time the benchmark again, even where a stored run "
-                   "(NAME.bench.json beside the exercise) would be shown")
-    r.add_argument("--watch", action="store_true", help="re-render whenever a FILE changes (Ctrl-C to stop)")
+                   help=h("help_lang_report"))
+    r.add_argument("--format", help=h("help_format_report"))
+    r.add_argument("--full-bench", action="store_true", help=h("help_full_bench"))
+    r.add_argument("--measure", action="store_true", help=h("help_measure"))
+    r.add_argument("--watch", action="store_true", help=h("help_watch"))
     r.add_argument("--for", dest="audience", choices=("teacher", "student"), default="teacher",
-                   help="teacher: the worked solution (default); student: NAME-student, the statement and the steps "
-                        "as questions with blanks, none of the solution's numbers")
-    r.add_argument("--step", metavar="LR", help="add gradient-descent steps with this learning rate")
-    r.add_argument("--steps", type=int, metavar="N", help="with --step: take N steps (default 1)")
+                   help=h("help_for"))
+    r.add_argument("--step", metavar="LR", help=h("help_step_report"))
+    r.add_argument("--steps", type=int, metavar="N", help=h("help_steps"))
     r.set_defaults(run=_report)
-    v = sub.add_parser("variants", parents=[common], allow_abbrev=False, help="draw checked exercise variants with a student sheet and an answer key")
-    v.add_argument("file", help="an exercise whose [values] have ranges (or a linear system)")
-    v.add_argument("-n", type=int, default=10, help="how many variants (default 10)")
-    v.add_argument("--seed", type=int, default=0, help="the same file, n and seed give the same files (default 0)")
-    v.add_argument("--out", default="variants", help="output folder (default: variants)")
-    v.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help="language (default: the exercise's, else en)")
+    v = sub.add_parser("variants", parents=[common], allow_abbrev=False, help=h("help_variants"))
+    v.add_argument("file", help=h("help_variants_file"))
+    v.add_argument("-n", type=int, default=10, help=h("help_n"))
+    v.add_argument("--seed", type=int, default=0, help=h("help_seed_variants"))
+    v.add_argument("--out", default="variants", help=h("help_out_variants"))
+    v.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help=h("help_lang_variants"))
     v.add_argument("--format", default="md,pdf",
-                   help="comma-separated: md, pdf (where TeX exists), moodle (a Moodle XML question bank); "
-                        "default md,pdf")
-    v.add_argument("--workers", type=int, help="processes (default: one per core)")
+                   help=h("help_format_variants"))
+    v.add_argument("--workers", type=int, help=h("help_workers"))
     v.set_defaults(run=_variants)
-    c = sub.add_parser("check", parents=[common], allow_abbrev=False, help="lint an exercise: kinks, saturation, unused formulas, zero gradients, ...")
-    c.add_argument("file", help="an exercise file or bundled name")
-    c.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help="language of the warnings (default: the exercise's, else "
-                                                       "the locale's)")
+    c = sub.add_parser("check", parents=[common], allow_abbrev=False, help=h("help_check"))
+    c.add_argument("file", help=h("help_check_file"))
+    c.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help=h("help_lang_warnings"))
     c.set_defaults(run=_check)
-    n = sub.add_parser("new", parents=[common], allow_abbrev=False, help="write a commented starter exercise that runs as it is")
-    n.add_argument("path", help="the file to create (.toml)")
-    n.add_argument("--kind", choices=("gradient", "linear-system", "matmul-benchmark"), default="gradient")
-    n.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help="language of the comments (default: the locale's)")
+    n = sub.add_parser("new", parents=[common], allow_abbrev=False, help=h("help_new"))
+    n.add_argument("path", help=h("help_path"))
+    n.add_argument("--kind", choices=("gradient", "linear-system", "matmul-benchmark"), default="gradient",
+                   help=h("help_kind"))
+    n.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help=h("help_lang_comments"))
     n.set_defaults(run=_new)
-    sub.add_parser("list", parents=[common], allow_abbrev=False, help="the bundled exercises").set_defaults(run=_list)
+    sub.add_parser("list", parents=[common], allow_abbrev=False, help=h("help_list")).set_defaults(run=_list)
     return top
 
 
@@ -350,8 +354,6 @@ def parser() -> argparse.ArgumentParser:
 def _error_lang(args) -> str:
     """The language of an error, known before the file is parsed: --lang, the `lang = ...` line of the file
     (found by a pattern, so even a file that does not parse), the locale."""
-    from ..core.messages import language
-
     asked = getattr(args, "lang", None)
     text = None
     names = [getattr(args, "file", None)] + list(getattr(args, "files", None) or [])[:1]
@@ -370,7 +372,10 @@ def _error_lang(args) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    lang = _asked_lang(argv)
+    with argparse_speaks(lang):
+        args = parser(lang).parse_args(argv)
     import gc
 
     # derive builds many small objects that never form cycles (SymPy trees, mpmath numbers): the cyclic

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from .. import pipeline
 from ..core.errors import DeriveError
-from ..core.i18n import Listing, Msg
+from ..core.i18n import Listing, Msg, said, t
+from ..checks.diagnose import float_diagnostics
+from ..model.derivation import plain
+from ..model.system import analyse
+from ..passes.graph import build, reach
+from .variants import sample_screen, summary
 
 ILL_CONDITIONED = 1e8
 HUGE_SPREAD = 12          # orders of magnitude between the largest and smallest nonzero coefficient
@@ -34,10 +39,6 @@ def _line(ex, table: str, key: str) -> int | None:
 
 
 def _gradient(ex) -> list[Problem]:
-    from ..checks.diagnose import float_diagnostics
-    from ..model.derivation import plain
-    from ..passes.graph import build, reach
-
     out = []
     graph = build(ex).dag
     for name in ex.values:
@@ -85,13 +86,10 @@ SAMPLE = 20              # draws from the ranges that `check` examines
 
 def _ranges(ex) -> list[Problem]:
     """What a class would get: SAMPLE draws from the ranges, screened as `variants` screens them."""
-    from .variants import sample_screen
-
     counts = sample_screen(ex, SAMPLE)
     rejected = SAMPLE - counts.get("ok", 0)
     if not rejected:
         return []
-    from .variants import summary
 
     line = min(r.line for r in ex.ranges.values() if r.line) if any(r.line for r in ex.ranges.values()) else None
     return [Problem(line, "ranges", Msg("err_ranges", count=SAMPLE, rejected=rejected, reasons=summary({k: v for k, v in counts.items() if k != 'ok'})),
@@ -99,8 +97,6 @@ def _ranges(ex) -> list[Problem]:
 
 
 def _system(ex) -> list[Problem]:
-    from ..model.system import analyse
-
     a = analyse(ex.system)
     line = _line(ex, "", "equations")
     out = []
@@ -129,8 +125,6 @@ def _coefficient_spread(system) -> float:
 
 
 def text(path: str, problems: list[Problem], lang: str = "en") -> str:
-    from ..core.i18n import said, t
-
     if not problems:
         return t(lang, "cli_no_problems", path=path)
     lines = []

@@ -6,6 +6,7 @@ from pathlib import Path
 from ..core.errors import DeriveError, Spot, os_reason
 from ..core.tomltext import comment_text
 from ..core.i18n import Msg, t
+from ..model.exercise import Source, loads
 
 # Each starter's comments are catalog sentences ({new_*}); {name} is the file's own path
 STARTERS = {
@@ -89,7 +90,6 @@ def new(path: str, kind: str, lang: str = "en") -> Path:
         raise DeriveError(Msg("err_exists", target=target), Spot(str(target)),
                           Msg("err_exists_fix"))
     text = starter(kind, lang, comment_text(str(target)))      # the name sits in a comment
-    from ..model.exercise import Source, loads
 
     loads(Source(target.name, text))                   # read back before it is written: it runs as it is
     try:

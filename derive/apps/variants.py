@@ -18,7 +18,22 @@ from ..core import arrays
 from .. import pipeline
 from ..core.errors import DeriveError, Spot
 from ..core.tomltext import comment_text, toml_basic, toml_key
-from ..core.i18n import CATALOGS, LANGS, Listing, Msg
+from ..core.i18n import CATALOGS, LANGS, Listing, Msg, t
+from ..checks.diagnose import float_diagnostics
+from ..checks.numeric import TOL, check_gradients
+from ..checks.solvers import study
+from ..core.budget import known
+from ..core.parser import parse
+from ..extend.fairness import branches
+from ..model.derivation import decimal
+from ..model.exercise import Source, loads, title_for
+from ..model.system import Equation, System, analyse
+from ..outputs.report import gradient, html, linear, markdown, stem_of, student, tensor
+from ..outputs.report import tex as tex_report
+from ..outputs.report.doc import Heading
+from ..outputs.report.markdown import portable, text as md_text
+from ..outputs.report.mathtex import name, short, tex
+from ..outputs.report.tex import PREAMBLE, text as tex_text
 
 GRADIENT_LIMITS = {"max_abs_value": 1e6, "max_attempts": 50, "allow_zero_gradient": False, "min_abs_answer": 0.0,
                    "same_branches": True, "require": []}
@@ -100,8 +115,6 @@ def _at_point(ex):
 def _branches(d):
     """The branches of max, min, abs, relu at the file's own point (None when it sits on a kink: then a
     branch cannot be told, and variants are not held to one)."""
-    from ..extend.fairness import branches
-
     return None if d is None or d.kinks else branches(d)
 
 
@@ -161,8 +174,6 @@ def build(ex, draw):
     intact (an exercise would not: unpickling re-evaluates the formulas as written)."""
     if ex.kind == "gradient":
         return dataclasses.replace(ex, values={**ex.values, **draw}, ranges={})
-    from ..core.parser import parse
-    from ..model.system import Equation, System
 
     system = ex.system
     A, x = sp.Matrix(draw[0]), sp.Matrix(draw[1])
@@ -210,8 +221,6 @@ def _reject(reason: str):
 
 
 def _examine_gradient(ex, lim):
-    from ..checks.numeric import TOL, check_gradients
-
     d, reason = screen(ex, lim)
     if reason:
         return _reject(reason)
@@ -230,8 +239,6 @@ def _examine_gradient(ex, lim):
 
 def _decimals(value):
     """30-digit decimal text of a gradient: a string, or an array of strings in a tensor's shape."""
-    from ..model.derivation import decimal
-
     if not isinstance(value, arrays.np.ndarray):
         return decimal(value)
     out = arrays.np.empty(value.shape, dtype=object)
@@ -242,8 +249,6 @@ def _decimals(value):
 
 def _listed(v: Variant, x: str, digits: int) -> str:
     """A gradient to `digits` significant digits, as LaTeX: a number, or a tensor's elements in brackets."""
-    from ..outputs.report.mathtex import short
-
     shown = [short(value, digits) for _, value in v.elements(x)]
     return shown[0] if not isinstance(v.decimals[x], arrays.np.ndarray) else r"\left[" + ", ".join(shown) + r"\right]"
 
@@ -253,9 +258,6 @@ def screen(ex, lim, exact: bool = True):
     a domain error, a kink, a value beyond max_abs_value, a float64/float32 problem (NumPy's floats), an
     answer without an exact form, a gradient that is no exercise (_zero_reason), one smaller than
     min_abs_answer."""
-    from ..core.budget import known
-    from ..checks.diagnose import float_diagnostics
-
     if exact and (lim.get("branches") is not None or lim.get("require")):
         _, reason = screen(ex, lim, exact=False)      # fairness first, by the numeric pass alone (cheap)
         if reason:
@@ -306,9 +308,6 @@ def sample_screen(ex, count: int = 20, seed: int = 0) -> dict[str, int]:
 
 
 def _examine_system(ex, lim):
-    from ..checks.solvers import study
-    from ..model.system import analyse
-
     a = analyse(ex.system)
     if a.classification != "unique":
         return _reject("singular")
@@ -325,10 +324,6 @@ _MARK = "@@variant-{}@@"          # the variant's number is known only once it i
 def render(index: int, ex, results: tuple, lang: str) -> tuple[str, ...]:
     """The statement and the worked solution of one candidate, from what `examine` computed, in
     Markdown and LaTeX; and the bare statement and the solution in HTML for a Moodle question."""
-    from ..outputs.report import gradient, html, linear, markdown, student, tensor, tex
-    from ..outputs.report.doc import Heading
-    from ..core.i18n import t
-
     if ex.kind == "gradient":
         report = (tensor if ex.tensor else gradient).build(f"v{index}", "", *results, lang, compact=True)
         sheet = student.build(f"v{index}", "", results[0], lang, compact=True).blocks[1:]   # the questions
@@ -343,7 +338,7 @@ def render(index: int, ex, results: tuple, lang: str) -> tuple[str, ...]:
     statement = [title] + (sheet if sheet is not None else report.blocks[1:cut])
     solution = [title] + report.blocks[1:]
     md = lambda blocks: "\n\n".join(markdown.block(b, report) for b in blocks)
-    tx = lambda blocks: "\n\n".join(x for x in (tex.block(b) for b in blocks) if x)
+    tx = lambda blocks: "\n\n".join(x for x in (tex_report.block(b) for b in blocks) if x)
     web = lambda blocks: "\n".join(x for x in (html.block(b, None, html.tex_math) for b in blocks) if x)
     question = [b for b in report.blocks[1:cut] if not student.solution_hint(b, lang)]
     return (md(statement), md(solution), tx(statement), tx(solution), web(question), web(report.blocks[1:]))
@@ -536,7 +531,6 @@ def _toml_string(text: str) -> str:
 def exercise_toml(v: Variant, title: str, lang: str) -> str:
     """The variant as its own exercise file, with plain values: runnable with gradients, solve, report."""
     ex = v.exercise
-    from ..core.i18n import t
 
     lines = ["# " + t(lang, "v_drawn_comment", number=v.number, file=comment_text(os.path.basename(ex.path))),
              f"title = {_toml_string(title)}", f'kind = "{ex.kind}"', f'lang = "{lang if lang in LANGS else "en"}"']      # the pseudo-language is no exercise's
@@ -562,8 +556,6 @@ def exercise_toml(v: Variant, title: str, lang: str) -> str:
 def read_back(files: dict[str, str]) -> None:
     """Every exercise file a run writes, loaded as `derive` loads a file, before anything is published: one that
     derive cannot read is derive's own bug (exit 70), never a file handed to a teacher."""
-    from ..model.exercise import Source, loads
-
     for name, text in files.items():
         if name.endswith(".toml"):
             try:
@@ -573,10 +565,6 @@ def read_back(files: dict[str, str]) -> None:
 
 
 def summary_md(variants: list[Variant], ex, lang: str) -> str:
-    from ..core.i18n import t
-    from ..outputs.report.markdown import portable
-    from ..outputs.report.mathtex import name, tex
-
     names = list(ex.ranges) if ex.kind == "gradient" else ["A", "b"]
     keys = list(variants[0].answers) if variants else []
     if ex.kind == "gradient":
@@ -606,13 +594,6 @@ def summary_md(variants: list[Variant], ex, lang: str) -> str:
 def documents(chosen: list[Variant], ex, lang: str, width: int) -> tuple[dict[str, str], dict[str, str]]:
     """The files of a run: each variant's exercise, the student sheet, the answer key and the summary
     (name -> text), and the LaTeX of the sheet and the key for their PDFs (name -> source)."""
-    from ..model.exercise import title_for
-    from ..outputs.report import stem_of
-    from ..core.i18n import t
-    from ..outputs.report.markdown import text as md_text
-    from ..outputs.report.tex import PREAMBLE
-    from ..outputs.report.tex import text as tex_text
-
     stem = stem_of(ex.path)
     title = title_for(ex, lang) or stem
     files = {f"{stem}-v{v.number:0{width}d}.toml":
@@ -649,9 +630,6 @@ KEY_TOLERANCE = 0.01            # relative error a marker accepts
 def key_rows(chosen: list[Variant], ex, lang: str) -> tuple[list[str], list[list[str]], str]:
     """The short answer key: per variant the values drawn and each answer to KEY_DIGITS significant digits,
     as inline math (the same text serves Markdown and LaTeX), and the sentence that states the tolerance."""
-    from ..core.i18n import t
-    from ..outputs.report.mathtex import name, short
-
     names = list(ex.ranges) if ex.kind == "gradient" else []
     keys = list(chosen[0].answers) if chosen else []
     if ex.kind == "gradient":
@@ -670,8 +648,6 @@ def key_rows(chosen: list[Variant], ex, lang: str) -> tuple[list[str], list[list
 
 
 def _key_value(value) -> str:
-    from ..outputs.report.mathtex import tex
-
     if isinstance(value, arrays.np.ndarray):
         return "[" + ", ".join(tex(v) for v in value.flat) + "]"
     return tex(value)

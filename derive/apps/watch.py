@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from .exits import guarded
+from ..core.i18n import t
 
 
 def _stamp(paths: list[Path]) -> tuple:
@@ -26,8 +27,6 @@ def watch(paths: list[str], action: Callable[[], int], interval: float = 0.5,
     """Run `action` now and after every change to `paths`, until Ctrl-C (or `until()`): every failure
     (bad input, a disk problem, even a bug in derive) is printed as a message by exits.guarded, in the language
     `language()` finds (and with --debug, a bug's traceback), and the watch goes on."""
-    from ..core.i18n import t
-
     err = err or sys.stderr
     files = [Path(p) for p in paths]
     last = None

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..core.errors import DeriveError, Spot, os_reason
 from ..model.benchspec import DEVICES, DTYPES, FULL, MAX_SIZE, QUICK, Spec, spec_of  # noqa: F401  (re-exported)
-from ..core.i18n import Msg
+from ..core.i18n import Msg, columns, t
 
 # Dense peak TFLOP/s of common GPUs (vendor data sheets, no sparsity) per arithmetic path.
 GPU_PEAK_TFLOPS = {
@@ -176,8 +176,6 @@ def agreement(result: "Result") -> str | None:
 
 def disturbance_text(result: "Result", threads: int, lang: str = "en") -> str:
     """Why a result is the scheduler's, not the hardware's: its disturbances in words (terminal and report)."""
-    from ..core.i18n import t
-
     return "; ".join(t(lang, f"b_why_{code}", others=f"{result.others_cores or 0:.2f}", threads=threads,
                        median=seconds(result.median_s), control=seconds(result.control_s or 0))
                      for code in result.disturbed)
@@ -234,7 +232,6 @@ def unavailable_reason(device: str) -> str | None:
     """The same in words (English: the JSON's and the default terminal's)."""
     import torch
 
-    from ..core.i18n import t
 
     code = unavailable_code(device)
     return None if code is None else t("en", f"why_{code}", torch=torch.__version__)
@@ -500,8 +497,6 @@ def seconds(t: float) -> str:
 
 def to_text(bench: Bench, lang: str = "en") -> str:
     """The table a terminal shows, then the devices that could not run and the environment."""
-    from ..core.i18n import columns, t
-
     env = bench.environment
     device, dtype, n, median, iqr, gflops, notes = columns(lang, "cli_b_header")
     wide = max(6, len(device))

@@ -30,7 +30,9 @@ from ..core.evaluate import Torch, evaluate
 from ..passes.program import program_for, run
 from ..passes.stopgrad import frozen
 from ..core.ops import sigmoid
-from ..core.i18n import Listing, Msg
+from ..core.i18n import Listing, Msg, columns, said, t
+from ..passes.graph import reach
+from .diagnose import node_diagnostics, underflow
 
 STEPS = [10.0 ** -k for k in range(1, 13)]
 TOL = {"float64": 1e-10, "float32": 1e-4, "finite_differences": 1e-6}
@@ -90,8 +92,6 @@ class Checks:
 
     def table(self, lang: str = "en") -> str:
         """Exact, autograd and finite differences side by side (in `lang`; the JSON keeps English verdicts)."""
-        from ..core.i18n import columns, said, t
-
         head = [h.replace("_", " ") for h in columns(lang, "cli_g_header")]
         rows = [f"{head[0]:<10} {head[1]:>24} {head[2]:>24} {head[3]:>14} {head[4]:>14}  {head[5]}"]
         for key, c in self.checks.items():
@@ -208,8 +208,6 @@ def _numpy(t):
 # -- finite differences ----------------------------------------------------------------------------
 
 def _downstream(d: Derivation, names) -> set[str]:
-    from ..passes.graph import reach
-
     return reach(d.graph, list(names))
 
 
@@ -547,8 +545,6 @@ def autograd_agrees(c: Check) -> bool:
 def diagnostics(d: Derivation, checks: Checks, v64: dict, v32: dict) -> list[Diagnostic]:
     """Saturation, overflow, rounding to zero, cancellation and float32 underflow (diagnose.py), from the node
     values the float64 and float32 autograd runs computed, and a stable rewrite of log σ(z)."""
-    from .diagnose import node_diagnostics, underflow
-
     grads32 = {key: c.autograd["float32"] for key, c in checks.checks.items()}
     exact = {key: c.exact for key, c in checks.checks.items()}
     wrt = {key: c.wrt for key, c in checks.checks.items()}

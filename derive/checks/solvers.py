@@ -4,6 +4,11 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from ..core.parser import symbol
+from ..engine import derive
+from ..model.exercise import Formula, GradientExercise, Source
+from ..model.system import METHODS, residual_text
+from .numeric import TOL, check_gradients
 
 ADAM_RATE = 0.1           # Adam's default-style step for this problem size (a teaching comparison, not tuned)
 HISTORY_CAP = 2000        # residuals kept for the plot (evenly thinned, first and last kept)
@@ -189,9 +194,6 @@ def objective_exercise(system, point: dict[str, int]):
     """f(x) = ½ Σ r_i², r_i = (Ax − b)_i, as a gradient exercise the engine can differentiate."""
     import sympy as sp
 
-    from ..model.exercise import Formula, GradientExercise, Source
-    from ..core.parser import symbol
-    from ..model.system import residual_text
 
     taken = set(system.unknowns)
     prefix = next(p for p in ("r", "res", "residual_") if not any(n.startswith(p) for n in taken))
@@ -211,9 +213,6 @@ def check_gradient(system) -> GradientCheck:
     """Differentiate f with the engine; compare with Aᵀ(Ax − b) symbolically and with torch autograd."""
     import sympy as sp
 
-    from ..engine import derive
-    from .numeric import TOL, check_gradients
-    from ..core.parser import symbol
 
     point = {u: i + 1 for i, u in enumerate(system.unknowns)}
     d = derive(objective_exercise(system, point))
@@ -231,7 +230,6 @@ def study(system, analysis, methods=None, with_gradient=True) -> Study:
     """Solve with every method in float64 and show a step past 2/L diverging."""
     import torch
 
-    from ..model.system import METHODS
 
     gradient = check_gradient(system) if with_gradient and len(system.unknowns) <= GRADIENT_CHECK_MAX else None
     if analysis.float64 is not None:       # float64 cannot tell A from a singular matrix: any answer is noise

@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 from functools import lru_cache
+from .i18n import t
 
 # -- input ----------------------------------------------------------------------------------------
 MAX_CHARS = 10_000          # characters in one formula
@@ -62,8 +63,6 @@ class Unknown:
         return f"Unknown({self.reason!r})"
 
     def text(self, lang: str = "en") -> str:
-        from .i18n import t
-
         return t(lang, f"unknown_{self.reason}", **self.data)
 
     def _absorb(self, *_):

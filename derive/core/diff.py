@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .ops import op_of
+from .ops import log_sigmoid, op_of, relu, sigmoid, softplus
 
 
 def local_grad(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
@@ -39,8 +39,6 @@ def _walk(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
 
 def rewrite_plain(expr: sp.Expr) -> sp.Expr:
     """The same function in SymPy's own vocabulary (sigmoid, relu, softplus spelled out), for cross-checks."""
-    from .ops import log_sigmoid, relu, sigmoid, softplus
-
     return (expr.replace(sigmoid, lambda u: 1 / (1 + sp.exp(-u))).replace(relu, lambda u: sp.Max(u, 0))
             .replace(softplus, lambda u: sp.log(1 + sp.exp(u))).replace(log_sigmoid, lambda u: -sp.log(1 + sp.exp(-u))))
 
@@ -49,8 +47,6 @@ def recognise(expr: sp.Expr) -> sp.Expr:
     """1/(1 + e^(−u)), however it was typed, as σ(u): the same function under the name whose derivative the
     walkthrough writes as σ(1 − σ). For what is shown only: torch must compute the formula as written (its
     backward through 1/(1 + e^(−z)) keeps e^(−46), through torch.sigmoid it loses it)."""
-    from .ops import sigmoid
-
     def rewrite(e):
         if e.is_Pow and e.exp == -1 and e.base.is_Add and len(e.base.args) == 2 and 1 in e.base.args:
             other = next(a for a in e.base.args if a != 1)

@@ -6,7 +6,7 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .ops import op_of
+from .ops import op_of, shape_of_expr
 
 _GREEK = set("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
              "sigma tau upsilon phi chi psi omega".split())
@@ -21,8 +21,6 @@ class Printer(LatexPrinter):
         self.shapes = shapes or {}
 
     def _shape(self, expr) -> tuple:
-        from .ops import shape_of_expr
-
         try:
             return shape_of_expr(expr, self.shapes)
         except Exception:          # a shape the parser would have refused: print it as a scalar

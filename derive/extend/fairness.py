@@ -18,6 +18,7 @@ from ..passes import program
 from ..core.errors import DeriveError
 from ..core.evaluate import MP, evaluate
 from ..core.i18n import Msg
+from ..core.parser import parse
 
 BRANCHED = ("max", "min", "abs", "relu")
 COMPARISONS = {"<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b, "≤": lambda a, b: a <= b,
@@ -38,8 +39,6 @@ class Condition:
 
 def conditions(ex, texts) -> list[Condition]:
     """The `require` list of [variants], each a comparison of two numbers made of the exercise's names."""
-    from ..core.parser import parse
-
     spot = ex.source.spot("variants", "require")
     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
         raise DeriveError(Msg("err_require_list"), spot, Msg("err_require_fix"))

@@ -19,10 +19,16 @@ import sympy as sp
 
 from ..core import arrays
 from ..core.budget import CALL_SECONDS, DIGITS, OverTime, Unknown, known, time_limit
-from ..core.errors import DeriveError, Spot
+from ..core.errors import DeriveError, Domain, Spot, TooLarge
 from ..model.exercise import HESSIAN_MAX_ELEMENTS, elements
 from ..passes.stopgrad import frozen
 from ..core.i18n import Msg
+from ..core.evaluate import MP
+from ..core.parser import symbol
+from ..model.derivation import Diagnostic
+from ..passes import graph, program
+from ..passes.exact import admit, agrees, evaluated, tidy
+from ..passes.reverse import mp_value, numeric_pass
 
 HIGHER_PRECISIONS = (60, 150, 400, 1000)
 MAX_ELEMENTS = HESSIAN_MAX_ELEMENTS
@@ -44,8 +50,6 @@ class Hessian:
 def hessian(d) -> Hessian:
     """The order-th derivative of the target at the point (d: a Derivation with order >= 2); a located error
     where the differences leave the domain or the magnitudes derive computes (2^(a^b) at a = 1 ± h, b = 1e308)."""
-    from ..core.errors import Domain, TooLarge
-
     try:
         return _hessian(d)
     except (TooLarge, Domain, ZeroDivisionError, ValueError, OverflowError) as e:
@@ -104,7 +108,6 @@ def _decimal(exact, value, error):
         return value
     if _is_zero(exact):
         return mpmath.mpf(0)
-    from ..passes.exact import evaluated
 
     number = evaluated(exact)
     return value if number is None else number
@@ -125,8 +128,6 @@ def _vanishing(d, els, value, error):
     """Without exact forms: an entry no larger than the error of the differences that give it (their
     truncation, bounded by the coarser step's, and round-off) is 0 as far as they can tell, so it is shown as 0
     with a warning, never as that error's digits (-4.2e-121 where the exact entry is 0)."""
-    from ..model.derivation import Diagnostic
-
     n, names = len(els), [arrays.element_name(x, i) for x, i in els]
     small = [(i, j) for i in range(n) for j in range(n) if value[i][j] != 0 and abs(value[i][j]) <= error[i][j]]
     if not small:
@@ -155,8 +156,6 @@ def _point(d) -> dict:
 
 def _forward(d, point: dict, A) -> dict:
     """Every node's value at `point` (inputs' mpmath values) at the current precision."""
-    from ..passes import program
-
     values = dict(point)
     for n in d.order:
         if n in d.exercise.formulas:
@@ -169,10 +168,6 @@ def _forward(d, point: dict, A) -> dict:
 
 def _gradient(d, point: dict) -> dict:
     """The reverse pass at `point`, at the current precision."""
-    from ..passes import graph
-    from ..passes.reverse import numeric_pass
-    from ..core.evaluate import MP
-
     g = graph.build(d.exercise)
     run = numeric_pass(d.exercise, g, d.relevant, frozenset(), _forward(d, point, MP()))
     zero = mpmath.mpf(0)
@@ -208,8 +203,6 @@ def _element(value, index):
 
 def _by_differences(d, els, h) -> list[list]:
     """H by central differences of the reverse pass: column j from the gradients at x ± h e_j."""
-    from ..passes.reverse import mp_value
-
     point = {x: mp_value(d.exercise.values[x]) for x in d.exercise.values}    # at this precision
     columns, scale = [], mpmath.mpf(0)
     for x, index in els:
@@ -221,8 +214,6 @@ def _by_differences(d, els, h) -> list[list]:
 
 
 def _higher(d, order: int) -> Hessian:
-    from ..core.evaluate import MP
-
     (x,) = d.exercise.wrt
     held = frozen(d)
     point = _point(held)
@@ -254,7 +245,6 @@ def _exact_hessian(d, els, value):
         return Unknown("tensor")
     if any(x not in d.closed for x in d.exercise.wrt):
         return Unknown("size")
-    from ..core.parser import symbol
 
     rows = []
     for i, (x, _) in enumerate(els):
@@ -274,16 +264,12 @@ def _exact_hessian(d, els, value):
 def _exact_higher(d, x, order, value):
     if x not in d.closed:
         return Unknown("size")
-    from ..core.parser import symbol
 
     return _at_point(d, d.clock.run(sp.diff, d.closed[x], symbol(x), order - 1), value)
 
 
 def _at_point(d, expr, value):
     """A closed-form derivative at the point, exact, tidied, and checked against its 30-digit value."""
-    from ..passes.exact import admit, agrees, evaluated, tidy
-    from ..core.parser import symbol
-
     if not known(expr):
         return expr
     point = {symbol(n): d.nodes[n].exact for n in d.exercise.values}

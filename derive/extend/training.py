@@ -21,6 +21,8 @@ from ..core.budget import known, policy
 from ..core.errors import DeriveError, Spot
 from ..model.stepspec import MAX_STEPS, UPDATES, Step, read  # noqa: F401  (re-exported)
 from ..core.i18n import Msg
+from ..core.evaluate import MP
+from ..passes.driver import gradient as derive
 
 @dataclass
 class Point:
@@ -34,9 +36,6 @@ class Point:
 
 def train(d, step: Step) -> list[Point]:
     """The point before any update and after each of `step.steps` updates."""
-    from ..passes.driver import gradient as derive
-    from ..core.evaluate import MP
-
     ex = d.exercise
     wrt = list(ex.wrt)
     if any(d.gradients[x].value is None or _undefined(d.gradients[x].value) for x in wrt):

@@ -20,6 +20,7 @@ from ..core.ops import FUNCTIONS, OPS, op_of, operands
 from ..core.parser import names_in, parse
 from .reading import Source, shift_column, value_of
 from ..core.i18n import Msg
+from .seed import seeded
 
 MAX_FILE_BYTES = 10_000_000
 KINDS = ("gradient", "linear-system", "matmul-benchmark")
@@ -399,8 +400,6 @@ def _order(data, source) -> int:
 
 def _seed(data, values, formulas, known, source):
     """A [gradient] seed: its formula (vjp = Σ seed · output) and, for a tensor output, its input added."""
-    from .seed import seeded
-
     made = seeded(_table(data, "gradient", source), values, formulas, source, value_of)
     if made is None:
         return None

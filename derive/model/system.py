@@ -8,9 +8,10 @@ from decimal import Decimal
 import mpmath
 import sympy as sp
 
-from ..core.errors import DeriveError, Spot
+from ..core.errors import DeriveError, Spot, TooLarge
 from ..core.parser import parse, symbol
 from ..core.i18n import Listing, Msg
+from ..core.evaluate import evaluate
 
 METHODS = ("gradient-descent", "momentum", "nesterov", "conjugate-gradient", "adam")
 MAX_EXACT = 40            # unknowns beyond which SymPy's exact analysis is skipped (rational LU is O(n^3) big numbers)
@@ -154,9 +155,6 @@ def matrix_form(equations: list[Equation], unknowns: list[str], source) -> tuple
 
 def _check_coefficient(value: sp.Expr, x, eq: Equation, source):
     """A coefficient the float64 solvers can hold: computed under derive's limits, within ±1.8e308."""
-    from ..core.errors import TooLarge
-    from ..core.evaluate import evaluate
-
     what = Msg("err_coefficient_of", x=x) if x is not None else Msg("err_constant_term")
     try:
         with mpmath.workdps(30):

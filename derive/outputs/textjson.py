@@ -16,6 +16,8 @@ from ..core import arrays
 from ..core.budget import Unknown, known
 from ..model.derivation import Derivation, decimal, plain
 from ..core.latex import latex
+from ..core.i18n import said, t
+from ..model.exercise import title_for
 
 
 class TextPrinter(StrPrinter):
@@ -253,8 +255,6 @@ def _numeric_json(c) -> dict:
 def _shown(exact, value, lang: str = "en") -> str:
     """One value for a terminal: the exact text, then ≈ and the decimal unless it is an integer; where the exact
     form was not computed, why (in the command's language)."""
-    from ..core.i18n import t
-
     undefined = t(lang, "cli_g_undefined")
     if isinstance(value, arrays.np.ndarray):
         rows = arrays.nested(value, lambda v: decimal(v) or undefined)
@@ -271,8 +271,6 @@ def _shown(exact, value, lang: str = "en") -> str:
 def to_text(d: Derivation, checks=None, lang: str = "en") -> str:
     """Forward values, the gradient table and (with `checks`) the numeric comparison, for a terminal."""
     ex = d.exercise
-    from ..model.exercise import title_for
-    from ..core.i18n import said, t
 
     lines = [f"{title_for(ex, lang) or ex.path}", "", t(lang, "cli_forward")]
     width = max(len(n) for n in d.nodes)
@@ -309,8 +307,6 @@ def to_text(d: Derivation, checks=None, lang: str = "en") -> str:
 
 
 def _hessian_text(d, checks, lang: str = "en") -> list[str]:
-    from ..core.i18n import t
-
     h = d.hessian
     if h.order > 2:
         lines = [f"d^{h.order}{d.target}/d{h.names[0]}^{h.order} = {_shown(h.exact, h.value, lang)}"]
@@ -386,8 +382,6 @@ def _listing(items: list[str], most: int = 6) -> str:
 
 def solve_text(unknowns, analysis, study, equations=None, lang: str = "en") -> str:
     """`solve`: the classification and answer, then one line per method."""
-    from ..core.i18n import t
-
     lines = []
     if equations:
         lines += [f"  {e}" for e in equations] + [""]

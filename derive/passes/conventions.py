@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ..core.ops import close
+from ..core.ops import OPS, close
 
 
 def partial(convention: str, op, i: int, values: list) -> sp.Rational:
@@ -37,7 +37,6 @@ def _torch(name: str, tied: tuple, i: int) -> sp.Rational:
     lower for max and higher for min), as the exact binary fraction torch returned."""
     import torch
 
-    from ..core.ops import OPS
 
     low = -1.0 if name == "max" else 1.0
     xs = [torch.tensor(0.0 if t else low, dtype=torch.float64, requires_grad=True) for t in tied]

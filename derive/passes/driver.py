@@ -13,22 +13,21 @@ from __future__ import annotations
 import mpmath
 
 from ..core import arrays
-from . import graph as graphs
+from . import exact as exact_pass, graph as graphs
 from ..core.budget import PRECISIONS, WORKING_DPS, Unknown, known
 from ..model.derivation import Adjoint, Derivation, Diagnostic, Edge, Gradient, Node, index_text, plain
 from ..core.errors import DeriveError
 from ..model.exercise import GradientExercise
 from .reverse import DEEP_DPS, numeric_pass, precise
 from ..core.i18n import Msg
+from .conventions import describe
+from .exact import evaluated
+from .kinks import gradients, resolve
 
 
 def gradient(ex: GradientExercise, exact: bool = True) -> Derivation:
     """The numeric pass, then (unless exact=False) the exact pass, for one exercise: its values, local
     derivatives, adjoints and gradient (the Hessian, a step, the checks are the layers above: engine.derive)."""
-    from . import exact as exact_pass
-    from .conventions import describe
-    from .kinks import gradients, resolve
-
     g = graphs.build(ex)
     relevant = graphs.relevant(g.dag, ex.target, ex.wrt)
     run = precise(lambda: numeric_pass(ex, g, relevant))
@@ -94,8 +93,6 @@ def _settle(d, unsettled: set):
     cancel): their exact form, evaluated by SymPy's adaptive evalf, gives the digits. Without one, a value
     that was round-off around zero at both precisions is 0 with a warning that says so; any other, a
     located error, never a number that may be wrong."""
-    from .exact import evaluated
-
     ex = d.exercise
     found = [(f"the value of {key!r}", d.nodes[key], kind, floor, {"name": key, "gradient": False})
              for part, key, kind, floor in unsettled if part == "values"]
@@ -124,8 +121,6 @@ def _cancelled_zeros(d):
     """A decimal exactly 0 whose exact form is not 0 lost every digit to cancellation alike at every precision
     (1 - σ(200): σ(200) rounds to 1 at 45 and at 60 digits, so the runs agree on 0). Its digits come from the
     exact form by SymPy's adaptive evalf; where that cannot evaluate it, an unproven-zero warning says so."""
-    from .exact import evaluated
-
     said = {(w.data.get("name"), w.data.get("gradient")) for w in d.warnings if w.code == "vanishing"}
     shown = [(f"the value of {n!r}", n, False, node) for n, node in d.nodes.items()]
     shown += [(f"d {d.target}/d {x}", x, True, g) for x, g in d.gradients.items()]

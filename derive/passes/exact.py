@@ -19,6 +19,8 @@ from ..core.errors import DeriveError
 from ..core.evaluate import MP, Exact, evaluate
 from ..core.parser import symbol
 from ..core.i18n import Msg
+from ..core.ops import op_of
+from .conventions import partial as by_convention
 
 
 def values(d) -> None:
@@ -148,8 +150,6 @@ def derivatives(d) -> None:
 def _by_convention(convention: str):
     """formula_vjp's hook: an exact partial at a kink replaced by the convention's number (every element whose
     arguments sit on the op's kink, decided exactly)."""
-    from .conventions import partial as by_convention
-
     def hook(e, op, args, i, partial):
         if op.kink is None:
             return partial
@@ -277,8 +277,6 @@ def _beyond_exp(expr) -> bool:
 
 def _familiar(expr) -> bool:
     """Only the functions a student wrote or derive defines (simplify may answer with cosh or re)."""
-    from ..core.ops import op_of
-
     return all(op_of(f) is not None for f in expr.atoms(sp.Function)) and not expr.has(sp.I)
 
 

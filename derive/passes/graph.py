@@ -9,6 +9,8 @@ from collections import deque
 from dataclasses import dataclass
 
 from ..model.exercise import GradientExercise
+from ..core.ops import detach
+from ..core.parser import symbol
 
 
 class Dag:
@@ -119,8 +121,6 @@ def stopped(ex: GradientExercise, parent: str, child: str) -> bool:
     derivative does not (drawn dashed)."""
     import sympy as sp
 
-    from ..core.ops import detach
-    from ..core.parser import symbol
 
     expr = ex.formulas[child].expr
     if not expr.has(detach):

@@ -11,16 +11,17 @@ import sympy as sp
 from ..core import arrays
 from ..core.budget import CALL_SECONDS, WORKING_DPS, OverTime, Unknown, known, time_limit
 from ..core.evaluate import Exact, evaluate
-from ..core.ops import op_of, operands
+from ..core.ops import exactly_zero, op_of, operands
 from ..core.i18n import Msg
+from ..core.parser import symbol
+from ..model.derivation import Diagnostic, Gradient, Kink, plain
+from .exact import tidy
+from .graph import reach
+from .program import instruction
 
 
 def resolve(d, suspects) -> list:
     """The ties of the numeric pass that are kinks, one Kink per (formula, application, element)."""
-    from ..model.derivation import Kink
-
-    from .program import instruction
-
     out, seen = [], set()
     for node, step, index in suspects:
         if (node, step, index) in seen:
@@ -57,8 +58,6 @@ def _exact_args(d, node, expr, index):
 
 def gradients(d, exact: bool) -> dict:
     """The gradient for each input: the adjoint, or, through a kink, undefined with its one-sided values."""
-    from ..model.derivation import Diagnostic, Gradient, Kink, plain
-
     out = {}
     closed = getattr(d, "closed", {}) or {}
     for x in d.exercise.wrt:
@@ -102,8 +101,6 @@ def gradients(d, exact: bool) -> dict:
 
 def _tidied(d, expr):
     """The exact form simplified within the exact pass's time budget; as it is when the budget is spent."""
-    from .exact import tidy
-
     if d.clock is None or not known(expr):
         return expr
     done = d.clock.run(tidy, expr)
@@ -114,8 +111,6 @@ def _equal(left: sp.Expr, right: sp.Expr) -> bool:
     """Whether two one-sided derivatives are equal, decided exactly within a time slice; undecided counts as
     different, so the gradient is called undefined rather than given a value that may be wrong. (No
     simplify: its logcombine raises 10^308 to the power 10^308 in C, where no alarm can stop it.)"""
-    from ..core.ops import exactly_zero
-
     try:
         with time_limit(CALL_SECONDS):
             return exactly_zero(left - right)
@@ -124,8 +119,6 @@ def _equal(left: sp.Expr, right: sp.Expr) -> bool:
 
 
 def _reaches(d, x, node) -> bool:
-    from .graph import reach
-
     reached = d.memo.setdefault("reach", {})
     if x not in reached:
         reached[x] = reach(d.graph, [x])
@@ -143,8 +136,6 @@ def _to_mp(value: sp.Expr):
 
 def _one_sided(d, x: str, side: int, kinks) -> sp.Expr:
     """The one-sided derivative of the target along input x (side=+1 right, -1 left), by forward mode."""
-    from ..core.parser import symbol
-
     g = d.graph
     at_kink = {(k.node, k.expr) for k in kinks}
     values = {n: node.value for n, node in d.nodes.items()}

@@ -12,6 +12,7 @@ does on numbers); anything else runs node by node (numeric.run_graph).
 from __future__ import annotations
 
 from .program import program_for, run
+from ..core.evaluate import Torch
 
 
 class Schedule:
@@ -87,7 +88,6 @@ def autograd(plan: Schedule, d, dtype, device="cpu") -> tuple[dict, dict]:
     """Every node's value and the target's gradient by torch.autograd.grad, the inputs one leaf tensor."""
     import torch
 
-    from ..core.evaluate import Torch
 
     inputs = point(plan, d, dtype, device).requires_grad_(True)
     values = evaluate(plan, inputs, Torch(dtype, device))

@@ -16,6 +16,7 @@ from ..core.errors import DeriveError, Domain, TooLarge
 from ..model.derivation import index_text
 from ..core.evaluate import MP
 from ..core.i18n import Msg
+from .conventions import partial as by_convention
 
 DEEP_DPS = 1200           # the last precision tried where terms beyond 10^300 cancel
 
@@ -154,8 +155,6 @@ def _vjp_error(e, node, ex) -> DeriveError:
 
 def _at_kink(convention, op, i, args, partial, indices):
     """The partial with its elements at a kink replaced: nan (undefined) or the convention's number."""
-    from .conventions import partial as by_convention
-
     def at(index):
         if convention == "undefined":
             return mpmath.nan

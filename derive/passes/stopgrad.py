@@ -10,6 +10,11 @@ import mpmath
 import sympy as sp
 
 from ..core import arrays
+from ..core.budget import known
+from ..core.evaluate import Exact, MP, evaluate
+from ..core.ops import detach
+from ..core.parser import symbol
+from .driver import gradient as derive
 
 
 def frozen(d):
@@ -22,12 +27,6 @@ def frozen(d):
 
 
 def _frozen(d):
-    from ..core.budget import known
-    from .driver import gradient as derive
-    from ..core.evaluate import MP, Exact, evaluate
-    from ..core.ops import detach
-    from ..core.parser import symbol
-
     ex = d.exercise
     if not any(f.expr.has(detach) for f in ex.formulas.values()):
         return d

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from ...pipeline import Computed, compute, stem_of  # noqa: F401  (re-exported: the API and tests read them here)
+from . import benchmark
+from ...core.i18n import LANGS
+from ...model.exercise import title_for
 
 FORMATS = ("md", "tex", "pdf", "ipynb", "html")
 
@@ -9,8 +12,6 @@ FORMATS = ("md", "tex", "pdf", "ipynb", "html")
 def build(c: Computed, lang: str, audience: str = "teacher"):
     """The Report of one computed exercise in one language: the worked solution (teacher), or the student's
     sheet (NAME-student: the statement and the steps as questions, without the solution's numbers)."""
-    from ...model.exercise import title_for
-
     ex = c.exercise
     title = title_for(ex, lang) or c.stem
     if audience == "student":
@@ -37,15 +38,12 @@ def build(c: Computed, lang: str, audience: str = "teacher"):
         from . import linear
 
         return linear.build(c.stem, title, ex.system, *c.results, lang)
-    from . import benchmark
 
     return benchmark.build(c.stem, title, c.stem, *c.results, lang)
 
 
 def languages(option: str | None, exercise) -> list[str]:
     """--lang, else the exercise's lang, else English; "all" gives both."""
-    from ...core.i18n import LANGS
-
     if option == "all":
         return list(LANGS)
     if option:

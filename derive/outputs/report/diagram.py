@@ -11,6 +11,10 @@ from ...model.derivation import Derivation
 from ...passes.graph import stopped
 from .mathtex import name as tex_name
 from .mathtex import short
+from . import rules
+from ...core.ops import op_of, operands, shape_of_expr
+from ...core.parser import symbol
+from .units import elementwise_derivative, leaves, units
 
 
 def layout(d: Derivation) -> dict[str, tuple[float, float]]:
@@ -66,11 +70,6 @@ def edge_label(d: Derivation, p: str, c: str) -> str:
 
 def tensor_rule(d: Derivation, p: str, c: str) -> str:
     """What formula c's adjoint is multiplied by on its way back to p, step by step: ⊙h(1 − h) ·xᵀ."""
-    from ...core.ops import op_of, operands, shape_of_expr
-    from ...core.parser import symbol
-    from . import rules
-    from .units import elementwise_derivative, leaves, units
-
     expr = d.exercise.formulas[c].expr
     shapes = {n: node.shape for n, node in d.nodes.items()}
     parts = {u.expr: u for u in units(expr)}

@@ -6,6 +6,9 @@ import math
 
 from .diagram import edge_label, node_label
 from ...core.i18n import t
+from ...checks.numeric import STEPS, TOL, relative_error
+from ...passes.graph import stopped
+from .layout import label_key, layout
 
 GRAPH_DETAIL_LIMIT = 40       # nodes beyond which the graph figure is summarised by layer
 DPI = 150
@@ -62,8 +65,6 @@ def _measure(texts: dict, fontsize: float, pad) -> dict[str, tuple[float, float]
 def graph_layout(d, engine: str | None = None, blank: bool = False):
     """The graph's boxes, labels and arrows (report.layout), with the texts that go in them (blank: names
     and shapes only, for a student's sheet)."""
-    from .layout import label_key, layout
-
     texts = {n: _name_only(d, n) if blank else node_label(d, n) for n in d.order}
     edges = [(p, c) for p, c in d.graph.edges]
     edge_texts = {} if blank else {(p, c): edge_label(d, p, c) for p, c in edges}
@@ -95,8 +96,6 @@ def graph_figure(d, path: str, formats=("png",), engine: str | None = None, blan
         return _graph_summary(d, path, formats)
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-    from ...passes.graph import stopped
-    from .layout import label_key
 
     plt = pyplot()
     lay, texts, edge_texts = graph_layout(d, engine, blank)
@@ -191,7 +190,6 @@ def steps_figure(d, checks, lang: str, path: str, formats=("png",)):
     one colour per input, for at most STEPS_SHOWN inputs; the 10⁻⁶ tolerance labelled; legend below."""
     from matplotlib.ticker import FuncFormatter, LogLocator
 
-    from ...checks.numeric import STEPS, TOL, relative_error
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
@@ -352,8 +350,6 @@ def bench_plot(bench, file: str, lang: str = "en"):
 
 def loss_plot(losses: list[float], target: str, path: str, formats=("png",), lang: str = "en"):
     """The loss after each training step (step 0: before any), on a log scale when it spans decades."""
-    from ...core.i18n import t
-
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.0, 3.2))
     steps = list(range(len(losses)))

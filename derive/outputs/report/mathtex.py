@@ -12,6 +12,7 @@ from sympy.printing.precedence import precedence_traditional
 from ...core.budget import DIGITS, known, size
 from ...core.i18n import t
 from ...core.latex import Printer
+from ...core.numbers import SHORT, terminating_decimal
 
 EXACT_SIZE = 60          # exact values longer than this many LaTeX characters are shown by their decimal
 EXACT_TREE = 30          # ... and those of more tree nodes than this are not even printed to find out
@@ -162,8 +163,6 @@ def value_tex(exact, value, lang: str = "en") -> tuple[str, object]:
 
 def rational_tex(exact) -> str | None:
     """A short exact rational as a person writes it: 2, 0.35 (a decimal that ends), \\frac{3}{2}."""
-    from ...core.numbers import SHORT, terminating_decimal
-
     if not known(exact) or not isinstance(exact, sp.Basic) or not exact.is_Rational:
         return None
     if exact.is_Integer:

@@ -11,6 +11,13 @@ from html import escape
 import xml.etree.ElementTree as ET
 
 import mpmath
+from . import stem_of
+from ... import pipeline
+from ...core.i18n import t
+from ...model.exercise import title_for
+from .figures import graph_figure
+from .html import tex_math
+from .mathtex import name
 
 ANSWER_DIGITS = 10               # significant digits of each stored answer
 PENALTY = "0.3333333"            # Moodle's default penalty for a wrong try
@@ -53,10 +60,6 @@ def _text(parent, tag: str, text: str, fmt: str | None = None) -> ET.Element:
 
 def _asked(v, ex, lang: str, tolerance: float) -> str:
     """The question's last part: the instruction and one line with a field per answer."""
-    from .html import tex_math
-    from ...core.i18n import t
-    from .mathtex import name
-
     if ex.kind == "gradient":       # one field per partial derivative, a tensor's element by element
         asked = [(rf"\frac{{\partial {name(ex.target)}}}{{\partial {_indexed(name(x), i)}}}", value)
                  for x in v.answers for i, value in v.elements(x)]
@@ -87,9 +90,6 @@ def bank(chosen: list, ex, lang: str, seed: int, tolerance: float, graph_png: by
     """The XML file: a category, then one cloze question per variant."""
     from os.path import basename
 
-    from . import stem_of
-    from ...model.exercise import title_for
-    from ...core.i18n import t
 
     stem = stem_of(ex.path)
     title = " ".join((title_for(ex, lang) or stem).split())     # names and paths are one line of plain text
@@ -127,8 +127,6 @@ def graph_png(ex) -> bytes | None:
     import tempfile
     from pathlib import Path
 
-    from ... import pipeline
-    from .figures import graph_figure
 
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "graph"

@@ -7,8 +7,11 @@ import base64
 import json
 from pathlib import Path
 
-from . import markdown
+from . import markdown, stem_of
 from .doc import Code, Figure, Heading, Math, Report
+from ...core.i18n import t
+from ...model.exercise import title_for
+from .steps import STEPS
 
 NBFORMAT = 4
 NBFORMAT_MINOR = 5
@@ -80,11 +83,6 @@ def render(report: Report, folder: Path | None = None) -> str:
 def api_notebook(toml: str, exercise, lang: str) -> str:
     """A notebook on derive's Python API: the exercise's TOML inside its first code cell (so the .ipynb
     needs nothing beside it), then one cell per step of the solution, each showing itself."""
-    from .steps import STEPS
-    from ...model.exercise import title_for
-    from . import stem_of
-    from ...core.i18n import t
-
     stem = stem_of(exercise.path)
     report = Report(f"{stem}-api", lang, title_for(exercise, lang) or stem)
     out = [_markdown_cell(report, 0, f"# {markdown.text(report.title)}\n\n{t(lang, 'api_intro')}"),

@@ -10,13 +10,12 @@ from .blocks import broken, element_tex
 from .doc import Heading, Math, Para, Report, rich
 from ...core.i18n import t
 from .mathtex import exact_eq, name, short
+from ...core.latex import matrix
 
 EXACT_ENTRY_LIMIT = 300       # characters of LaTeX per exact entry shown; longer ones keep their decimals only
 
 
 def section(r: Report, d: Derivation, checks, lang: str):
-    from ...core.latex import matrix
-
     h = d.hessian
     if h is None:
         return

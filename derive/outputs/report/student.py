@@ -4,7 +4,7 @@ solution appears: only the values and formulas the statement gives."""
 from __future__ import annotations
 
 from ...model.derivation import Derivation
-from . import figures
+from . import figures, gradient, tensor
 from .doc import Heading, Math, Para, Report, rich
 from .gradient import backward_order
 from ...core.i18n import t
@@ -16,8 +16,6 @@ BLANK = r"\underline{\hspace{6em}}"
 def build(stem: str, title: str, d: Derivation, lang: str, compact: bool = False) -> Report:
     """Statement, graph to label, then forward pass, local derivatives (scalars), backward pass and gradient
     as questions; the walkthrough (`--for teacher`) answers them. compact: no figure (a variants sheet)."""
-    from . import gradient, tensor
-
     r = Report(stem, lang, title, compact=compact)
     statement = tensor._statement if d.tensor else gradient._statement
     statement(r, d, lang)

@@ -8,14 +8,14 @@ import mpmath
 import sympy as sp
 
 from ...core import arrays
-from ...passes.backward import formula_steps
+from ...passes.backward import accumulate, formula_steps
 from ...model.derivation import Derivation
 from . import second, training
 from .choices import convention_paragraph, seed_paragraph
 from ...core.evaluate import MP
 from ...core.latex import Printer
 from ...checks.numeric import TOL, Checks
-from ...core.ops import op_of, operands, shape_text
+from ...core.ops import op_of, operands, shape_of_expr, shape_text
 from . import diagram, figures, rules, torchcode
 from .units import Unit, leaves as _leaves, units
 from .doc import B, C, Code, Heading, M, Math, Mermaid, Para, Report, Table, rich
@@ -23,6 +23,7 @@ from .blocks import BESIDE, aligned, math_name, relation, stopped_note, value_te
 from .gradient import diagnostics
 from ...core.i18n import t
 from .mathtex import bar, name, partial, short
+from ...core.diff import local_grad
 
 
 
@@ -137,8 +138,6 @@ def _formula_rows(d: Derivation, n: str, fan: dict) -> list[str]:
 
 def _contribution(u: Unit, leaf, made):
     """What one unit sends back to one of its leaves: the reverse-mode steps inside the unit, summed."""
-    from ...passes.backward import accumulate
-
     total = None
     for e, a, g in made:
         inside = (e == u.expr) if u.block is None else (e in u.block)
@@ -174,8 +173,6 @@ def _unit_tex(d: Derivation, u: Unit, names: dict) -> str:
 def _rule_tex(d: Derivation, u: Unit, leaf, names: dict) -> str:
     """The rule that sends the unit's adjoint to one leaf: the op's template, or for an element-wise block
     its derivative (written with the unit's own name where it reappears: σ′ = h ⊙ (1 − h))."""
-    from ...core.diff import local_grad
-
     out_bar = rf"\overline{{{names[u.expr]}}}" if names[u.expr].startswith("{") else bar(names_key(u, d))
     leaf_shape = _shape_of(d, leaf)
     if u.block is None:
@@ -212,8 +209,6 @@ def _leaf_tex(d: Derivation, e, names: dict) -> str:
 
 
 def _shape_of(d: Derivation, e) -> tuple:
-    from ...core.ops import shape_of_expr
-
     return shape_of_expr(e, shapes(d))
 
 

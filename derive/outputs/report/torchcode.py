@@ -11,6 +11,7 @@ from sympy.printing.str import StrPrinter
 from ...model.derivation import Derivation
 from ...core.ops import op_of
 from ...core.i18n import t
+from ...checks.numeric import autograd_agrees
 
 RESERVED = {"torch", "math", "F", "model", "point", "inputs", "exact", "h", "name", "up", "down", "grad",
             "value", "loss_value", "tensors", "fd", "stable_model", "relative"}
@@ -161,7 +162,6 @@ def agreeing(checks) -> set[str]:
     its gradient where the exact one is 22.8; a notebook that asserted it would stop there)."""
     if checks is None:
         return set()
-    from ...checks.numeric import autograd_agrees
 
     bad = {c.wrt for c in checks.checks.values() if not autograd_agrees(c)}
     return {c.wrt for c in checks.checks.values()} - bad

@@ -4,6 +4,7 @@ derivative is taken element by element. The walkthrough and the graph's arrows b
 from __future__ import annotations
 
 from ...core.ops import op_of, operands
+from ...core.diff import local_grad
 
 
 class Unit:
@@ -64,7 +65,6 @@ def elementwise_derivative(unit: Unit, leaf, self_name: str | None = None):
     `self_name` where it reappears (σ′ = h (1 − h)); other inner units as placeholder symbols."""
     import sympy as sp
 
-    from ...core.diff import local_grad
 
     placeholders = {}
     for k, inner in enumerate(x for x in leaves(unit) if not x.is_Symbol):

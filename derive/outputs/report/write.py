@@ -14,6 +14,7 @@ from ...core.errors import DeriveError, os_reason
 from ...core import parallel
 from .doc import Report
 from ...core.i18n import Msg
+from . import html, markdown, notebook, tex
 
 TEX_HINT = "install a TeX engine (Debian: apt-get install texlive-latex-base texlive-latex-recommended latexmk)"
 
@@ -98,8 +99,6 @@ def unchanged_pdf(tex_file: Path, previous: Path) -> bool:
 
 def render(report: Report, folder: Path, formats: set[str]) -> list[Path]:
     """All files of one report into `folder`; returns the .tex files whose PDF is wanted."""
-    from . import html, markdown, notebook, tex
-
     for name, text in report.attachments.items():
         (folder / name).write_text(text, encoding="utf-8")
     if "md" in formats:
