@@ -66,7 +66,7 @@ class Gradient:
 class Diagnostic:
     code: str
     node: str | None
-    message: str
+    message: object               # a Msg (core.i18n): said in the reader's language where shown
     data: dict = field(default_factory=dict)     # the numbers in the message, for renderers
 
 

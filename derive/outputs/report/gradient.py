@@ -27,7 +27,7 @@ def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str
     """Every section of a gradient exercise's walkthrough, in `lang` (compact: no figures, files or code)."""
     r = Report(stem, lang, title, compact=compact)
     values = _values(d, lang)
-    _statement(r, d, lang)
+    statement(r, d, lang)
     _forward(r, d, values, lang)
     if not compact:                  # an answer key has no figures: it does not talk about one either
         _graph(r, d, lang)
@@ -50,7 +50,7 @@ def _listing(items: list[str], separator: str = r", \quad ") -> str:
     return lines[0] if len(lines) == 1 else r"\begin{gathered} " + r" \\ ".join(lines) + r" \end{gathered}"
 
 
-def _statement(r: Report, d: Derivation, lang: str):
+def statement(r: Report, d: Derivation, lang: str):
     ex = d.exercise
     point = [f"{name(x)} = {tex(v)}" for x, v in ex.values.items()]
     rows = [f"{name(f)} &= {_written(ex.formulas[f], lang)}" for f in d.order if f in ex.formulas]

@@ -18,7 +18,7 @@ def build(stem: str, title: str, system: System, analysis: Analysis, study, lang
           compact: bool = False) -> Report:
     """Every section of a linear system's walkthrough, in `lang` (compact: no figures or code)."""
     r = Report(stem, lang, title, compact=compact)
-    _statement(r, system, lang)
+    statement(r, system, lang)
     _exact(r, system, analysis, lang)
     _objective(r, study, lang)
     if study.skipped:
@@ -38,7 +38,7 @@ def _matrix(m: sp.Matrix) -> str:
     return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
 
 
-def _statement(r: Report, system: System, lang: str):
+def statement(r: Report, system: System, lang: str):
     rows = [f"{tex(e.lhs)} &= {tex(e.rhs)}" for e in system.equations]
     r.add(Heading(2, [t(lang, "s_statement")]), Para([t(lang, "s_statement_text")]),
           Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"), Para([t(lang, "s_by_gd")]))

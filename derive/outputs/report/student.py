@@ -17,7 +17,7 @@ def build(stem: str, title: str, d: Derivation, lang: str, compact: bool = False
     """Statement, graph to label, then forward pass, local derivatives (scalars), backward pass and gradient
     as questions; the walkthrough (`--for teacher`) answers them. compact: no figure (a variants sheet)."""
     r = Report(stem, lang, title, compact=compact)
-    statement = tensor._statement if d.tensor else gradient._statement
+    statement = tensor.statement if d.tensor else gradient.statement
     statement(r, d, lang)
     r.blocks = [b for b in r.blocks if not solution_hint(b, lang)]        # "we compute them three ways"
     r.add(Para(rich(t(lang, "stu_instructions"))))

@@ -29,7 +29,7 @@ from ...core.diff import local_grad
 
 def build(stem: str, title: str, d: Derivation, checks: Checks | None, lang: str, compact: bool = False) -> Report:
     r = Report(stem, lang, title, compact=compact)
-    _statement(r, d, lang)
+    statement(r, d, lang)
     _forward(r, d, lang)
     if not compact:
         _graph(r, d, lang)
@@ -54,7 +54,7 @@ def formula_tex(d: Derivation, expr) -> str:
     return Printer({"order": "none"}, shapes=shapes(d)).doprint(expr)
 
 
-def _statement(r: Report, d: Derivation, lang: str):
+def statement(r: Report, d: Derivation, lang: str):
     ex = d.exercise
     r.add(Heading(2, [t(lang, "g_statement")]), Para([t(lang, "t_statement_text")]))
     rows = [rf"{name(x)} &{relation(ex.values[x], d.nodes[x].value)} {value_tex(ex.values[x], d.nodes[x].value)} & &{_shape(d, x)}"
