@@ -29,11 +29,12 @@ from ..model.derivation import decimal
 from ..model.exercise import Source, loads, title_for
 from ..model.system import Equation, System, analyse
 from ..outputs.report import gradient, html, linear, markdown, stem_of, student, tensor
+from ..outputs.report import mistakes, moodle
 from ..outputs.report import tex as tex_report
 from ..outputs.report.doc import Heading
 from ..outputs.report.markdown import portable, text as md_text
 from ..outputs.report.mathtex import name, short, tex
-from ..outputs.report.tex import PREAMBLE, text as tex_text
+from ..outputs.report.tex import PREAMBLE, text as tex_text, unicode_declarations
 
 GRADIENT_LIMITS = {"max_abs_value": 1e6, "max_attempts": 50, "allow_zero_gradient": False, "min_abs_answer": 0.0,
                    "same_branches": True, "require": []}
@@ -57,6 +58,7 @@ class Variant:
     solution_tex: str = ""
     question_html: str = ""             # the statement alone, HTML with TeX math (a Moodle question)
     solution_html: str = ""             # the worked solution, the same way (its general feedback)
+    mistakes: dict = dataclasses.field(default_factory=dict)   # (input, element) -> mistakes.Feedback
 
     def elements(self, x: str) -> list[tuple[tuple[int, ...], mpmath.mpf]]:
         """Each element of the answer for x, with its index (() for a scalar)."""
@@ -321,12 +323,18 @@ def _examine_system(ex, lim):
 _MARK = "@@variant-{}@@"          # the variant's number is known only once it is accepted
 
 
-def render(index: int, ex, results: tuple, lang: str) -> tuple[str, ...]:
+def render(index: int, ex, results: tuple, lang: str) -> tuple[tuple[str, ...], dict]:
     """The statement and the worked solution of one candidate, from what `examine` computed, in
-    Markdown and LaTeX; and the bare statement and the solution in HTML for a Moodle question."""
+    Markdown and LaTeX; the bare statement and the solution in HTML for a Moodle question; and the common
+    wrong answers (a gradient's, for the Moodle fields' feedback and the key's list)."""
+    feedback = {}
     if ex.kind == "gradient":
         report = (tensor if ex.tensor else gradient).build(f"v{index}", "", *results, lang, compact=True)
         sheet = student.build(f"v{index}", "", results[0], lang, compact=True).blocks[1:]   # the questions
+        d = results[0]
+        rights = [mpmath.mpf(v) for x in ex.wrt for v in arrays.flat(d.gradients[x].value)]
+        feedback = mistakes.table(d, lang, KEY_TOLERANCE, moodle.floor_of(rights, KEY_TOLERANCE))
+        report.blocks += mistakes.key_blocks(d, feedback, lang)
     else:
         report = linear.build(f"v{index}", "", ex.system, *results, lang, compact=True)
         sheet = None
@@ -341,7 +349,7 @@ def render(index: int, ex, results: tuple, lang: str) -> tuple[str, ...]:
     tx = lambda blocks: "\n\n".join(x for x in (tex_report.block(b) for b in blocks) if x)
     web = lambda blocks: "\n".join(x for x in (html.block(b, None, html.tex_math) for b in blocks) if x)
     question = [b for b in report.blocks[1:cut] if not student.solution_hint(b, lang)]
-    return (md(statement), md(solution), tx(statement), tx(solution), web(question), web(report.blocks[1:]))
+    return (md(statement), md(solution), tx(statement), tx(solution), web(question), web(report.blocks[1:])), feedback
 
 
 # -- the whole run -----------------------------------------------------------------------------------
@@ -364,8 +372,8 @@ def _work(item):
     answers, decimals, reason, results = examine(candidate, _JOB["limits"])
     if reason is None and _key(answers) in seen:
         reason = SAME
-    texts = render(index, candidate, results, _JOB["lang"]) if reason is None else None
-    return index, answers, decimals, reason, texts
+    texts, feedback = render(index, candidate, results, _JOB["lang"]) if reason is None else (None, {})
+    return index, answers, decimals, reason, texts, feedback
 
 
 def distinct_estimate(counts: dict) -> tuple[float, float]:
@@ -431,7 +439,7 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
             batch = [(attempts + i, next(stream), seen) for i in range(size)]
             attempts += size
             results = pool.map(_work, batch) if pool else [_work(item) for item in batch]
-            for (index, draw, _), (_, answers, decimals, reason, texts) in zip(batch, results):
+            for (index, draw, _), (_, answers, decimals, reason, texts, feedback) in zip(batch, results):
                 if len(accepted) == n:
                     break
                 key = _key(answers)
@@ -445,7 +453,8 @@ def draw(ex, n: int, seed: int, lang: str, workers: int | None = None, progress=
                     continue
                 number = len(accepted) + 1
                 accepted.append(Variant(number, build(ex, draw), answers, decimals,
-                                        *(text.replace(_MARK.format(index), str(number)) for text in texts)))
+                                        *(text.replace(_MARK.format(index), str(number)) for text in texts),
+                                        mistakes=feedback))
             if progress:
                 progress(len(accepted), n)
     finally:
@@ -605,10 +614,10 @@ def documents(chosen: list[Variant], ex, lang: str, width: int) -> tuple[dict[st
         heading = t(lang, f"v_{kind}", title=title)
         files[f"{stem}-{kind}.md"] = "\n\n".join([f"# {md_text(heading)}", t(lang, intro)]
                                                   + [getattr(v, md) for v in chosen]) + "\n"
-        latex[f"{stem}-{kind}.tex"] = (PREAMBLE + "\\title{" + tex_text(heading) + "}\\date{}\n\\begin{document}\n"
-                                       "\\maketitle\n" + tex_text(t(lang, intro)) + "\n\n"
-                                       + "\n\n\\clearpage\n".join(getattr(v, tx) for v in chosen)
-                                       + "\n\\end{document}\n")
+        body = "\n\n\\clearpage\n".join(getattr(v, tx) for v in chosen)
+        latex[f"{stem}-{kind}.tex"] = (PREAMBLE + unicode_declarations(body) + "\\title{" + tex_text(heading)
+                                       + "}\\date{}\n\\begin{document}\n\\maketitle\n" + tex_text(t(lang, intro))
+                                       + "\n\n" + body + "\n\\end{document}\n")
     files[f"{stem}-summary.md"] = f"# {md_text(t(lang, 'v_summary', title=title))}\n\n" + summary_md(chosen, ex, lang)
     heading, rows, note = key_rows(chosen, ex, lang)
     files[f"{stem}-key.md"] = (f"# {md_text(t(lang, 'v_key', title=title))}\n\n{md_text(note)}\n\n"

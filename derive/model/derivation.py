@@ -96,6 +96,11 @@ class Derivation:
     def target(self) -> str:
         return self.exercise.target
 
+    def backward_order(self) -> list[str]:
+        """The nodes from the target back to the inputs, layer by layer, each layer in the order of the file
+        (h1 before h2, w21 before w22): the order a student works through the backward pass."""
+        return sorted(self.order, key=lambda n: (-self.nodes[n].layer, self.order.index(n)))
+
     @property
     def tensor(self) -> bool:
         return self.exercise.tensor

@@ -147,18 +147,12 @@ def _local(r: Report, d: Derivation, values: dict, lang: str):
     r.add(*convention_paragraph(d, lang))
 
 
-def backward_order(d: Derivation) -> list[str]:
-    """The nodes from the target back to the inputs, layer by layer, each layer in the order of the file
-    (h1 before h2, w21 before w22): the order a student works through the backward pass."""
-    return sorted(d.order, key=lambda n: (-d.nodes[n].layer, d.order.index(n)))
-
-
 def _backward(r: Report, d: Derivation, lang: str):
     r.add(Heading(2, [t(lang, "g_backward")]),
           Para(rich(t(lang, "g_backward_text", bar=f"${bar('v')} = {partial(d.target, 'v')}$",
                       target=math_name(d.target)))))
     rows = [rf"{bar(d.target)} &= {partial(d.target, d.target)} = 1"]
-    for n in backward_order(d):
+    for n in d.backward_order():
         adj = d.adjoints.get(n)
         if adj is None or n == d.target:
             continue

@@ -16,7 +16,7 @@ h1 { font-size: 1.6rem; line-height: 1.25; } h2 { font-size: 1.3rem; margin-top:
 math[display="block"] { margin: .6rem 0; }
 table { border-collapse: collapse; margin: .6rem 0; }
 th, td { border-bottom: 1px solid #ccc; padding: .25rem .6rem; text-align: right; vertical-align: top; }
-th { border-bottom: 2px solid #888; } td.l, th.l { text-align: left; } td.c, th.c { text-align: center; }
+th { border-bottom: 2px solid #888; } td.l, th.l, td.p, th.p { text-align: left; } td.c, th.c { text-align: center; }
 figure { margin: 1rem 0; } img { max-width: 100%; height: auto; }
 figcaption { font-style: italic; font-size: .95rem; }
 pre { background: #f5f5f5; padding: .7rem; overflow-x: auto; font-size: .85rem; }

@@ -93,7 +93,7 @@ def block(b, report: Report) -> str:
         return "$$\n" + display(b.tex) + "\n$$"
     if isinstance(b, Table):
         align = b.align or "l" + "r" * (len(b.header) - 1)
-        marks = {"l": ":---", "r": "---:", "c": ":---:"}
+        marks = {"l": ":---", "p": ":---", "r": "---:", "c": ":---:"}
         lines = ["| " + " | ".join(inline(h) for h in b.header) + " |",
                  "|" + "|".join(marks[a] for a in align) + "|"]
         lines += ["| " + " | ".join(inline(cell) for cell in row) + " |" for row in b.rows]

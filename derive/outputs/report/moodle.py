@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import mpmath
 from . import stem_of
 from ... import pipeline
-from ...core.i18n import t
+from ...core.i18n import Listing, t
 from ...model.exercise import title_for
 from .figures import graph_figure
 from .html import tex_math
@@ -34,11 +34,32 @@ FLOOR_FRACTION = mpmath.mpf("1e-3")    # an answer's absolute tolerance is never
                                        # 1 % of an exact 0 is 0, and only an exact 0 would then be accepted)
 
 
-def field(value, tolerance: float, floor=0) -> str:
-    """One cloze NUMERICAL field: the answer, worth 100 %, within an absolute error: `tolerance` of the answer,
-    and never less than `floor`."""
+def _error(value, tolerance: float, floor=0):
     error = max(abs(mpmath.mpf(value)) * mpmath.mpf(tolerance), mpmath.mpf(floor))
-    return "{1:NUMERICAL:=" + number(value) + ":" + number(error if error else 0) + "}"
+    return error if error else 0
+
+
+def field(value, tolerance: float, floor=0, feedback=None, lang: str = "en") -> str:
+    """One cloze NUMERICAL field: the answer, worth 100 %, within an absolute error: `tolerance` of the answer,
+    and never less than `floor`. With `feedback` (mistakes.Feedback): then each value a known mistake gives,
+    worth 0 %, with the sentence that names the mistake (a value two mistakes give: both, as such), and a
+    catch-all for any other answer."""
+    alternatives = ["=" + number(value) + ":" + number(_error(value, tolerance, floor)) + "#" + _said(t(lang, "m_right"))]
+    if feedback is not None:
+        for wrong, said in feedback.wrong:
+            text = t(lang, "m_mistake", mistake=said[0])
+            alternatives.append(f"%0%{number(wrong)}:{number(_error(wrong, tolerance, floor))}#{_said(text)}")
+        for wrong, said in feedback.ambiguous:
+            text = t(lang, "k_ambiguous", mistakes=Listing(said, "list_semicolon"))
+            alternatives.append(f"%0%{number(wrong)}:{number(_error(wrong, tolerance, floor))}#{_said(text)}")
+        alternatives.append("%0%*#" + _said(t(lang, "m_other")))
+    return "{1:NUMERICAL:" + "~".join(alternatives) + "}"
+
+
+def _said(text: str) -> str:
+    """A feedback sentence as a cloze field holds it: Moodle ends a feedback at ~ or } and reads \\} and \\# back
+    as } and #, then decodes HTML entities once and keeps the result as HTML (so a < in a name is escaped twice)."""
+    return escape(escape(text)).replace("~", "∼").replace("}", "\\}").replace("#", "\\#")
 
 
 def floor_of(values, tolerance: float):
@@ -61,14 +82,15 @@ def _text(parent, tag: str, text: str, fmt: str | None = None) -> ET.Element:
 def _asked(v, ex, lang: str, tolerance: float) -> str:
     """The question's last part: the instruction and one line with a field per answer."""
     if ex.kind == "gradient":       # one field per partial derivative, a tensor's element by element
-        asked = [(rf"\frac{{\partial {name(ex.target)}}}{{\partial {_indexed(name(x), i)}}}", value)
-                 for x in v.answers for i, value in v.elements(x)]
+        asked = [(rf"\frac{{\partial {name(ex.target)}}}{{\partial {_indexed(name(x), i)}}}", value,
+                  v.mistakes.get((x, i))) for x in v.answers for i, value in v.elements(x)]
     else:
-        asked = [(name(u), mpmath.mpf(_decimal_text(a))) for u, a in v.answers.items()]
-    floor = floor_of([value for _, value in asked], tolerance)
+        asked = [(name(u), mpmath.mpf(_decimal_text(a)), None) for u, a in v.answers.items()]
+    floor = floor_of([value for _, value, _ in asked], tolerance)
     ask = t(lang, "m_ask_gradient" if ex.kind == "gradient" else "m_ask_system", tolerance=f"{tolerance:.0%}",
             floor=number(floor))
-    lines = "".join(f"<li>{tex_math(label)} = {field(value, tolerance, floor)}</li>" for label, value in asked)
+    lines = "".join(f"<li>{tex_math(label)} = {field(value, tolerance, floor, feedback, lang)}</li>"
+                    for label, value, feedback in asked)
     return f"<p>{ask}</p><ul>{lines}</ul>"
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from ...model.derivation import Derivation
 from . import figures, gradient, tensor
 from .doc import Heading, Math, Para, Report, rich
-from .gradient import backward_order
 from ...core.i18n import t
 from .mathtex import bar, name, partial
 
@@ -31,7 +30,7 @@ def build(stem: str, title: str, d: Derivation, lang: str, compact: bool = False
     if not d.tensor:
         edges = [(p, c) for c in formulas for p in d.graph.predecessors(c) if (p, c) in d.edges]
         number = _questions(r, number, lang, "stu_local", target, [f"{partial(c, p)} = {BLANK}" for p, c in edges])
-    adjoints = [n for n in backward_order(d) if n in d.adjoints and n != d.target]
+    adjoints = [n for n in d.backward_order() if n in d.adjoints and n != d.target]
     number = _questions(r, number, lang, "stu_backward", target, [f"{bar(n)} = {BLANK}" for n in adjoints])
     _questions(r, number, lang, "stu_gradient", target, [f"{partial(d.target, x)} = {BLANK}" for x in d.exercise.wrt])
     r.add(Para(rich(t(lang, "stu_check"))))

@@ -28,7 +28,8 @@ _ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": 
 _UNICODE = {"≈": r"$\approx$", "×": r"$\times$", "−": r"$-$", "σ": r"$\sigma$", "∂": r"$\partial$",
             "μ": r"$\mu$", "κ": r"$\kappa$", "ρ": r"$\rho$", "α": r"$\alpha$", "β": r"$\beta$", "λ": r"$\lambda$",
             "√": r"$\surd$", "ᵀ": r"$^{\mathsf T}$", "‖": r"$\Vert$", "→": r"$\to$", "≤": r"$\le$", "≥": r"$\ge$",
-            "₁": r"$_1$", "₂": r"$_2$", "²": r"$^2$", "∇": r"$\nabla$", "·": r"$\cdot$", "µ": r"$\mu$"}
+            "₁": r"$_1$", "₂": r"$_2$", "²": r"$^2$", "∇": r"$\nabla$", "·": r"$\cdot$", "µ": r"$\mu$",
+            "′": r"$'$", "η": r"$\eta$", "∼": r"$\sim$"}
 HEADINGS = {1: "section*", 2: "section*", 3: "subsection*", 4: "paragraph"}
 LONG_TABLE = 25          # rows beyond which a table becomes a longtable
 
@@ -79,7 +80,9 @@ def block(b) -> str:
     if isinstance(b, Table):
         align = b.align or "l" + "r" * (len(b.header) - 1)
         spec = "".join({"l": ">{\\raggedright\\arraybackslash}p{%s}" % _width(len(align)), "r": "r", "c": "c"}[a]
-                       if a == "l" and len(align) > 4 else a for a in align)
+                       if a == "l" and len(align) > 4 else
+                       ">{\\raggedright\\arraybackslash}p{%.2f\\linewidth}" % (0.95 - 0.17 * (len(align) - 1))
+                       if a == "p" else a for a in align)
         rows = [" & ".join(r"\textbf{" + inline(h) + "}" for h in b.header) + r" \\ \midrule"]
         rows += [" & ".join(inline(c) for c in row) + r" \\" for row in b.rows]
         if len(b.rows) > LONG_TABLE:
