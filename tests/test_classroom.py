@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import mpmath
+import moodle_cloze
 import pytest
 
 from derive.apps import cli
@@ -73,9 +74,16 @@ def test_html_screenshot_at_phone_width(pages, tmp_path):
 
 # -- Moodle ------------------------------------------------------------------------------------------------
 
-# Moodle's own patterns for a cloze NUMERICAL field (question/type/multianswer/questiontype.php)
-NUMBER = r"-?(?:(?:[0-9]+[.,]?[0-9]*|[.,][0-9]+)(?:[eE][-+]?[0-9]+)?)"
-CLOZE_NUMERICAL = re.compile(r"\{([0-9]*):(?:NUMERICAL|NM):=(" + NUMBER + r"):(" + NUMBER + r")\}")
+def right_fields(text: str) -> list[tuple[str, str, str]]:
+    """Each cloze field's right answer (the 100 % alternative) as Moodle's importer reads it: (mark, answer,
+    tolerance), every field NUMERICAL."""
+    out = []
+    for kind, alternatives in moodle_cloze.subquestions(text):
+        assert kind == "numerical"
+        right = [a for a in alternatives if a.fraction == 1.0]
+        assert len(right) == 1
+        out.append(("1", right[0].answer, right[0].tolerance))
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +126,7 @@ def test_moodle_bank_has_one_cloze_question_per_variant_with_right_answers_and_t
             assert f"@@PLUGINFILE@@/{f.get('name')}" in html_text
         assert q.find("generalfeedback").get("format") == "html" and len(q.find("generalfeedback/text").text) > 500
         assert "\\(" in html_text and "$" not in html_text.replace("$course$", "")
-        fields = CLOZE_NUMERICAL.findall(html_text)
+        fields = right_fields(html_text)
         assert len(fields) == 4 == html_text.count("{1:")
         values = tomllib.loads((moodle / f"ejercicio2-v{number:02d}.toml").read_text())["values"]
         for (_, answer, tolerance), expected in zip(fields, _by_hand(*(values[k] for k in "abcd"))):
@@ -133,7 +141,7 @@ def test_moodle_bank_of_a_linear_system_asks_each_unknown(tmp_path):
     assert len(questions) == 3
     for number, q in enumerate(questions, 1):
         data = tomllib.loads((tmp_path / f"ejercicio3-v{number}.toml").read_text())
-        fields = CLOZE_NUMERICAL.findall(q.find("questiontext/text").text)
+        fields = right_fields(q.find("questiontext/text").text)
         assert len(fields) == len(data["unknowns"]) == 3
         assert q.find("questiontext/file") is None          # no graph for a linear system
 
@@ -314,7 +322,7 @@ def test_variants_of_a_tensor_exercise_ask_every_element(tmp_path):
         W = tomllib.loads((tmp_path / "out" / f"tensor-v{number}.toml").read_text())["values"]["W"]
         h = [W[i][0] * 1 + W[i][1] * 2 for i in range(2)]
         expected = [2 * h[i] * xj for i in range(2) for xj in (1, 2)]
-        fields = CLOZE_NUMERICAL.findall(q.find("questiontext/text").text)
+        fields = right_fields(q.find("questiontext/text").text)
         assert [float(answer) for _, answer, _ in fields] == expected
     key = (tmp_path / "out" / "tensor-key.md").read_text()
     assert key.count("\\left[") == 3
@@ -345,7 +353,7 @@ def test_every_key_a_message_names_is_in_the_catalog_with_its_placeholders():
         key = node.args[0]
         keys = [key] if isinstance(key, ast.Constant) else [key.body, key.orelse] if isinstance(key, ast.IfExp) else []
         if not all(isinstance(k, ast.Constant) for k in keys) or not keys:
-            assert path.name in ("lint.py", "variants.py", "i18n.py", "errors.py", "exercise.py"), \
+            assert path.name in ("lint.py", "variants.py", "i18n.py", "errors.py", "exercise.py", "mistakes.py"), \
                 f"{path.name}:{node.lineno}: a computed key"
             continue
         for key in (k.value for k in keys):

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import mpmath
+from test_classroom import right_fields
 import pytest
 
 from derive.apps import cli
@@ -17,7 +18,6 @@ from derive.core.latex import name
 
 ROOT = Path(__file__).resolve().parents[1]
 KATEX = ROOT / ".ci" / "npm" / "node_modules" / "katex"
-CLOZE = re.compile(r"\{1:NUMERICAL:=([-0-9.e]+):([-0-9.e]+)\}")
 
 
 def katex_errors(fragments: list[str]) -> list:
@@ -71,7 +71,7 @@ def test_moodle_labels_have_no_double_subscript(network_bank):
 def test_an_answer_of_exactly_zero_has_a_tolerance_that_is_not_zero(network_bank):
     for q in network_bank.findall("question")[1:]:
         text = q.find("questiontext/text").text
-        fields = [(mpmath.mpf(a), mpmath.mpf(t)) for a, t in CLOZE.findall(text)]
+        fields = [(mpmath.mpf(a), mpmath.mpf(t)) for _, a, t in right_fields(text)]
         assert any(a == 0 for a, _ in fields) and all(t > 0 for _, t in fields)
         largest = max(abs(a) for a, _ in fields)
         for answer, tolerance in fields:

@@ -135,7 +135,7 @@ class Chain:
         quantities += [Quantity("adjoint", n) for n in d.backward_order() if n in self.children]
         step = ex.step
         self.rate = None
-        if step is not None and step.update == "sgd" and not step.beta:
+        if step is not None and step.update == "sgd" and not step.momentum:
             self.rate = mpmath.mpf(str(sp.N(step.learning_rate, 40)))
             quantities += [Quantity("step", x) for x in ex.wrt]
         self.quantities = quantities
