@@ -40,10 +40,12 @@ class Quantity:
     kind: str                    # "forward", "local", "adjoint", "step"
     node: str
     parent: str | None = None    # a local derivative d node / d parent
+    input: bool = field(default=False, compare=False)     # an input's adjoint: the gradient, d target / d input
 
     def key(self, target: str) -> str:
-        return {"forward": self.node, "local": f"d{self.node}/d{self.parent}",
-                "adjoint": f"d{target}/d{self.node}", "step": f"{self.node}@1"}[self.kind]
+        if self.kind == "adjoint":
+            return f"d{target}/d{self.node}" if self.input else f"bar {self.node}"
+        return {"forward": self.node, "local": f"d{self.node}/d{self.parent}", "step": f"{self.node}@1"}[self.kind]
 
 
 @dataclass(frozen=True)
@@ -132,14 +134,17 @@ class Chain:
                            if (p, c) in d.edges]
         self.children = {n: [c for c in d.adjoints[n].children if c in d.adjoints]
                          for n in d.adjoints if n != self.target}
-        quantities += [Quantity("adjoint", n) for n in d.backward_order() if n in self.children]
+        quantities += [Quantity("adjoint", n, input=n in ex.values) for n in d.backward_order() if n in self.children]
         step = ex.step
         self.rate = None
         if step is not None and step.update == "sgd" and not step.momentum:
             self.rate = mpmath.mpf(str(sp.N(step.learning_rate, 40)))
             quantities += [Quantity("step", x) for x in ex.wrt]
         self.quantities = quantities
-        self.by_key = {q.key(self.target): q for q in quantities}
+        self.by_key = {}
+        for q in quantities:               # d L/d x of a target computed straight from x: the gradient names it
+            self.by_key.setdefault(q.key(self.target), q)
+        self.asked = [q for q in quantities if self.by_key[q.key(self.target)] == q]
 
     # what each quantity is computed from
     def _env(self, node: str, own: dict) -> dict:
@@ -503,8 +508,14 @@ class Wrong:
 
     @property
     def ambiguous(self) -> bool:
-        """Two slips give this value: it cannot tell which mistake was made."""
-        return len(self.slips) > 1
+        """Two mistakes give this value: it cannot tell which was made. Two forms of one mistake at one place
+        (σ′ taken as σ or left out, where σ is 1 to the tolerance) are one mistake, said both ways."""
+        return not same_mistake(self.slips)
+
+
+def same_mistake(slips) -> bool:
+    """Whether slips are one rule at one place (its forms aside)."""
+    return len({(s.rule, s.site, s.child) for s in slips}) == 1
 
 
 def element(value, index: tuple):
@@ -535,9 +546,9 @@ def answer_name(chain: Chain, q: Quantity, index: tuple) -> str:
 
 
 def answers(chain: Chain) -> list[tuple[Quantity, tuple]]:
-    """Every answer the sheet asks, element by element."""
+    """Every answer the sheet asks, element by element (one name, one answer)."""
     out = []
-    for q in chain.quantities:
+    for q in chain.asked:
         shape = arrays.shape_of(chain.right[q])
         out += [(q, index) for index in arrays.indices(shape)]
     return out

@@ -40,6 +40,8 @@ def table(d: Derivation, lang: str, tolerance: float, floor=0) -> dict[tuple[str
             found = Feedback(element(value, index))
             for w in wrong_values(chain, q, index, tolerance, floor):
                 said = [s.message.say(lang) for s in w.slips]
+                if not w.ambiguous:                  # one mistake in two forms: said as one, both ways
+                    said = [Listing(said, "list_or").say(lang)]
                 (found.ambiguous if w.ambiguous else found.wrong).append((w.value, said))
             out[(x, index)] = found
     return out
