@@ -11,7 +11,7 @@ from ..core.errors import DeriveError
 from .. import pipeline
 from .exits import guarded
 from ..core.i18n import Msg, SPOKEN, t
-from . import lint, variants
+from . import grade, lint, variants
 from ..checks import bench
 from ..checks.bench import DEVICES, DTYPES, read_saved
 from ..core.messages import language
@@ -22,7 +22,7 @@ from ..model.exercise import load, resolve
 from ..model.stepspec import MAX_STEPS, Step
 from ..model.system import Analysis, METHODS, Solver, analyse
 from ..outputs import report, textjson as output
-from ..outputs.report import stem_of
+from ..outputs.report import grades, stem_of
 from ..outputs.report.write import TEX_HINT, tex_engine, write, write_files
 from .scaffold import new
 from .watch import watch
@@ -225,6 +225,20 @@ def _variants(args) -> int:
     return _finish(*write_files(Path(args.out), files, latex, _tex_engine("pdf" in formats, lang)))
 
 
+def _grade(args) -> int:
+    ex = load(args.file)
+    lang = _lang(args, ex)
+    if args.json:
+        _, graded = grade.marked(ex, args.answers)
+        print(json.dumps(grades.to_json(graded), indent=2, ensure_ascii=False))
+        return 0
+    text, written = grade.run(ex, args.answers, lang, args.out)
+    print(text)
+    for path in written:
+        print(path, file=sys.stderr)
+    return 0
+
+
 def _check(args) -> int:
     ex = load(args.file)
     problems = lint.check(ex)
@@ -336,6 +350,13 @@ def parser(lang: str = "en") -> argparse.ArgumentParser:
                    help=h("help_format_variants"))
     v.add_argument("--workers", type=int, help=h("help_workers"))
     v.set_defaults(run=_variants)
+    m = sub.add_parser("grade", parents=[common], allow_abbrev=False, help=h("help_grade"))
+    m.add_argument("file", help=h("help_check_file"))
+    m.add_argument("answers", help=h("help_answers"))
+    m.add_argument("--out", help=h("help_out_grades"))
+    m.add_argument("--json", action="store_true", help=h("help_json"))
+    m.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help=h("help_lang_text"))
+    m.set_defaults(run=_grade)
     c = sub.add_parser("check", parents=[common], allow_abbrev=False, help=h("help_check"))
     c.add_argument("file", help=h("help_check_file"))
     c.add_argument("--lang", choices=SPOKEN, metavar="{en,es}", help=h("help_lang_warnings"))

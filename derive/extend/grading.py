@@ -44,9 +44,9 @@ def quantities_given(chain: Chain, answers_by_name: dict) -> dict:
         if index:
             if q not in given:
                 given[q] = arrays.np.full(arrays.shape_of(chain.right[q]), None, dtype=object)
-            given[q][index] = mpmath.mpf(value)
+            given[q][index] = mpmath.mpf(str(value))
         else:
-            given[q] = mpmath.mpf(value)
+            given[q] = mpmath.mpf(str(value))
     return given
 
 
@@ -58,8 +58,9 @@ def acts_at(slip: Slip, q: Quantity) -> bool:
     return slip.site.kind == "local" and q == Quantity("adjoint", slip.site.parent)
 
 
-def grade(chain: Chain, answers_by_name: dict, tolerance: float, floor=0) -> list[Verdict]:
-    """Every answer the student gave, in the order of the sheet, marked."""
+def grade(chain: Chain, answers_by_name: dict, tolerance: float, floors=0) -> list[Verdict]:
+    """Every answer the student gave, in the order of the sheet, marked within `tolerance` (relative) or the
+    quantity's absolute floor (`floors`: a number, or one per quantity)."""
     given = quantities_given(chain, answers_by_name)
     own = chain.values(given=given)
     with_slip = {slip: chain.values([slip], given=given) for slip in chain.slips}
@@ -68,7 +69,8 @@ def grade(chain: Chain, answers_by_name: dict, tolerance: float, floor=0) -> lis
         name = answer_name(chain, q, index)
         if name not in answers_by_name or answers_by_name[name] is None:
             continue
-        g = mpmath.mpf(answers_by_name[name])
+        g = mpmath.mpf(str(answers_by_name[name]))
+        floor = floors[q] if isinstance(floors, dict) else floors
         right = element(chain.right[q], index)
         v = Verdict(name, q, index, g, right, RIGHT)
         verdicts.append(v)

@@ -31,7 +31,7 @@ def pyplot():
     return plt
 
 
-def _save(fig, path: str, formats, tight: bool = True):
+def save(fig, path: str, formats, tight: bool = True):
     """Write each format with no timestamps or version strings, so files are reproducible."""
     plt = pyplot()
     for fmt in formats:
@@ -122,7 +122,7 @@ def graph_figure(d, path: str, formats=("png",), engine: str | None = None, blan
         ax.add_patch(FancyBboxPatch((b.x - b.w / 2, b.y - b.h / 2), b.w, b.h, boxstyle="round,pad=0,rounding_size=0.03",
                                     fc="white", ec="#dadce0", lw=0.5, zorder=5))
         ax.text(b.x, b.y, text, ha="center", va="center", fontsize=LABEL_FONT, color="#a50e0e", zorder=6)
-    _save(fig, path, formats, tight=False)
+    save(fig, path, formats, tight=False)
     return lay
 
 
@@ -179,7 +179,7 @@ def _graph_summary(d, path: str, formats):
         ax.text((a + b) / 2, 0.12 + bend * (b - a) * 0.45, str(count), ha="center", fontsize=8, color="#a50e0e")
     ax.set_xlim(-0.6, max(counts) + 0.6)
     ax.set_ylim(-0.8, 0.8 + 0.25 * max((b - a for a, b in links), default=1))
-    _save(fig, path, formats)
+    save(fig, path, formats)
 
 
 STEPS_SHOWN = 4            # inputs drawn in the error-against-step plot (all of them are in the JSON)
@@ -222,7 +222,7 @@ def steps_figure(d, checks, lang: str, path: str, formats=("png",)):
     if handles:
         fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False)
         fig.tight_layout(rect=(0, 0.08 + 0.05 * ((len(labels) - 1) // 4), 1, 1))
-    _save(fig, path, formats)
+    save(fig, path, formats)
 
 
 def _power_of_ten(value, _position=None) -> str:
@@ -257,7 +257,7 @@ def convergence_figure(study, lang: str, path: str, formats=("png",)):
     ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}" if v < 1e5 else _power_of_ten(v)))
     ax.legend(fontsize=8, frameon=False)
-    _save(fig, path, formats)
+    save(fig, path, formats)
 
 
 def bench_figure(bench, lang: str, path: str, formats=("png",)):
@@ -309,7 +309,7 @@ def bench_figure(bench, lang: str, path: str, formats=("png",)):
     fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False,
                bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, 0.06 + 0.05 * ((len(labels) - 1) // 4), 1, 1))
-    _save(fig, path, formats)
+    save(fig, path, formats)
 
 
 def _plain_log_axis(axis, LogLocator, FuncFormatter):
@@ -363,4 +363,4 @@ def loss_plot(losses: list[float], target: str, path: str, formats=("png",), lan
     ax.set_xlabel(t(lang, "step_axis"))
     ax.set_ylabel(target)
     ax.grid(alpha=0.3)
-    _save(fig, path, formats)
+    save(fig, path, formats)
