@@ -5,9 +5,8 @@ suites (their cases are read from the tests' own parameters)."""
 from __future__ import annotations
 
 import inspect
-import re
 import json
-from pathlib import Path
+import re
 
 import pytest
 
@@ -172,3 +171,16 @@ def test_a_command_line_error_is_said_in_the_asked_language(capsys):
     assert end.value.code == 2
     err = capsys.readouterr().err
     assert "uso: derive gradients" in err and "faltan estos argumentos: file" in err
+
+
+def test_grade_speaks_only_through_the_catalog(tmp_path, capsys):
+    answers = tmp_path / "clase.toml"
+    answers.write_text('[[student]]\nname = "Ana"\n"dp/dm" = 0\n"dloss/da" = -7.37e-20\n\n[[student]]\nname = "Luis"\n'
+                       '"dloss/da" = -4\n"dloss/db" = 2\n', encoding="utf-8")
+    assert cli.main(["grade", "ejercicio2", str(answers), "--lang", "qps", "--out", str(tmp_path / "out")]) == 0
+    out, err = capsys.readouterr()
+    allowed = _allowed(EXERCISES["ejercicio2"].read_text(encoding="utf-8"), answers.read_text(encoding="utf-8"))
+    _clean(out, allowed)
+    for path in (tmp_path / "out" / "qps").iterdir():
+        if path.suffix in FORMATS:
+            assert not pseudo.leaks(path.read_text(encoding="utf-8"), allowed, FORMATS[path.suffix]), path.name

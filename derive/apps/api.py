@@ -22,7 +22,7 @@ from ..core.budget import MAX_LITERAL
 from ..core.errors import DeriveError, Spot
 from ..outputs.report.steps import STEPS
 from ..core.tomltext import toml_basic, toml_key
-from ..core.i18n import Msg, t
+from ..core.i18n import Msg, said, t
 from ..model.exercise import Source, loads, read, resolve
 from ..outputs.report import build, html, markdown
 from ..outputs.report.doc import Heading, Report
@@ -239,7 +239,7 @@ class Document:
         wanted = set(formats.split(","))
         written, problems = write([self.report], Path(folder), wanted, tex_engine() if "pdf" in wanted else None)
         if problems:
-            raise RuntimeError("\n".join(problems))
+            raise RuntimeError("\n".join(said(p, self.report.lang) for p in problems))
         return written
 
     def __repr__(self) -> str:

@@ -164,7 +164,7 @@ def _report_once(args) -> int:
         langs = report.languages(lang, ex)
         reports += [report.build(computed, code, args.audience) for code in langs]
         print(f"{computed.stem}: {ex.kind}, {'+'.join(langs)} ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
-    return _finish(*write(reports, Path(args.out), formats, engine))
+    return _finish(*write(reports, Path(args.out), formats, engine), lang=_error_lang(args))
 
 
 def _distinct_stems(exercises):
@@ -186,12 +186,12 @@ def _tex_engine(wanted: bool, lang: str = "en"):
     return engine
 
 
-def _finish(written, problems) -> int:
-    """Print where every file went and what failed; the exit status."""
+def _finish(written, problems, lang: str = "en") -> int:
+    """Print where every file went and what failed (in `lang`); the exit status."""
     for path in written:
         print(path)
     for problem in problems:
-        print(f"error: {problem}", file=sys.stderr)
+        print(DeriveError(problem).render(lang), file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -222,7 +222,7 @@ def _variants(args) -> int:
 
         files[f"{stem_of(ex.path)}-moodle.xml"] = moodle.bank(chosen, ex, lang, args.seed, variants.KEY_TOLERANCE,
                                                                 moodle.graph_png(ex))
-    return _finish(*write_files(Path(args.out), files, latex, _tex_engine("pdf" in formats, lang)))
+    return _finish(*write_files(Path(args.out), files, latex, _tex_engine("pdf" in formats, lang)), lang=lang)
 
 
 def _grade(args) -> int:

@@ -11,7 +11,7 @@ import mpmath
 from .. import pipeline
 from ..core import arrays
 from ..core.errors import DeriveError
-from ..core.i18n import Msg
+from ..core.i18n import Listing, Msg
 from ..extend.grading import grade
 from ..extend.mistakes import Chain, Quantity, answer_name, answers
 from ..model import answers as answers_file
@@ -60,6 +60,6 @@ def run(ex, path: str, lang: str, out: str | None) -> tuple[str, list[Path]]:
         report = grades.build(stem_of(ex.path), title, graded, lang)
         written, problems = write([report], Path(out or "grades"), {"md", "html"}, None)
         if problems:
-            raise DeriveError(Msg("err_grades_written", problems="; ".join(problems)))
+            raise DeriveError(Msg("err_grades_written", problems=Listing(problems, "list_semicolon")))
     return text, written
 

@@ -83,8 +83,7 @@ class Listing:
         self.items, self.join = tuple(items), join
 
     def say(self, lang: str) -> str:
-        joiner = CATALOGS["en" if lang == PSEUDO else lang][self.join]
-        return joiner.join(said(item, lang) for item in self.items)
+        return t(lang, self.join).join(said(item, lang) for item in self.items)
 
     def __str__(self) -> str:
         return self.say("en")

@@ -48,7 +48,7 @@ def compile_pdf(tex_file: Path, engine: list[str], timeout: int = 120) -> tuple[
         os.replace(pdf, target)
         return target, ""
     except subprocess.TimeoutExpired:
-        return None, f"{engine[0]} ran longer than {timeout} s"
+        return None, Msg("err_tex_timeout", engine=engine[0], seconds=timeout)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -67,7 +67,7 @@ def compile_all(tex_files: list[Path], engine, published: Path | None = None, ke
             return None
         pdf, log = compile_pdf(tex_file, engine)
         where = f"{tex_file.parent.name}/" if published is not None else ""
-        return None if pdf is not None else f"{where}{tex_file.stem}.pdf did not compile:\n{log}"
+        return None if pdf is not None else Msg("err_pdf_failed", file=f"{where}{tex_file.stem}.pdf", log=log)
 
     with ThreadPoolExecutor(max(1, min(parallel.cores(), len(tex_files)))) as pool:
         problems = [p for p in pool.map(one, tex_files) if p]
@@ -324,7 +324,7 @@ def write(reports: list[Report], out: Path, formats: set[str], engine) -> tuple[
             for tex_file in tex_files:
                 tex_file.unlink()
         if problems:                 # all or nothing: the output stays as it was
-            return [], problems + [f"nothing was written to {out}"]
+            return [], problems + [Msg("err_nothing_written", out=out)]
         if not formats & {"md", "ipynb"}:
             for png in staging.rglob("*.png"):      # embedded in the HTML: no loose copies
                 png.unlink()
@@ -348,7 +348,7 @@ def write_files(out: Path, files: dict[str, str], latex: dict[str, str], engine)
         if tex_files:
             problems += compile_all(tex_files, engine, keep_tex=False)
         if problems:
-            return [], problems + [f"nothing was written to {out}"]
+            return [], problems + [Msg("err_nothing_written", out=out)]
         return publish(staging, out), problems
     finally:
         shutil.rmtree(staging, ignore_errors=True)
