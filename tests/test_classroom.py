@@ -325,7 +325,7 @@ def test_variants_of_a_tensor_exercise_ask_every_element(tmp_path):
         fields = right_fields(q.find("questiontext/text").text)
         assert [float(answer) for _, answer, _ in fields] == expected
     key = (tmp_path / "out" / "tensor-key.md").read_text()
-    assert key.count("\\left[") == 3
+    assert key.count("\\begin{pmatrix}") == 6          # W drawn and dL/dW, each a 2 × 2 matrix, per variant
 
 
 def test_solve_and_bench_text_in_spanish(capsys):

@@ -222,3 +222,44 @@ def test_the_seed_report_writes_the_reciprocal_of_sigma_46_beside_1(tmp_path, ca
     assert cli.main(["report", "ejercicio2", "--out", str(tmp_path), "--format", "md", "--lang", "es"]) == 0
     md = (tmp_path / "es" / "ejercicio2.md").read_text(encoding="utf-8")
     assert r"e^{-46} + 1 \approx 1 + 1.05 \times 10^{-20}" in md and r"\approx 1.00000000000000 " not in md
+
+
+# -- paper: nothing runs past the margin ----------------------------------------------------------------------
+
+def _overfull(tex_source: str, folder: Path, name: str) -> list[float]:
+    """Compile one LaTeX document with pdflatex and read, from its log, how far each line runs past the margin."""
+    (folder / f"{name}.tex").write_text(tex_source, encoding="utf-8")
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"], cwd=folder,
+                   capture_output=True, timeout=300)
+    assert (folder / f"{name}.pdf").exists(), (folder / f"{name}.log").read_text(errors="replace")[-2000:]
+    log = (folder / f"{name}.log").read_text(errors="replace")
+    return [float(w) for w in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide", log)]
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine on this machine")
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_variant_sheets_and_keys_fit_the_page(tmp_path, lang):
+    """The students' sheet, the answers with their table of common wrong answers, and the short key of a 2-2-2
+    network with a step (matrices as matrices, the key split into tables that fit): no line past the margin by
+    more than 1 pt, read from pdflatex's own log."""
+    from derive.apps import variants
+    from derive.model.exercise import load
+
+    path = tmp_path / "net.toml"
+    path.write_text(NETWORK, encoding="utf-8")
+    ex = load(path)
+    chosen, _ = variants.draw(ex, 3, 1, lang, workers=1)
+    _, latex = variants.documents(chosen, ex, lang, 1)
+    assert set(latex) == {"net-students.tex", "net-answers.tex", "net-key.tex"}
+    for name, source in latex.items():
+        assert max(_overfull(source, tmp_path, name[:-4]), default=0) <= 1.0, name
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine on this machine")
+@pytest.mark.parametrize("tex", sorted((ROOT / "reports").glob("*/*.tex")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_committed_reports_fit_the_page(tmp_path, tex):
+    if tex.name.endswith(".tikz.tex"):
+        pytest.skip("a figure, not a document")
+    for figure in tex.parent.glob(f"{tex.stem}.*.pdf"):
+        shutil.copy(figure, tmp_path)
+    assert max(_overfull(tex.read_text(encoding="utf-8"), tmp_path, tex.stem), default=0) <= 1.0

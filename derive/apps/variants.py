@@ -250,9 +250,21 @@ def _decimals(value):
 
 
 def _listed(v: Variant, x: str, digits: int) -> str:
-    """A gradient to `digits` significant digits, as LaTeX: a number, or a tensor's elements in brackets."""
-    shown = [short(value, digits) for _, value in v.elements(x)]
-    return shown[0] if not isinstance(v.decimals[x], arrays.np.ndarray) else r"\left[" + ", ".join(shown) + r"\right]"
+    """A gradient to `digits` significant digits, as LaTeX: a number, a vector in brackets, a matrix as one."""
+    value = v.decimals[x]
+    if not isinstance(value, arrays.np.ndarray):
+        return short(v.elements(x)[0][1], digits)
+    return as_matrix(arrays.np.array([short(e, digits) for _, e in v.elements(x)], dtype=object).reshape(value.shape))
+
+
+def as_matrix(shown) -> str:
+    """Elements already written as LaTeX, in their shape: [a, b] for a vector, a pmatrix for a matrix (rows ended
+    by \\cr, which Markdown on GitHub, KaTeX and LaTeX all read)."""
+    if shown.ndim == 1:
+        return r"\left[" + ", ".join(shown) + r"\right]"
+    if shown.ndim == 2:
+        return r"\begin{pmatrix}" + r" \cr ".join(" & ".join(row) for row in shown) + r"\end{pmatrix}"
+    return r"\left[" + ", ".join(as_matrix(part) for part in shown) + r"\right]"
 
 
 def screen(ex, lim, exact: bool = True):
@@ -623,13 +635,34 @@ def documents(chosen: list[Variant], ex, lang: str, width: int) -> tuple[dict[st
     files[f"{stem}-key.md"] = (f"# {md_text(t(lang, 'v_key', title=title))}\n\n{md_text(note)}\n\n"
                                + "| " + " | ".join(heading) + " |\n|" + "---:|" * len(heading) + "\n"
                                + "".join("| " + " | ".join(row) + " |\n" for row in rows))
+    tables = "".join("\\begin{center}\n\\begin{longtable}{" + "r" * len(part) + "}\n\\toprule\n"
+                     + " & ".join(heading[i] for i in part) + " \\\\\n\\midrule\n\\endhead\n"
+                     + "".join(" & ".join(row[i] for i in part) + " \\\\[4pt]\n" for row in rows)
+                     + "\\bottomrule\n\\end{longtable}\n\\end{center}\n" for part in column_groups(heading, rows))
     latex[f"{stem}-key.tex"] = (PREAMBLE + "\\title{" + tex_text(t(lang, "v_key", title=title)) + "}\\date{}\n"
-                                "\\begin{document}\n\\maketitle\n" + tex_text(note) + "\n\n\\begin{center}\n"
-                                "\\begin{longtable}{" + "r" * len(heading) + "}\n\\toprule\n"
-                                + " & ".join(heading) + " \\\\\n\\midrule\n\\endhead\n"
-                                + "".join(" & ".join(row) + " \\\\\n" for row in rows)
-                                + "\\bottomrule\n\\end{longtable}\n\\end{center}\n\\end{document}\n")
+                                "\\begin{document}\n\\maketitle\n" + tex_text(note) + "\n\n" + tables
+                                + "\\end{document}\n")
     return files, latex
+
+
+KEY_WIDTH = 70                  # about how many characters of a cell's text fit across one key table on A4
+
+
+def column_groups(heading: list[str], rows: list[list[str]]) -> list[list[int]]:
+    """The key's columns split into tables that each fit the page: every table repeats the variant's number, and
+    the others follow in order until their widths (a cell's longest matrix row, roughly) fill the line."""
+    def width(i: int) -> int:
+        cells = [heading[i]] + [row[i] for row in rows]
+        return max(max(len(re.sub(r"\\[a-z]+|[{}$]", "", line)) for line in cell.split(r"\cr")) for cell in cells)
+
+    groups, current, used = [], [0], width(0)
+    for i in range(1, len(heading)):
+        if len(current) > 1 and used + width(i) > KEY_WIDTH:
+            groups.append(current)
+            current, used = [0], width(0)
+        current.append(i)
+        used += width(i)
+    return groups + [current]
 
 
 KEY_DIGITS = 4                  # significant digits of each answer in the short key
@@ -658,5 +691,5 @@ def key_rows(chosen: list[Variant], ex, lang: str) -> tuple[list[str], list[list
 
 def _key_value(value) -> str:
     if isinstance(value, arrays.np.ndarray):
-        return "[" + ", ".join(tex(v) for v in value.flat) + "]"
+        return as_matrix(arrays.np.array([tex(v) for v in value.flat], dtype=object).reshape(value.shape))
     return tex(value)

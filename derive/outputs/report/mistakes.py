@@ -51,7 +51,7 @@ def key_blocks(d: Derivation, feedback: dict, lang: str) -> list:
     """The answer key's section: a table of each partial derivative's common wrong values and what gives each."""
     rows = []
     for (x, index), f in feedback.items():
-        label = M(rf"\partial {name(d.target)}/\partial {name(x)}{_sub(index)}")
+        label = M(rf"\partial {name(d.target)}/\partial {{{name(x)}}}{_sub(index)}")
         for value, said in f.wrong:
             rows.append([[label], [M(_number(value))], [t(lang, "k_mistake", mistake=said[0])]])
         for value, said in f.ambiguous:

@@ -1,6 +1,8 @@
 """A standalone LaTeX document (pdflatex/latexmk) from the report's blocks."""
 from __future__ import annotations
 
+import re
+
 from .doc import B, C, Code, Figure, Heading, Items, M, Math, Mermaid, Para, Report, Table
 
 PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
@@ -47,7 +49,7 @@ def inline(spans) -> str:
         if isinstance(s, M):
             out.append(f"${s.tex}$")
         elif isinstance(s, C):
-            out.append(r"\texttt{" + text(s.text) + "}")
+            out.append(r"\texttt{" + re.sub(r"([./_-])", r"\1\\allowbreak{}", text(s.text)) + "}")  # file names break
         elif isinstance(s, B):
             out.append(r"\textbf{" + text(s.text) + "}")
         else:
