@@ -263,3 +263,27 @@ def test_committed_reports_fit_the_page(tmp_path, tex):
     for figure in tex.parent.glob(f"{tex.stem}.*.pdf"):
         shutil.copy(figure, tmp_path)
     assert max(_overfull(tex.read_text(encoding="utf-8"), tmp_path, tex.stem), default=0) <= 1.0
+
+
+def test_the_reserved_names_are_all_listed_in_the_docs():
+    from derive.core.ops import FUNCTIONS
+
+    docs = (ROOT / "docs" / "files.md").read_text(encoding="utf-8")
+    listed = docs[docs.index("**Reserved names.**"):].split("\n\n")[0]
+    assert all(f"`{name}`" in listed for name in FUNCTIONS if not name.startswith("\\")), \
+        [name for name in FUNCTIONS if f"`{name}`" not in listed and not name.startswith("\\")]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("number", [2, 4, 5, 6])
+def test_the_graph_is_described_in_words_for_a_screen_reader(lang, number):
+    """The graph's alt text names the target, every node with its value and every arrow (from the exercise's
+    own names), never an empty place where a math name was."""
+    import tomllib
+
+    page = (ROOT / "reports" / lang / f"ejercicio{number}.html").read_text(encoding="utf-8")
+    alt = re.search(r'<img src="[^"]*" alt="([^"]*)"', page).group(1)
+    data = tomllib.loads((ROOT / "derive" / "exercises" / f"ejercicio{number}.toml").read_text(encoding="utf-8"))
+    for name in list(data["values"]) + list(data["formulas"]):
+        assert f"{name} " in alt, name
+    assert " de ." not in alt and " of ." not in alt and alt.count("→") >= len(data["formulas"])

@@ -30,6 +30,15 @@ class Printer(LatexPrinter):
         text = self._print(expr)
         return text if expr.is_Atom or op_of(expr) is not None and op_of(expr).function else rf"\left({text}\right)"
 
+    def _print_Rational(self, expr):
+        """A small constant such as ε = 1e-5 as 10^{-5} (or 3 \\cdot 10^{-5}), never \\frac{1}{100000}."""
+        p, q = int(expr.p), int(expr.q)
+        n = len(str(q)) - 1
+        if q == 10 ** n and n >= 4 and abs(p) < 1000:
+            power = f"10^{{-{n}}}"
+            return power if p == 1 else f"-{power}" if p == -1 else rf"{p} \cdot {power}"
+        return super()._print_Rational(expr)
+
     def _print_matmul(self, expr, exp=None):
         a, b = expr.args
         if len(self._shape(a)) == 1 and len(self._shape(b)) == 1:

@@ -7,6 +7,7 @@ import numpy as np
 
 from ...core import numbers
 from ...core.budget import known
+from ...core.i18n import t
 from ...model.derivation import Derivation
 from ...passes.graph import stopped
 from .mathtex import name as tex_name
@@ -116,6 +117,15 @@ def mermaid(d: Derivation) -> str:
         arrow = ("-. ", " .->") if stopped(d.exercise, p, c) else ("-- ", " -->")
         lines.append(f'    {ids[p]} {arrow[0]}"{_mermaid_escape(edge_label(d, p, c))}"{arrow[1]} {ids[c]}')
     return "\n".join(lines) + "\n"
+
+
+def alt_text(d: Derivation, lang: str) -> str:
+    """The graph in words, for a screen reader: each node with its value, then each arrow with its local
+    derivative (tensors: what the adjoint is multiplied by), from the same labels as the Mermaid file."""
+    nodes = "; ".join(node_label(d, n).replace("\n", " ") for n in d.order)
+    arrows = "; ".join(f"{p} → {c}" + (f" ({label})" if (label := edge_label(d, p, c)) else "")
+                       for p, c in d.graph.edges)
+    return t(lang, "g_graph_alt", target=d.target, nodes=nodes, arrows=arrows)
 
 
 def _mermaid_escape(text: str) -> str:

@@ -74,6 +74,7 @@ class Figure:
     name: str
     caption: list[Span]
     width: float = 1.0          # fraction of the text width in LaTeX
+    alt: str | None = None      # what it shows, in words, for a screen reader (default: the caption as text)
 
 
 @dataclass
@@ -105,11 +106,11 @@ class Report:
     attachments: dict[str, str] = field(default_factory=dict)   # file name -> text (DOT, TikZ, JSON)
     compact: bool = False        # no figures, files or code: one section of a longer document (answer keys)
 
-    def figure(self, name: str, draw, caption: list, width: float = 1.0):
+    def figure(self, name: str, draw, caption: list, width: float = 1.0, alt: str | None = None):
         """Add a figure drawn by `draw(path, formats)`, unless compact."""
         if not self.compact:
             self.figures[name] = draw
-            self.add(Figure(name, caption, width))
+            self.add(Figure(name, caption, width, alt))
 
     def add(self, *blocks: Block) -> "Report":
         self.blocks.extend(blocks)

@@ -111,7 +111,8 @@ def _graph(r: Report, d: Derivation, lang: str):
     if big:
         r.add(Para([t(lang, "g_graph_summary", nodes=d.graph.number_of_nodes(), edges=d.graph.number_of_edges())]))
     r.figure(f"{r.stem}.graph", figures.shared(lambda path, formats: figures.graph_figure(d, path, formats), id(d)),
-             rich(t(lang, "g_graph_caption", target=math_name(d.target)) + stopped_note(d, lang)))
+             rich(t(lang, "g_graph_caption", target=math_name(d.target)) + stopped_note(d, lang)),
+             alt=diagram.alt_text(d, lang))
     mermaid = diagram.mermaid(d)
     if not r.compact:
         r.attachments[f"{r.stem}.graph.dot"] = diagram.dot(d)
@@ -188,7 +189,9 @@ def _result(r: Report, d: Derivation, lang: str):
         g = d.gradients[x]
         exact = [M(f"{partial(d.target, x)} = {tex(g.exact, lang)}")] if known(g.exact) else \
             [t(lang, "g_undefined") if g.kink else "—"]
-        rows.append([[M(name(x))], exact, [M(number(g.value)) if g.value is not None else "—"]])
+        decimal = rational_tex(g.exact) if known(g.exact) and getattr(g.exact, "is_Rational", False) else None
+        rows.append([[M(name(x))], exact, [M(decimal if decimal and "frac" not in decimal else number(g.value))
+                                           if g.value is not None else "—"]])
     r.add(Table(header, rows, "lll"))
     r.add(*convention_paragraph(d, lang))
     forms = []

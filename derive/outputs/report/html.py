@@ -3,6 +3,7 @@ as data URIs, a width that follows the screen (tables and wide formulas scroll s
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 from pathlib import Path
 
@@ -59,6 +60,18 @@ def _table(b: Table, math) -> str:
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
 
 
+TEX_WORDS = {r"\partial": "∂", r"\sigma": "σ", r"\cdot": "·", r"\times": "×", r"\top": "ᵀ", r"\approx": "≈",
+             r"\to": "→", r"\odot": "⊙", r"\lambda": "λ", r"\eta": "η", r"\alpha": "α", r"\beta": "β"}
+
+
+def plain_tex(tex: str) -> str:
+    """Inline math as plain text for an alt attribute: \\mathit{loss} is loss, \\partial is ∂, braces go."""
+    for command, symbol in TEX_WORDS.items():
+        tex = tex.replace(command, symbol)
+    tex = re.sub(r"\\(mathit|mathrm|operatorname|text|mathbf|bar|hat|overline)\s*", "", tex)
+    return re.sub(r"[{}\\]", "", tex).replace("_", "")
+
+
 def block(b, folder: Path | None, math=mathml) -> str:
     """One block as HTML; `math` turns LaTeX into what the page shows (MathML, or TeX for MathJax)."""
     if isinstance(b, Heading):
@@ -72,7 +85,8 @@ def block(b, folder: Path | None, math=mathml) -> str:
     if isinstance(b, Table):
         return _table(b, math)
     if isinstance(b, Figure):
-        alt = "".join(s if isinstance(s, str) else getattr(s, "text", "") for s in b.caption)
+        alt = b.alt or "".join(s if isinstance(s, str) else plain_tex(s.tex) if isinstance(s, M) else
+                               getattr(s, "text", "") for s in b.caption)
         return (f'<figure><img src="{_image(folder, b.name)}" alt="{escape(alt)}">'
                 f"<figcaption>{inline(b.caption, math)}</figcaption></figure>")
     if isinstance(b, Code):

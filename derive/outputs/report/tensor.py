@@ -90,7 +90,8 @@ def _forward(r: Report, d: Derivation, lang: str):
 def _graph(r: Report, d: Derivation, lang: str):
     r.add(Heading(2, [t(lang, "g_graph")]), Para(rich(t(lang, "t_graph_text", target=math_name(d.target)))))
     r.figure(f"{r.stem}.graph", figures.shared(lambda path, formats: figures.graph_figure(d, path, formats), id(d)),
-             rich(t(lang, "t_graph_caption", target=math_name(d.target)) + stopped_note(d, lang)))
+             rich(t(lang, "t_graph_caption", target=math_name(d.target)) + stopped_note(d, lang)),
+             alt=diagram.alt_text(d, lang))
     mermaid = diagram.mermaid(d)
     if not r.compact:
         r.attachments[f"{r.stem}.graph.dot"] = diagram.dot(d)
