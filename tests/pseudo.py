@@ -64,6 +64,7 @@ def prose_of_markdown(md: str) -> str:
 
 def prose_of_latex(tex: str) -> str:
     tex = tex[tex.find("\\begin{document}"):] if "\\begin{document}" in tex else tex
+    tex = tex.replace("\\allowbreak{}", "")                                    # file names break at . and _
     code = "\n".join(_said_in_python(b) for b in re.findall(r"\\begin\{Verbatim\}.*?\n(.*?)\\end\{Verbatim\}", tex, re.S))
     tex = re.sub(r"\\begin\{Verbatim\}.*?\\end\{Verbatim\}", " ", tex, flags=re.S)
     tex = re.sub(r"\\\[.*?\\\]|\$\$.*?\$\$|\$[^$]*\$|\\begin\{(align\*?|equation\*?)\}.*?\\end\{\1\}", " ", tex,
