@@ -2,6 +2,7 @@
 TeX (KaTeX in strict mode), and no numerical field whose tolerance is 0."""
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -286,3 +287,34 @@ def test_the_graph_is_described_in_words_for_a_screen_reader(lang, number):
     for name in list(data["values"]) + list(data["formulas"]):
         assert f"{name} " in alt, name
     assert " de ." not in alt and " of ." not in alt and alt.count("→") >= len(data["formulas"])
+
+
+def test_the_moodle_bank_asks_the_training_step_checked_by_torch(tmp_path, capsys):
+    """A network with a step: after its gradient, each question asks every parameter after one SGD step, labelled
+    W′ and keyed as torch's autograd and the update w - η ∂L/∂w give it from the variant's own values."""
+    import tomllib
+
+    import torch
+
+    path = tmp_path / "net.toml"
+    path.write_text(NETWORK, encoding="utf-8")
+    assert cli.main(["variants", str(path), "-n", "2", "--seed", "3", "--format", "md,moodle", "--workers", "1",
+                     "--out", str(tmp_path / "o"), "--lang", "en"]) == 0, capsys.readouterr().err
+    root = ET.parse(tmp_path / "o" / "net-moodle.xml").getroot()
+    for number, q in enumerate(root.findall("question")[1:], 1):
+        text = q.find("questiontext/text").text
+        values = tomllib.loads((tmp_path / "o" / f"net-v{number}.toml").read_text(encoding="utf-8"))["values"]
+        p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=k in ("W1", "b1", "W2", "b2"))
+             for k, v in values.items() if k != "y"}
+        h = torch.relu(p["X"] @ p["W1"] + p["b1"])
+        loss = torch.nn.functional.cross_entropy(h @ p["W2"] + p["b2"], torch.tensor(values["y"]))
+        loss.backward()
+        after = [float(v) for k in ("W1", "b1", "W2", "b2") for v in (p[k] - 0.1 * p[k].grad).detach().flatten()]
+        fields = right_fields(text)
+        assert len(fields) == 2 * len(after)                       # the gradient, then the parameters after
+        for (_, answer, _), expected in zip(fields[len(after):], after):
+            assert abs(float(answer) - expected) <= 1e-9 * max(1.0, abs(expected))
+        labels = re.findall(r"<li>\\\((.*?)\\\) = \{1:", text)
+        assert html.unescape(labels[len(after)]) == "{W_{1}}'_{0,0}"
+        if shutil.which("node") and KATEX.exists():
+            assert not katex_errors([html.unescape(label) for label in labels])

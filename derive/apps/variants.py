@@ -345,7 +345,9 @@ def render(index: int, ex, results: tuple, lang: str) -> tuple[tuple[str, ...], 
         sheet = student.build(f"v{index}", "", results[0], lang, compact=True).blocks[1:]   # the questions
         d = results[0]
         rights = [mpmath.mpf(v) for x in ex.wrt for v in arrays.flat(d.gradients[x].value)]
-        feedback = mistakes.table(d, lang, KEY_TOLERANCE, moodle.floor_of(rights, KEY_TOLERANCE))
+        stepped = [mpmath.mpf(v) for x in ex.wrt for v in arrays.flat(d.nodes[x].value)]
+        feedback = mistakes.table(d, lang, KEY_TOLERANCE, moodle.floor_of(rights, KEY_TOLERANCE),
+                                  moodle.floor_of(stepped, KEY_TOLERANCE))
         report.blocks += mistakes.key_blocks(d, feedback, lang)
     else:
         report = linear.build(f"v{index}", "", ex.system, *results, lang, compact=True)

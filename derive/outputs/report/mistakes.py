@@ -25,25 +25,29 @@ class Feedback:
     ambiguous: list = field(default_factory=list)
 
 
-def table(d: Derivation, lang: str, tolerance: float, floor=0) -> dict[tuple[str, tuple], Feedback]:
-    """(input, element) -> its Feedback, for every element of the gradient the exercise asks."""
+STEP = "@1"        # a key's suffix for a parameter after the first training step: ("w@1", index)
+
+
+def table(d: Derivation, lang: str, tolerance: float, floor=0, step_floor=0) -> dict[tuple[str, tuple], Feedback]:
+    """(input, element) -> its Feedback, for every element of the gradient the exercise asks; with a training
+    step (SGD), also ("input@1", element) for each parameter after it."""
     if d.exercise.kind != "gradient":
         return {}
     chain = Chain(d)
     out = {}
     for x in d.exercise.wrt:
-        q = Quantity("adjoint", x)
-        if q not in chain.right:
-            continue
-        value = chain.right[q]
-        for index in indices(getattr(value, "shape", ())):
-            found = Feedback(element(value, index))
-            for w in wrong_values(chain, q, index, tolerance, floor):
-                said = [s.message.say(lang) for s in w.slips]
-                if not w.ambiguous:                  # one mistake in two forms: said as one, both ways
-                    said = [Listing(said, "list_or").say(lang)]
-                (found.ambiguous if w.ambiguous else found.wrong).append((w.value, said))
-            out[(x, index)] = found
+        for q, key, f in ((Quantity("adjoint", x), x, floor), (Quantity("step", x), x + STEP, step_floor)):
+            if q not in chain.right:
+                continue
+            value = chain.right[q]
+            for index in indices(getattr(value, "shape", ())):
+                found = Feedback(element(value, index))
+                for w in wrong_values(chain, q, index, tolerance, f):
+                    said = [s.message.say(lang) for s in w.slips]
+                    if not w.ambiguous:                  # one mistake in two forms: said as one, both ways
+                        said = [Listing(said, "list_or").say(lang)]
+                    (found.ambiguous if w.ambiguous else found.wrong).append((w.value, said))
+                out[(key, index)] = found
     return out
 
 
@@ -51,7 +55,8 @@ def key_blocks(d: Derivation, feedback: dict, lang: str) -> list:
     """The answer key's section: a table of each partial derivative's common wrong values and what gives each."""
     rows = []
     for (x, index), f in feedback.items():
-        label = M(rf"\partial {name(d.target)}/\partial {{{name(x)}}}{_sub(index)}")
+        label = M(rf"{{{name(x[:-len(STEP)])}}}'{_sub(index)}" if x.endswith(STEP) else
+                  rf"\partial {name(d.target)}/\partial {{{name(x)}}}{_sub(index)}")
         for value, said in f.wrong:
             rows.append([[label], [M(_number(value))], [t(lang, "k_mistake", mistake=said[0])]])
         for value, said in f.ambiguous:

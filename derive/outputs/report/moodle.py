@@ -17,7 +17,8 @@ from ...core.i18n import Listing, t
 from ...model.exercise import title_for
 from .figures import graph_figure
 from .html import tex_math
-from .mathtex import name
+from .mathtex import name, tex
+from .mistakes import STEP
 
 ANSWER_DIGITS = 10               # significant digits of each stored answer
 PENALTY = "0.3333333"            # Moodle's default penalty for a wrong try
@@ -91,7 +92,15 @@ def _asked(v, ex, lang: str, tolerance: float) -> str:
             floor=number(floor))
     lines = "".join(f"<li>{tex_math(label)} = {field(value, tolerance, floor, feedback, lang)}</li>"
                     for label, value, feedback in asked)
-    return f"<p>{ask}</p><ul>{lines}</ul>"
+    steps = [(rf"{{{name(key[:-len(STEP)])}}}'{_index(i)}", f.right, f) for (key, i), f in v.mistakes.items()
+             if key.endswith(STEP)]
+    if not steps or ex.step is None:
+        return f"<p>{ask}</p><ul>{lines}</ul>"
+    step_floor = floor_of([value for _, value, _ in steps], tolerance)
+    ask_step = t(lang, "m_ask_step", rate=tex_math(rf"\eta = {tex(ex.step.learning_rate)}"), floor=number(step_floor))
+    step_lines = "".join(f"<li>{tex_math(label)} = {field(value, tolerance, step_floor, feedback, lang)}</li>"
+                         for label, value, feedback in steps)
+    return f"<p>{ask}</p><ul>{lines}</ul><p>{ask_step}</p><ul>{step_lines}</ul>"
 
 
 def _indexed(name_tex: str, index: tuple) -> str:
