@@ -162,6 +162,7 @@ class Exercise:
     def gradients(self, lang=None): return self.step("gradients", lang)
     def checks(self, lang=None): return self.step("checks", lang)
     def diagnostics(self, lang=None): return self.step("diagnostics", lang)
+    def training(self, lang=None): return self.step("training", lang)
 
     def notebook(self, lang: str | None = None) -> str:
         """A notebook (.ipynb text) that builds this exercise from its TOML and shows one step per cell: it
@@ -185,11 +186,12 @@ class Document:
     def section(self, headings: tuple[str, ...], keys: tuple[str, ...]) -> "Document":
         """The section whose heading is one of `headings` (i18n keys), as its own document."""
         titles = {_NUMBERED.sub("", t(self.report.lang, key)) for key in headings}
-        heads = [i for i, b in enumerate(self.report.blocks) if isinstance(b, Heading) and b.level == 2]
+        heads = [i for i, b in enumerate(self.report.blocks) if isinstance(b, Heading)]
         found = next((i for i in heads if _NUMBERED.sub("", _plain(self.report.blocks[i].text)) in titles), None)
         if found is None:
             raise ValueError(f"this exercise's solution has no section {' or '.join(sorted(titles))!r}")
-        end = next((i for i in heads if i > found), len(self.report.blocks))
+        level = self.report.blocks[found].level
+        end = next((i for i in heads if i > found and self.report.blocks[i].level <= level), len(self.report.blocks))
         blocks = self.report.blocks[found + 1:end]
         names = {b.name for b in blocks if hasattr(b, "name")}
         part = Report(self.report.stem, self.report.lang, _plain(self.report.blocks[found].text), blocks,

@@ -52,8 +52,9 @@ def node_label(d: Derivation, n: str) -> str:
         shape = "×".join(map(str, node.shape))
         if node.value.size <= SMALL:
             exact = node.exact if known(node.exact) else np.full(node.value.shape, None, dtype=object)
-            values = ", ".join(value_text(v, e) for v, e in zip(node.value.flat, exact.flat))
-            return f"{n} ({shape})\n[{values}]"
+            texts = np.array([value_text(v, e) for v, e in zip(node.value.flat, exact.flat)], dtype=object)
+            rows = texts.reshape(node.value.shape) if node.value.ndim == 2 else texts.reshape(1, -1)
+            return f"{n} ({shape})\n" + "\n".join("[" + ", ".join(row) + "]" for row in rows)   # a matrix row by row
         return f"{n} ({shape})"
     sign = "=" if numbers.is_exact_shown(node.exact) else "≈"
     return f"{n} {sign} {value_text(node.value, node.exact)}"
@@ -92,7 +93,10 @@ def tensor_rule(d: Derivation, p: str, c: str) -> str:
                                    [shape_of_expr(a, shapes) for a in args], args.index(leaf))
             else:
                 derivative, _ = elementwise_derivative(u, leaf, c if e == expr else None)
-                here = "" if derivative == 1 else "⊙" + _plain(derivative)
+                shown = _plain(derivative)
+                if shown is None:                 # too long for an arrow: named by what it is
+                    shown = f"∂{c}/∂{leaf.name}" if e == expr and leaf.is_Symbol else "f′"
+                here = "" if derivative == 1 else "⊙" + shown
                 if shape_of_expr(leaf, shapes) != shape_of_expr(u.expr, shapes):
                     here = (here + " Σ").strip()          # a broadcast input sums what comes back
             return [x for x in (here,) if x] + walk(leaf)
@@ -104,7 +108,7 @@ def tensor_rule(d: Derivation, p: str, c: str) -> str:
 def _plain(expr) -> str:
     text = str(expr).replace("**2", "²").replace("**", "^").replace("*", "").replace("-", "−")
     text = text.replace("sigmoid", "σ").replace("ZQA", "·").replace("ZQB", "·")
-    return text if len(text) <= 16 and " " not in text.strip() else f"({text})" if len(text) <= 16 else "∂"
+    return text if len(text) <= 16 and " " not in text.strip() else f"({text})" if len(text) <= 16 else None
 
 
 def mermaid(d: Derivation) -> str:

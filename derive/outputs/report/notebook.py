@@ -88,8 +88,8 @@ def api_notebook(toml: str, exercise, lang: str) -> str:
     out = [_markdown_cell(report, 0, f"# {markdown.text(report.title)}\n\n{t(lang, 'api_intro')}"),
            _code_cell(report, 1, f"import derive\n\nTOML = {toml!r}\nex = derive.Exercise.from_toml(TOML, "
                                  f"name={stem!r})\nex")]
-    steps = [s for s in STEPS if not (exercise.tensor and s == "local_derivatives")] \
-        if exercise.kind == "gradient" else []
+    steps = [s for s in STEPS if not (exercise.tensor and s == "local_derivatives")
+             and (s != "training" or exercise.step is not None)] if exercise.kind == "gradient" else []
     for name in steps:
         out.append(_code_cell(report, len(out), f"ex.{name}(lang={lang!r})"))
     out.append(_code_cell(report, len(out), "ex.report(lang=%r)" % lang if not steps else

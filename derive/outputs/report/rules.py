@@ -109,6 +109,11 @@ def arrow(op_name: str, args: list[str], shapes: list[tuple], i: int) -> str:
     """A short plain-text form of the same rule, for an arrow of the graph: what multiplies the adjoint."""
     if op_name in ARROW:
         return ARROW[op_name]
+    batch = "/N" if shapes and len(shapes[0]) == 2 else ""
+    if op_name == "cross_entropy":            # only names of the exercise: no p the reader has not met
+        return f"(softmax({args[0]})−onehot({args[1]})){batch}"
+    if op_name == "mse":
+        return ("" if i == 0 else "−") + f"2({args[0]}−{args[1]})/N"
     if op_name == "matmul":
         other = args[1 - i]
         if len(shapes[0]) == 1 and len(shapes[1]) == 1:
@@ -117,7 +122,7 @@ def arrow(op_name: str, args: list[str], shapes: list[tuple], i: int) -> str:
     return {"add": "", "mul": "⊙" + "".join(x for j, x in enumerate(args) if j != i), "pow": "⊙pow′",
             "transpose": "ᵀ", "getitem": "scatter", "sum": "·1", "mean": "/N", "norm": "·x/‖x‖",
             "softmax": "softmax′", "log_softmax": "log softmax′", "logsumexp": "·softmax",
-            "cross_entropy": "(p−y)/N", "binary_cross_entropy": "BCE′", "mse": "2(a−b)/N",
+            "binary_cross_entropy": "BCE′",
             "max": "⊙1[max]", "min": "⊙1[min]"}[op_name]
 
 

@@ -6,9 +6,10 @@ STEPS = {          # step -> the i18n keys its section heading may have (scalar,
     "statement": (("g_statement",), ("target", "wrt")),
     "forward": (("g_forward",), ("nodes",)),
     "graph": (("g_graph",), ("nodes",)),
-    "local_derivatives": (("g_local",), ()),
+    "local_derivatives": (("g_local", "t_backward"), ()),     # a tensor's local rules are its backward pass
     "backward": (("g_backward", "t_backward"), ("adjoints",)),
     "gradients": (("g_result", "t_result"), ("gradients",)),
     "checks": (("g_checks", "t_checks"), ("gradients", "values", "finite_differences")),
     "diagnostics": (("g_diagnostics", "t_diagnostics"), ("warnings",)),
+    "training": (("train", "train_many"), ("training",)),
 }
