@@ -25,6 +25,12 @@ addEventListener('load', () => {
     mathml: maths.length > 0 && maths[0] instanceof MathMLElement,
     merror: document.getElementsByTagName('merror').length,
     blank_math: maths.filter(m => m.getBoundingClientRect().width === 0).length,
+    small_matrices: [...document.getElementsByTagName('mtable')].filter(t => {
+      const cell = t.querySelector('mn, mi');
+      const around = parseFloat(getComputedStyle(t.closest('math').parentElement).fontSize);
+      return cell && parseFloat(getComputedStyle(cell).fontSize) < 0.85 * around;
+    }).length,
+    tex_text: (document.body.innerText.match(/\\\\(cr|mathrm|mathit|frac|begin|end|left|right)\\b/g) || []).length,
     overflow: document.documentElement.scrollWidth - innerWidth}));
 });
 </script>"""

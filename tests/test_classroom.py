@@ -51,6 +51,8 @@ def test_html_renders_in_chromium_with_no_math_error_and_every_figure(pages, lan
         assert seen["merror"] == 0, f"{page.name}: {seen['merror']} math errors"
         assert seen["blank_math"] == 0, f"{page.name}: {seen['blank_math']} formulas drawn with no width"
         assert seen["overflow"] <= 0, f"{page.name}: {seen['overflow']} px wider than a phone's screen"
+        assert seen["small_matrices"] == 0, f"{page.name}: {seen['small_matrices']} vectors drawn at script size"
+        assert seen["tex_text"] == 0, f"{page.name}: {seen['tex_text']} TeX commands shown as text"
     figures = sum(inspect(p, tmp_path)["images"] for p in [pages / lang / "ejercicio2.html"])
     assert figures >= 2                                   # the graph and the steps
 
@@ -64,6 +66,12 @@ def test_the_browser_probe_catches_a_broken_figure_and_bad_math(tmp_path):
                     + mathml(r"\frac{1}{") + "</body></html>", encoding="utf-8")
     seen = inspect(page, tmp_path)
     assert seen["broken"] == ["gone"] and seen["merror"] == 1
+    from latex2mathml.converter import convert          # the raw converter: a vector's ᵀ as a four-child msup
+
+    page.write_text('<!DOCTYPE html><html><body><p>x = ' + convert(r"\begin{pmatrix}1 \\ 2\end{pmatrix}^{\top}")
+                    + r" and a stray \cr</p></body></html>", encoding="utf-8")
+    seen = inspect(page, tmp_path)
+    assert seen["small_matrices"] == 1 and seen["tex_text"] == 1
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason=WHY)
