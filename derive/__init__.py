@@ -10,4 +10,8 @@ def __getattr__(name: str):
         from .apps import api
 
         return getattr(api, name)
+    if name == "DeriveError":
+        from .core.errors import DeriveError
+
+        return DeriveError
     raise AttributeError(f"module 'derive' has no attribute {name!r}")

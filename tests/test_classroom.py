@@ -38,7 +38,8 @@ def test_html_is_one_self_contained_file_per_report(pages):
             assert f'<html lang="{lang}">' in page and 'name="viewport"' in page
             assert "src=\"http" not in page and "href=\"http" not in page, "works offline"
             assert ".graph.dot" not in page, "no mention of files that are not beside the page"
-            assert page.count("<img") == page.count('src="data:image/png;base64,')
+            assert page.count("<img") == page.count('src="data:image/png;base64,') + \
+                page.count('src="data:image/svg+xml;base64,')          # every figure embedded: the graph as SVG
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason=WHY)
@@ -196,10 +197,11 @@ def test_api_steps_display_themselves():
     assert "Ejercicio 2" in ex.report("es")._repr_markdown_()
     with pytest.raises(ValueError, match="steps:"):
         ex.step("nonsense")
-    tensor = derive.Exercise.load("ejercicio5")                     # matrices: the same steps but one
+    tensor = derive.Exercise.load("ejercicio5")                     # matrices: the local rules are the backward pass
     assert "W_{1}" in tensor.backward().markdown and "\\top" in tensor.backward().markdown
+    assert tensor.local_derivatives().markdown == tensor.backward().markdown
     with pytest.raises(ValueError, match="no section"):
-        tensor.local_derivatives()
+        ex.training()                                               # Ejercicio 2 takes no training step
 
 
 def test_api_bad_formula_is_a_located_error_and_never_evaluated():
@@ -407,7 +409,8 @@ def test_every_message_is_raised_by_its_key():
 
     def text(node) -> bool:
         return isinstance(node, ast.JoinedStr) or isinstance(node, ast.Constant) and isinstance(node.value, str) \
-            or isinstance(node, ast.BinOp) and (text(node.left) or text(node.right))
+            or isinstance(node, ast.BinOp) and (text(node.left) or text(node.right)) \
+            or isinstance(node, ast.Subscript) and text(node.value)         # f"..."[:200]
 
     # the call, and which positional arguments and keywords are sentences a reader sees
     said = {"DeriveError": ((0, 2), ("hint",)), "error": ((0, 2), ("hint",)), "_error": ((0, 3), ("hint",)),

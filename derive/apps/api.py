@@ -22,7 +22,7 @@ from ..core.budget import MAX_LITERAL
 from ..core.errors import DeriveError, Spot
 from ..outputs.report.steps import STEPS
 from ..core.tomltext import toml_basic, toml_key
-from ..core.i18n import Msg, said, t
+from ..core.i18n import LANGS, Msg, said, t
 from ..model.exercise import Source, loads, read, resolve
 from ..outputs.report import build, html, markdown
 from ..outputs.report.doc import Heading, Report
@@ -73,7 +73,7 @@ def _names(value, what: str) -> list[str] | str | None:
         return value if what == "of" else [value]
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
         return list(value)
-    raise DeriveError(f"{what} must be a name or a list of names, not {value!r}"[:200],
+    raise DeriveError(Msg("err_api_names", what=what, value=repr(value)[:160]),
                       Spot(file=what), Msg("err_api_names_fix"))
 
 
@@ -93,7 +93,7 @@ def toml_text(values: dict, formulas: dict, of: str | None = None, wrt=None, tit
     values, formulas = _table(values, "values"), _table(formulas, "formulas")
     of, wrt = _names(of, "of"), _names(wrt, "wrt")
     if lang not in ("en", "es"):
-        raise DeriveError(f"lang must be 'en' or 'es', not {lang!r}"[:200], Spot(file="lang"))
+        raise DeriveError(Msg("err_api_lang", value=repr(lang)[:160]), Spot(file="lang"))
     if title is not None and not isinstance(title, (str, dict)):
         raise DeriveError(Msg("err_api_title"), Spot(file="title"))
     for name, formula in formulas.items():
@@ -111,14 +111,37 @@ def toml_text(values: dict, formulas: dict, of: str | None = None, wrt=None, tit
     return "\n".join(lines) + "\n"
 
 
+def _at_argument(e: DeriveError, toml: str, formulas: dict, values: dict):
+    """An error in the TOML built from the arguments, located in the argument instead: formulas['y'], its own
+    text and column (the user never wrote a file)."""
+    if e.spot.line is None or not toml:
+        return
+    line = toml.splitlines()[e.spot.line - 1] if e.spot.line <= len(toml.splitlines()) else ""
+    for table, items in (("formulas", formulas), ("values", values)):
+        for key, value in items.items():
+            if line.startswith(f"{toml_key(key)} = "):
+                start = len(toml_key(key)) + len(" = ") + (1 if table == "formulas" else 0)
+                e.spot = Spot(f"{table}[{key!r}]", None,
+                              None if e.spot.column is None else max(1, e.spot.column - start),
+                              value if isinstance(value, str) else None)
+                return
+
+
 class Exercise:
     """One exercise, parsed and checked as `derive` does a file; everything is computed on first use."""
 
     def __init__(self, values: dict | None = None, formulas: dict | None = None, of: str | None = None,
                  wrt=None, title: str | None = None, lang: str = "en", *, toml: str | None = None,
                  name: str = "exercise"):
-        self.toml = toml if toml is not None else toml_text(values or {}, formulas or {}, of, wrt, title, lang)
-        self.exercise = loads(Source(f"{name}.toml", self.toml))
+        self._arguments = None if toml is not None else (formulas or {}, values or {})
+        try:
+            self.toml = toml if toml is not None else toml_text(values or {}, formulas or {}, of, wrt, title, lang)
+            self.exercise = loads(Source(f"{name}.toml", self.toml))
+        except DeriveError as e:        # said in the exercise's language, at the argument, without derive's frames
+            e.lang = lang if lang in LANGS else "en"
+            if toml is None:
+                _at_argument(e, self.toml if hasattr(self, "toml") else "", formulas or {}, values or {})
+            raise e.with_traceback(None) from None
 
     @classmethod
     def from_toml(cls, text: str, name: str = "exercise") -> "Exercise":
@@ -137,7 +160,13 @@ class Exercise:
     @cached_property
     def computed(self):
         """Every number of the worked solution (exact values, 30-digit decimals, torch checks), once."""
-        return pipeline.compute(self.exercise)
+        try:
+            return pipeline.compute(self.exercise)
+        except DeriveError as e:          # a domain error at the point: in the exercise's language, no frames
+            e.lang = self.lang
+            if self._arguments is not None:
+                _at_argument(e, self.toml, *self._arguments)
+            raise e.with_traceback(None) from None
 
     def to_dict(self) -> dict:
         """What `derive gradients --json` prints (for a gradient exercise)."""

@@ -25,6 +25,7 @@ class DeriveError(Exception):
         self.message = message
         self.spot = spot or Spot()
         self.hint = hint
+        self.lang = "en"             # the language str() speaks (the API sets the exercise's)
 
     def at(self, **where) -> "DeriveError":
         """Fill in missing location fields (the caller knows the file, the parser the column)."""
@@ -34,7 +35,7 @@ class DeriveError(Exception):
         return self
 
     def __str__(self) -> str:
-        return self.render("en")
+        return self.render(self.lang)
 
     def render(self, lang: str = "en") -> str:
         """The message as the command line prints it, in the reader's language."""

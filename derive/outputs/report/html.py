@@ -18,7 +18,7 @@ math[display="block"] { margin: .6rem 0; }
 table { border-collapse: collapse; margin: .6rem 0; }
 th, td { border-bottom: 1px solid #ccc; padding: .25rem .6rem; text-align: right; vertical-align: top; }
 th { border-bottom: 2px solid #888; } td.l, th.l, td.p, th.p { text-align: left; } td.c, th.c { text-align: center; }
-figure { margin: 1rem 0; } img { max-width: 100%; height: auto; }
+figure { margin: 1rem 0; } img { max-width: 100%; height: auto; } img.graph { max-width: none; width: max(100%, 44rem); }
 figcaption { font-style: italic; font-size: .95rem; }
 pre { background: #f5f5f5; padding: .7rem; overflow-x: auto; font-size: .85rem; }
 code { font-size: .9em; }
@@ -45,11 +45,13 @@ def inline(spans, math=mathml) -> str:
 
 
 def _image(folder: Path | None, name: str) -> str:
-    """The figure's PNG as a data URI (empty when it was not drawn: the browser test then fails)."""
-    png = folder / f"{name}.png" if folder is not None else None
-    if png is None or not png.exists():
-        return ""
-    return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+    """The figure as a data URI: its SVG where one was drawn (the graph: it stays sharp when a phone zooms in),
+    else its PNG (empty when neither was drawn: the browser test then fails)."""
+    for suffix, kind in ((".svg", "svg+xml"), (".png", "png")):
+        path = folder / f"{name}{suffix}" if folder is not None else None
+        if path is not None and path.exists():
+            return f"data:image/{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    return ""
 
 
 def _table(b: Table, math) -> str:
@@ -87,7 +89,11 @@ def block(b, folder: Path | None, math=mathml) -> str:
     if isinstance(b, Figure):
         alt = b.alt or "".join(s if isinstance(s, str) else plain_tex(s.tex) if isinstance(s, M) else
                                getattr(s, "text", "") for s in b.caption)
-        return (f'<figure><img src="{_image(folder, b.name)}" alt="{escape(alt)}">'
+        source = _image(folder, b.name)
+        if source.startswith("data:image/svg"):     # a graph: legible size kept, scrolled sideways on a phone
+            return (f'<figure><div class="scroll"><img class="graph" src="{source}" alt="{escape(alt)}"></div>'
+                    f"<figcaption>{inline(b.caption, math)}</figcaption></figure>")
+        return (f'<figure><img src="{source}" alt="{escape(alt)}">'
                 f"<figcaption>{inline(b.caption, math)}</figcaption></figure>")
     if isinstance(b, Code):
         return f'<pre><code class="language-python">{escape(b.source.rstrip())}</code></pre>'

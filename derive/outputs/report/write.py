@@ -297,15 +297,17 @@ def draw_figures(reports: list[Report], staging: Path, formats: set[str]):
                 copies.append((seen[key], path))
                 continue
             seen[key] = path
-            jobs.append((draw, str(path)))
+            vector = ("svg",) if name.endswith(".graph") and "html" in formats else ()   # zooms on a phone
+            jobs.append((draw, str(path), kinds + vector))
     if jobs:
         from .figures import pyplot
 
         pyplot()            # imported once before the workers fork, not once in each of them (about 1 s)
-    parallel.map_jobs([lambda draw=draw, path=path: draw(path, kinds) for draw, path in jobs])
+    parallel.map_jobs([lambda draw=draw, path=path, kinds=drawn: draw(path, kinds) for draw, path, drawn in jobs])
     for source, target in copies:
-        for kind in kinds:
-            shutil.copyfile(f"{source}.{kind}", f"{target}.{kind}")
+        for kind in kinds + ("svg",):
+            if Path(f"{source}.{kind}").exists():
+                shutil.copyfile(f"{source}.{kind}", f"{target}.{kind}")
 
 
 def write(reports: list[Report], out: Path, formats: set[str], engine) -> tuple[list[Path], list[str]]:
