@@ -318,3 +318,11 @@ def test_the_moodle_bank_asks_the_training_step_checked_by_torch(tmp_path, capsy
         assert html.unescape(labels[len(after)]) == "{W_{1}}'_{0,0}"
         if shutil.which("node") and KATEX.exists():
             assert not katex_errors([html.unescape(label) for label in labels])
+
+
+@pytest.mark.parametrize("page", sorted((ROOT / "reports").glob("*/*.html")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_committed_pages_have_their_headings_in_order(page):
+    """One h1, and no level skipped on the way down (WCAG 2.1: a screen reader's outline of the page)."""
+    levels = [int(x) for x in re.findall(r"<h([1-6])[ >]", page.read_text(encoding="utf-8"))]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
