@@ -425,3 +425,15 @@ def test_every_message_is_raised_by_its_key():
             [k.value for k in node.keywords if k.arg in keywords]
         found += [f"{path.name}:{a.lineno}" for a in args if text(a)]
     assert not found, found
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=WHY)
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_student_sheet_with_matrices_and_a_step_renders_in_chromium(tmp_path, lang):
+    """Ejercicio 6's sheet (matrices, blanks shaped like them, the training step) at a phone's width: no math
+    error, no vector at script size, no TeX as text, nothing wider than the screen."""
+    assert cli.main(["report", "ejercicio6", "--for", "student", "--format", "html", "--lang", lang,
+                     "--out", str(tmp_path / "out")]) == 0
+    seen = inspect(tmp_path / "out" / lang / "ejercicio6-student.html", tmp_path)
+    assert seen["broken"] == [] and seen["merror"] == 0 and seen["blank_math"] == 0
+    assert seen["small_matrices"] == 0 and seen["tex_text"] == 0 and seen["overflow"] <= 0
