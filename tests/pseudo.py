@@ -21,7 +21,7 @@ derive torch autograd PyTorch float float64 float32 cpu cuda mps dtype requires_
 utils benchmark ns µs ms GFLOP TFLOP png pdf svg tex mmd dot tikz md html ipynb json toml xml csv KaTeX MathML
 saturation rounds to zero overflow cancellation underflow stable rewrite kink passed vanishing unproven hessian
 gradient descent momentum nesterov conjugate adam exact sigmoid softplus logsigmoid relu tanh exp log max min abs
-sqrt sum mean dot inf nan vjp LR TB course top flowchart mermaid Moodle cloze NUMERICAL SHORTANSWER linear system seed GPU CPU
+sqrt sum mean dot inf nan NaN vjp LR TB course top flowchart mermaid Moodle cloze NUMERICAL SHORTANSWER linear system seed GPU CPU
 """.split())
 VOCABULARY |= {name.lstrip("\\") for name in FUNCTIONS} | set(OPS)
 
@@ -41,7 +41,8 @@ def leaks(text: str, allowed=(), prose=lambda text: text) -> list[str]:
     rest = outside(text)
     assert "⟦" not in rest and "⟧" not in rest, rest[:300]
     known = {w.lower() for w in VOCABULARY | set(allowed)}
-    return sorted({w for w in WORD.findall(FILE.sub(" ", prose(rest))) if w.lower() not in known
+    in_math = " ".join(re.findall(r"\\text\{([^{}]*)\}", rest))        # words inside formulas are words too
+    return sorted({w for w in WORD.findall(FILE.sub(" ", prose(rest)) + " " + in_math) if w.lower() not in known
                    and not (w.startswith("d") and w[1:].lower() in known)})          # dloss/da: d and a name
 
 

@@ -82,10 +82,10 @@ def terms(row: str) -> list[str]:
     return [out[0]] + [rf"& \quad {piece}" for piece in out[1:]]
 
 
-def element_tex(exact, value) -> str:
+def element_tex(exact, value, lang: str = "en") -> str:
     """One element: exact when short (2, 0.35, -3/2), else DIGITS significant digits; undefined at a kink."""
     if value is not None and mpmath.isnan(value):
-        return r"\text{undef.}"
+        return r"\text{" + t(lang, "m_undefined_short") + "}"
     if known(exact) and exact.is_Rational and _terminating(exact):
         return decimal_text(exact)
     if known(exact) and size(exact, 8) <= 8:
@@ -128,15 +128,15 @@ def _exactly(exact, value) -> bool:
                              and len(Printer().doprint(exact)) <= 14)
 
 
-def value_tex(exact, value) -> str:
+def value_tex(exact, value, lang: str = "en") -> str:
     """A value as LaTeX: a number, a vector (…)ᵀ or a matrix, cut to a corner when large."""
     if not isinstance(value, np.ndarray):
-        return element_tex(exact, value)
+        return element_tex(exact, value, lang)
     exact = exact if isinstance(exact, np.ndarray) else np.full(value.shape, None, dtype=object)
     if value.size <= SHOWN:
-        return matrix(np.array([[element_tex(e, v) for e, v in zip(er, vr)] for er, vr in
+        return matrix(np.array([[element_tex(e, v, lang) for e, v in zip(er, vr)] for er, vr in
                                 zip(np.atleast_2d(exact), np.atleast_2d(value))], dtype=object).reshape(value.shape)
-                      if value.ndim == 2 else np.array([element_tex(e, v) for e, v in zip(exact, value)], dtype=object),
+                      if value.ndim == 2 else np.array([element_tex(e, v, lang) for e, v in zip(exact, value)], dtype=object),
                       str)
     corner = tuple(slice(0, 4) for _ in value.shape)
     part = value[corner]

@@ -3,6 +3,7 @@ before its numbers (W̄ = Ȳ Xᵀ), and a short form of it for the graph's arrow
 keyed as the registry is; tests check that every registry op has one."""
 from __future__ import annotations
 
+from ...core.i18n import t
 from ...core.ops import OPS
 
 # f'(u) for element-wise functions, given the argument's LaTeX `u` and the result's `y`
@@ -45,7 +46,8 @@ def _paren(text: str) -> str:
     return text if simple.isalnum() and "+" not in text and "-" not in text else rf"\left({text}\right)"
 
 
-def rule(op_name: str, bar: str, args: list[str], out: str, shapes: list[tuple], out_shape: tuple, i: int) -> str:
+def rule(op_name: str, bar: str, args: list[str], out: str, shapes: list[tuple], out_shape: tuple, i: int,
+         lang: str = "en") -> str:
     """LaTeX of the adjoint that argument i receives from one application of the op."""
     a = args[i]
     if op_name in PRIME:
@@ -65,8 +67,8 @@ def rule(op_name: str, bar: str, args: list[str], out: str, shapes: list[tuple],
                              out_shape, shapes[0])
         return reduce_to(rf"{_paren(bar)} \odot {out} \odot \ln {_paren(base)}", out_shape, shapes[1])
     if op_name in ("max", "min"):
-        word = "largest" if op_name == "max" else "smallest"
-        return reduce_to(rf"{_paren(bar)} \odot \mathbb{{1}}\left[{a} \text{{ is the {word}}}\right]", out_shape,
+        word = t(lang, "r_is_largest" if op_name == "max" else "r_is_smallest")
+        return reduce_to(rf"{_paren(bar)} \odot \mathbb{{1}}\left[{a} \text{{ {word}}}\right]", out_shape,
                          shapes[i])
     if op_name == "matmul":
         x, y = args
@@ -78,7 +80,7 @@ def rule(op_name: str, bar: str, args: list[str], out: str, shapes: list[tuple],
     if op_name == "transpose":
         return rf"{_paren(bar)}^{{\top}}"
     if op_name == "getitem":
-        return rf"{_paren(bar)} \text{{ in its place, 0 elsewhere}}"
+        return rf"{_paren(bar)} \text{{ {t(lang, 'r_in_place')}}}"
     if op_name == "sum":
         return rf"{_paren(bar)} \, \mathbf{{1}}"
     if op_name == "mean":

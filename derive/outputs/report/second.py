@@ -29,7 +29,7 @@ def section(r: Report, d: Derivation, checks, lang: str):
         r.add(Heading(3, [t(lang, "hessian")]),
               Para(rich(t(lang, "hessian_text", target=f"${target}$"))))
         exact = h.exact if known(h.exact) else [[None] * len(h.names)] * len(h.names)
-        cells = np.array([[element_tex(e, v) for e, v in zip(er, vr)] for er, vr in zip(exact, h.value)], dtype=object)
+        cells = np.array([[element_tex(e, v, lang) for e, v in zip(er, vr)] for er, vr in zip(exact, h.value)], dtype=object)
         labels = ", ".join(name(n) for n in h.names)
         r.add(Math(rf"H = \left(\frac{{\partial^2 {target}}}{{\partial u \, \partial v}}\right)_{{u, v \,\in\, {labels}}}"
                    rf" \approx {matrix(cells, str)}"))

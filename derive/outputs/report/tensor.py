@@ -57,7 +57,7 @@ def formula_tex(d: Derivation, expr) -> str:
 def statement(r: Report, d: Derivation, lang: str):
     ex = d.exercise
     r.add(Heading(2, [t(lang, "g_statement")]), Para([t(lang, "t_statement_text")]))
-    rows = [rf"{name(x)} &{relation(ex.values[x], d.nodes[x].value)} {value_tex(ex.values[x], d.nodes[x].value)} & &{_shape(d, x)}"
+    rows = [rf"{name(x)} &{relation(ex.values[x], d.nodes[x].value)} {value_tex(ex.values[x], d.nodes[x].value, lang)} & &{_shape(d, x)}"
             for x in ex.values]
     aligned(r, rows, lang, wide=True)
     r.add(Para([t(lang, "g_formulas")]))
@@ -83,7 +83,7 @@ def _forward(r: Report, d: Derivation, lang: str):
             continue
         formula = d.exercise.formulas[n]
         rows.append(rf"{name(n)} &= {formula_tex(d, formula.display)} & &{_shape(d, n)}")
-        rows.append(rf"&{relation(node.exact, node.value)} {value_tex(node.exact, node.value)}")
+        rows.append(rf"&{relation(node.exact, node.value)} {value_tex(node.exact, node.value, lang)}")
     aligned(r, rows, lang, wide=True)
 
 
@@ -111,10 +111,10 @@ def _backward(r: Report, d: Derivation, lang: str):
         if d.nodes[n].kind != "formula" or n not in d.adjoints:
             continue
         r.add(Heading(3, [M(rf"{name(n)} = {formula_tex(d, d.exercise.formulas[n].display)}")]))
-        aligned(r, _formula_rows(d, n, fan), lang, wide=True)
+        aligned(r, _formula_rows(d, n, fan, lang), lang, wide=True)
 
 
-def _formula_rows(d: Derivation, n: str, fan: dict) -> list[str]:
+def _formula_rows(d: Derivation, n: str, fan: dict, lang: str = "en") -> list[str]:
     expr = d.exercise.formulas[n].expr
     env = {p: d.nodes[p].value for p in d.graph.predecessors(n)}
     made: list = []
@@ -132,8 +132,8 @@ def _formula_rows(d: Derivation, n: str, fan: dict) -> list[str]:
                 continue
             target = rf"\overline{{{names[leaf]}}}" if leaf in names else bar(leaf.name)
             sign = r"\mathrel{+}=" if leaf.is_Symbol and fan.get(leaf.name, 1) > 1 else "="
-            rows.append(rf"{target} &{sign} {_rule_tex(d, u, leaf, names)} & &\text{{{shape_text(arrays.shape_of(value))}}}")
-            rows.append(rf"&{relation(None, value)} {value_tex(None, value)}")
+            rows.append(rf"{target} &{sign} {_rule_tex(d, u, leaf, names, lang)} & &\text{{{shape_text(arrays.shape_of(value))}}}")
+            rows.append(rf"&{relation(None, value)} {value_tex(None, value, lang)}")
     return rows
 
 
@@ -171,7 +171,7 @@ def _unit_tex(d: Derivation, u: Unit, names: dict) -> str:
     return _printed(d, expr, texts, placeholders)
 
 
-def _rule_tex(d: Derivation, u: Unit, leaf, names: dict) -> str:
+def _rule_tex(d: Derivation, u: Unit, leaf, names: dict, lang: str = "en") -> str:
     """The rule that sends the unit's adjoint to one leaf: the op's template, or for an element-wise block
     its derivative (written with the unit's own name where it reappears: σ′ = h ⊙ (1 − h))."""
     out_bar = rf"\overline{{{names[u.expr]}}}" if names[u.expr].startswith("{") else bar(names_key(u, d))
@@ -180,7 +180,7 @@ def _rule_tex(d: Derivation, u: Unit, leaf, names: dict) -> str:
         args = operands(u.expr)
         op = op_of(u.expr)
         return rules.rule(op.name, out_bar, [_leaf_tex(d, x, names) for x in args], names[u.expr],
-                          [_shape_of(d, x) for x in args], _shape_of(d, u.expr), args.index(leaf))
+                          [_shape_of(d, x) for x in args], _shape_of(d, u.expr), args.index(leaf), lang)
     expr, texts, placeholders = _named(d, u.expr, {k: v for k, v in names.items() if k != u.expr})
     variable = placeholders.get(leaf, leaf) if not leaf.is_Symbol else leaf
     self_symbol = sp.Symbol("ZQSELF", real=True)
@@ -218,7 +218,7 @@ def _result(r: Report, d: Derivation, lang: str):
     rows = []
     for x in d.exercise.wrt:
         g = d.gradients[x]
-        rows.append(rf"{partial(d.target, x)} &{relation(g.exact, g.value)} {value_tex(g.exact, g.value)} & &{_shape(d, x)}")
+        rows.append(rf"{partial(d.target, x)} &{relation(g.exact, g.value)} {value_tex(g.exact, g.value, lang)} & &{_shape(d, x)}")
     aligned(r, rows, lang, wide=True)
     r.add(*convention_paragraph(d, lang))
     if any(g.kink for g in d.gradients.values()):

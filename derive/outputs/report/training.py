@@ -30,9 +30,9 @@ def section(r: Report, d: Derivation, lang: str):
     for x in d.exercise.wrt:
         new = after.exact[x] if after.exact else None
         rows.append(rf"{name(x)} &\leftarrow {name(x)} - \eta \, {partial(target, x)} "
-                    rf"= {value_tex(before.exact[x], before.value[x])} - {eta} \cdot "
-                    rf"{value_tex(d.gradients[x].exact, d.gradients[x].value)} \cr "
-                    rf"&{relation(new, after.value[x])} {value_tex(new, after.value[x])}")
+                    rf"= {value_tex(before.exact[x], before.value[x], lang)} - {eta} \cdot "
+                    rf"{value_tex(d.gradients[x].exact, d.gradients[x].value, lang)} \cr "
+                    rf"&{relation(new, after.value[x])} {value_tex(new, after.value[x], lang)}")
     r.add(Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", wide=True))
     r.add(Para(rich(t(lang, "train_loss", target=f"${name(target)}$", before=f"${short(before.loss, 10)}$",
                       after=f"${short(after.loss, 10)}$"))))
