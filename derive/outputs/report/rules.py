@@ -88,7 +88,8 @@ def rule(op_name: str, bar: str, args: list[str], out: str, shapes: list[tuple],
     if op_name == "norm":
         return rf"{_paren(bar)} \, \frac{{{a}}}{{\lVert {a} \rVert}}"
     if op_name == "softmax":
-        return rf"{out} \odot \left({bar} - \left\langle {bar}, {out} \right\rangle\right)"
+        per_row = rf"_{{\text{{{t(lang, 'r_per_row')}}}}}" if len(out_shape) == 2 else ""   # a batch: row by row
+        return rf"{out} \odot \left({bar} - \left\langle {bar}, {out} \right\rangle{per_row}\right)"
     if op_name == "log_softmax":
         return rf"{bar} - \operatorname{{softmax}}\left({a}\right) \odot \operatorname{{sum}}\left({bar}\right)"
     if op_name == "logsumexp":
