@@ -105,6 +105,7 @@ class Report:
     figures: dict[str, Callable[[str, tuple[str, ...]], None]] = field(default_factory=dict)
     attachments: dict[str, str] = field(default_factory=dict)   # file name -> text (DOT, TikZ, JSON)
     compact: bool = False        # no figures, files or code: one section of a longer document (answer keys)
+    writing_room: bool = False   # a sheet students write on: rows and matrix cells spaced apart on paper
 
     def figure(self, name: str, draw, caption: list, width: float = 1.0, alt: str | None = None):
         """Add a figure drawn by `draw(path, formats)`, unless compact."""

@@ -15,7 +15,7 @@ BLANK = r"\underline{\hspace{6em}}"
 def build(stem: str, title: str, d: Derivation, lang: str, compact: bool = False) -> Report:
     """Statement, graph to label, then forward pass, local derivatives (scalars), backward pass and gradient
     as questions; the walkthrough (`--for teacher`) answers them. compact: no figure (a variants sheet)."""
-    r = Report(stem, lang, title, compact=compact)
+    r = Report(stem, lang, title, compact=compact, writing_room=True)
     statement = tensor.statement if d.tensor else gradient.statement
     statement(r, d, lang)
     r.blocks = [b for b in r.blocks if not solution_hint(b, lang)]        # "we compute them three ways"

@@ -112,7 +112,8 @@ def _width(columns: int) -> str:
 def render(report: Report) -> str:
     body = "\n\n".join(x for x in (block(b) for b in report.blocks) if x)
     title = text(report.title)
-    return (PREAMBLE + unicode_declarations(body + title) + "\\usepackage{caption}\n\\title{" + title
+    room = "\\setlength{\\jot}{14pt}\n\\renewcommand{\\arraystretch}{1.9}\n" if report.writing_room else ""
+    return (PREAMBLE + unicode_declarations(body + title) + room + "\\usepackage{caption}\n\\title{" + title
             + "}\n\\date{}\n\\begin{document}\n\\maketitle\n" + body + "\n\n\\end{document}\n")
 
 
