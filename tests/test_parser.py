@@ -1,6 +1,7 @@
 """The formula parser: what teachers write parses to the right SymPy; anything else is a DeriveError."""
 
 import pytest
+import torch
 import sympy as sp
 from hypothesis import assume, given, settings, strategies as st
 
@@ -208,3 +209,29 @@ def test_a_product_or_sum_of_two_names_is_sympys(a, b, op):
         return                                               # a name the parser refuses (a keyword, say)
     want = (sp.Add if op == "+" else sp.Mul)(symbol(a), symbol(b))
     assert got == want and got.args == want.args and hash(got) == hash(want) and str(got) == str(want)
+
+
+REWRITES = {                       # the hint's element-wise rewrite, in torch, beside torch's own element-wise op
+    "relu(X - 1) + 1": (lambda X: torch.relu(X - 1) + 1, lambda X: torch.maximum(X, torch.tensor(1.0, dtype=X.dtype))),
+    "2 - relu(2 - X)": (lambda X: 2 - torch.relu(2 - X), lambda X: torch.minimum(X, torch.tensor(2.0, dtype=X.dtype))),
+    "relu(X)": (lambda X: torch.relu(X), lambda X: torch.maximum(X, torch.tensor(0.0, dtype=X.dtype))),
+}
+
+
+@pytest.mark.parametrize("formula, rewrite", [("sum(max(X, 1))", "relu(X - 1) + 1"), ("sum(min(X, 2))", "2 - relu(2 - X)"),
+                                              ("sum(max(X, 0))", "relu(X)")])
+def test_max_of_a_tensor_and_an_integer_is_refused_naming_both_readings(formula, rewrite):
+    """torch.max(X, 1) reduces over axis 1; the element-wise maximum with 1 is torch.maximum: derive takes neither
+    silently. The rewrite the hint gives is the element-wise one, checked here against torch.maximum."""
+    from derive.core.errors import DeriveError
+    from derive.core.parser import parse
+
+    with pytest.raises(DeriveError) as e:
+        parse(formula, {"X": (2, 2)})
+    said = str(e.value)
+    assert "torch.max(X" in said or "torch.min(X" in said
+    assert "reduces over axis" in said and rewrite in said
+    X = torch.tensor([[1.0, 2.5], [-3.0, 0.5]], dtype=torch.float64)
+    written, expected = REWRITES[rewrite]
+    assert torch.equal(written(X), expected(X))
+    assert parse("max(a, 1)", {"a": ()}).expr is not None                 # scalars keep their max

@@ -543,6 +543,10 @@ class _Parser:
         problem = check_arity(op, len(args))
         if problem:
             raise self.error(problem, tok)
+        if op.name in AMBIGUOUS_WITH_AN_AXIS and len(args) == 2 and args[0][1] and not args[1][1] \
+                and args[1][0].is_Integer:     # max(X, 1): torch.max reduces over axis 1; never silently either
+            message, hint = ambiguous_axis(op.name, args[0][0], int(args[1][0]))
+            raise self.error(message, tok, hint)
         if op.params:
             return self._with_params(op, args, tok)
         shape = self.shape_rule(op, [s for _, s in args], tok)
@@ -581,6 +585,18 @@ class _Parser:
         if op.scalar and self.evaluate and not tensor[1]:
             return op.scalar(tensor[0]), shape
         return op.build(tensor[0], *params), shape
+
+
+AMBIGUOUS_WITH_AN_AXIS = {"max": ("maximum", "relu({x} - {n}) + {n}"), "min": ("minimum", "{n} - relu({n} - {x})")}
+AT_ZERO = {"max": "relu({x})", "min": "-relu(-{x})"}
+
+
+def ambiguous_axis(name: str, tensor: sp.Expr, n: int) -> tuple[Msg, Msg]:
+    """max(X, 1) of a tensor: the two readings torch gives it, and how to write the element-wise one."""
+    torch_name, rewrite = AMBIGUOUS_WITH_AN_AXIS[name]
+    x = tensor.name if tensor.is_Symbol else "X"
+    return (Msg("err_ambiguous_axis", name=name, x=x, n=n, elementwise=f"torch.{torch_name}({x}, {n})"),
+            Msg("err_ambiguous_axis_fix", rewrite=(AT_ZERO[name] if n == 0 else rewrite).format(x=x, n=n), name=name))
 
 
 def _vulgar(ch: str):
