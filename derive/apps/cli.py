@@ -144,7 +144,6 @@ def _report_once(args) -> int:
     import time
     from pathlib import Path
 
-
     formats = set(args.format.split(",")) if args.format else {"md", "tex", "ipynb", "pdf", "html"}
     unknown = formats - set(report.FORMATS)
     if unknown:
@@ -198,7 +197,6 @@ def _finish(written, problems, lang: str = "en") -> int:
 def _variants(args) -> int:
     from pathlib import Path
 
-
     if not 1 <= args.n <= 10_000:
         raise DeriveError(Msg("err_opt_n", value=args.n))
     cores = os.cpu_count() or 1
@@ -210,7 +208,6 @@ def _variants(args) -> int:
                           hint=Msg("err_formats", names='md, pdf, moodle'))
     ex = load(args.file)
     lang = args.lang or ex.lang or "en"
-
 
     with bar(args.n, t(lang, "cli_variants_progress")) as progress:
         chosen, stats = variants.draw(ex, args.n, args.seed, lang, workers=args.workers, progress=progress)

@@ -232,7 +232,6 @@ def unavailable_reason(device: str) -> str | None:
     """The same in words (English: the JSON's and the default terminal's)."""
     import torch
 
-
     code = unavailable_code(device)
     return None if code is None else t("en", f"why_{code}", torch=torch.__version__)
 

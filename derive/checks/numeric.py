@@ -587,7 +587,6 @@ def torch_checks(d, h) -> dict:
     gradient) for order 2; autograd_repeated (autograd.grad n times, create_graph) for order n >= 3."""
     import torch
 
-
     f = _of_flat(d)
     f_held = _of_flat(frozen(d))        # central differences of the gradient hold what detach stops
     base = _point(d, torch.float64)
@@ -613,7 +612,6 @@ def torch_checks(d, h) -> dict:
 def _of_flat(d):
     """The target as a torch function of the elements of `wrt` laid end to end (float64; other inputs fixed)."""
     import torch
-
 
     base = _point(d, torch.float64)
     shapes = [d.nodes[x].shape for x in d.exercise.wrt]

@@ -194,7 +194,6 @@ def objective_exercise(system, point: dict[str, int]):
     """f(x) = ½ Σ r_i², r_i = (Ax − b)_i, as a gradient exercise the engine can differentiate."""
     import sympy as sp
 
-
     taken = set(system.unknowns)
     prefix = next(p for p in ("r", "res", "residual_") if not any(n.startswith(p) for n in taken))
     f_name = next(n for n in ("f", "objective", "f_objective") if n not in taken)
@@ -213,7 +212,6 @@ def check_gradient(system) -> GradientCheck:
     """Differentiate f with the engine; compare with Aᵀ(Ax − b) symbolically and with torch autograd."""
     import sympy as sp
 
-
     point = {u: i + 1 for i, u in enumerate(system.unknowns)}
     d = derive(objective_exercise(system, point))
     xs = sp.Matrix([symbol(u) for u in system.unknowns])
@@ -229,7 +227,6 @@ def check_gradient(system) -> GradientCheck:
 def study(system, analysis, methods=None, with_gradient=True) -> Study:
     """Solve with every method in float64 and show a step past 2/L diverging."""
     import torch
-
 
     gradient = check_gradient(system) if with_gradient and len(system.unknowns) <= GRADIENT_CHECK_MAX else None
     if analysis.float64 is not None:       # float64 cannot tell A from a singular matrix: any answer is noise

@@ -37,7 +37,6 @@ def _torch(name: str, tied: tuple, i: int) -> sp.Rational:
     lower for max and higher for min), as the exact binary fraction torch returned."""
     import torch
 
-
     low = -1.0 if name == "max" else 1.0
     xs = [torch.tensor(0.0 if t else low, dtype=torch.float64, requires_grad=True) for t in tied]
     OPS[name].torch(*xs).backward()

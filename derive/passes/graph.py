@@ -121,7 +121,6 @@ def stopped(ex: GradientExercise, parent: str, child: str) -> bool:
     derivative does not (drawn dashed)."""
     import sympy as sp
 
-
     expr = ex.formulas[child].expr
     if not expr.has(detach):
         return False

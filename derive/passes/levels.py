@@ -88,7 +88,6 @@ def autograd(plan: Schedule, d, dtype, device="cpu") -> tuple[dict, dict]:
     """Every node's value and the target's gradient by torch.autograd.grad, the inputs one leaf tensor."""
     import torch
 
-
     inputs = point(plan, d, dtype, device).requires_grad_(True)
     values = evaluate(plan, inputs, Torch(dtype, device))
     numbers = dict(zip(plan.rows, values.detach().to("cpu", torch.float64).reshape(-1).tolist()))

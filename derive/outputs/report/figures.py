@@ -96,7 +96,6 @@ def graph_figure(d, path: str, formats=("png",), engine: str | None = None, blan
         return _graph_summary(d, path, formats)
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-
     plt = pyplot()
     lay, texts, edge_texts = graph_layout(d, engine, blank)
     fig = plt.figure(figsize=(lay.width, lay.height), dpi=DPI)
@@ -189,7 +188,6 @@ def steps_figure(d, checks, lang: str, path: str, formats=("png",)):
     """Relative error of forward (dashed, open markers) and central (solid, filled) differences against h,
     one colour per input, for at most STEPS_SHOWN inputs; the 10⁻⁶ tolerance labelled; legend below."""
     from matplotlib.ticker import FuncFormatter, LogLocator
-
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.0))

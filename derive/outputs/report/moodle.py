@@ -121,7 +121,6 @@ def bank(chosen: list, ex, lang: str, seed: int, tolerance: float, graph_png: by
     """The XML file: a category, then one cloze question per variant."""
     from os.path import basename
 
-
     stem = stem_of(ex.path)
     title = " ".join((title_for(ex, lang) or stem).split())     # names and paths are one line of plain text
     quiz = ET.Element("quiz")
@@ -157,7 +156,6 @@ def graph_png(ex) -> bytes | None:
         return None
     import tempfile
     from pathlib import Path
-
 
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "graph"

@@ -65,7 +65,6 @@ def elementwise_derivative(unit: Unit, leaf, self_name: str | None = None):
     `self_name` where it reappears (σ′ = h (1 − h)); other inner units as placeholder symbols."""
     import sympy as sp
 
-
     placeholders = {}
     for k, inner in enumerate(x for x in leaves(unit) if not x.is_Symbol):
         placeholders[inner] = sp.Symbol(f"ZQ{chr(65 + k % 26)}{k // 26 or ''}", real=True)
