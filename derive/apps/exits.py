@@ -16,9 +16,7 @@ def guarded(run, debug: bool = False, err=None, language=lambda: "en") -> int:
     try:
         return run()
     except DeriveError as error:
-        from ..core.messages import error as said
-
-        print(said(error, language()), file=err)
+        print(error.render(language()), file=err)
         return 1
     except KeyboardInterrupt:
         from ..core.i18n import t

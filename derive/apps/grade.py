@@ -17,10 +17,11 @@ from ..extend.mistakes import Chain, Quantity, answer_name, answers
 from ..model import answers as answers_file
 from ..model.exercise import title_for
 from ..outputs.report import grades, stem_of
+from ..outputs.report.moodle import FLOOR_FRACTION
 from ..outputs.report.write import write
 
-TOLERANCE = 0.01             # as the answer key and Moodle: within 1 % of the exact value
-FLOOR = mpmath.mpf("1e-3")   # and never closer than this share of that tolerance of a quantity's largest element
+TOLERANCE = 0.01             # as the answer key and Moodle: within 1 % of the exact value, and never closer than
+                             # Moodle's share (FLOOR_FRACTION) of that tolerance of a quantity's largest element
 
 
 def floor_of(chain: Chain):
@@ -28,7 +29,7 @@ def floor_of(chain: Chain):
     floors = {}
     for q in chain.quantities:
         scale = max((abs(v) for v in arrays.flat(chain.right[q])), default=mpmath.mpf(0))
-        floors[q] = scale * TOLERANCE * FLOOR if scale else mpmath.mpf("1e-12")
+        floors[q] = scale * TOLERANCE * FLOOR_FRACTION if scale else mpmath.mpf("1e-12")
     return floors
 
 

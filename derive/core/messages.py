@@ -23,8 +23,3 @@ def language(asked: str | None = None, text: str | None = None) -> str:
         if value:
             return "es" if value.lower().startswith("es") else "en"
     return "en"
-
-
-def error(e, lang: str) -> str:
-    """A DeriveError as the CLI prints it, in `lang`."""
-    return e.render(lang)

@@ -250,8 +250,8 @@ def _merged(computed, given):
     return out
 
 
-def _plain(v) -> str:
-    """A number in a sentence: 3, -1, 0.25, 3.18559e+16 (six digits at most)."""
+def plain_number(v) -> str:
+    """A number in a sentence or on a terminal: 3, -1, 0.25, 3.18559e+16 (six digits at most)."""
     v = mpmath.mpf(v)
     return str(int(v)) if v == int(v) and abs(v) < 10**15 else mpmath.nstr(v, 6)
 
@@ -272,7 +272,7 @@ def _dropped_sites(chain: Chain):
     for q, value in _edges(chain):
         if mpmath.isfinite(value) and abs(value) != 1 and activation(chain.d.nodes[q.node].expr) is None:
             yield Slip("dropped-factor", Quantity("adjoint", q.parent), q.node,
-                       message=Msg("mis_dropped_factor", local=f"∂{q.node}/∂{q.parent}", value=_plain(value)))
+                       message=Msg("mis_dropped_factor", local=f"∂{q.node}/∂{q.parent}", value=plain_number(value)))
 
 
 @rule("dropped-factor", _dropped_sites)
@@ -305,7 +305,7 @@ def _kink_sites(chain: Chain):
             wrong = -value if isinstance(expr, sp.Abs) else 1 - value
             yield Slip("kink-branch", q, choice=str(wrong),
                        message=Msg("mis_kink_branch", expr=_text(expr), local=f"∂{q.node}/∂{q.parent}",
-                                   wrong=_plain(wrong), right=_plain(value)))
+                                   wrong=plain_number(wrong), right=plain_number(value)))
 
 
 @rule("kink-branch", _kink_sites)
@@ -317,8 +317,8 @@ def _sign_sites(chain: Chain):
     """A local derivative's minus sign lost (z = p - q: ∂z/∂q taken as 1)."""
     for q, value in _edges(chain):
         if mpmath.isfinite(value) and value < 0:
-            yield Slip("sign", q, message=Msg("mis_sign", local=f"∂{q.node}/∂{q.parent}", wrong=_plain(-value),
-                                              right=_plain(value)))
+            yield Slip("sign", q, message=Msg("mis_sign", local=f"∂{q.node}/∂{q.parent}", wrong=plain_number(-value),
+                                              right=plain_number(value)))
 
 
 @rule("sign", _sign_sites)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-import mpmath
 
 from ...core.i18n import Listing, t
+from ...extend.mistakes import plain_number
 from ...extend.grading import AMBIGUOUS, FOLLOWS, MISTAKE, RIGHT, UNKNOWN, Verdict, first_departure
 from .doc import Heading, Para, Report, Table, rich
 
@@ -16,12 +16,6 @@ STEPS = ("forward", "local", "adjoint", "gradient", "step")      # the sheet's q
 
 def step_of(v: Verdict) -> str:
     return "gradient" if v.quantity.kind == "adjoint" and v.quantity.input else v.quantity.kind
-
-
-def _value(x) -> str:
-    """An answer as the student may have written it: 90, -4, 1.05306e-20."""
-    x = mpmath.mpf(x)
-    return str(int(x)) if x == int(x) and abs(x) < 10**15 else mpmath.nstr(x, 6)
 
 
 def said(v: Verdict, lang: str) -> str:
@@ -51,7 +45,7 @@ def text(graded: list, lang: str) -> str:
             " " + t(lang, "g_departs", name=first.name) if first else ""))
         for v in verdicts:
             if v.status != RIGHT:
-                lines.append(f"  {v.name}: {_value(v.given)} ({t(lang, 'g_right_is', value=_value(v.right))}): "
+                lines.append(f"  {v.name}: {plain_number(v.given)} ({t(lang, 'g_right_is', value=plain_number(v.right))}): "
                              + said(v, lang))
     return "\n".join(lines)
 

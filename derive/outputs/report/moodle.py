@@ -90,17 +90,20 @@ def _asked(v, ex, lang: str, tolerance: float) -> str:
     floor = floor_of([value for _, value, _ in asked], tolerance)
     ask = t(lang, "m_ask_gradient" if ex.kind == "gradient" else "m_ask_system", tolerance=f"{tolerance:.0%}",
             floor=number(floor))
-    lines = "".join(f"<li>{tex_math(label)} = {field(value, tolerance, floor, feedback, lang)}</li>"
-                    for label, value, feedback in asked)
+    part = f"<p>{ask}</p>{_fields(asked, tolerance, floor, lang)}"
     steps = [(rf"{{{name(key[:-len(STEP)])}}}'{_index(i)}", f.right, f) for (key, i), f in v.mistakes.items()
              if key.endswith(STEP)]
     if not steps or ex.step is None:
-        return f"<p>{ask}</p><ul>{lines}</ul>"
+        return part
     step_floor = floor_of([value for _, value, _ in steps], tolerance)
     ask_step = t(lang, "m_ask_step", rate=tex_math(rf"\eta = {tex(ex.step.learning_rate)}"), floor=number(step_floor))
-    step_lines = "".join(f"<li>{tex_math(label)} = {field(value, tolerance, step_floor, feedback, lang)}</li>"
-                         for label, value, feedback in steps)
-    return f"<p>{ask}</p><ul>{lines}</ul><p>{ask_step}</p><ul>{step_lines}</ul>"
+    return part + f"<p>{ask_step}</p>{_fields(steps, tolerance, step_floor, lang)}"
+
+
+def _fields(asked: list, tolerance: float, floor, lang: str) -> str:
+    """One line per answer: its label, then its cloze field."""
+    return "<ul>" + "".join(f"<li>{tex_math(label)} = {field(value, tolerance, floor, feedback, lang)}</li>"
+                            for label, value, feedback in asked) + "</ul>"
 
 
 def _indexed(name_tex: str, index: tuple) -> str:
