@@ -145,7 +145,9 @@ def test_scalar_exercises_get_adjoints_too(capsys):
     ('z = [1, 2, 3]\nk = 1.5', 'y = "cross_entropy(z, k)"', 6, "class index"),
     ('u = [1, 2]\nv = [3, 4]', 'y = "sum(u v)"', 6, "ambiguous"),
     ('W = [[1, 2], [3, 4]]', 'y = "W + 1"', 5, "a gradient needs a single number"),
-    ('W = [[[1]]]', 'y = "sum(W)"', 3, "more than two dimensions"),
+    ('W = [[[[[[[1]]]]]]]', 'y = "sum(W)"', 3, "more than 6 dimensions"),
+    ('W = [[[1, 2]], [[3]]]', 'y = "sum(W)"', 3, "different lengths"),
+    ('W = [[[1], [2]], [3, 4]]', 'y = "sum(W)"', 3, "mixes numbers and lists"),
 ])
 def test_tensor_errors_are_located(tmp_path, capsys, values, formulas, line, words):
     path = tmp_path / "t.toml"

@@ -12,7 +12,7 @@ import sympy as sp
 from ..core import arrays
 from ..model.derivation import Derivation, Diagnostic
 from ..core.evaluate import Arrays, evaluate
-from ..core.ops import sigmoid
+from ..core.ops import RELATIONS, sigmoid
 from ..core.i18n import Msg
 
 SATURATING = (sp.exp, sp.tanh, sigmoid)
@@ -30,7 +30,9 @@ _FLOAT = {"add": lambda *x: sum(x[1:], x[0]), "mul": lambda *x: math.prod(x[1:],
           "pow": np.power, "exp": np.exp, "log": np.log, "abs": np.abs, "max": lambda *x: _fold(np.maximum, x),
           "min": lambda *x: _fold(np.minimum, x), "relu": lambda x: np.maximum(x, 0), "sigmoid": _sigmoid,
           "tanh": np.tanh, "sin": np.sin, "cos": np.cos, "softplus": _softplus, "log_sigmoid": lambda x: -_softplus(-x),
-          "detach": lambda x: x}
+          "detach": lambda x: x, "erf": np.vectorize(math.erf, otypes=[float]),
+          "where": lambda c, a, b: np.where(np.asarray(c) != 0, a, b),
+          **{name: (lambda f: lambda a, b: np.asarray(f(a, b), dtype=float))(f) for name, (f, _) in RELATIONS.items()}}
 
 
 def _fold(f, xs):

@@ -29,7 +29,7 @@ from ..model.derivation import Derivation, Diagnostic
 from ..core.evaluate import Torch, evaluate
 from ..passes.program import program_for, run
 from ..passes.stopgrad import frozen
-from ..core.ops import sigmoid
+from ..core.ops import op_of, sigmoid
 from ..core.i18n import Listing, Msg, columns, said, t
 from ..passes.graph import reach
 from .diagnose import node_diagnostics, underflow
@@ -404,6 +404,8 @@ def directional(d: Derivation, gradient: dict, count: int = FD_DIRECTIONS, count
 
 # -- torch's conventions at a kink ------------------------------------------------------------------
 
+FORMULATED = ("max", "min", "relu", "abs")    # kinks of the ops these conventions rewrite (never a where)
+
 def conventions(d: Derivation) -> dict[str, dict[str, float]]:
     """At a kink: the float64 autograd gradient when max/min are written as users write them in torch:
     torch.relu, torch.clamp(x, min=c) with a number c, torch.maximum(x, y) (measured, never assumed)."""
@@ -458,7 +460,8 @@ def check_gradients(d: Derivation) -> Checks:
     moved = frozen(d)                    # finite differences move the inputs, never what detach stops
     fwd, cen = finite_differences(moved, torch.float64, targets, counter)
     _, cen32 = finite_differences(moved, torch.float32, targets)
-    at_kink = conventions(d) if not d.tensor and any(g.kink for g in d.gradients.values()) else {}
+    at_kink = conventions(d) if not d.tensor and any(g.kink and op_of(g.kink.expr) and op_of(g.kink.expr).name
+                                                     in FORMULATED for g in d.gradients.values()) else {}
     exact = {x: d.gradients[x].value for x in d.exercise.wrt}
     checks = {}
     for j, (x, index) in enumerate(targets):

@@ -52,6 +52,22 @@ def elementwise(f, *args):
     return settle(np.frompyfunc(f, len(args), 1)(*args))
 
 
+def times(a, b):
+    """a · b element by element, where an exact 0 on either side is 0 even against an undefined (nan) factor.
+    Sound for the chain rule at a kink: an undefined adjoint there still has finite one-sided values (every
+    kink derive has is Lipschitz), so a zero local derivative sends 0 on; and a zero adjoint is a true
+    derivative of 0, whatever the kink below it does (a max-pool tie of zeros after a ReLU is the common case)."""
+    return elementwise(_times, a, b)
+
+
+def _times(a, b):
+    if a == 0:
+        return a
+    if b == 0:
+        return b
+    return a * b
+
+
 def broadcast_to(value, shape: tuple[int, ...]):
     """A value spread to `shape` (a copy, so elements can be replaced)."""
     if shape_of(value) == shape:

@@ -24,6 +24,7 @@ MAX_DIGITS = 4_000          # digits of a number computed from literals (9^9^9 i
                             # 4,300-digit limit on int <-> str, so every number a formula holds can be printed)
 MAX_FLOAT = 1.7976931348623157e308   # a point must be finite in float64: the checks run there
 MAX_ELEMENTS = 4_096        # elements in one tensor value or formula
+MAX_RANK = 6                # dimensions of one tensor (a batch of images is N x C x H x W: 4)
 
 # -- exact values ---------------------------------------------------------------------------------
 SIZE_CAP = 400              # tree nodes in one exact expression (per element)
@@ -173,13 +174,24 @@ class time_limit:
         _active.on = True                    # last: only now may an alarm interrupt
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind, value, tb):
         if self.armed:
             _active.on = False               # first: an alarm from here on is ignored
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
             self.armed = False
+        if value is not None and not isinstance(value, OverTime) and _alarm_inside(value):
+            raise OverTime() from value      # the alarm came inside C code (SymPy's hash): SystemError around it
         return False
+
+
+def _alarm_inside(error: BaseException, depth: int = 8) -> bool:
+    """Whether OverTime is among the causes of an exception (Python wraps one raised where C code called back)."""
+    while error is not None and depth:
+        if isinstance(error, OverTime):
+            return True
+        error, depth = error.__cause__ or error.__context__, depth - 1
+    return False
 
 
 def _expire(signum, frame):

@@ -68,6 +68,14 @@ def _window(text: str, column: int | None) -> tuple[str, int | None]:
     return prefix + piece + suffix, None if column is None else column - start + len(prefix)
 
 
+class ShapeError(Exception):
+    """Shapes that do not fit an operation; the parser turns it into a located error."""
+
+    def __init__(self, message: Msg):
+        super().__init__(message)
+        self.message = message
+
+
 class TooLarge(ArithmeticError):
     """A value beyond about 10^±1,000,000 (or a sin/cos argument too large to reduce): refused."""
 

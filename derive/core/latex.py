@@ -6,7 +6,7 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .ops import op_of, shape_of_expr
+from .ops import RELATIONS, op_of, operands, options_shown, params_of, shape_of_expr
 
 _GREEK = set("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
              "sigma tau upsilon phi chi psi omega".split())
@@ -66,6 +66,15 @@ class Printer(LatexPrinter):
 
     def _print_Function(self, expr, exp=None):
         op = op_of(expr)
+        if op is not None and op.name in RELATIONS:
+            a, b = expr.args
+            return rf"\mathbb{{1}}\left[{self._print(a)} {RELATIONS[op.name][1]} {self._print(b)}\right]"
+        if op is not None and op.keywords:
+            shown = [self._print(a) for a in operands(expr, op)]
+            shown += [rf"\text{{{key.replace('_', chr(92) + '_')}}}={_option_tex(value)}"
+                      for key, value in options_shown(op, params_of(expr, op)[0])]
+            text = rf"{op.latex}\left({', '.join(shown)}\right)"
+            return rf"{text}^{{{exp}}}" if exp else text
         if op is not None and op.latex:
             args = ", ".join(self._print(a) for a in expr.args)
             text = rf"{op.latex}\left({args}\right)"
@@ -88,6 +97,14 @@ class Printer(LatexPrinter):
 
 
 _RISKY = ("scr", "frak", "bm", "bold", "cal", "norm", "avg", "abs", "mag", "prm", "mathring", "ddddot", "dddot")
+
+
+def _option_tex(value) -> str:
+    if isinstance(value, str):
+        return rf"\text{{'{value}'}}"
+    if isinstance(value, tuple):
+        return r"\left(" + ", ".join(map(str, value)) + (r",\right)" if len(value) == 1 else r"\right)")
+    return Printer().doprint(value) if isinstance(value, sp.Basic) else str(value)
 
 
 def symbol_tex(name: str, sympy_default) -> str:
@@ -140,7 +157,10 @@ def latex(expr, shapes: dict | None = None) -> str:
 
 
 def matrix(value, element) -> str:
-    """A vector as a transposed row (v_1, v_2)^\\top, a matrix as a pmatrix of rows."""
+    """A vector as a transposed row (v_1, v_2)^\\top, a matrix as a pmatrix of rows, a tensor of rank 3 or more
+    as a bracketed list of its matrices (an image batch N x C x H x W: N lists of C matrices)."""
+    if value.ndim > 2:
+        return r"\left[" + r",\; ".join(matrix(part, element) for part in value) + r"\right]"
     if value.ndim == 1:
         return r"\begin{pmatrix} " + r" & ".join(element(v) for v in value) + r" \end{pmatrix}^{\top}"
     rows = [" & ".join(element(v) for v in row) for row in value]

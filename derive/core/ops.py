@@ -9,6 +9,7 @@ the exact (SymPy) and the mpmath passes.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from functools import reduce
 from typing import Callable
@@ -17,9 +18,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from . import arrays
+from . import arrays, nnops
 from .budget import MAX_MAGNITUDE_BITS, TIE_DIGITS
-from .errors import TooLarge
+from .errors import ShapeError, TooLarge
+from .static import Key, Options
 from .i18n import Listing, Msg
 
 # -- SymPy heads of derive's own functions ------------------------------------------------------------
@@ -106,31 +108,49 @@ class detach(sp.Function):
         return sp.Integer(0)
 
 
-class Key(sp.Atom):
-    """A static index such as [1, :] or [:, 0:2]: a leaf that is never differentiated or evaluated."""
+class _Comparison(sp.Function):
+    """a < b and its kin as numbers: 1 where the relation holds, 0 where not (torch's bool tensor as a float).
+    Never differentiated: its derivative is 0 away from the boundary a = b, where it jumps."""
 
-    is_number = False
+    nargs = 2
+    is_real = True
+    relation = None
 
-    def __new__(cls, items: tuple):
-        obj = super().__new__(cls)
-        obj.items = items
-        return obj
+    @classmethod
+    def eval(cls, a, b):
+        if a.is_number and b.is_number:
+            holds = cls.relation(a, b)
+            if holds in (sp.true, sp.false, True, False):
+                return sp.Integer(1 if holds else 0)
 
-    def _hashable_content(self):
-        return (repr(self.items),)
-
-    def __getnewargs__(self):
-        return (self.items,)
-
-    def index(self):
-        return tuple(slice(*i) if isinstance(i, tuple) else i for i in self.items)
-
-    def text(self) -> str:
-        return ", ".join(":".join("" if v is None else str(v) for v in i) if isinstance(i, tuple) else str(i)
-                         for i in self.items)
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
 
     def _sympystr(self, printer):
-        return f"[{self.text()}]"
+        a, b = self.args
+        return f"{printer._print(a)} {PLAIN_RELATIONS[type(self).__name__]} {printer._print(b)}"
+
+
+PLAIN_RELATIONS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
+RELATIONS = {"lt": (operator.lt, "<"), "le": (operator.le, r"\le"), "gt": (operator.gt, ">"),
+             "ge": (operator.ge, r"\ge"), "eq": (operator.eq, "="), "ne": (operator.ne, r"\ne")}
+COMPARISON_CLASSES = {name: type(name, (_Comparison,), {"relation": staticmethod(f)})
+                      for name, (f, _) in RELATIONS.items()}
+
+
+class where(sp.Function):
+    """where(c, a, b): a where c is nonzero (holds), b elsewhere, element by element; c is not differentiated."""
+
+    nargs = 3
+    is_real = True
+
+    @classmethod
+    def eval(cls, c, a, b):
+        if c.is_number:
+            return a if c != 0 else b
+
+    def fdiff(self, argindex=1):
+        return OPS["where"].partial(self.args, argindex - 1)
 
 
 def _structural(name: str, nargs) -> type:
@@ -150,6 +170,12 @@ logsumexp = _structural("logsumexp", 1)
 cross_entropy = _structural("cross_entropy", 2)
 binary_cross_entropy = _structural("binary_cross_entropy", 2)
 mse = _structural("mse", 2)
+conv1d, conv2d = _structural("conv1d", (3, 4)), _structural("conv2d", (3, 4))
+max_pool1d, max_pool2d = _structural("max_pool1d", 2), _structural("max_pool2d", 2)
+avg_pool1d, avg_pool2d = _structural("avg_pool1d", 2), _structural("avg_pool2d", 2)
+reshape, flatten = _structural("reshape", 2), _structural("flatten", 2)
+stack, cat = _structural("stack", None), _structural("cat", None)
+amax, amin, argmax = _structural("amax", 2), _structural("amin", 2), _structural("argmax", 2)
 
 
 # -- derivative rules of the element-wise ops -----------------------------------------------------------
@@ -313,6 +339,10 @@ class Op:
     scalar: Callable | None = None        # structural: the same op on scalars, in plain SymPy
     mp_partial: Callable | None = None    # element-wise: (values, out or None, i) -> the partial on mpmath numbers,
                                           # where `partial` as written cancels (1 - σ(x) at large x)
+    keywords: tuple = ()                  # (name, default) of static options, in torch's order: conv2d's stride…
+    listed: bool = False                  # takes its tensors as a list, stack([a, b], dim=0)
+    side_value: Callable | None = None    # comparisons: (values, tangents, side) -> the value just beside a tie
+    selects: bool = False                 # where(c, a, b): chooses between its arguments by its condition c
 
     @property
     def elementwise(self) -> bool:
@@ -321,14 +351,6 @@ class Op:
     def number(self, *args):
         """The exact (SymPy) value on numbers."""
         return (self.exact or self.build)(*args)
-
-
-class ShapeError(Exception):
-    """Shapes that do not fit an operation; the parser turns it into a located error."""
-
-    def __init__(self, message: Msg):
-        super().__init__(message)
-        self.message = message
 
 
 # -- shape rules -----------------------------------------------------------------------------------------
@@ -644,6 +666,192 @@ def _torch_last(name):
     return run
 
 
+# -- reductions to the largest element, comparisons, where --------------------------------------------------
+
+def _reduce_dim_shape(shapes, params):
+    (a,), opts = shapes, params[0]
+    dim = opts["dim"]
+    if dim is None:
+        return tuple(1 for _ in a) if opts["keepdim"] else ()
+    if not isinstance(dim, int):
+        raise ShapeError(Msg("err_option_whole", key="dim", least=0, value=dim))
+    axis = _axis(a, (dim,))
+    return a[:axis] + ((1,) if opts["keepdim"] else ()) + a[axis + 1:]
+
+
+def _extreme(sign):
+    def pick(A, x, opts):
+        """The largest (sign=-1: smallest) element along dim (all: None), the first one's index, and a tie."""
+        x = np.asarray(x, dtype=object)
+        dim = opts["dim"]
+        moved = x.reshape(-1) if dim is None else np.moveaxis(x, dim % x.ndim, -1)
+        lines = moved.reshape(-1, moved.shape[-1])
+        best, index, tie = [], [], []
+        for line in lines:
+            k = 0
+            for j in range(1, len(line)):
+                if sign * (line[j] - line[k]) > 0:
+                    k = j
+            best.append(line[k])
+            index.append(k)
+            tie.append(sum(1 for v in line if v == line[k]) > 1)
+        shape = moved.shape[:-1]
+        return (np.array(best, dtype=object).reshape(shape), np.array(index).reshape(shape),
+                np.array(tie).reshape(shape), moved.shape)
+    return pick
+
+
+def _keep(value, x_shape, opts):
+    """A reduced value in torch's keepdim shape when asked."""
+    value = np.asarray(value, dtype=object)
+    if opts["keepdim"]:
+        return value.reshape(_reduce_dim_shape([x_shape], (opts,)))
+    return arrays.settle(value)
+
+
+def _amax_value(sign):
+    def value(A, args, params):
+        best, _, _, _ = _extreme(sign)(A, args[0], params[0])
+        return _keep(best, arrays.shape_of(args[0]), params[0])
+    return value
+
+
+def _amax_vjp(sign):
+    """Ȳ goes to the element that is the largest (smallest); where two tie, both get an undefined adjoint."""
+    def vjp(A, bar, args, out, params):
+        x, opts = np.asarray(args[0], dtype=object), params[0]
+        best, index, tie, moved_shape = _extreme(sign)(A, x, opts)
+        bar = np.asarray(bar, dtype=object).reshape(best.shape)
+        grad = np.full(moved_shape, A.zero, dtype=object)
+        flat_grad = grad.reshape(-1, moved_shape[-1])
+        moved = (x.reshape(-1) if opts["dim"] is None else np.moveaxis(x, opts["dim"] % x.ndim, -1)).reshape(-1, moved_shape[-1])
+        for row, (k, tied, b, top) in enumerate(zip(index.flat, tie.flat, bar.flat, best.flat)):
+            if tied and b != 0:
+                for j, v in enumerate(moved[row]):
+                    if v == top:
+                        flat_grad[row, j] = A.undefined
+            else:
+                flat_grad[row, k] = b
+        grad = flat_grad.reshape(moved_shape)
+        return [grad.reshape(x.shape) if opts["dim"] is None else np.moveaxis(grad, -1, opts["dim"] % x.ndim)]
+    return vjp
+
+
+def _argmax_value(A, args, params):
+    _, index, _, _ = _extreme(1)(A, args[0], params[0])
+    numbers = np.empty(index.shape, dtype=object)
+    for i in np.ndindex(index.shape):
+        numbers[i] = A.number(sp.Integer(int(index[i])))
+    return _keep(numbers, arrays.shape_of(args[0]), params[0])
+
+
+def _torch_options(run):
+    """A torch function of the tensors and the Options leaf, called with the options as keywords."""
+    def call(*args):
+        *tensors, opts = args
+        return run(*tensors, **dict(opts.items))
+    return call
+
+
+def _torch_conv(n):
+    def run(x, w, b=None, **opts):
+        return getattr(_torch().nn.functional, f"conv{n}d")(x, w, b, **opts)
+    return run
+
+
+def _torch_pool(name):
+    def run(x, **opts):
+        return getattr(_torch().nn.functional, name)(x, **opts)
+    return run
+
+
+def _torch_amax(name):
+    def run(x, dim=None, keepdim=False):
+        torch = _torch()
+        if name == "argmax":
+            return torch.argmax(x, dim=dim, keepdim=keepdim).to(x.dtype)
+        return getattr(torch, name)(x, dim=() if dim is None else dim, keepdim=keepdim)
+    return run
+
+
+def _torch_compare(name):
+    def run(a, b):
+        return getattr(_torch(), name)(a, b).to(a.dtype if hasattr(a, "dtype") else b.dtype)
+    return run
+
+
+def _compare_side(name):
+    """The value of a comparison just beside a tie, from its arguments' tangents: u < v on the side where
+    u - v decreases. None where the tangents agree too (undecided at first order)."""
+    relation = RELATIONS[name][0]
+
+    def side(values, tangents, side):
+        slope = side * (tangents[0] - tangents[1])
+        if slope == 0:
+            return None
+        return 1 if relation(slope, 0) else 0
+    return side
+
+
+def _where_partial(args, i):
+    c = args[0]
+    return (sp.Integer(0), c, 1 - c)[i]
+
+
+def _mp_where(c, a, b):
+    return a if c != 0 else b
+
+
+def _mp_erf_partial(xs, out, i):
+    return 2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-xs[0] ** 2)
+
+
+# -- composites: defined by a formula in the primitives, so their derivatives come from those ----------------
+
+def _reduced(expr, opts):
+    """A loss's reduction as torch's `reduction=`: 'mean' (default), 'sum' or 'none'."""
+    how = opts.get("reduction", "mean")
+    return {"mean": mean, "sum": tsum, "none": lambda e: e}[how](expr)
+
+
+def _opt(opts, key):
+    value = opts[key]
+    return sp.Integer(value) if isinstance(value, int) else sp.sympify(value)
+
+
+def _gelu(x, opts):
+    if opts["approximate"] == "tanh":
+        return x / 2 * (1 + sp.tanh(sp.sqrt(2 / sp.pi) * (x + sp.Rational(44715, 1000000) * x**3)))
+    return x / 2 * (1 + sp.erf(x / sp.sqrt(2)))
+
+
+def _huber(a, b, opts):
+    d, delta = a - b, _opt(opts, "delta")
+    return _reduced(where(COMPARISON_CLASSES["lt"](sp.Abs(d), delta), d**2 / 2,
+                          delta * (sp.Abs(d) - delta / 2)), opts)
+
+
+def _smooth_l1(a, b, opts):
+    d, beta = a - b, _opt(opts, "beta")
+    return _reduced(where(COMPARISON_CLASSES["lt"](sp.Abs(d), beta), d**2 / (2 * beta), sp.Abs(d) - beta / 2), opts)
+
+
+def _mse_loss(a, b, opts):
+    return mse(a, b) if opts["reduction"] == "mean" else _reduced((a - b) ** 2, opts)
+
+
+def _bce_logits(x, y, opts):
+    return _reduced(softplus(x) - x * y, opts)
+
+
+def _cross_entropy_with(z, k, opts):
+    """torch's cross_entropy with label_smoothing ε: (1 - ε) CE + ε times the mean over classes of -log p,
+    averaged over the batch."""
+    eps = _opt(opts, "label_smoothing")
+    return (1 - eps) * cross_entropy(z, k) - eps * mean(log_softmax(z)) if eps else cross_entropy(z, k)
+
+
+
 # -- the registry ------------------------------------------------------------------------------------------
 
 def _fold(f):
@@ -741,6 +949,68 @@ REGISTRY: list[Op] = [
     Op("mse", mse, mse, arity=2, shape=_pair_shape("mse"), value=_mse_value, vjp=_mse_vjp,
        torch=lambda a, b: _torch().nn.functional.mse_loss(a, b), latex=r"\operatorname{MSE}",
        code="torch.nn.functional.mse_loss", scalar=lambda a, b: (a - b) ** 2),
+    # comparisons and where
+    *[Op(name, COMPARISON_CLASSES[name], COMPARISON_CLASSES[name], arity=2, partial=lambda a, i: sp.Integer(0),
+         mp=lambda a, b, f=f: mpmath.mpf(1 if f(a, b) else 0), torch=_torch_compare(name), function=False,
+         kink=lambda v: close(v[0], v[1]), one_sided=lambda v, t, side: sp.nan,
+         side_value=_compare_side(name), code=f"torch.{name}")
+      for name, (f, _) in RELATIONS.items()],
+    Op("where", where, where, arity=3, partial=_where_partial, mp=_mp_where, index_args=(0,), selects=True,
+       torch=lambda c, a, b: _torch().where(c != 0, a, b), latex=r"\operatorname{where}", code="torch.where"),
+    Op("erf", sp.erf, sp.erf, partial=lambda a, i: 2 / sp.sqrt(sp.pi) * sp.exp(-a[0] ** 2), mp=mpmath.erf,
+       mp_partial=_mp_erf_partial, torch=lambda x: _torch().erf(x), aliases=(r"\operatorname{erf}",),
+       code="torch.erf"),
+    # composites (no class of their own: the parser builds their formula)
+    Op("maximum", None, sp.Max, arity=2),
+    Op("minimum", None, sp.Min, arity=2),
+    Op("silu", None, lambda x: x * sigmoid(x)),
+    Op("gelu", None, _gelu, keywords=(("approximate", "none"),)),
+    Op("leaky_relu", None, lambda x, o: relu(x) - _opt(o, "negative_slope") * relu(-x),
+       keywords=(("negative_slope", sp.Rational(1, 100)),)),
+    Op("elu", None, lambda x, o: where(COMPARISON_CLASSES["gt"](x, 0), x, _opt(o, "alpha") * (sp.exp(x) - 1)),
+       keywords=(("alpha", 1),)),
+    Op("huber_loss", None, _huber, arity=2, keywords=(("reduction", "mean"), ("delta", 1))),
+    Op("smooth_l1_loss", None, _smooth_l1, arity=2, keywords=(("reduction", "mean"), ("beta", 1))),
+    Op("l1_loss", None, lambda a, b, o: _reduced(sp.Abs(a - b), o), arity=2, keywords=(("reduction", "mean"),)),
+    Op("mse_loss", None, _mse_loss, arity=2, keywords=(("reduction", "mean"),)),
+    Op("binary_cross_entropy_with_logits", None, _bce_logits, arity=2, keywords=(("reduction", "mean"),)),
+    Op("cross_entropy_with", None, _cross_entropy_with, arity=2, keywords=(("label_smoothing", 0),),
+       function=False),
+    # the largest element along a dimension, and where it is
+    Op("amax", amax, amax, params=1, shape=_reduce_dim_shape, value=_amax_value(1), vjp=_amax_vjp(1),
+       torch=_torch_options(_torch_amax("amax")), keywords=(("dim", None), ("keepdim", False)),
+       latex=r"\max", code="torch.amax"),
+    Op("amin", amin, amin, params=1, shape=_reduce_dim_shape, value=_amax_value(-1), vjp=_amax_vjp(-1),
+       torch=_torch_options(_torch_amax("amin")), keywords=(("dim", None), ("keepdim", False)),
+       latex=r"\min", code="torch.amin"),
+    Op("argmax", argmax, argmax, params=1, shape=_reduce_dim_shape, value=_argmax_value,
+       vjp=lambda A, bar, a, out, p: [None], torch=_torch_options(_torch_amax("argmax")),
+       keywords=(("dim", None), ("keepdim", False)), latex=r"\operatorname{argmax}", code="torch.argmax"),
+    # layers of a convolutional network, and moving elements about
+    *[Op(f"conv{n}d", cls, cls, arity=(2, 3), params=1, shape=nnops.conv_shape(n), value=nnops.conv_value(n),
+         vjp=nnops.conv_vjp(n), torch=_torch_options(_torch_conv(n)),
+         keywords=(("stride", 1), ("padding", 0), ("dilation", 1)), latex=rf"\operatorname{{conv{n}d}}",
+         code=f"F.conv{n}d") for n, cls in ((1, conv1d), (2, conv2d))],
+    *[Op(f"max_pool{n}d", cls, cls, params=1, shape=nnops.pool_shape(n, "max"), value=nnops.max_pool_value(n),
+         vjp=nnops.max_pool_vjp(n), torch=_torch_options(_torch_pool(f"max_pool{n}d")),
+         keywords=(("kernel_size", None), ("stride", None), ("padding", 0), ("dilation", 1)),
+         latex=rf"\operatorname{{max\_pool{n}d}}", code=f"F.max_pool{n}d") for n, cls in ((1, max_pool1d), (2, max_pool2d))],
+    *[Op(f"avg_pool{n}d", cls, cls, params=1, shape=nnops.pool_shape(n, "avg"), value=nnops.avg_pool_value(n),
+         vjp=nnops.avg_pool_vjp(n), torch=_torch_options(_torch_pool(f"avg_pool{n}d")),
+         keywords=(("kernel_size", None), ("stride", None), ("padding", 0)),
+         latex=rf"\operatorname{{avg\_pool{n}d}}", code=f"F.avg_pool{n}d") for n, cls in ((1, avg_pool1d), (2, avg_pool2d))],
+    Op("reshape", reshape, reshape, params=1, shape=nnops.reshape_shape, value=nnops.reshape_value,
+       vjp=nnops.back_to_shape, torch=lambda x, o: _torch().reshape(x, o["shape"]), keywords=(("shape", None),),
+       aliases=("view",), latex=r"\operatorname{reshape}", code="torch.reshape"),
+    Op("flatten", flatten, flatten, params=1, shape=nnops.flatten_shape, value=nnops.flatten_value,
+       vjp=nnops.back_to_shape, torch=lambda x, o: _torch().flatten(x, o["start_dim"], o["end_dim"]),
+       keywords=(("start_dim", 0), ("end_dim", -1)), latex=r"\operatorname{flatten}", code="torch.flatten"),
+    Op("stack", stack, stack, arity=None, params=1, shape=nnops.join_shape("stack"), value=nnops.stack_value,
+       vjp=nnops.stack_vjp, torch=lambda *a: _torch().stack(a[:-1], dim=a[-1]["dim"]), keywords=(("dim", 0),),
+       listed=True, latex=r"\operatorname{stack}", code="torch.stack"),
+    Op("cat", cat, cat, arity=None, params=1, shape=nnops.join_shape("cat"), value=nnops.cat_value,
+       vjp=nnops.cat_vjp, torch=lambda *a: _torch().cat(a[:-1], dim=a[-1]["dim"]), keywords=(("dim", 0),),
+       listed=True, aliases=("concat", "concatenate"), latex=r"\operatorname{cat}", code="torch.cat"),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in REGISTRY}
@@ -765,6 +1035,18 @@ def operands(expr: sp.Basic, op: Op | None = None) -> tuple:
 def params_of(expr: sp.Basic, op: Op | None = None) -> tuple:
     op = op or op_of(expr)
     return expr.args[len(expr.args) - op.params:] if op and op.params and _has_params(expr, op) else ()
+
+
+def options_shown(op: Op, opts) -> list[tuple[str, object]]:
+    """The options of one call that differ from torch's defaults (conv2d(X, W, padding=1)), in torch's order;
+    a pooling stride equal to its window is torch's default too."""
+    defaults = dict(op.keywords)
+    out = []
+    for key, value in opts.items:
+        if value == defaults.get(key) or key == "stride" and value == opts.get("kernel_size") and "kernel_size" in defaults:
+            continue
+        out.append((key, value))
+    return out
 
 
 def _has_params(expr, op) -> bool:

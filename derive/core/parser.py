@@ -27,7 +27,7 @@ import sympy as sp
 
 from .budget import MAX_CHARS, MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_LITERAL, MAX_LITERAL_EXPONENT, huge_rational
 from .errors import DeriveError, Spot
-from .ops import FUNCTIONS, OPS, Key, ShapeError, check_arity, getitem, matmul, op_of, transpose
+from .ops import FUNCTIONS, OPS, Key, Options, ShapeError, check_arity, getitem, matmul, op_of, shape_of_expr, transpose
 from .i18n import Msg
 
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
@@ -52,8 +52,10 @@ _TOKEN = re.compile(r"""
   | (?P<name>[^\W\d](?:(?![⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᵀ])\w)*)
   | (?P<command>\\(?:[A-Za-z]+|[,;:! ]))
   | (?P<root>√)
+  | (?P<cmp><=|>=|==|!=|≤|≥|<|>)
   | (?P<op>\*\*|[-+*/^×·⋅∗÷−–@])
-  | (?P<punct>[(){}\[\],|:])
+  | (?P<punct>[(){}\[\],|:=])
+  | (?P<string>'[^'\n]*'|"[^"\n]*")
 """, re.VERBOSE)
 
 OPENERS = {"(": ")", "{": "}", "[": "]"}
@@ -119,6 +121,8 @@ def _tokens(text: str) -> tuple[Token, ...]:
             kind, tok = _command(tok, text, pos)
         elif kind in ("op", "name") and tok in SYMBOLS:
             tok = SYMBOLS[tok]
+        elif kind == "cmp":
+            tok = {"≤": "<=", "≥": ">="}.get(tok, tok)
         if kind == "num":
             _check_literal(tok, text, pos)
         if kind != "space":
@@ -224,7 +228,7 @@ class _Parser:
             return (op.shape or broadcast)(shapes, params)
         except ShapeError as e:
             what = {"add": "+", "mul": "*", "pow": "^", "matmul": "@", "dot": "dot"}.get(op.name, op.name)
-            hint = None if op.name == "getitem" else Msg("err_shape_hint")
+            hint = None if op.name == "getitem" or op.keywords else Msg("err_shape_hint")
             message = e.message if op.name == "getitem" else Msg("err_shape_op", op=what, message=e.message)
             raise self.error(message, tok, hint) from None
 
@@ -267,7 +271,7 @@ class _Parser:
     def parse(self) -> Parsed:
         if not self.text.strip():
             raise _error(Msg("err_empty"), self.text, 0)
-        expr, shape = self.expr()
+        expr, shape = self.comparison()
         if self.tok.kind != "end":
             raise self.error(Msg("err_unexpected", token=f'{self.tok.raw!r}'), hint=self._closing_hint())
         return Parsed(expr, self.names, shape)
@@ -276,6 +280,19 @@ class _Parser:
         if self.tok.text in (")", "}", "]"):
             return Msg("err_closing")
         return None
+
+    def comparison(self):
+        """a < b, a <= b, a == b …: 1 where it holds and 0 where not, element by element (never differentiated)."""
+        left = self.expr()
+        if self.tok.kind != "cmp":
+            return left
+        tok = self.advance()
+        right = self.expr()
+        op = OPS[COMPARISONS[tok.text]]
+        shape = self.shape_rule(op, [left[1], right[1]], tok)
+        if self.tok.kind == "cmp":
+            raise self.error(Msg("err_chained_comparison"), self.tok, Msg("err_chained_comparison_fix"))
+        return self.checked(op.build(left[0], right[0]), tok), shape
 
     def expr(self):
         self.nest()
@@ -439,8 +456,14 @@ class _Parser:
                 raise self.error(Msg("err_empty_index"), hint=Msg("err_empty_index_fix"))
             return start
         self.advance()
-        stop = None if self.tok.text in (",", "]") else integer()
-        return (start, stop)
+        stop = None if self.tok.text in (",", "]", ":") else integer()
+        if self.tok.text != ":":
+            return (start, stop)
+        step_tok = self.advance()
+        step = None if self.tok.text in (",", "]") else integer()
+        if step is not None and step < 1:
+            raise self.error(Msg("err_index_step", step=step), step_tok, Msg("err_index_step_fix"))
+        return (start, stop, step)
 
     def primary(self):
         tok = self.tok
@@ -493,10 +516,22 @@ class _Parser:
             raise self.error(Msg("err_expected_opener", opener=f'{opener!r}'), hint=Msg("err_braces"))
         self.advance()
         saved, self.bars = self.bars, 0
-        inner = self.expr()
+        inner = self.comparison()
+        if opener == "[" and self.tok.text == ",":        # [a, b]: an array literal, torch.stack([a, b])
+            return self._literal(inner, saved)
         self.bars = saved
         self.expect(OPENERS[opener])
         return inner
+
+    def _literal(self, first, bars):
+        tok = self.tokens[self.i - 1]
+        items = [first]
+        while self.tok.text == ",":
+            self.advance()
+            items.append(self.comparison())
+        self.bars = bars
+        self.expect("]")
+        return self._build_with_options(OPS["stack"], items, Options((("dim", 0),)), tok)
 
     def _missing_operand(self, tok: Token):
         if tok.kind == "end":
@@ -511,8 +546,8 @@ class _Parser:
         tok = self.advance()
         name = tok.text
         known = self.known
-        if name in FUNCTIONS and not (known and name in known):
-            return self.call(tok)
+        if name in FUNCTIONS and (not (known and name in known) or self.tok.text == "("):
+            return self.call(tok)            # dot(u, v) calls the function even where a quantity is named dot
         base = re.fullmatch(r"log_(\d+)", name)
         if base and not (known and name in known):
             return self.call(tok, base=int(base.group(1)))
@@ -529,17 +564,26 @@ class _Parser:
         op = FUNCTIONS[tok.text] if base is None else OPS["log"]
         if base is None and op.name == "log" and self.tok.kind == "name" and re.fullmatch(r"_\d*", self.tok.text):
             base = self._log_base()
+        statics, options = [], {}
         if self.tok.text == "(":
             self.advance()
-            args = [self.expr()]
-            while self.tok.text == ",":
-                self.advance()
-                args.append(self.expr())
+            args = self._arguments(op, statics, options)
             self.expect(")")
         elif self.tok.kind in ("num", "name", "frac", "sqrt", "vulgar") or self.tok.text in ("{", "["):
             args = [self.power()]          # \log x, \exp{z}
         else:
             raise self.error(Msg("err_function_call", name=tok.text, call=tok.text.lstrip(chr(92))), tok)
+        if op.name in REDUCING and (options or len(args) == 1 and args[0][1]) and not statics:
+            return self._reduction(op, args, options, tok)   # max(X), max(X, dim=1): torch.amax
+        if op.name in ("sum", "mean") and options:
+            return self._sum_keywords(op, args, options, tok)
+        if options and op.name in KEYWORD_FORMS:
+            op = OPS[KEYWORD_FORMS[op.name]]          # cross_entropy(z, y, label_smoothing=0.1)
+        if op.keywords:
+            return self._with_options(op, args, statics, options, tok)
+        if options:
+            raise self.error(Msg("err_keyword_unknown", name=op.name, key=next(iter(options)),
+                                 keys=Msg("err_no_keywords")), tok)
         problem = check_arity(op, len(args))
         if problem:
             raise self.error(problem, tok)
@@ -561,6 +605,149 @@ class _Parser:
             built = built / sp.log(base) if self.evaluate else sp.Mul(built, sp.Pow(sp.log(base), -1,
                                                                                      evaluate=False), evaluate=False)
         return self.checked(built, tok), shape
+
+    def _arguments(self, op, statics: list, options: dict) -> list:
+        """A call's arguments: tensors (expressions) first, then whole numbers, tuples and words that configure
+        the op (stride, padding, dim…), positionally in torch's order or as name=value."""
+        args = []
+        most = max(op.arity) if isinstance(op.arity, tuple) else op.arity
+        while True:
+            if self.tok.kind == "name" and self.peek().text == "=" and self.peek().kind == "punct":
+                key = self.advance()
+                self.advance()
+                if key.text in options:
+                    raise self.error(Msg("err_keyword_twice", key=key.text), key)
+                options[key.text] = (self._static(), key)
+            elif options:
+                raise self.error(Msg("err_positional_after"), hint=Msg("err_positional_after_fix"))
+            elif op.keywords and op.listed and not args and self.tok.text == "[":
+                self.advance()
+                args.append(self.comparison())
+                while self.tok.text == ",":
+                    self.advance()
+                    args.append(self.comparison())
+                self.expect("]")
+                most = len(args)
+            elif op.keywords and most is not None and len(args) >= most:
+                at = self.tok
+                statics.append((self._static(), at))
+            else:
+                args.append(self.comparison())
+            if self.tok.text != ",":
+                return args
+            self.advance()
+
+    def _static(self):
+        """A static argument: a whole or decimal number, a tuple of whole numbers, a word in quotes, True/False."""
+        tok = self.tok
+        if tok.kind == "string":
+            self.advance()
+            return tok.text[1:-1]
+        if tok.kind == "name" and tok.text in ("True", "False", "None"):
+            self.advance()
+            return {"True": True, "False": False, "None": None}[tok.text]
+        if tok.text == "(" and self._tuple_follows():
+            self.advance()
+            items = [self._static_number()]
+            while self.tok.text == ",":
+                self.advance()
+                if self.tok.text == ")":
+                    break
+                items.append(self._static_number())
+            self.expect(")")
+            return tuple(items)
+        return self._static_number()
+
+    def _tuple_follows(self) -> bool:
+        depth, k = 0, 0
+        while True:
+            t = self.peek(k)
+            if t.kind == "end":
+                return False
+            if t.text in ("(", "[", "{"):
+                depth += 1
+            elif t.text in (")", "]", "}"):
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif t.text == "," and depth == 1:
+                return True
+            k += 1
+
+    def _static_number(self):
+        tok = self.tok
+        value, shape = self.expr()
+        if shape or not value.is_Rational:
+            raise self.error(Msg("err_static_number"), tok, Msg("err_static_number_fix"))
+        return int(value) if value.is_Integer else value
+
+    def _with_options(self, op, args, statics, options, tok):
+        """conv2d(X, W, b, stride=2), max_pool2d(X, 2), reshape(X, 2, -1): the tensors and one Options leaf."""
+        names = [k for k, _ in op.keywords]
+        values = dict(op.keywords)
+        if names == ["shape"] or names[:1] == ["shape"]:
+            if statics:
+                given = [v for v, _ in statics]
+                values["shape"] = given[0] if len(given) == 1 and isinstance(given[0], tuple) else tuple(given)
+                if not all(isinstance(v, int) for v in values["shape"]):
+                    raise self.error(Msg("err_static_number"), statics[0][1], Msg("err_static_number_fix"))
+        else:
+            if len(statics) > len(names):
+                raise self.error(Msg("err_arity", name=op.name, n=len(args) + len(names), count=len(args) + len(statics)),
+                                 tok)
+            for key, (value, _) in zip(names, statics):
+                values[key] = value
+        for key, (value, key_tok) in options.items():
+            if key not in values:
+                raise self.error(Msg("err_keyword_unknown", name=op.name, key=key,
+                                     keys=", ".join(names)), key_tok)
+            if key in names[:len(statics)]:
+                raise self.error(Msg("err_keyword_twice", key=key), key_tok)
+            values[key] = value
+        for key, allowed in CHOICES.items():
+            if key in values and values[key] not in allowed:
+                raise self.error(Msg("err_keyword_choice", key=key, value=repr(values[key]),
+                                     choices=", ".join(repr(a) for a in allowed)), tok)
+        if values.get("shape", 0) is None:
+            raise self.error(Msg("err_reshape_missing", name=op.name), tok)
+        problem = check_arity(op, len(args))
+        if problem:
+            raise self.error(problem, tok)
+        return self._build_with_options(op, args, Options(tuple(values.items())), tok)
+
+    def _build_with_options(self, op, args, opts, tok):
+        exprs, shapes = [e for e, _ in args], [s for _, s in args]
+        if op.cls is None:                 # a composite: its formula in the registry's primitives
+            built = op.build(*exprs, opts)
+            try:
+                shape = shape_of_expr(built, dict(self.shapes, **_dummy_shapes(exprs, shapes)))
+            except ShapeError as e:
+                raise self.error(Msg("err_shape_op", op=op.name, message=e.message), tok, Msg("err_shape_hint")) from None
+            return self.checked(built, tok), shape
+        shape = self.shape_rule(op, shapes, tok, (opts,))
+        return op.build(*exprs, opts), shape
+
+    def _reduction(self, op, args, options, tok):
+        """max(X), max(X, dim=1), min(X, dim=0, keepdim=True): the largest (smallest) element, as torch.amax."""
+        if len(args) != 1:
+            raise self.error(Msg("err_arity_one", name=op.name, count=len(args)), tok)
+        return self._with_options(OPS[REDUCING[op.name]], args, [], options, tok)
+
+    def _sum_keywords(self, op, args, options, tok):
+        """sum(X, dim=1) is sum(X, 1); keepdim=True keeps the reduced axis with length 1, as torch does."""
+        extra = set(options) - {"dim", "keepdim"}
+        if extra:
+            key = sorted(extra)[0]
+            raise self.error(Msg("err_keyword_unknown", name=op.name, key=key, keys="dim, keepdim"), options[key][1])
+        dim = options.get("dim", (None, None))[0]
+        if len(args) != 1 or dim is not None and not isinstance(dim, int):
+            raise self.error(Msg("err_axis_whole", name=op.name), tok)
+        reduced = self._with_params(op, args + ([(sp.Integer(dim), ())] if dim is not None else []), tok)
+        if not options.get("keepdim", (False, None))[0]:
+            return reduced
+        shape = args[0][1]
+        kept = tuple(1 if dim is None or i == dim % len(shape) else n for i, n in enumerate(shape))
+        return self._build_with_options(OPS["reshape"], [reduced], Options((("shape", kept),)), tok)
 
     def _log_base(self) -> int:
         """\\log_2 x and \\log_{10} x: the base after the underscore."""
@@ -585,6 +772,18 @@ class _Parser:
         if op.scalar and self.evaluate and not tensor[1]:
             return op.scalar(tensor[0]), shape
         return op.build(tensor[0], *params), shape
+
+
+COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
+REDUCING = {"max": "amax", "min": "amin"}
+KEYWORD_FORMS = {"cross_entropy": "cross_entropy_with"}
+CHOICES = {"reduction": ("mean", "sum", "none"), "approximate": ("none", "tanh")}
+
+
+def _dummy_shapes(exprs, shapes) -> dict:
+    """Shapes of a composite's arguments by name, for the shape of what it expands to (non-symbol arguments
+    are found by shape_of_expr through their own symbols)."""
+    return {e.name: s for e, s in zip(exprs, shapes) if e.is_Symbol}
 
 
 AMBIGUOUS_WITH_AN_AXIS = {"max": ("maximum", "relu({x} - {n}) + {n}"), "min": ("minimum", "{n} - relu({n} - {x})")}
@@ -671,9 +870,12 @@ def names_in(text: str) -> dict[str, int]:
     """Every name a formula mentions, with its first 1-based column, without building it (so formulas
     can be put in dependency order before their shapes are known)."""
     out: dict[str, int] = {}
-    for tok in tokenize(text):
-        if tok.kind == "name":
-            out.setdefault(tok.text, tok.column + 1)
+    tokens = tokenize(text)
+    for tok, after in zip(tokens, tokens[1:]):
+        if tok.kind != "name" or after.kind == "punct" and (after.text == "=" or after.text == "("
+                                                             and tok.text in FUNCTIONS):
+            continue                 # a function called (relu(z) beside a quantity named relu) or a keyword
+        out.setdefault(tok.text, tok.column + 1)
     return out
 
 

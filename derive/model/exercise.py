@@ -16,7 +16,7 @@ from ..core import arrays
 from . import stepspec
 from .catalog import bundled, title_for  # noqa: F401  (re-exported)
 from ..core.errors import DeriveError, Spot, os_reason
-from ..core.ops import FUNCTIONS, OPS, op_of, operands
+from ..core.ops import OPS, op_of, operands
 from ..core.parser import names_in, parse
 from .reading import Source, shift_column, value_of
 from ..core.i18n import Msg
@@ -272,8 +272,6 @@ def _check_name(name: str, table: str, source: Source):
     spot = source.spot(table, name)
     if not NAME.fullmatch(name):
         raise DeriveError(Msg("err_name", name=f'{name!r}'), spot, Msg("err_name_hint"))
-    if name in FUNCTIONS:
-        raise DeriveError(Msg("err_function_name", name=f'{name!r}'), spot)
 
 
 def range_of(raw: dict, name: str, source: Source) -> Range:

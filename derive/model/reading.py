@@ -10,7 +10,7 @@ from decimal import Decimal
 import sympy as sp
 
 from ..core import arrays
-from ..core.budget import MAX_ELEMENTS, MAX_FLOAT, MAX_LITERAL_EXPONENT
+from ..core.budget import MAX_ELEMENTS, MAX_FLOAT, MAX_LITERAL_EXPONENT, MAX_RANK
 from ..core.errors import DeriveError, Spot
 from ..core.parser import parse_number
 from ..core.i18n import Msg
@@ -122,22 +122,25 @@ def _scalar(raw, name: str, source: Source) -> sp.Expr:
 
 
 def _tensor(raw: list, name: str, source: Source):
-    """A vector or a matrix from nested TOML arrays, checked to be rectangular and made of numbers."""
+    """A tensor of any rank up to MAX_RANK from nested TOML arrays (a vector, a matrix as a list of rows, a batch
+    of images as lists of lists of rows), checked to be rectangular and made of numbers."""
     spot = source.spot("values", name)
     example = Msg("err_tensor_example")
-    if not raw:
-        raise DeriveError(Msg("err_empty_array", name=f'{name!r}'), spot, example)
-    if all(isinstance(r, list) for r in raw):
-        lengths = {len(r) for r in raw}
-        if any(isinstance(v, list) for r in raw for v in r):
-            raise DeriveError(Msg("err_dimensions", name=f'{name!r}'), spot,
-                              Msg("err_dimensions_fix"))
-        if len(lengths) != 1 or 0 in lengths:
-            rows = ", ".join(str(len(r)) for r in raw)
-            raise DeriveError(Msg("err_ragged", name=f'{name!r}', rows=rows),
+    level, depth = [raw], 0
+    while any(isinstance(v, list) for v in level):
+        if not all(isinstance(v, list) for v in level):
+            raise DeriveError(Msg("err_mixed", name=f'{name!r}'), spot, example)
+        depth += 1
+        if depth > MAX_RANK:
+            raise DeriveError(Msg("err_dimensions", name=f'{name!r}', limit=MAX_RANK), spot,
+                              Msg("err_dimensions_fix", limit=MAX_RANK))
+        lengths = [len(v) for v in level]
+        if 0 in lengths:
+            raise DeriveError(Msg("err_empty_array", name=f'{name!r}'), spot, example)
+        if len(set(lengths)) != 1:
+            raise DeriveError(Msg("err_ragged", name=f'{name!r}', rows=", ".join(map(str, lengths[:12]))),
                               spot, example)
-    elif any(isinstance(r, list) for r in raw):
-        raise DeriveError(Msg("err_mixed", name=f'{name!r}'), spot, example)
+        level = [v for row in level for v in row]
     value = arrays.array(raw, lambda v: _scalar(v, name, source))
     if value.size > MAX_ELEMENTS:
         raise DeriveError(Msg("err_elements", name=f'{name!r}', count=value.size, limit=MAX_ELEMENTS), spot)

@@ -279,7 +279,10 @@ def to_text(d: Derivation, checks=None, lang: str = "en") -> str:
         lines.append(f"  {n:<{width}}{formula}  ->  {_shown(node.exact, node.value, lang)}")
     lines += ["", t(lang, "cli_gradients", target=d.target)]
     for x, g in d.gradients.items():
-        if g.kink is not None and not d.tensor:
+        if g.kink is not None and not d.tensor and g.kink.left is None and g.kink.right is None:
+            lines.append("  " + t(lang, "cli_g_undefined_jump", target=d.target, x=x, expr=plain(g.kink.expr),
+                                  node=repr(g.kink.node)))
+        elif g.kink is not None and not d.tensor:
             lines.append("  " + t(lang, "cli_g_undefined_at_kink", target=d.target, x=x, expr=plain(g.kink.expr),
                                   node=repr(g.kink.node), left=text(g.kink.left), right=text(g.kink.right)))
         else:

@@ -36,7 +36,7 @@ def op_vjp(A, op: Op, bar, args: list, out, params: tuple, undefined=None, wante
         partial = A.partial(op, i, args, out)
         if undefined is not None:
             partial = undefined(op, args, i, partial)
-        grads.append(arrays.unbroadcast(arrays.elementwise(operator.mul, bar, partial), arrays.shape_of(arg)))
+        grads.append(arrays.unbroadcast(arrays.times(bar, partial), arrays.shape_of(arg)))
     return grads
 
 

@@ -11,7 +11,7 @@ import sympy as sp
 from ..core import arrays
 from ..core.budget import CALL_SECONDS, WORKING_DPS, OverTime, Unknown, known, time_limit
 from ..core.evaluate import Exact, evaluate
-from ..core.ops import exactly_zero, op_of, operands
+from ..core.ops import close, exactly_zero, op_of, operands
 from ..core.i18n import Msg
 from ..core.parser import symbol
 from ..model.derivation import Diagnostic, Gradient, Kink, plain
@@ -83,7 +83,10 @@ def gradients(d, exact: bool) -> dict:
         if kinks:
             with mpmath.workdps(WORKING_DPS):
                 left, right = (_one_sided(d, x, side, kinks) for side in (-1, 1))
-            if any(sp.sympify(side).has(sp.zoo, sp.oo, -sp.oo, sp.nan) for side in (left, right)):
+            if any(sp.sympify(side).has(sp.nan) for side in (left, right)):     # a jump: no one-sided values
+                out[x] = Gradient(x, Unknown("kink"), None, closed.get(x), Kink(kinks[0].node, kinks[0].expr))
+                continue
+            if any(sp.sympify(side).has(sp.zoo, sp.oo, -sp.oo) for side in (left, right)):
                 from ..core.errors import DeriveError
 
                 raise DeriveError(Msg("err_kink_side_infinite", target=f'{d.target!r}', x=f'{x!r}', expr=plain(kinks[0].expr)),
@@ -148,6 +151,18 @@ def _one_sided(d, x: str, side: int, kinks) -> sp.Expr:
     return tangent.get(d.target, sp.Integer(0))
 
 
+def _selected(e, walk, values, side):
+    """where(u < v, a, b) with u = v at the point: the branch its condition takes on this side (decided by
+    the tangents of u and v), where a = b there; a jump (a != b) or a tie of the tangents too has no
+    one-sided derivative (nan)."""
+    cond, a, b = e.args
+    relation = op_of(cond)
+    holds = relation.side_value([evaluate(x, values) for x in cond.args], [walk(x) for x in cond.args], side)
+    if holds is None or not close(evaluate(a, values), evaluate(b, values)):
+        return sp.nan
+    return walk(a if holds else b)
+
+
 def _tangent(node, expr, values, numbers, tangent, side, at_kink):
     def walk(e):
         if e.is_Symbol:
@@ -155,6 +170,8 @@ def _tangent(node, expr, values, numbers, tangent, side, at_kink):
         if e.is_number:
             return sp.Integer(0)
         op = op_of(e)
+        if op is not None and op.selects and (node, e.args[0]) in at_kink:
+            return _selected(e, walk, values, side)
         tangents = [walk(a) for a in e.args]
         if all(t == 0 for t in tangents):
             return sp.Integer(0)

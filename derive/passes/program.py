@@ -9,7 +9,6 @@ Scalars take a fast path (the op's mpmath function directly); tensors go through
 algebra, as evaluate() does."""
 from __future__ import annotations
 
-import operator
 from functools import lru_cache
 
 import mpmath
@@ -252,7 +251,7 @@ def _elementwise_vjp(op, bar, values, out, backend, hook, varying):
         if scalar:
             grads.append(bar * partial)
         else:
-            grads.append(arrays.unbroadcast(arrays.elementwise(operator.mul, bar, partial), arrays.shape_of(values[i])))
+            grads.append(arrays.unbroadcast(arrays.times(bar, partial), arrays.shape_of(values[i])))
     return grads
 
 

@@ -3,6 +3,8 @@ from here: names as math, aligned derivations broken before the margin, tensors 
 matrices (exact where short, else rounded), and where the graph's own files sit beside a report."""
 from __future__ import annotations
 
+import math
+
 import re
 
 import mpmath
@@ -21,6 +23,7 @@ from .mathtex import name, short
 MAX_ROWS = 60               # rows of one derivation block before the rest is left to `gradients --json`
 LINE = 150                  # LaTeX characters of one row of a derivation before it is broken in two
 SHOWN = 36                 # elements of a tensor written out in full; larger ones by their shape and a corner
+WIDEST = 8                 # columns of a matrix written out in full (LaTeX's pmatrix holds 10; a page about 8)
 DIGITS = 6                 # significant digits of the numbers in matrices (30 are in `gradients --json`)
 
 BESIDE = ("md", "tex", "ipynb")      # the formats written beside the graph's DOT, TikZ and Mermaid files
@@ -133,16 +136,21 @@ def value_tex(exact, value, lang: str = "en") -> str:
     if not isinstance(value, np.ndarray):
         return element_tex(exact, value, lang)
     exact = exact if isinstance(exact, np.ndarray) else np.full(value.shape, None, dtype=object)
-    if value.size <= SHOWN:
-        return matrix(np.array([[element_tex(e, v, lang) for e, v in zip(er, vr)] for er, vr in
-                                zip(np.atleast_2d(exact), np.atleast_2d(value))], dtype=object).reshape(value.shape)
-                      if value.ndim == 2 else np.array([element_tex(e, v, lang) for e, v in zip(exact, value)], dtype=object),
-                      str)
-    corner = tuple(slice(0, 4) for _ in value.shape)
-    part = value[corner]
+    columns = value.shape[-1] * math.prod(value.shape[:-2])       # side by side: every matrix of a tensor
+    if value.size <= SHOWN and columns <= WIDEST:
+        cells = np.empty(value.shape, dtype=object)
+        for index in np.ndindex(value.shape):
+            cells[index] = element_tex(exact[index], value[index], lang)
+        return matrix(cells, str)
+    lead = value.shape[:-2]
+    part = value[(0,) * len(lead) + tuple(slice(0, 4) for _ in value.shape[len(lead):])]
     cells = np.array([short(v, 4) for v in part.flat], dtype=object).reshape(part.shape)
-    return matrix(cells, str).replace(r"\end{pmatrix}", r" & \cdots \end{pmatrix}", 1) \
-        + rf"\;\text{{({shape_text(value.shape)})}}"
+    text = matrix(cells, str)
+    if part.shape[-1] < value.shape[-1] or part.ndim == 1 and part.shape[0] < value.shape[0]:
+        text = text.replace(r"\end{pmatrix}", r" & \cdots \end{pmatrix}", 1)
+    for n in reversed(lead):                      # an image batch: the first matrix of the first example, then …
+        text = r"\left[" + text + (r",\; \cdots" if n > 1 else "") + r"\right]"
+    return text + rf"\;\text{{{shape_text(value.shape)}}}"
 
 
 def stopped_note(d, lang: str) -> str:

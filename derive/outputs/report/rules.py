@@ -19,10 +19,12 @@ PRIME = {
     "softplus": lambda u, y: rf"\sigma\left({u}\right)",
     "log_sigmoid": lambda u, y: rf"\sigma\left(-{u}\right)",
     "detach": lambda u, y: "0",
+    "erf": lambda u, y: rf"\frac{{2}}{{\sqrt{{\pi}}}} e^{{-{_paren(u)}^{{2}}}}",
 }
 ARROW = {"exp": "⊙exp", "log": "⊘", "tanh": "⊙tanh′", "sigmoid": "⊙σ′", "relu": "⊙relu′", "abs": "⊙sign",
          "sin": "⊙cos", "cos": "⊙(−sin)", "softplus": "⊙σ", "log_sigmoid": "⊙σ(−·)",
-         "detach": "⊙0"}
+         "detach": "⊙0", "erf": "⊙erf′"}
+COMPARISON = ("lt", "le", "gt", "ge", "eq", "ne")
 
 
 def reduce_to(text: str, have: tuple, want: tuple) -> str:
@@ -105,13 +107,71 @@ def rule(op_name: str, bar: str, args: list[str], out: str, shapes: list[tuple],
         x, y = args
         sign = "" if i == 0 else "-"
         return rf"{sign}\frac{{2 \, {bar}}}{{N}} \left({x} - {y}\right)"
+    if op_name in LAYER_RULES:
+        return LAYER_RULES[op_name](bar, args, shapes, out_shape, i, lang)
     raise KeyError(op_name)
+
+
+def _conv(bar, args, shapes, out_shape, i, lang):
+    """X̄ = the full convolution of Ȳ with the flipped kernel, W̄ = the correlation of X with Ȳ, b̄ = Ȳ summed
+    over the batch and the positions (the walkthrough's numbers follow torch's stride, padding and dilation)."""
+    x, w = args[0], args[1]
+    if i == 0:
+        return rf"\operatorname{{conv}}_{{\text{{{t(lang, 'r_full')}}}}}\left({bar}, \operatorname{{flip}}\left({w}\right)\right)"
+    if i == 1:
+        return rf"\operatorname{{corr}}\left({x}, {bar}\right)"
+    axes = [0] + list(range(2, len(out_shape))) if len(out_shape) == len(shapes[0]) and len(shapes[0]) == len(shapes[1]) \
+        else list(range(1, len(out_shape)))
+    return rf"\operatorname{{sum}}_{{{','.join(map(str, axes))}}}\left({bar}\right)"
+
+
+def _words(key):
+    return lambda bar, args, shapes, out_shape, i, lang: rf"{_paren(bar)} \text{{ {t(lang, key)}}}"
+
+
+def _same_shape(bar, args, shapes, out_shape, i, lang):
+    shape = shapes[i]
+    text = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+    return rf"\operatorname{{reshape}}\left({bar}, {text}\right)"
+
+
+def _extreme(word):
+    return lambda bar, args, shapes, out_shape, i, lang: \
+        rf"{_paren(bar)} \odot \mathbb{{1}}\left[{args[0]} \text{{ {t(lang, word)}}}\right]"
+
+
+def _where(bar, args, shapes, out_shape, i, lang):
+    if i == 0:
+        return "0"
+    c = args[0]
+    return reduce_to(rf"{_paren(bar)} \odot {c}" if i == 1 else rf"{_paren(bar)} \odot \left(1 - {c}\right)",
+                     out_shape, shapes[i])
+
+
+LAYER_RULES = {
+    "conv1d": _conv, "conv2d": _conv,
+    "max_pool1d": _words("r_to_window_max"), "max_pool2d": _words("r_to_window_max"),
+    "avg_pool1d": _words("r_spread_window"), "avg_pool2d": _words("r_spread_window"),
+    "reshape": _same_shape, "flatten": _same_shape,
+    "stack": _words("r_its_part"), "cat": _words("r_its_part"),
+    "amax": _extreme("r_is_largest"), "amin": _extreme("r_is_smallest"),
+    "argmax": lambda *a: "0", "where": _where,
+    **{name: (lambda *a: "0") for name in COMPARISON},
+}
+LAYER_ARROWS = {"conv1d": ("⋆flip(W)", "⋆X", "Σ"), "conv2d": ("⋆flip(W)", "⋆X", "Σ"),
+                "max_pool1d": ("→max",), "max_pool2d": ("→max",), "avg_pool1d": ("/k",), "avg_pool2d": ("/k",),
+                "reshape": ("reshape",), "flatten": ("reshape",), "stack": ("[i]",), "cat": ("[i]",),
+                "amax": ("⊙1[max]",), "amin": ("⊙1[min]",), "argmax": ("0",), "where": ("0", "⊙1[c]", "⊙(1−1[c])"),
+                **{name: ("0", "0") for name in COMPARISON}}
 
 
 def arrow(op_name: str, args: list[str], shapes: list[tuple], i: int) -> str:
     """A short plain-text form of the same rule, for an arrow of the graph: what multiplies the adjoint."""
     if op_name in ARROW:
         return ARROW[op_name]
+    if op_name in LAYER_ARROWS:
+        forms = LAYER_ARROWS[op_name]
+        return forms[min(i, len(forms) - 1)]
     batch = "/N" if shapes and len(shapes[0]) == 2 else ""
     if op_name == "cross_entropy":            # only names of the exercise: no p the reader has not met
         return f"(softmax({args[0]})−onehot({args[1]})){batch}"

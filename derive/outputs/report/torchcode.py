@@ -9,7 +9,7 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from ...model.derivation import Derivation
-from ...core.ops import op_of
+from ...core.ops import PLAIN_RELATIONS, RELATIONS, op_of, operands, options_shown, params_of
 from ...core.i18n import t
 from ...checks.numeric import autograd_agrees
 
@@ -35,6 +35,20 @@ class TorchPrinter(StrPrinter):
 
     def _print_Function(self, expr):
         op = op_of(expr)
+        if op is not None and op.name in RELATIONS:
+            a, b = expr.args
+            return f"({self._arg(a)} {PLAIN_RELATIONS[op.name]} {self._arg(b)}).to(torch.float64)"
+        if op is not None and op.name == "where":
+            c, a, b = expr.args
+            cond = self._print(c)
+            cond = cond[1:cond.rindex(").to(")] if cond.endswith(".to(torch.float64)") else f"{cond} != 0"
+            return f"torch.where({cond}, {self._arg(a)}, {self._arg(b)})"
+        if op is not None and op.keywords and op.code:
+            tensors = [self._print(a) for a in operands(expr, op)]
+            if op.listed:
+                tensors = ["[" + ", ".join(tensors) + "]"]
+            shown = options_shown(op, params_of(expr, op)[0])
+            return f"{op.code}({', '.join(tensors + [f'{k}={_python(v)}' for k, v in shown])})"
         if op is None or op.code is None:
             raise ValueError(f"no torch code for {expr.func}")
         ordered = sorted(expr.args, key=lambda a: bool(a.is_number)) if op.arity is None else expr.args
@@ -116,6 +130,12 @@ class TorchPrinter(StrPrinter):
 
     def _print_Float(self, expr):
         return repr(float(expr))
+
+
+def _python(value) -> str:
+    if isinstance(value, sp.Basic):
+        return repr(float(value))
+    return repr(value)
 
 
 def code(expr) -> str:

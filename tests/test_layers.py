@@ -1,0 +1,296 @@
+"""The tensor language of a deep-learning course (issue #26): convolution, pooling, reshaping, piecewise losses,
+reductions with a dimension, tensors of any rank. Each exercise is written the natural way and checked against
+torch float64 code written here from torch's documentation (torch's own functional layers, never derive's
+output): values and every gradient to 1e-12."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from derive.apps import cli
+from derive.core import arrays
+from derive.engine import derive
+from derive.model.exercise import loads
+
+TOL = 1e-12
+
+
+def exercise(values: dict, formulas: dict, wrt: list[str], of: str | None = None):
+    lines = ['kind = "gradient"', "[values]"] + [f"{k} = {json.dumps(v)}" for k, v in values.items()]
+    lines += ["[formulas]"] + [f"{k} = {json.dumps(v)}" for k, v in formulas.items()]
+    lines += ["[gradient]", "wrt = " + json.dumps(wrt)] + ([f'of = "{of}"'] if of else [])
+    return loads("\n".join(lines) + "\n")
+
+
+def as_float(value) -> np.ndarray:
+    return np.array([float(v) for v in arrays.flat(value)]).reshape(arrays.shape_of(value))
+
+
+def draw(seed: int, **shapes) -> dict:
+    """Values with two decimals (exact in derive, the same numbers in torch)."""
+    rng = np.random.default_rng(seed)
+    return {k: np.round(rng.uniform(-1, 1, s), 2).tolist() for k, s in shapes.items()}
+
+
+def distinct(seed: int, shape) -> list:
+    """Values with no two equal (a max-pool window with a tie has no derivative, and derive says so)."""
+    n = int(np.prod(shape))
+    return (np.random.default_rng(seed).permutation(n) / n * 2 - 1).round(4).reshape(shape).tolist()
+
+
+def leaves(values: dict, wrt: list[str]) -> dict:
+    return {k: torch.tensor(v, dtype=torch.float64, requires_grad=k in wrt) for k, v in values.items()}
+
+
+def agree(d, target, t: dict, wrt: list[str]):
+    """derive's value and gradients against torch's (`target` computed from the leaves `t`)."""
+    got = as_float(d.nodes[d.target].value)
+    assert np.allclose(got, target.detach().numpy(), rtol=TOL, atol=TOL), (got, target)
+    grads = torch.autograd.grad(target, [t[x] for x in wrt], allow_unused=True)
+    for x, g in zip(wrt, grads):
+        g = torch.zeros_like(t[x]) if g is None else g
+        mine = as_float(d.gradients[x].value)
+        assert mine.shape == tuple(g.shape), x
+        assert np.allclose(mine, g.numpy(), rtol=TOL, atol=TOL), (x, np.abs(mine - g.numpy()).max())
+
+
+# -- convolution and pooling -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("options, torch_options", [
+    ("", {}),
+    (", stride=2", {"stride": 2}),
+    (", padding=1", {"padding": 1}),
+    (", 2, 1, 2", {"stride": 2, "padding": 1, "dilation": 2}),
+])
+def test_conv1d_with_a_kernel_of_three(options, torch_options):
+    """The workaround `w[0] x[0:3] + w[1] x[1:4] + w[2] x[2:5] + b` written as what it is."""
+    v = draw(1, x=(2, 1, 9), w=(3, 1, 3), b=(3,), u=(3,))
+    ex = exercise(v, {"y": f"conv1d(x, w, b{options})", "L": "sum(tanh(y))"},
+                  ["x", "w", "b"])
+    t = leaves(v, ["x", "w", "b"])
+    agree(derive(ex), torch.tanh(F.conv1d(t["x"], t["w"], t["b"], **torch_options)).sum(), t, ["x", "w", "b"])
+
+
+def test_the_shifted_slices_workaround_is_the_same_convolution():
+    v = draw(2, x=(7,), w=(3,))
+    v["b"] = 0.25
+    slices = derive(exercise(v, {"y": "w[0] x[0:5] + w[1] x[1:6] + w[2] x[2:7] + b", "L": "sum(y * y)"}, ["w", "b"]))
+    v2 = {"x": [[v["x"]]], "w": [[v["w"]]], "b": [v["b"]]}
+    conv = derive(exercise(v2, {"y": "conv1d(x, w, b)", "L": "sum(y * y)"}, ["w", "b"]))
+    assert np.allclose(as_float(conv.gradients["w"].value).ravel(), as_float(slices.gradients["w"].value), rtol=TOL)
+    assert conv.nodes["L"].exact == slices.nodes["L"].exact            # exact: the same rational number
+
+
+@pytest.mark.parametrize("options, torch_options", [
+    ("", {}),
+    (", padding=1", {"padding": 1}),
+    (", stride=2, padding=(1, 0)", {"stride": 2, "padding": (1, 0)}),
+    (", dilation=2", {"dilation": 2}),
+])
+def test_conv2d_on_a_batch_of_images_with_channels(options, torch_options):
+    v = draw(3, X=(2, 2, 5, 5), K=(3, 2, 3, 3), c=(3,))
+    ex = exercise(v, {"Y": f"conv2d(X, K, c{options})", "L": "mean(sigmoid(Y))"}, ["X", "K", "c"])
+    t = leaves(v, ["X", "K", "c"])
+    agree(derive(ex), torch.sigmoid(F.conv2d(t["X"], t["K"], t["c"], **torch_options)).mean(), t, ["X", "K", "c"])
+
+
+def test_conv2d_without_a_bias_on_one_image():
+    v = draw(4, X=(1, 4, 4), K=(2, 1, 2, 2))
+    t = leaves(v, ["X", "K"])
+    agree(derive(exercise(v, {"L": "sum(conv2d(X, K) ^ 2)"}, ["X", "K"])),
+          (F.conv2d(t["X"], t["K"]) ** 2).sum(), t, ["X", "K"])
+
+
+@pytest.mark.parametrize("formula, torch_formula", [
+    ("max_pool1d(x, 2)", lambda x: F.max_pool1d(x, 2)),
+    ("max_pool1d(x, 3, stride=1, padding=1)", lambda x: F.max_pool1d(x, 3, stride=1, padding=1)),
+    ("avg_pool1d(x, 2)", lambda x: F.avg_pool1d(x, 2)),
+    ("avg_pool1d(x, kernel_size=3, stride=2, padding=1)", lambda x: F.avg_pool1d(x, 3, stride=2, padding=1)),
+])
+def test_pooling_in_one_dimension(formula, torch_formula):
+    """The workaround (constant 0/1 selection matrices) written as max_pool1d."""
+    v = {"x": distinct(5, (2, 3, 8))}
+    ex = exercise(v, {"p": formula, "L": "sum(p * p)"}, ["x"])
+    t = leaves(v, ["x"])
+    agree(derive(ex), (torch_formula(t["x"]) ** 2).sum(), t, ["x"])
+
+
+@pytest.mark.parametrize("formula, torch_formula", [
+    ("max_pool2d(X, 2)", lambda x: F.max_pool2d(x, 2)),
+    ("max_pool2d(X, (2, 3), stride=1)", lambda x: F.max_pool2d(x, (2, 3), stride=1)),
+    ("avg_pool2d(X, 2, padding=1)", lambda x: F.avg_pool2d(x, 2, padding=1)),
+])
+def test_pooling_in_two_dimensions(formula, torch_formula):
+    v = {"X": distinct(6, (2, 2, 4, 6))}
+    t = leaves(v, ["X"])
+    agree(derive(exercise(v, {"P": formula, "L": "sum(tanh(P))"}, ["X"])), torch.tanh(torch_formula(t["X"])).sum(),
+          t, ["X"])
+
+
+def test_a_pooling_tie_of_relu_zeros_still_has_a_gradient():
+    """After a ReLU a window often holds several zeros: the pool's choice among them does not matter (each
+    has derivative 0 below), so the gradient exists and is torch's; a tie of positive values has none."""
+    v = {"x": [[[-1.0, -2.0, 0.5, 0.25, -0.5, -0.25]]], "w": [[[1.5]]]}
+    d = derive(exercise(v, {"p": "max_pool1d(relu(conv1d(x, w)), 2)", "L": "sum(p)"}, ["w"]))
+    t = leaves(v, ["w"])
+    agree(d, F.max_pool1d(torch.relu(F.conv1d(t["x"], t["w"])), 2).sum(), t, ["w"])
+    tie = derive(exercise({"x": [[[0.5, 0.5, 1.0, 2.0]]]}, {"L": "sum(max_pool1d(x, 2))"}, ["x"]))
+    values = as_float(tie.gradients["x"].value).ravel()
+    assert np.isnan(values[:2]).all() and list(values[2:]) == [0, 1]
+
+
+# -- the rest of a CNN: flatten, a linear layer, cross-entropy -----------------------------------------------
+
+def test_a_small_cnn_against_torch():
+    v = draw(7, X=(2, 1, 6, 6), K=(2, 1, 3, 3), c=(2,), W=(18, 3), b=(3,))
+    v["y"] = [0, 2]
+    forms = {"A": "relu(conv2d(X, K, c, padding=1))", "P": "max_pool2d(A, 2)", "H": "flatten(P, 1)",
+             "Z": "H @ W + b", "L": "cross_entropy(Z, y)"}
+    wrt = ["K", "c", "W", "b"]
+    t = leaves(v, wrt)
+    Z = torch.flatten(F.max_pool2d(torch.relu(F.conv2d(t["X"], t["K"], t["c"], padding=1)), 2), 1) @ t["W"] + t["b"]
+    agree(derive(exercise(v, forms, wrt)), F.cross_entropy(Z, t["y"].long()), t, wrt)
+
+
+# -- shapes: reshape, flatten, stack, cat, literals, slices --------------------------------------------------
+
+@pytest.mark.parametrize("formula, torch_formula", [
+    ("reshape(X, 3, 4)", lambda X, x: X.reshape(3, 4)),
+    ("view(X, (-1,))", lambda X, x: X.view(-1)),
+    ("flatten(X)", lambda X, x: torch.flatten(X)),
+    ("flatten(X, 1)", lambda X, x: torch.flatten(X, 1)),
+    ("stack([x, 2 x, x * x], dim=1)", lambda X, x: torch.stack([x, 2 * x, x * x], dim=1)),
+    ("stack([x, x])", lambda X, x: torch.stack([x, x])),
+    ("cat([x, x * x])", lambda X, x: torch.cat([x, x * x])),
+    ("cat([X, X], dim=1)", lambda X, x: torch.cat([X, X], dim=1)),
+    ("[x[0], x[1] * x[2]]", lambda X, x: torch.stack([x[0], x[1] * x[2]])),
+    ("x[0::2]", lambda X, x: x[0::2]),
+    ("x[1::3]", lambda X, x: x[1::3]),
+    ("x[-2:]", lambda X, x: x[-2:]),
+    ("X[:, :, ::2]", lambda X, x: X[:, :, ::2]),
+    ("X[-1]", lambda X, x: X[-1]),
+])
+def test_moving_elements_about(formula, torch_formula):
+    v = draw(8, X=(2, 3, 2), x=(4,))
+    t = leaves(v, ["X", "x"])
+    target = torch.sin(torch_formula(t["X"], t["x"])).sum()
+    agree(derive(exercise(v, {"Y": formula, "L": "sum(sin(Y))"}, ["X", "x"])), target, t, ["X", "x"])
+
+
+def test_reductions_with_a_dimension():
+    v = draw(9, X=(3, 4))
+    cases = {"max(X, dim=1)": lambda X: torch.amax(X, dim=1), "min(X, dim=0)": lambda X: torch.amin(X, dim=0),
+             "max(X)": lambda X: torch.amax(X), "sum(X, dim=1, keepdim=True)": lambda X: X.sum(dim=1, keepdim=True),
+             "mean(X, dim=0, keepdim=True)": lambda X: X.mean(dim=0, keepdim=True),
+             "max(X, dim=-1, keepdim=True)": lambda X: torch.amax(X, dim=-1, keepdim=True),
+             "maximum(X, 0.1)": lambda X: torch.maximum(X, torch.tensor(0.1, dtype=torch.float64)),
+             "minimum(X, X * X)": lambda X: torch.minimum(X, X * X)}
+    for formula, f in cases.items():
+        t = leaves(v, ["X"])
+        agree(derive(exercise(v, {"Y": formula, "L": "sum(exp(Y) * Y)"}, ["X"])), (torch.exp(f(t["X"])) * f(t["X"])).sum(),
+              t, ["X"])
+
+
+def test_argmax_is_not_differentiated():
+    v = draw(10, X=(3, 4))
+    d = derive(exercise(v, {"k": "argmax(X, dim=1)", "L": "sum(k * sum(X, 1))"}, ["X"]))
+    X = torch.tensor(v["X"], dtype=torch.float64)
+    k = torch.argmax(X, dim=1).double()
+    assert list(as_float(d.nodes["k"].value)) == list(k.numpy())
+    assert np.allclose(as_float(d.gradients["X"].value), np.repeat(k.numpy()[:, None], 4, axis=1), rtol=TOL)
+
+
+# -- piecewise functions and the activations defined by them ------------------------------------------------
+
+@pytest.mark.parametrize("formula, torch_formula", [
+    ("where(abs(r) <= 1, r^2 / 2, abs(r) - 1/2)", lambda r: F.huber_loss(r, torch.zeros_like(r), reduction="none")),
+    ("huber_loss(r, 0, reduction='none', delta=0.5)",
+     lambda r: F.huber_loss(r, torch.zeros_like(r), reduction="none", delta=0.5)),
+    ("smooth_l1_loss(r, 0.1 r, reduction='sum', beta=0.5)",
+     lambda r: F.smooth_l1_loss(r, 0.1 * r, reduction="sum", beta=0.5)),
+    ("leaky_relu(r, 0.2)", lambda r: F.leaky_relu(r, 0.2)),
+    ("leaky_relu(r)", lambda r: F.leaky_relu(r)),
+    ("elu(r, alpha=0.5)", lambda r: F.elu(r, alpha=0.5)),
+    ("gelu(r)", lambda r: F.gelu(r)),
+    ("gelu(r, approximate='tanh')", lambda r: F.gelu(r, approximate="tanh")),
+    ("silu(r)", lambda r: F.silu(r)),
+    ("erf(r)", lambda r: torch.erf(r)),
+    ("(r > 0) * r", lambda r: (r > 0).double() * r),
+    ("l1_loss(r, 0.5)", lambda r: F.l1_loss(r, torch.full_like(r, 0.5))),
+    ("mse_loss(r, 0.5, reduction='sum')", lambda r: F.mse_loss(r, torch.full_like(r, 0.5), reduction="sum")),
+])
+def test_piecewise_functions_and_activations(formula, torch_formula):
+    v = {"r": [-2.5, -1.2, -0.3, 0.4, 0.8, 1.7, 3.0]}
+    t = leaves(v, ["r"])
+    agree(derive(exercise(v, {"y": formula, "L": "sum(y * y)"}, ["r"])), (torch_formula(t["r"]) ** 2).sum(), t, ["r"])
+
+
+def test_huber_at_its_switch_point_has_both_sides_equal():
+    """Scalars: at |r| = δ the where's condition sits on its boundary; the branches meet with equal slopes, so
+    both one-sided derivatives are 1 (torch gives 1 too); a jump there has no derivative."""
+    d = derive(exercise({"r": 1}, {"L": "where(abs(r) < 1, r^2 / 2, abs(r) - 1/2)"}, ["r"]))
+    assert d.gradients["r"].exact == 1
+    assert any(w.code == "kink-passed" for w in d.warnings)
+    jump = derive(exercise({"r": 1}, {"L": "where(r > 1, 1, 0) + r"}, ["r"]))
+    assert jump.gradients["r"].kink is not None and jump.gradients["r"].value is None
+    corner = derive(exercise({"r": 1}, {"L": "where(r > 1, r, 1)"}, ["r"]))
+    assert (corner.gradients["r"].kink.left, corner.gradients["r"].kink.right) == (0, 1)
+
+
+@pytest.mark.parametrize("smoothing", [0.1, 0.25])
+def test_cross_entropy_with_label_smoothing(smoothing):
+    v = draw(11, Z=(3, 4))
+    v["y"] = [0, 3, 1]
+    t = leaves(v, ["Z"])
+    agree(derive(exercise(v, {"L": f"cross_entropy(Z, y, label_smoothing={smoothing})"}, ["Z"])),
+          F.cross_entropy(t["Z"], t["y"].long(), label_smoothing=smoothing), t, ["Z"])
+
+
+def test_binary_cross_entropy_with_logits():
+    v = draw(12, z=(5,))
+    v["y"] = [0, 1, 1, 0, 1]
+    t = leaves(v, ["z"])
+    agree(derive(exercise(v, {"L": "binary_cross_entropy_with_logits(z, y)"}, ["z"])),
+          F.binary_cross_entropy_with_logits(t["z"], t["y"]), t, ["z"])
+
+
+# -- loading, errors, the command line ----------------------------------------------------------------------
+
+def test_a_batch_of_images_loads_and_prints_as_matrices(tmp_path, capsys):
+    path = tmp_path / "img.toml"
+    path.write_text('kind = "gradient"\n[values]\nX = [[[[1, 2], [3, 4]]], [[[0.5, 0], [1, -1]]]]\n'
+                    'K = [[[[1, -1], [0, 2]]]]\n[formulas]\nL = "sum(conv2d(X, K))"\n')
+    assert cli.main(["gradients", str(path), "--json", "--exact-only"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["nodes"]["X"]["shape"] == [2, 1, 2, 2] and data["gradients"]["K"]["shape"] == [1, 1, 2, 2]
+    assert data["gradients"]["K"]["decimal"][0][0][0][0].startswith("1.5")      # X[0, 0, 0, 0] + X[1, 0, 0, 0]
+
+
+@pytest.mark.parametrize("formula, column, words", [
+    ("conv2d(X, K2)", 1, "expects 2 input channels; the input (2, 1, 2, 2) has 1"),
+    ("conv2d(X, K, stride=0)", 1, "stride must be a whole number of at least 1"),
+    ("conv2d(X, K, strides=2)", 14, "has no option strides"),
+    ("conv2d(X, K, stride=2, 1)", 24, "positional argument after a named one"),
+    ("max_pool2d(X, 3)", 1, "does not fit"),
+    ("max_pool2d(X)", 1, "kernel_size must be a whole number"),
+    ("reshape(X, 3, 3)", 1, "cannot reshape (2, 1, 2, 2) (8 elements) into (3, 3)"),
+    ("huber_loss(X, 0, reduction='avg')", 1, "reduction = 'avg' is not one of"),
+    ("x[::-1]", 4, "step must be a whole number of at least 1"),
+    ("0 < x < 1", 7, "comparisons do not chain"),
+    ("cat([x, X])", 1, "needs tensors of one shape"),
+    ("conv2d(X, K, stride=s)", 21, "an option is a number written in the formula"),
+])
+def test_errors_in_the_new_ops_are_located(tmp_path, capsys, formula, column, words):
+    path = tmp_path / "bad.toml"
+    path.write_text('kind = "gradient"\n[values]\nX = [[[[1, 2], [3, 4]]], [[[0.5, 0], [1, -1]]]]\n'
+                    'K = [[[[1, -1], [0, 2]]]]\nK2 = [[[[1]], [[2]]]]\nx = [1, 2, 3]\ns = 2\n'
+                    f'[formulas]\nL = "sum({formula})"\n')
+    assert cli.main(["gradients", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error" not in err
+    first = err.splitlines()[0]
+    assert f"bad.toml:9:{column + 9}:" in first and words in err, err
