@@ -269,7 +269,7 @@ def test_the_reserved_names_are_all_listed_in_the_docs():
     from derive.core.ops import FUNCTIONS
 
     docs = (ROOT / "docs" / "files.md").read_text(encoding="utf-8")
-    listed = docs[docs.index("**Reserved names.**"):].split("\n\n")[0]
+    listed = docs[docs.index("**Function names.**"):].split("\n\n")[0]
     assert all(f"`{name}`" in listed for name in FUNCTIONS if not name.startswith("\\")), \
         [name for name in FUNCTIONS if f"`{name}`" not in listed and not name.startswith("\\")]
 

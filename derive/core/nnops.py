@@ -55,17 +55,16 @@ def conv_shape(n: int):
     def rule(shapes, params):
         x, w, *b = shapes
         opts = params[0]
-        name = f"conv{n}d"
         if len(x) not in (n + 1, n + 2) or len(w) != n + 2:
-            raise ShapeError(Msg("err_conv_ranks", x=shape_text(x), w=shape_text(w), n=n,
+            raise ShapeError(Msg("err_conv_ranks", x=shape_text(x), w=shape_text(w),
                                  batched=n + 2, single=n + 1, kernel=n + 2))
         if x[-n - 1] != w[1]:
             raise ShapeError(Msg("err_conv_channels", x=shape_text(x), w=shape_text(w), c=x[-n - 1],
                                  cw=w[1]))
         if b and b[0] != (w[0],):
             raise ShapeError(Msg("err_conv_bias", b=shape_text(b[0]), o=w[0]))
-        _options_whole(name, opts, ("stride", "dilation"), 1)
-        _options_whole(name, opts, ("padding",), 0)
+        _options_whole(opts, ("stride", "dilation"), 1)
+        _options_whole(opts, ("padding",), 0)
         g = _conv_geometry(n, x, w, opts)
         if min(g.out) < 1:
             raise ShapeError(Msg("err_window_large", x=shape_text(x), k=shape_text(w[2:])))
@@ -73,7 +72,7 @@ def conv_shape(n: int):
     return rule
 
 
-def _options_whole(name, opts, keys, least):
+def _options_whole(opts, keys, least):
     for key in keys:
         for v in per_axis(opts[key], 1):
             if not isinstance(v, int) or v < least:
@@ -152,12 +151,11 @@ def pool_shape(n: int, kind: str):
     def rule(shapes, params):
         (x,) = shapes
         opts = params[0]
-        name = f"{kind}_pool{n}d"
         if len(x) not in (n + 1, n + 2):
-            raise ShapeError(Msg("err_pool_rank", x=shape_text(x), n=n, single=n + 1, batched=n + 2))
-        _options_whole(name, opts, ("kernel_size",) + (("stride",) if opts["stride"] is not None else ())
+            raise ShapeError(Msg("err_pool_rank", x=shape_text(x), single=n + 1, batched=n + 2))
+        _options_whole(opts, ("kernel_size",) + (("stride",) if opts["stride"] is not None else ())
                        + (("dilation",) if "dilation" in dict(opts.items) else ()), 1)
-        _options_whole(name, opts, ("padding",), 0)
+        _options_whole(opts, ("padding",), 0)
         g = _pool_geometry(n, x, opts)
         if any(2 * p > k for p, k in zip(g.padding, g.kernel)):
             raise ShapeError(Msg("err_pool_padding"))

@@ -21,7 +21,7 @@ import sympy as sp
 from . import arrays, nnops
 from .budget import MAX_MAGNITUDE_BITS, TIE_DIGITS
 from .errors import ShapeError, TooLarge
-from .static import Key, Options
+from .static import Key
 from .i18n import Listing, Msg
 
 # -- SymPy heads of derive's own functions ------------------------------------------------------------

@@ -27,7 +27,8 @@ import sympy as sp
 
 from .budget import MAX_CHARS, MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_LITERAL, MAX_LITERAL_EXPONENT, huge_rational
 from .errors import DeriveError, Spot
-from .ops import FUNCTIONS, OPS, Key, Options, ShapeError, check_arity, getitem, matmul, op_of, shape_of_expr, transpose
+from .ops import FUNCTIONS, OPS, ShapeError, check_arity, getitem, matmul, op_of, shape_of_expr, transpose
+from .static import Key, Options
 from .i18n import Msg
 
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",

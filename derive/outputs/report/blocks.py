@@ -23,7 +23,8 @@ from .mathtex import name, short
 MAX_ROWS = 60               # rows of one derivation block before the rest is left to `gradients --json`
 LINE = 150                  # LaTeX characters of one row of a derivation before it is broken in two
 SHOWN = 36                 # elements of a tensor written out in full; larger ones by their shape and a corner
-WIDEST = 8                 # columns of a matrix written out in full (LaTeX's pmatrix holds 10; a page about 8)
+LINE_CHARS = 64            # characters of digits a tensor written out in full may take across the page (every
+                           # matrix of a rank-3 or 4 tensor side by side); wider ones by their shape and a corner
 DIGITS = 6                 # significant digits of the numbers in matrices (30 are in `gradients --json`)
 
 BESIDE = ("md", "tex", "ipynb")      # the formats written beside the graph's DOT, TikZ and Mermaid files
@@ -87,7 +88,7 @@ def terms(row: str) -> list[str]:
 
 def element_tex(exact, value, lang: str = "en") -> str:
     """One element: exact when short (2, 0.35, -3/2), else DIGITS significant digits; undefined at a kink."""
-    if value is not None and mpmath.isnan(value):
+    if value is not None and mpmath.isnan(value) or exact is sp.nan:
         return r"\text{" + t(lang, "m_undefined_short") + "}"
     if known(exact) and exact.is_Rational and _terminating(exact):
         return decimal_text(exact)
@@ -136,21 +137,36 @@ def value_tex(exact, value, lang: str = "en") -> str:
     if not isinstance(value, np.ndarray):
         return element_tex(exact, value, lang)
     exact = exact if isinstance(exact, np.ndarray) else np.full(value.shape, None, dtype=object)
-    columns = value.shape[-1] * math.prod(value.shape[:-2])       # side by side: every matrix of a tensor
-    if value.size <= SHOWN and columns <= WIDEST:
+    if value.size <= SHOWN:
         cells = np.empty(value.shape, dtype=object)
         for index in np.ndindex(value.shape):
             cells[index] = element_tex(exact[index], value[index], lang)
-        return matrix(cells, str)
+        if _line_width(cells) <= LINE_CHARS:
+            return matrix(cells, str)
     lead = value.shape[:-2]
     part = value[(0,) * len(lead) + tuple(slice(0, 4) for _ in value.shape[len(lead):])]
-    cells = np.array([short(v, 4) for v in part.flat], dtype=object).reshape(part.shape)
+    undefined = r"\text{" + t(lang, "m_undefined_short") + "}"
+    cells = np.array([undefined if mpmath.isnan(v) else short(v, 4) for v in part.flat],
+                     dtype=object).reshape(part.shape)
     text = matrix(cells, str)
     if part.shape[-1] < value.shape[-1] or part.ndim == 1 and part.shape[0] < value.shape[0]:
         text = text.replace(r"\end{pmatrix}", r" & \cdots \end{pmatrix}", 1)
     for n in reversed(lead):                      # an image batch: the first matrix of the first example, then …
         text = r"\left[" + text + (r",\; \cdots" if n > 1 else "") + r"\right]"
     return text + rf"\;\text{{{shape_text(value.shape)}}}"
+
+
+def _line_width(cells: np.ndarray) -> int:
+    """About how many characters one line of a tensor's LaTeX takes: the widest row of each matrix, all of a
+    tensor's matrices side by side (a vector is one row)."""
+    rows = cells.reshape(-1, cells.shape[-1]) if cells.ndim > 1 else cells.reshape(1, -1)
+    widest = max(sum(len(_plain(c)) + 2 for c in row) for row in rows)
+    return widest * (math.prod(cells.shape[:-2]) if cells.ndim > 2 else 1)
+
+
+def _plain(cell: str) -> str:
+    """A cell's LaTeX as its visible characters, roughly (1.5 \\times 10^{-4} is 11)."""
+    return re.sub(r"\\[a-z]+|[{}^_ ]", "", cell)
 
 
 def stopped_note(d, lang: str) -> str:

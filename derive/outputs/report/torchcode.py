@@ -12,6 +12,7 @@ from ...model.derivation import Derivation
 from ...core.ops import PLAIN_RELATIONS, RELATIONS, op_of, operands, options_shown, params_of
 from ...core.i18n import t
 from ...checks.numeric import autograd_agrees
+from .codewrap import fit
 
 RESERVED = {"torch", "math", "F", "model", "point", "inputs", "exact", "h", "name", "up", "down", "grad",
             "value", "loss_value", "tensors", "fd", "stable_model", "relative"}
@@ -235,7 +236,7 @@ def gradient_script(d: Derivation, lang: str, stable: tuple | None = None, check
                   f"for name in {wrt!r}:",
                   f"    print(f\"d/d{{name}}: {_label(lang, 'code_label_central')}, logsigmoid "
                   "{fd(stable_model, name):.16e}\")"]
-    return "\n".join(lines) + "\n"
+    return fit("\n".join(lines) + "\n")
 
 
 def _label(lang: str, key: str) -> str:
@@ -275,12 +276,13 @@ def tensor_script(d: Derivation, lang: str, checks=None) -> str:
               "for name, value in exact.items():",
               "    grad = inputs[name].grad",
               "    ok = ~torch.isnan(value)               " + t(lang, "code_nan_kink"),
-              "    error = ((grad - value).abs()[ok] / value.abs()[ok].clamp(min=1e-300)).max().item() if ok.any() else 0.0",
+              "    relative = (grad - value).abs()[ok] / value.abs()[ok].clamp(min=1e-300)",
+              "    error = relative.max().item() if ok.any() else 0.0",
               t(lang, "code_largest_error"),
               "    if name in agrees:",
               "        assert error <= 1e-10, name",
               "    else:",
-              f"        print({t(lang, 'code_differs')!r})",
+              f"        print(name, {t(lang, 'code_differs')!r})",
               "", t(lang, "code_fd"),
               "def fd(name, index, h=1e-6):",
               "    up = {k: v.clone() for k, v in point.items()}",
@@ -294,7 +296,7 @@ def tensor_script(d: Derivation, lang: str, checks=None) -> str:
               "for name, value in exact.items():",
               "    index = (0,) * value.dim()",
               t(lang, "code_fd_element")]
-    return "\n".join(lines) + "\n"
+    return fit("\n".join(lines) + "\n")
 
 
 def _as_numbers(value):
