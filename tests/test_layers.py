@@ -5,6 +5,7 @@ output): values and every gradient to 1e-12."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,10 +14,12 @@ import torch.nn.functional as F
 
 from derive.apps import cli
 from derive.core import arrays
+from derive.core.budget import Unknown
 from derive.engine import derive
 from derive.model.exercise import loads
 
 TOL = 1e-12
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def exercise(values: dict, formulas: dict, wrt: list[str], of: str | None = None):
@@ -173,6 +176,11 @@ def test_a_small_cnn_against_torch():
     ("x[-2:]", lambda X, x: x[-2:]),
     ("X[:, :, ::2]", lambda X, x: X[:, :, ::2]),
     ("X[-1]", lambda X, x: X[-1]),
+    ("permute(X, 2, 0, 1)", lambda X, x: X.permute(2, 0, 1)),
+    ("transpose(X, 0, 2)", lambda X, x: X.transpose(0, 2)),
+    ("X @ transpose(X, 1, 2)", lambda X, x: X @ X.transpose(1, 2)),
+    ("X[:, :, 0] @ X", lambda X, x: X[:, :, 0] @ X),
+    ("x[0:3] @ X", lambda X, x: x[0:3] @ X),
 ])
 def test_moving_elements_about(formula, torch_formula):
     v = draw(8, X=(2, 3, 2), x=(4,))
@@ -294,3 +302,46 @@ def test_errors_in_the_new_ops_are_located(tmp_path, capsys, formula, column, wo
     assert "Traceback" not in err and "internal error" not in err
     first = err.splitlines()[0]
     assert f"bad.toml:9:{column + 9}:" in first and words in err, err
+
+
+def test_an_mnist_sized_cnn_loads_and_every_gradient_agrees_with_torch():
+    """The issue's MNIST-sized case (benchmarks/cnn.py times it): 8 images 1x28x28, 4 filters 3x3, relu,
+    max_pool2d 2, flatten, a linear layer to 10 classes, cross-entropy. Every element of every gradient against
+    torch float64; the exact pass does not try the 21,632-element convolution and says so."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cnn_bench", ROOT / "benchmarks" / "cnn.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    values = bench.mnist_values()
+    d = derive(loads(bench.mnist_exercise(values)))
+    assert d.nodes["A"].shape == (8, 4, 26, 26) and d.nodes["H"].shape == (8, 676)
+    assert isinstance(d.nodes["A"].exact, Unknown) and d.nodes["A"].exact.reason == "size"
+    _, grads = bench.torch_model(values)
+    for x, g in grads.items():
+        mine = as_float(d.gradients[x].value)
+        assert np.allclose(mine, g, rtol=1e-12, atol=1e-15), x
+
+
+def test_the_kink_named_is_the_one_on_the_path_to_the_target():
+    """An unused formula with a kink (u) is not what makes the gradient undefined: the kink on the path is."""
+    ex = loads('kind = "gradient"\n[values]\nx = [1, 0]\n[formulas]\nu = "relu(x)"\nL = "sum(abs(x))"\n'
+               '[gradient]\nof = "L"\nwrt = ["x"]\n')
+    d = derive(ex)
+    assert d.gradients["x"].kink is not None and d.gradients["x"].kink.node == "L"
+
+
+def test_an_alarm_inside_c_code_still_ends_the_exact_computation():
+    """A convolution's exact pass runs long loops of SymPy arithmetic under the time limit's alarm; an alarm
+    that lands inside SymPy's hash comes back as a chain of SystemErrors around OverTime (31 deep was seen),
+    and must still end the computation as over time, never as a bug."""
+    from derive.core.budget import OverTime, time_limit
+
+    error: BaseException = OverTime()
+    for _ in range(40):
+        wrapped = SystemError("returned a result with an exception set")
+        wrapped.__cause__ = error
+        error = wrapped
+    with pytest.raises(OverTime):
+        with time_limit(10):
+            raise error

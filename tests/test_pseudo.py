@@ -31,7 +31,7 @@ def _clean(text: str, allowed=()) -> None:
 
 
 @pytest.mark.parametrize("argv", [
-    ["gradients", "ejercicio2"], ["gradients", "ejercicio5"], ["gradients", "ejercicio4", "--step", "0.1"],
+    ["gradients", "ejercicio2"], ["gradients", "ejercicio5"], ["gradients", "ejercicio7"], ["gradients", "ejercicio4", "--step", "0.1"],
     ["check", "ejercicio2"], ["check", "ejercicio3"], ["solve", "ejercicio3"],
     ["bench", "--sizes", "16", "--repeats", "3"], ["bench", "--from-json", str(EXERCISES["ejercicio1"].parent /
                                                                             "ejercicio1.bench.json")],
@@ -59,7 +59,8 @@ FORMATS = {".md": pseudo.prose_of_markdown, ".tex": pseudo.prose_of_latex, ".htm
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name, extra", [("ejercicio1", []), ("ejercicio2", []), ("ejercicio3", []),
-                                         ("ejercicio5", []), ("ejercicio6", []),
+                                         ("ejercicio5", []), ("ejercicio6", []), ("ejercicio7", []),
+                                         ("ejercicio8", []),
                                          ("ejercicio2", ["--for", "student"]), ("ejercicio4", ["--step", "0.5"])])
 def test_every_report_format_speaks_only_through_the_catalog(tmp_path, capsys, name, extra):
     assert cli.main(["report", name, "--lang", "qps", "--format", "md,tex,html,ipynb", "--out", str(tmp_path),

@@ -7,6 +7,8 @@ this module; none carries its own constants.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import math
 import signal
 import threading
@@ -23,11 +25,12 @@ MAX_EXPONENT = 1_000        # |n| in x^n for a numeric n
 MAX_DIGITS = 4_000          # digits of a number computed from literals (9^9^9 is refused; below Python's
                             # 4,300-digit limit on int <-> str, so every number a formula holds can be printed)
 MAX_FLOAT = 1.7976931348623157e308   # a point must be finite in float64: the checks run there
-MAX_ELEMENTS = 4_096        # elements in one tensor value or formula
+MAX_ELEMENTS = 65_536       # elements in one tensor value or formula (an MNIST batch of 8 convolved by 4 filters: 21,632)
 MAX_RANK = 6                # dimensions of one tensor (a batch of images is N x C x H x W: 4)
 
 # -- exact values ---------------------------------------------------------------------------------
 SIZE_CAP = 400              # tree nodes in one exact expression (per element)
+EXACT_MAX_ELEMENTS = 4_096  # elements of one tensor computed exactly (an MNIST convolution's 21,632 are not tried)
 NESTING_CAP = 4             # functions nested deeper than this in an exact value (SymPy's sign tests
                             # on tanh(tanh(tanh(...))) cost time exponential in the depth)
 MAGNITUDE_CAP = 1000        # exact values beyond 10^±1000 are not written (their decimal is)
@@ -185,7 +188,20 @@ class time_limit:
         return False
 
 
-def _alarm_inside(error: BaseException, depth: int = 8) -> bool:
+@contextmanager
+def shielded():
+    """No alarm inside (NumPy's products of object arrays, np.dot/matmul/tensordot, lose an exception raised in an
+    element's arithmetic and leave the element empty): the alarm repeats every REPEAT seconds, so a time slice
+    that ran out meanwhile ends at the first Python line after."""
+    on = getattr(_active, "on", False)
+    _active.on = False
+    try:
+        yield
+    finally:
+        _active.on = on
+
+
+def _alarm_inside(error: BaseException, depth: int = 256) -> bool:
     """Whether OverTime is among the causes of an exception (Python wraps one raised where C code called back)."""
     while error is not None and depth:
         if isinstance(error, OverTime):

@@ -6,6 +6,7 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from .i18n import t
 from .ops import RELATIONS, op_of, operands, options_shown, params_of, shape_of_expr
 
 _GREEK = set("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
@@ -16,9 +17,15 @@ class Printer(LatexPrinter):
     """Registry LaTeX names (\\sigma, relu), max(m, 0) in the order people write it, whole-word names; with
     `shapes` (name -> shape), tensor formulas in matrix notation: W x, u \\cdot v, X^\\top, a \\odot b."""
 
-    def __init__(self, settings=None, shapes: dict | None = None):
+    def __init__(self, settings=None, shapes: dict | None = None, lang: str = "en"):
         super().__init__(settings)
         self.shapes = shapes or {}
+        self.lang = lang
+
+    def _print_Piecewise(self, expr):
+        """Cases with the reader's word for "if" (SymPy writes "for"), the form ReportPrinter shares."""
+        rows = [rf"{self._print(e)} & \text{{{t(self.lang, 'math_if')} }} {self._print(c)}" for e, c in expr.args]
+        return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
 
     def _shape(self, expr) -> tuple:
         try:
@@ -71,7 +78,7 @@ class Printer(LatexPrinter):
             return rf"\mathbb{{1}}\left[{self._print(a)} {RELATIONS[op.name][1]} {self._print(b)}\right]"
         if op is not None and op.keywords:
             shown = [self._print(a) for a in operands(expr, op)]
-            shown += [rf"\text{{{key.replace('_', chr(92) + '_')}}}={_option_tex(value)}"
+            shown += [rf"\mathrm{{{key.replace('_', chr(92) + '_')}}}={_option_tex(value)}"
                       for key, value in options_shown(op, params_of(expr, op)[0])]
             text = rf"{op.latex}\left({', '.join(shown)}\right)"
             return rf"{text}^{{{exp}}}" if exp else text

@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 
 from . import arrays
+from .budget import shielded
 from .errors import ShapeError
 from .i18n import Msg
 
@@ -105,7 +106,8 @@ def conv_value(n: int):
         out = None
         for offset in g.offsets():
             patch = xp[(slice(None), slice(None)) + g.window(offset)]             # (N, C, *out)
-            term = np.tensordot(patch, w[(slice(None), slice(None)) + offset], axes=([1], [1]))   # (N, *out, O)
+            with shielded():
+                term = np.tensordot(patch, w[(slice(None), slice(None)) + offset], axes=([1], [1]))   # (N, *out, O)
             out = term if out is None else out + term
         out = np.moveaxis(out, -1, 1)
         if len(args) == 3:
@@ -128,8 +130,10 @@ def conv_vjp(n: int):
         for offset in g.offsets():
             window = (slice(None), slice(None)) + g.window(offset)
             kernel = (slice(None), slice(None)) + offset
-            gw[kernel] = np.tensordot(gb, xp[window], axes=([0] + spatial, [0] + spatial))      # (O, C)
-            gx[window] += np.moveaxis(np.tensordot(gb, w[kernel], axes=([1], [0])), -1, 1)     # (N, C, *out)
+            with shielded():
+                gw[kernel] = np.tensordot(gb, xp[window], axes=([0] + spatial, [0] + spatial))      # (O, C)
+                back = np.moveaxis(np.tensordot(gb, w[kernel], axes=([1], [0])), -1, 1)         # (N, C, *out)
+            gx[window] += back
         gx = _crop(gx, g.padding)
         grads = [gx if x.ndim == n + 2 else gx[0], gw]
         if len(args) == 3:
@@ -339,3 +343,41 @@ def cat_vjp(A, bar, args, out, params):
     bar = np.asarray(bar, dtype=object)
     cuts = list(itertools.accumulate(arrays.shape_of(a)[params[0]["dim"]] for a in args))[:-1]
     return list(np.split(bar, cuts, axis=params[0]["dim"]))
+
+
+def permute_dims(shape, opts) -> tuple[int, ...]:
+    dims = tuple(opts["dims"]) if opts["dims"] is not None else ()
+    if sorted(d % len(shape) if -len(shape) <= d < len(shape) else d for d in dims) != list(range(len(shape))):
+        raise ShapeError(Msg("err_permute", dims=shape_text(dims), a=shape_text(shape)))
+    return tuple(d % len(shape) for d in dims)
+
+
+def permute_shape(shapes, params):
+    return tuple(shapes[0][d] for d in permute_dims(shapes[0], params[0]))
+
+
+def permute_value(A, args, params):
+    return np.transpose(np.asarray(args[0], dtype=object), permute_dims(arrays.shape_of(args[0]), params[0]))
+
+
+def permute_vjp(A, bar, args, out, params):
+    dims = permute_dims(arrays.shape_of(args[0]), params[0])
+    return [np.transpose(np.asarray(bar, dtype=object), np.argsort(dims))]
+
+
+def swap_dims(shape, opts) -> tuple[int, int]:
+    return _dim(opts["dim0"], shape), _dim(opts["dim1"], shape)
+
+
+def swap_shape(shapes, params):
+    a, (i, j) = list(shapes[0]), swap_dims(shapes[0], params[0])
+    a[i], a[j] = a[j], a[i]
+    return tuple(a)
+
+
+def swap_value(A, args, params):
+    return np.swapaxes(np.asarray(args[0], dtype=object), *swap_dims(arrays.shape_of(args[0]), params[0]))
+
+
+def swap_vjp(A, bar, args, out, params):
+    return [np.swapaxes(np.asarray(bar, dtype=object), *swap_dims(arrays.shape_of(args[0]), params[0]))]

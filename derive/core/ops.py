@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from . import arrays, nnops
-from .budget import MAX_MAGNITUDE_BITS, TIE_DIGITS
+from .budget import MAX_MAGNITUDE_BITS, TIE_DIGITS, shielded
 from .errors import ShapeError, TooLarge
 from .static import Key
 from .i18n import Listing, Msg
@@ -174,6 +174,7 @@ conv1d, conv2d = _structural("conv1d", (3, 4)), _structural("conv2d", (3, 4))
 max_pool1d, max_pool2d = _structural("max_pool1d", 2), _structural("max_pool2d", 2)
 avg_pool1d, avg_pool2d = _structural("avg_pool1d", 2), _structural("avg_pool2d", 2)
 reshape, flatten = _structural("reshape", 2), _structural("flatten", 2)
+permute, swapaxes = _structural("permute", 2), _structural("swapaxes", 2)
 stack, cat = _structural("stack", None), _structural("cat", None)
 amax, amin, argmax = _structural("amax", 2), _structural("amin", 2), _structural("argmax", 2)
 
@@ -374,9 +375,15 @@ def _matmul_shape(shapes, params=()):
     a, b = shapes
     if not a or not b:
         raise ShapeError(Msg("err_matmul", a=_shape_text(a), b=_shape_text(b)))
-    if len(a) > 2 or len(b) > 2 or a[-1] != b[0]:
+    if len(a) <= 2 and len(b) <= 2:
+        if a[-1] != b[0]:
+            raise ShapeError(Msg("err_mismatch", a=_shape_text(a), b=_shape_text(b)))
+        return a[:-1] + b[1:]
+    a2, b2 = (a if len(a) > 1 else (1,) + a), (b if len(b) > 1 else b + (1,))   # torch.matmul's batches
+    if a2[-1] != b2[-2]:
         raise ShapeError(Msg("err_mismatch", a=_shape_text(a), b=_shape_text(b)))
-    return a[:-1] + b[1:]
+    batch = broadcast([a2[:-2], b2[:-2]])
+    return batch + (a2[-2:-1] if len(a) > 1 else ()) + (b2[-1:] if len(b) > 1 else ())
 
 
 def _transpose_shape(shapes, params=()):
@@ -458,11 +465,32 @@ def _as2d(a, b):
     return (a if a.ndim == 2 else a[None, :]), (b if b.ndim == 2 else b[:, None])
 
 
+def _matmul_value(A, args, params):
+    with shielded():
+        return arrays.settle(args[0] @ args[1])
+
+
 def _matmul_vjp(A, bar, args, out, params):
     a, b = args
+    if a.ndim > 2 or b.ndim > 2:
+        return _batched_matmul_vjp(bar, a, b)
     a2, b2 = _as2d(a, b)
     bar2 = np.asarray(bar, dtype=object).reshape(a2.shape[0], b2.shape[1])
-    return [arrays.settle((bar2 @ b2.T).reshape(a.shape)), arrays.settle((a2.T @ bar2).reshape(b.shape))]
+    with shielded():
+        return [arrays.settle((bar2 @ b2.T).reshape(a.shape)), arrays.settle((a2.T @ bar2).reshape(b.shape))]
+
+
+def _batched_matmul_vjp(bar, a, b):
+    """torch.matmul over a batch (any leading axes, broadcast): Ā = Ȳ Bᵀ and B̄ = Aᵀ Ȳ per matrix of the batch,
+    summed over the batch axes the operand was broadcast along."""
+    a2 = a if a.ndim > 1 else a[None, :]
+    b2 = b if b.ndim > 1 else b[:, None]
+    batch = tuple(np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]))
+    bar2 = np.asarray(bar, dtype=object).reshape(batch + (a2.shape[-2], b2.shape[-1]))
+    with shielded():
+        ga = np.matmul(bar2, np.swapaxes(b2, -1, -2))
+        gb = np.matmul(np.swapaxes(a2, -1, -2), bar2)
+    return [arrays.unbroadcast(ga, a2.shape).reshape(a.shape), arrays.unbroadcast(gb, b2.shape).reshape(b.shape)]
 
 
 def _transpose(a):
@@ -912,7 +940,7 @@ REGISTRY: list[Op] = [
        torch=lambda x: _torch().detach(x), aliases=("stopgrad", "stop_gradient"),
        latex=r"\operatorname{detach}", code="torch.detach"),
     # structural ops
-    Op("matmul", matmul, matmul, arity=2, shape=_matmul_shape, value=lambda A, a, p: arrays.settle(a[0] @ a[1]),
+    Op("matmul", matmul, matmul, arity=2, shape=_matmul_shape, value=_matmul_value,
        vjp=_matmul_vjp, torch=lambda a, b: _torch().matmul(a, b), code="torch.matmul"),
     Op("dot", None, matmul, arity=2, shape=_matmul_shape),
     Op("transpose", transpose, transpose, shape=_transpose_shape, value=lambda A, a, p: _transpose(a[0]),
@@ -1005,6 +1033,13 @@ REGISTRY: list[Op] = [
     Op("flatten", flatten, flatten, params=1, shape=nnops.flatten_shape, value=nnops.flatten_value,
        vjp=nnops.back_to_shape, torch=lambda x, o: _torch().flatten(x, o["start_dim"], o["end_dim"]),
        keywords=(("start_dim", 0), ("end_dim", -1)), latex=r"\operatorname{flatten}", code="torch.flatten"),
+    Op("permute", permute, permute, params=1, shape=nnops.permute_shape, value=nnops.permute_value,
+       vjp=nnops.permute_vjp, torch=lambda x, o: x.permute(*o["dims"]), keywords=(("dims", None),),
+       latex=r"\operatorname{permute}", code="torch.permute"),
+    Op("swapaxes", swapaxes, swapaxes, params=1, shape=nnops.swap_shape, value=nnops.swap_value,
+       vjp=nnops.swap_vjp, torch=lambda x, o: x.transpose(o["dim0"], o["dim1"]),
+       keywords=(("dim0", None), ("dim1", None)), aliases=("transpose", "swapdims"),
+       latex=r"\operatorname{transpose}", code="torch.transpose"),
     Op("stack", stack, stack, arity=None, params=1, shape=nnops.join_shape("stack"), value=nnops.stack_value,
        vjp=nnops.stack_vjp, torch=lambda *a: _torch().stack(a[:-1], dim=a[-1]["dim"]), keywords=(("dim", 0),),
        listed=True, latex=r"\operatorname{stack}", code="torch.stack"),

@@ -686,11 +686,11 @@ class _Parser:
         """conv2d(X, W, b, stride=2), max_pool2d(X, 2), reshape(X, 2, -1): the tensors and one Options leaf."""
         names = [k for k, _ in op.keywords]
         values = dict(op.keywords)
-        if names == ["shape"] or names[:1] == ["shape"]:
+        if names in (["shape"], ["dims"]):           # reshape(X, 2, -1) or reshape(X, (2, -1)); permute alike
             if statics:
                 given = [v for v, _ in statics]
-                values["shape"] = given[0] if len(given) == 1 and isinstance(given[0], tuple) else tuple(given)
-                if not all(isinstance(v, int) for v in values["shape"]):
+                values[names[0]] = given[0] if len(given) == 1 and isinstance(given[0], tuple) else tuple(given)
+                if not all(isinstance(v, int) for v in values[names[0]]):
                     raise self.error(Msg("err_static_number"), statics[0][1], Msg("err_static_number_fix"))
         else:
             if len(statics) > len(names):
@@ -709,8 +709,11 @@ class _Parser:
             if key in values and values[key] not in allowed:
                 raise self.error(Msg("err_keyword_choice", key=key, value=repr(values[key]),
                                      choices=", ".join(repr(a) for a in allowed)), tok)
-        if values.get("shape", 0) is None:
+        if values.get("shape", 0) is None or values.get("dims", 0) is None:
             raise self.error(Msg("err_reshape_missing", name=op.name), tok)
+        missing = [k for k in ("dim0", "dim1") if values.get(k, 0) is None]
+        if missing:
+            raise self.error(Msg("err_option_missing", name=op.name, key=missing[0]), tok)
         problem = check_arity(op, len(args))
         if problem:
             raise self.error(problem, tok)

@@ -13,7 +13,7 @@ import sympy as sp
 
 from ..core import arrays
 from .backward import accumulate, backward, formula_vjp
-from ..core.budget import DIGITS, MAGNITUDE_CAP, NESTING_CAP, SIZE_CAP, Clock, Unknown, known, nesting, policy, size, time_limit, CALL_SECONDS, OverTime
+from ..core.budget import DIGITS, EXACT_MAX_ELEMENTS, MAGNITUDE_CAP, NESTING_CAP, SIZE_CAP, Clock, Unknown, known, nesting, policy, size, time_limit, CALL_SECONDS, OverTime
 from ..core.diff import local_grad, recognise
 from ..core.errors import DeriveError
 from ..core.evaluate import MP, Exact, evaluate
@@ -40,6 +40,8 @@ def values(d) -> None:
             node.exact = Unknown("parent")
         elif d.clock.left() <= 0:                   # the pass's time is spent: the rest at once, no checks
             node.exact = Unknown("time")
+        elif node.shape and arrays.size_of(node.shape) > EXACT_MAX_ELEMENTS:
+            node.exact = Unknown("size")        # tens of thousands of exact elements: never within the budget
         elif not node.shape and size(node.expr) + sum(sizes.get(p, 1) for p in parents) > 2 * SIZE_CAP:
             node.exact = Unknown("size")        # its exact form could only be larger: not built at all
         elif not node.shape and nesting(node.expr) + max((depth.get(p, 0) for p in parents), default=0) > NESTING_CAP:

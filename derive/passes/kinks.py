@@ -129,7 +129,8 @@ def _reaches(d, x, node) -> bool:
 
 
 def _first_kink(d, x):
-    return next((k for k in d.kinks if _reaches(d, x, k.node)), None)
+    """The first kink on a path from x to the target (a kink in a formula the target does not use is not one)."""
+    return next((k for k in d.kinks if _reaches(d, x, k.node) and k.node in d.relevant), None)
 
 
 def _to_mp(value: sp.Expr):

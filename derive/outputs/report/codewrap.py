@@ -42,7 +42,10 @@ def _split_comment(line: str) -> tuple[str, str]:
         elif ch in "'\"":
             quote = ch
         elif ch == "#":
-            return line[:i], line[i:]
+            start = i
+            while start and not line[start - 1].isspace():     # a marker glued to it stays with it (⟦# …⟧)
+                start -= 1
+            return line[:start], line[start:]
         i += 1
     return line, ""
 

@@ -10,7 +10,6 @@ import sympy as sp
 from sympy.printing.precedence import precedence_traditional
 
 from ...core.budget import DIGITS, known, size
-from ...core.i18n import t
 from ...core.latex import Printer
 from ...core.numbers import SHORT, terminating_decimal
 
@@ -24,8 +23,7 @@ class ReportPrinter(Printer):
     symbols, in parentheses where the value's own precedence needs them, and always when negative."""
 
     def __init__(self, lang: str = "en", values: dict[str, tuple[str, object]] | None = None, written: bool = False):
-        super().__init__({"order": "none"} if written else None)
-        self.lang = lang
+        super().__init__({"order": "none"} if written else None, lang=lang)
         self.values = values or {}
 
     def parenthesize(self, item, level, is_neg=False, strict=False) -> str:
@@ -36,10 +34,6 @@ class ReportPrinter(Printer):
             prec = precedence_traditional(value)
             return self._add_parens(text) if prec < level or (not strict and prec <= level) else text
         return super().parenthesize(item, level, is_neg, strict)
-
-    def _print_Piecewise(self, expr):
-        rows = [rf"{self._print(e)} & \text{{{t(self.lang, 'math_if')} }} {self._print(c)}" for e, c in expr.args]
-        return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
 
     bare: frozenset = frozenset()        # substituted symbols printed without parentheses (a function's
                                          # own arguments: tanh(−1), never tanh((−1)))

@@ -153,6 +153,7 @@ LAYER_RULES = {
     "max_pool1d": _words("r_to_window_max"), "max_pool2d": _words("r_to_window_max"),
     "avg_pool1d": _words("r_spread_window"), "avg_pool2d": _words("r_spread_window"),
     "reshape": _same_shape, "flatten": _same_shape,
+    "permute": _words("r_permuted_back"), "swapaxes": _words("r_swapped_back"),
     "stack": _words("r_its_part"), "cat": _words("r_its_part"),
     "amax": _extreme("r_is_largest"), "amin": _extreme("r_is_smallest"),
     "argmax": lambda *a: "0", "where": _where,
@@ -160,7 +161,7 @@ LAYER_RULES = {
 }
 LAYER_ARROWS = {"conv1d": ("⋆flip(W)", "⋆X", "Σ"), "conv2d": ("⋆flip(W)", "⋆X", "Σ"),
                 "max_pool1d": ("→max",), "max_pool2d": ("→max",), "avg_pool1d": ("/k",), "avg_pool2d": ("/k",),
-                "reshape": ("reshape",), "flatten": ("reshape",), "stack": ("[i]",), "cat": ("[i]",),
+                "reshape": ("reshape",), "flatten": ("reshape",), "permute": ("permute⁻¹",), "swapaxes": ("transpose",), "stack": ("[i]",), "cat": ("[i]",),
                 "amax": ("⊙1[max]",), "amin": ("⊙1[min]",), "argmax": ("0",), "where": ("0", "⊙1[c]", "⊙(1−1[c])"),
                 **{name: ("0", "0") for name in COMPARISON}}
 

@@ -158,9 +158,9 @@ def _named(d: Derivation, e, names: dict):
     return e.xreplace(placeholders), texts, placeholders
 
 
-def _printed(d: Derivation, expr, texts: dict, placeholders: dict) -> str:
+def _printed(d: Derivation, expr, texts: dict, placeholders: dict, lang: str = "en") -> str:
     local = shapes(d) | {s.name: _shape_of(d, sub) for sub, s in placeholders.items()}
-    text = Printer({"order": "none"}, shapes=local).doprint(expr)
+    text = Printer({"order": "none"}, shapes=local, lang=lang).doprint(expr)
     for symbol, replacement in texts.items():
         text = text.replace(rf"\mathit{{{symbol}}}", replacement)
     return text
@@ -189,7 +189,7 @@ def _rule_tex(d: Derivation, u: Unit, leaf, names: dict, lang: str = "en") -> st
     placeholders = dict(placeholders, **{"self": self_symbol})
     local = {sub: s for sub, s in placeholders.items() if sub != "self"}
     local[u.expr] = self_symbol
-    text = _printed(d, derivative, texts, local)
+    text = _printed(d, derivative, texts, local, lang)
     product = rf"{out_bar} \odot \left({text}\right)" if _shape_of(d, u.expr) else rf"{out_bar} \, \left({text}\right)"
     if text in ("1", ""):
         product = out_bar
