@@ -258,6 +258,16 @@ def test_cross_entropy_with_label_smoothing(smoothing):
           F.cross_entropy(t["Z"], t["y"].long(), label_smoothing=smoothing), t, ["Z"])
 
 
+def test_nll_loss_of_log_softmax_is_cross_entropy():
+    v = draw(13, Z=(3, 4))
+    v["y"] = [2, 0, 3]
+    t = leaves(v, ["Z"])
+    d = derive(exercise(v, {"L": "nll_loss(log_softmax(Z), y)"}, ["Z"]))
+    agree(d, F.nll_loss(F.log_softmax(t["Z"], dim=-1), t["y"].long()), t, ["Z"])
+    same = derive(exercise(v, {"L": "cross_entropy(Z, y)"}, ["Z"]))
+    assert np.allclose(as_float(same.gradients["Z"].value), as_float(d.gradients["Z"].value), rtol=1e-25)
+
+
 def test_binary_cross_entropy_with_logits():
     v = draw(12, z=(5,))
     v["y"] = [0, 1, 1, 0, 1]
@@ -345,3 +355,27 @@ def test_an_alarm_inside_c_code_still_ends_the_exact_computation():
     with pytest.raises(OverTime):
         with time_limit(10):
             raise error
+
+
+def test_variants_of_a_convolution_draw_tensors_of_rank_three(tmp_path):
+    """Ranges with a shape of three axes draw a batch of sequences; every variant file loads again and its
+    gradient is torch's; the Moodle bank is XML."""
+    import tomllib
+    import xml.etree.ElementTree as ET
+
+    source = tmp_path / "cv.toml"
+    source.write_text('kind = "gradient"\n[values]\nx = { min = -3, max = 3, step = 1, shape = [1, 1, 5] }\n'
+                      'w = { min = -2, max = 2, step = 1, shape = [2, 1, 2] }\nv = [1, -1, 0.5, 2]\n[formulas]\n'
+                      'y = "relu(conv1d(x, w))"\np = "max_pool1d(y, 2)"\nL = "sum(flatten(p) * v)"\n'
+                      '[gradient]\nof = "L"\nwrt = ["w"]\n')
+    out = tmp_path / "out"
+    assert cli.main(["variants", str(source), "-n", "3", "--seed", "2", "--out", str(out), "--format", "md,moodle"]) == 0
+    ET.parse(out / "cv-moodle.xml")
+    for path in sorted(out.glob("cv-v*.toml")):
+        values = tomllib.loads(path.read_text(encoding="utf-8"))["values"]
+        assert np.array(values["x"]).shape == (1, 1, 5) and np.array(values["w"]).shape == (2, 1, 2)
+        d = derive(loads(path.read_text(encoding="utf-8")))
+        t = leaves(values, ["w"])
+        target = (torch.flatten(F.max_pool1d(torch.relu(F.conv1d(t["x"], t["w"])), 2)) * t["v"]).sum()
+        (g,) = torch.autograd.grad(target, [t["w"]])
+        assert np.allclose(as_float(d.gradients["w"].value), g.numpy(), rtol=TOL, atol=TOL), path.name

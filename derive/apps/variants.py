@@ -280,8 +280,9 @@ def screen(ex, lim, exact: bool = True):
         d = pipeline.compute(ex, pipeline.Options(checks=False, exact=exact, training=False)).derivation
     except DeriveError:
         return None, "domain"
-    if d.kinks:
-        return None, "kink"
+    if d.kinks or any(mpmath.isnan(v) for a in d.adjoints.values() if a.value is not None
+                      for v in arrays.flat(a.value)):
+        return None, "kink"             # a tie in a pooling window or a max over a dimension: no derivative
     if lim.get("branches") is not None:
         from ..extend.fairness import branches
 

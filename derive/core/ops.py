@@ -168,6 +168,7 @@ softmax = _structural("softmax", 1)
 log_softmax = _structural("log_softmax", 1)
 logsumexp = _structural("logsumexp", 1)
 cross_entropy = _structural("cross_entropy", 2)
+nll_loss = _structural("nll_loss", 2)
 binary_cross_entropy = _structural("binary_cross_entropy", 2)
 mse = _structural("mse", 2)
 conv1d, conv2d = _structural("conv1d", (3, 4)), _structural("conv2d", (3, 4))
@@ -626,6 +627,24 @@ def _cross_entropy_domain(values):
     return None
 
 
+def _nll_value(A, args, params):
+    """torch's nll_loss: minus the mean over the batch of each row's entry at its class (log-probabilities in)."""
+    z, k = args
+    rows = z if z.ndim == 2 else z[None, :]
+    picked = [-rows[i, c] for i, c in enumerate(_classes(k))]
+    return reduce(lambda p, q: p + q, picked) / A.number(sp.Integer(len(picked)))
+
+
+def _nll_vjp(A, bar, args, out, params):
+    z, k = args
+    rows = z if z.ndim == 2 else z[None, :]
+    grad = np.full(rows.shape, A.zero, dtype=object)
+    n = A.number(sp.Integer(rows.shape[0]))
+    for i, c in enumerate(_classes(k)):
+        grad[i, c] = -bar / n
+    return [grad.reshape(z.shape), None]
+
+
 def _bce_value(A, args, params):
     p, y = args
     one = A.one
@@ -969,6 +988,9 @@ REGISTRY: list[Op] = [
     Op("cross_entropy", cross_entropy, cross_entropy, arity=2, shape=_cross_entropy_shape, index_args=(1,),
        value=_cross_entropy_value, vjp=_cross_entropy_vjp, torch=_torch_cross_entropy, domain=_cross_entropy_domain,
        latex=r"\operatorname{CE}", code="torch.nn.functional.cross_entropy"),
+    Op("nll_loss", nll_loss, nll_loss, arity=2, shape=_cross_entropy_shape, index_args=(1,), value=_nll_value,
+       vjp=_nll_vjp, torch=lambda z, k: _torch().nn.functional.nll_loss(z, k.round().long()),
+       domain=_cross_entropy_domain, latex=r"\operatorname{NLL}", code="F.nll_loss"),
     Op("binary_cross_entropy", binary_cross_entropy, binary_cross_entropy, arity=2,
        shape=_pair_shape("binary_cross_entropy"), value=_bce_value, vjp=_bce_vjp, domain=_bce_domain,
        torch=lambda p, y: _torch().nn.functional.binary_cross_entropy(p, y), latex=r"\operatorname{BCE}",

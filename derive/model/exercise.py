@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 import unicodedata
@@ -10,9 +11,11 @@ from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import sympy as sp
 
 from ..core import arrays
+from ..core.budget import MAX_ELEMENTS, MAX_RANK
 from . import stepspec
 from .catalog import bundled, title_for  # noqa: F401  (re-exported)
 from ..core.errors import DeriveError, Spot, os_reason
@@ -313,14 +316,17 @@ def range_of(raw: dict, name: str, source: Source) -> Range:
             raise DeriveError(Msg("err_default", name=f'{name!r}'), spot)
     else:
         rng = random.Random(0)
-        default = rng.choice(choices) if not shape else arrays.array(
-            [[rng.choice(choices) for _ in range(shape[-1])] for _ in range(shape[0])] if len(shape) == 2
-            else [rng.choice(choices) for _ in range(shape[0])])
+        default = rng.choice(choices)
+        if shape:
+            default = np.empty(shape, dtype=object)
+            for index in np.ndindex(shape):          # row-major, as a vector's and a matrix's always were
+                default[index] = rng.choice(choices)
     return Range(choices, default, spot.line, shape)
 
 
 def _range_shape(raw, name: str, spot: Spot) -> tuple:
-    if not (isinstance(raw, list) and len(raw) <= 2 and all(type(n) is int and 1 <= n <= 64 for n in raw)):
+    if not (isinstance(raw, list) and len(raw) <= MAX_RANK and all(type(n) is int and 1 <= n <= 64 for n in raw)
+            and math.prod(raw) <= MAX_ELEMENTS):
         raise DeriveError(Msg("err_shape_spec", name=f'{name!r}'), spot)
     return tuple(raw)
 

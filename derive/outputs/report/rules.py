@@ -98,6 +98,8 @@ def rule(op_name: str, bar: str, args: list[str], out: str, shapes: list[tuple],
         return rf"{_paren(bar)} \, \operatorname{{softmax}}\left({a}\right)"
     if op_name == "cross_entropy":
         return rf"\frac{{{bar}}}{{N}} \left(\operatorname{{softmax}}\left({a}\right) - \operatorname{{onehot}}\left({args[1]}\right)\right)"
+    if op_name == "nll_loss":
+        return rf"-\frac{{{bar}}}{{N}} \operatorname{{onehot}}\left({args[1]}\right)"
     if op_name == "binary_cross_entropy":
         p, y = args
         if i == 0:
@@ -186,7 +188,7 @@ def arrow(op_name: str, args: list[str], shapes: list[tuple], i: int) -> str:
     return {"add": "", "mul": "⊙" + "".join(x for j, x in enumerate(args) if j != i), "pow": "⊙pow′",
             "transpose": "ᵀ", "getitem": "scatter", "sum": "·1", "mean": "/N", "norm": "·x/‖x‖",
             "softmax": "softmax′", "log_softmax": "log softmax′", "logsumexp": "·softmax",
-            "binary_cross_entropy": "BCE′",
+            "binary_cross_entropy": "BCE′", "nll_loss": "−onehot/N",
             "max": "⊙1[max]", "min": "⊙1[min]"}[op_name]
 
 

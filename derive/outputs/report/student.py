@@ -3,10 +3,13 @@ only, and the steps of the solution as numbered questions with a blank for each 
 solution appears: only the values and formulas the statement gives."""
 from __future__ import annotations
 
+import math
+
 from ...model.derivation import Derivation
 from . import figures, gradient, tensor
 from .doc import Heading, Math, Para, Report, rich
 from ...core.i18n import t
+from ...core.ops import shape_text
 from .mathtex import bar, name, partial, tex
 
 BLANK = r"\underline{\hspace{6em}}"
@@ -49,6 +52,10 @@ def blank(shape: tuple) -> str:
     """A blank shaped like its answer: a line for a number, a bracket of lines for a vector, a grid for a matrix."""
     if not shape:
         return BLANK
+    if math.prod(shape) > MOST_CELLS:            # no room on paper for each element: one line, and the shape
+        return BLANK + rf"\;\text{{{shape_text(shape)}}}"
+    if len(shape) > 2:                           # a list of matrices, as the report writes such a tensor
+        return r"\left[" + ",\\;".join([blank(shape[1:])] * shape[0]) + r"\right]"
     if len(shape) == 1:
         return r"\left[" + ",\\;".join([CELL] * shape[0]) + r"\right]"
     rows, columns = shape[0], shape[1] if len(shape) > 1 else 1
@@ -56,6 +63,7 @@ def blank(shape: tuple) -> str:
 
 
 CELL = r"\underline{\hspace{3.5em}}"
+MOST_CELLS = 24          # blanks one answer may take on the sheet
 
 
 def _questions(r: Report, number: int, lang: str, key: str, target: str, rows: list[str], **values) -> int:

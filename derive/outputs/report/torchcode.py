@@ -99,6 +99,10 @@ class TorchPrinter(StrPrinter):
         z, k = expr.args
         return f"F.cross_entropy({self._print(z)}, {self._print(k)}.round().long())"
 
+    def _print_nll_loss(self, expr):
+        z, k = expr.args
+        return f"F.nll_loss({self._print(z)}, {self._print(k)}.round().long())"
+
     def _print_binary_cross_entropy(self, expr):
         return f"F.binary_cross_entropy({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
