@@ -379,3 +379,46 @@ def test_variants_of_a_convolution_draw_tensors_of_rank_three(tmp_path):
         target = (torch.flatten(F.max_pool1d(torch.relu(F.conv1d(t["x"], t["w"])), 2)) * t["v"]).sum()
         (g,) = torch.autograd.grad(target, [t["w"]])
         assert np.allclose(as_float(d.gradients["w"].value), g.numpy(), rtol=TOL, atol=TOL), path.name
+
+
+FOUND = ["maximum([x, x], x)", "transpose(y, (2,), 0)", "reshape(K[:, :, ::2], shape=-3)", "max_pool2d(X, (1, 2, 3))",
+         "cross_entropy(y, k, label_smoothing='a')", "argmax(x, dim=True)", "conv2d(X, K, stride=(1, 2, 3))",
+         "huber_loss(x, 0, delta=(1, 2))", "stack([])", "x[::0]", "x > y > 1", "gelu(x, approximate=2)"]
+CALLS = ["conv2d", "conv1d", "max_pool2d", "max_pool1d", "avg_pool1d", "avg_pool2d", "reshape", "view", "flatten",
+         "stack", "cat", "where", "permute", "transpose", "max", "min", "sum", "mean", "argmax", "amax", "gelu",
+         "huber_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "leaky_relu", "elu", "silu", "erf", "maximum",
+         "minimum", "l1_loss", "mse_loss", "binary_cross_entropy_with_logits", "softmax", "norm"]
+TENSORS = ["X", "K", "x", "y", "k", "s", "x[::2]", "X[0]", "[x, x]", "[s, s]", "y > 1", "(x > 2) * x", "y @ y", "x[-1:]"]
+STATICS = ["2", "-1", "0", "1", "(1, 2)", "(2,)", "()", "1.5", "'sum'", "'none'", "'tanh'", "True", "None", "-3", "(0, 0)"]
+KEYS = ["stride", "padding", "dilation", "dim", "keepdim", "kernel_size", "shape", "dims", "dim0", "dim1", "reduction",
+        "delta", "label_smoothing", "approximate", "negative_slope", "alpha", "start_dim", "end_dim", "bogus"]
+
+
+def _hostile_calls(count: int, seed: int = 26) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        args = [rng.choice(TENSORS) for _ in range(rng.randint(0, 3))]
+        args += [rng.choice(STATICS) for _ in range(rng.randint(0, 2))]
+        args += [f"{rng.choice(KEYS)}={rng.choice(STATICS)}" for _ in range(rng.randint(0, 2))]
+        out.append(f"{rng.choice(CALLS)}({', '.join(args)})")
+    return out
+
+
+def test_hostile_calls_of_the_new_ops_never_end_in_a_bug(tmp_path, capsys):
+    """Random calls of the new ops with random tensors, options and keywords (the generator that found the
+    calls in FOUND, each once exit 70): every one an answer or a located error, in both languages."""
+    path = tmp_path / "h.toml"
+    answered = 0
+    for i, call in enumerate(FOUND + _hostile_calls(300)):
+        path.write_text('kind = "gradient"\n[values]\nX = [[[[1, 2, 0], [0, 1, 3], [2, 0, 1]]]]\n'
+                        'K = [[[[1, -1], [0, 2]]]]\nx = [1, 2, 3, 4]\ny = [[1, 2], [3, 4]]\nk = [0, 1]\ns = 2\n'
+                        f'[formulas]\nL = "sum({call})"\n')
+        status = cli.main(["gradients", str(path), "--exact-only", "--lang", "es" if i % 2 else "en"])
+        err = capsys.readouterr().err
+        assert status in (0, 1) and "Traceback" not in err, (call, err)
+        assert status == 0 or "h.toml:10:" in err.splitlines()[0], (call, err)
+        answered += status == 0
+    assert answered >= 10

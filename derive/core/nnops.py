@@ -25,8 +25,16 @@ def shape_text(shape) -> str:
 
 
 def per_axis(value, n: int) -> tuple[int, ...]:
-    """stride=2 or stride=(2, 1): one whole number per spatial axis."""
+    """stride=2 or stride=(2, 1): one whole number per spatial axis (a tuple of another length is refused by
+    the shape rule, as torch refuses it)."""
     return tuple(value) if isinstance(value, tuple) else (value,) * n
+
+
+def _per_axis_checked(opts, keys, n):
+    for key in keys:
+        value = opts.get(key)
+        if isinstance(value, tuple) and len(value) != n:
+            raise ShapeError(Msg("err_option_axes", key=key, value=shape_text(value), n=n))
 
 
 # -- convolution -----------------------------------------------------------------------------------------------
@@ -64,6 +72,7 @@ def conv_shape(n: int):
                                  cw=w[1]))
         if b and b[0] != (w[0],):
             raise ShapeError(Msg("err_conv_bias", b=shape_text(b[0]), o=w[0]))
+        _per_axis_checked(opts, ("stride", "padding", "dilation"), n)
         _options_whole(opts, ("stride", "dilation"), 1)
         _options_whole(opts, ("padding",), 0)
         g = _conv_geometry(n, x, w, opts)
@@ -157,6 +166,7 @@ def pool_shape(n: int, kind: str):
         opts = params[0]
         if len(x) not in (n + 1, n + 2):
             raise ShapeError(Msg("err_pool_rank", x=shape_text(x), single=n + 1, batched=n + 2))
+        _per_axis_checked(opts, ("kernel_size", "stride", "padding", "dilation"), n)
         _options_whole(opts, ("kernel_size",) + (("stride",) if opts["stride"] is not None else ())
                        + (("dilation",) if "dilation" in dict(opts.items) else ()), 1)
         _options_whole(opts, ("padding",), 0)
@@ -314,7 +324,7 @@ def join_shape(kind: str):
         if any(s != first for s in shapes) if kind == "stack" else \
                 any(len(s) != len(first) or any(a != b for j, (a, b) in enumerate(zip(s, first))
                                                 if j != _dim(dim, first)) for s in shapes):
-            raise ShapeError(Msg("err_join_shapes", name=kind, shapes=", ".join(shape_text(s) for s in shapes)))
+            raise ShapeError(Msg("err_join_shapes", shapes=", ".join(shape_text(s) for s in shapes)))
         if kind == "stack":
             d = _dim(dim, first + (1,))
             return first[:d] + (len(shapes),) + first[d:]

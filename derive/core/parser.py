@@ -229,6 +229,8 @@ class _Parser:
             return (op.shape or broadcast)(shapes, params)
         except ShapeError as e:
             what = {"add": "+", "mul": "*", "pow": "^", "matmul": "@", "dot": "dot"}.get(op.name, op.name)
+            if tok.kind in ("name", "cmp"):
+                what = tok.text               # as the formula spells it: max(X, dim=1) is amax inside
             hint = None if op.name == "getitem" or op.keywords else Msg("err_shape_hint")
             message = e.message if op.name == "getitem" else Msg("err_shape_op", op=what, message=e.message)
             raise self.error(message, tok, hint) from None
@@ -705,15 +707,23 @@ class _Parser:
             if key in names[:len(statics)]:
                 raise self.error(Msg("err_keyword_twice", key=key), key_tok)
             values[key] = value
+        for key in ("shape", "dims"):
+            if isinstance(values.get(key), int) and not isinstance(values[key], bool):
+                values[key] = (values[key],)            # reshape(x, shape=-1) as reshape(x, (-1,))
+        for key, value in values.items():
+            problem = _option_problem(key, value, dict(op.keywords)[key])
+            if problem:
+                at = options[key][1] if key in options else tok
+                raise self.error(Msg("err_option_type", key=key, value=_option_text(value), kind=problem), at)
         for key, allowed in CHOICES.items():
             if key in values and values[key] not in allowed:
                 raise self.error(Msg("err_keyword_choice", key=key, value=repr(values[key]),
                                      choices=", ".join(repr(a) for a in allowed)), tok)
         if values.get("shape", 0) is None or values.get("dims", 0) is None:
-            raise self.error(Msg("err_reshape_missing", name=op.name), tok)
+            raise self.error(Msg("err_reshape_missing", name=tok.text), tok)
         missing = [k for k in ("dim0", "dim1") if values.get(k, 0) is None]
         if missing:
-            raise self.error(Msg("err_option_missing", name=op.name, key=missing[0]), tok)
+            raise self.error(Msg("err_option_missing", name=tok.text, key=missing[0]), tok)
         problem = check_arity(op, len(args))
         if problem:
             raise self.error(problem, tok)
@@ -782,6 +792,30 @@ COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "
 REDUCING = {"max": "amax", "min": "amin"}
 KEYWORD_FORMS = {"cross_entropy": "cross_entropy_with"}
 CHOICES = {"reduction": ("mean", "sum", "none"), "approximate": ("none", "tanh")}
+
+
+PER_AXIS = {"kernel_size", "stride", "padding", "dilation"}      # one number, or one per spatial axis
+AXES = {"dim", "dim0", "dim1", "start_dim", "end_dim"}
+
+
+def _option_problem(key: str, value, default) -> Msg | None:
+    """What an option must be (a sentence), judged by torch's default for it; None when it fits."""
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else Msg("opt_true_false")
+    if isinstance(default, str):
+        return None if isinstance(value, str) else Msg("opt_word")
+    if key in PER_AXIS or key in ("shape", "dims"):      # one whole number or a tuple of them
+        fits = value is None and default is None or whole or isinstance(value, tuple) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value)
+        return None if fits else Msg("opt_whole")
+    if key in AXES:
+        return None if whole or value is None and default is None else Msg("opt_axis")
+    return None if whole or isinstance(value, sp.Rational) else Msg("opt_number")
+
+
+def _option_text(value) -> str:
+    return repr(value) if isinstance(value, (str, tuple, bool)) or value is None else str(value)
 
 
 def _dummy_shapes(exprs, shapes) -> dict:

@@ -37,6 +37,8 @@ class Options(Key):
     """Keyword options of one call, with every default filled in (so two spellings of one call are one
     expression): items are (name, value) pairs, values whole numbers, decimals (as strings), tuples or words."""
 
+    __iter__ = None          # not a sequence, though it has __getitem__ (SymPy's iterable() would walk it)
+
     def get(self, name: str, default=None):
         return dict(self.items).get(name, default)
 
