@@ -422,3 +422,40 @@ def test_hostile_calls_of_the_new_ops_never_end_in_a_bug(tmp_path, capsys):
         assert status == 0 or "h.toml:10:" in err.splitlines()[0], (call, err)
         answered += status == 0
     assert answered >= 10
+
+
+# -- grad(L, w) as a formula ----------------------------------------------------------------------------------
+
+def test_a_hessian_vector_product_written_with_grad():
+    """h = ∇L · v, differentiated again: H v, exact, against torch.autograd.grad(create_graph=True)."""
+    v = {"w1": 0.5, "w2": -0.3, "x": 1.5, "v1": 1, "v2": 2}
+    d = derive(exercise(v, {"z": "w1 * x + w2", "L": "log(1 + exp(-z)) + w1^2 / 10", "g1": "grad(L, w1)",
+                            "g2": "grad(L, w2)", "h": "g1 * v1 + g2 * v2"}, ["w1", "w2"], of="h"))
+    t = leaves(v, ["w1", "w2"])
+    z = t["w1"] * t["x"] + t["w2"]
+    L = torch.log(1 + torch.exp(-z)) + t["w1"] ** 2 / 10
+    g1, g2 = torch.autograd.grad(L, [t["w1"], t["w2"]], create_graph=True)
+    assert float(d.nodes["g1"].value) == pytest.approx(g1.item(), rel=TOL)
+    agree(d, g1 * t["v1"] + g2 * t["v2"], t, ["w1", "w2"])
+    assert d.gradients["w1"].exact is not None and not isinstance(d.gradients["w1"].exact, Unknown)
+
+
+def test_a_gradient_penalty_written_with_grad():
+    """loss = D + 10 (∂D/∂x)², through a ReLU: double backprop, against torch."""
+    v = {"a": 0.8, "b": -0.2, "x": 0.5}
+    d = derive(exercise(v, {"u": "a x + b", "D": "relu(u) + tanh(u)", "p": "grad(D, x)", "loss": "D + 10 p^2"},
+                        ["a", "b"], of="loss"))
+    t = leaves(v, ["a", "b", "x"])
+    u = t["a"] * t["x"] + t["b"]
+    D = torch.relu(u) + torch.tanh(u)
+    (p,) = torch.autograd.grad(D, [t["x"]], create_graph=True)
+    agree(d, D + 10 * p ** 2, t, ["a", "b"])
+
+
+def test_grad_of_a_tensor_exercise_is_refused_where_it_is_written(tmp_path, capsys):
+    path = tmp_path / "g.toml"
+    path.write_text('kind = "gradient"\n[values]\nw = [1, 2]\n[formulas]\nL = "sum(w * w)"\ng = "grad(L, w)"\n'
+                    'h = "sum(g)"\n')
+    assert cli.main(["gradients", str(path), "--lang", "es"]) == 1
+    err = capsys.readouterr().err
+    assert "g.toml:6:" in err.splitlines()[0] and "de momento solo en ejercicios con números" in err

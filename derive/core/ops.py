@@ -178,6 +178,7 @@ reshape, flatten = _structural("reshape", 2), _structural("flatten", 2)
 permute, swapaxes = _structural("permute", 2), _structural("swapaxes", 2)
 stack, cat = _structural("stack", None), _structural("cat", None)
 amax, amin, argmax = _structural("amax", 2), _structural("amin", 2), _structural("argmax", 2)
+grad = _structural("grad", 2)
 
 
 # -- derivative rules of the element-wise ops -----------------------------------------------------------
@@ -1026,6 +1027,8 @@ REGISTRY: list[Op] = [
     Op("binary_cross_entropy_with_logits", None, _bce_logits, arity=2, keywords=(("reduction", "mean"),)),
     Op("cross_entropy_with", None, _cross_entropy_with, arity=2, keywords=(("label_smoothing", 0),),
        function=False),
+    # a gradient as a quantity: grad(L, w), written out as a formula when the file loads (model/gradformula.py)
+    Op("grad", grad, grad, arity=2, shape=lambda shapes, params=(): shapes[1], latex=r"\nabla"),
     # the largest element along a dimension, and where it is
     Op("amax", amax, amax, params=1, shape=_reduce_dim_shape, value=_amax_value(1), vjp=_amax_vjp(1),
        torch=_torch_options(_torch_amax("amax")), keywords=(("dim", None), ("keepdim", False)),

@@ -16,7 +16,7 @@ import sympy as sp
 
 from ..core import arrays
 from ..core.budget import MAX_ELEMENTS, MAX_RANK
-from . import stepspec
+from . import gradformula, stepspec
 from .catalog import bundled, title_for  # noqa: F401  (re-exported)
 from ..core.errors import DeriveError, Spot, os_reason
 from ..core.ops import OPS, op_of, operands
@@ -358,6 +358,7 @@ def _gradient(data: dict, source: Source, title, lang) -> GradientExercise:
     for name in order:                       # each formula's shape is known before a later one uses it
         formulas[name] = _formula(name, formulas_raw[name], known, source)
         known[name] = formulas[name].shape
+    formulas = gradformula.expand(formulas, values, source)      # grad(L, w) written out (dependency order)
     formulas = {name: formulas[name] for name in formulas_raw}
     indices = _index_inputs(values, formulas)
     seed = _seed(data, values, formulas, known, source)
