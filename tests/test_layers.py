@@ -459,3 +459,19 @@ def test_grad_of_a_tensor_exercise_is_refused_where_it_is_written(tmp_path, caps
     assert cli.main(["gradients", str(path), "--lang", "es"]) == 1
     err = capsys.readouterr().err
     assert "g.toml:6:" in err.splitlines()[0] and "de momento solo en ejercicios con números" in err
+
+
+def test_a_comparison_on_its_boundary_in_a_tensor_exercise_is_undefined_there_only():
+    """(r > 0) * r at r = 0 is a corner and where(r > 1, 1, 0) at r = 1 a jump: no derivative at those elements
+    (a zero adjoint does not cancel a step), the others as torch gives them; with kink = "torch", torch's
+    numbers (where takes the branch its condition says)."""
+    values = {"r": [0, 1, -1, 2]}
+    formulas = {"L": "sum((r > 0) * r + where(r > 1, 1, 0))"}
+    d = derive(exercise(values, formulas, ["r"]))
+    got = as_float(d.gradients["r"].value)
+    assert np.isnan(got[:2]).all() and list(got[2:]) == [0, 1]
+    torch_way = loads(f'kind = "gradient"\n[values]\nr = {values["r"]}\n[formulas]\nL = "{formulas["L"]}"\n'
+                      '[gradient]\nkink = "torch"\n')
+    t = leaves(values, ["r"])
+    (g,) = torch.autograd.grad(((t["r"] > 0).double() * t["r"] + torch.where(t["r"] > 1, 1.0, 0.0)).sum(), [t["r"]])
+    assert list(as_float(derive(torch_way).gradients["r"].value)) == list(g.numpy())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 
 
@@ -56,16 +57,29 @@ def times(a, b):
     """a · b element by element, where an exact 0 on either side is 0 even against an undefined (nan) factor.
     Sound for the chain rule at a kink: an undefined adjoint there still has finite one-sided values (every
     kink derive has is Lipschitz), so a zero local derivative sends 0 on; and a zero adjoint is a true
-    derivative of 0, whatever the kink below it does (a max-pool tie of zeros after a ReLU is the common case)."""
+    derivative of 0, whatever the kink below it does (a max-pool tie of zeros after a ReLU is the common case).
+    A comparison on its boundary is not Lipschitz (a step): its partial there is infinite, and the product nan."""
     return elementwise(_times, a, b)
 
 
 def _times(a, b):
+    if _jump(a) or _jump(b):
+        return _NAN.get(type(a), a * 0) if _jump(a) else _NAN.get(type(b), b * 0)
     if a == 0:
         return a
     if b == 0:
         return b
     return a * b
+
+
+def _jump(x) -> bool:
+    """An infinite local derivative: a comparison on its boundary, where the formula may jump. Nothing cancels it
+    (0 times a jump is still no derivative), unlike an undefined (nan) one at a Lipschitz kink."""
+    return x == _INF.get(type(x), None) or x == -_INF.get(type(x), 0) if type(x) in _INF else False
+
+
+_INF = {mpmath.mpf: mpmath.inf}
+_NAN = {mpmath.mpf: mpmath.nan}
 
 
 def broadcast_to(value, shape: tuple[int, ...]):

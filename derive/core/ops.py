@@ -842,8 +842,11 @@ def _compare_side(name):
 
 
 def _where_partial(args, i):
-    c = args[0]
-    return (sp.Integer(0), c, 1 - c)[i]
+    """where(c, a, b) is c a + (1 - c) b for c in {0, 1}: its partials are a - b, c and 1 - c. The condition's
+    adjoint reaches a comparison, whose derivative is 0 off its boundary and a jump on it (undefined then, even
+    where the adjoint is 0: see arrays.times)."""
+    c, a, b = args
+    return (a - b, c, 1 - c)[i]
 
 
 def _mp_where(c, a, b):
@@ -1006,7 +1009,7 @@ REGISTRY: list[Op] = [
          kink=lambda v: close(v[0], v[1]), one_sided=lambda v, t, side: sp.nan,
          side_value=_compare_side(name), code=f"torch.{name}")
       for name, (f, _) in RELATIONS.items()],
-    Op("where", where, where, arity=3, partial=_where_partial, mp=_mp_where, index_args=(0,), selects=True,
+    Op("where", where, where, arity=3, partial=_where_partial, mp=_mp_where, selects=True,
        torch=lambda c, a, b: _torch().where(c != 0, a, b), latex=r"\operatorname{where}", code="torch.where"),
     Op("erf", sp.erf, sp.erf, partial=lambda a, i: 2 / sp.sqrt(sp.pi) * sp.exp(-a[0] ** 2), mp=mpmath.erf,
        mp_partial=_mp_erf_partial, torch=lambda x: _torch().erf(x), aliases=(r"\operatorname{erf}",),

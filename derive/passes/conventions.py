@@ -1,6 +1,7 @@
 """What a derivative is taken to be at a kink, when an exercise asks for numbers there ([gradient] kink).
 
 undefined    no derivative (the default): everything that passes through the kink is undefined;
+             at a comparison's boundary (where(u < v, a, b) with u = v) the formula may jump: undefined too;
 torch        what torch's autograd returns for the op at that point, measured with the installed torch
              (relu′(0) = 0, |x|′(0) = 0, maximum and minimum split 1/2, 1/2 on a tie, on torch 2.x);
 subgradient  the subgradient of least norm of each function: relu′(0) = 0, |x|′(0) = 0, and max or min
@@ -28,6 +29,8 @@ def partial(convention: str, op, i: int, values: list) -> sp.Rational:
         return sp.Rational(1, sum(tied)) if convention == "subgradient" else _torch(op.name, tied, i)
     if op.name in ("relu", "abs"):
         return sp.Integer(0) if convention == "subgradient" else _torch(op.name, (True,), i)
+    if op.side_value is not None:     # a comparison: where takes the branch its condition says at the point,
+        return sp.Integer(0)          # as torch.where does (the comparison itself has no gradient in torch)
     raise ValueError(f"no convention for {op.name} at a kink")
 
 

@@ -249,7 +249,7 @@ def _elementwise_vjp(op, bar, values, out, backend, hook, varying):
         if hook is not None:
             partial = hook(partial, i, values)
         if scalar:
-            grads.append(bar * partial)
+            grads.append(arrays.times(bar, partial))
         else:
             grads.append(arrays.unbroadcast(arrays.times(bar, partial), arrays.shape_of(values[i])))
     return grads

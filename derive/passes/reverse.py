@@ -52,7 +52,7 @@ def numeric_pass(ex, g, relevant, kinks=frozenset(), values=None) -> Run:
     def undefined(node):
         def mark(step, op, i, args, partial):
             at = [idx for (k_node, k_step, idx) in kinks if k_node == node and k_step == step]
-            return _at_kink(ex.kink, op, i, args, partial, at) if at else partial
+            return _at_kink(ex.kink, op, i, args, partial, at, ex.tensor) if at else partial
         return mark if kinks and any(k[0] == node for k in kinks) else None
 
     def contributions(c, bar):
@@ -153,11 +153,13 @@ def _vjp_error(e, node, ex) -> DeriveError:
                        ex.source.spot("formulas", node), Msg("err_singularity_fix"))
 
 
-def _at_kink(convention, op, i, args, partial, indices):
+def _at_kink(convention, op, i, args, partial, indices, tensor=False):
     """The partial with its elements at a kink replaced: nan (undefined) or the convention's number."""
     def at(index):
         if convention == "undefined":
-            return mpmath.nan
+            # a comparison's boundary in a tensor exercise: a jump, which no zero adjoint cancels (arrays.times);
+            # a scalar exercise takes each side's branch instead (kinks.py)
+            return mpmath.inf if op.side_value and tensor else mpmath.nan
         return MP.number(by_convention(convention, op, i, arrays.at(args, index)))
 
     if not isinstance(partial, arrays.np.ndarray):
