@@ -66,7 +66,7 @@ def admit(value, shape, d=None, node=None):
         if element.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
             if d is None:
                 return Unknown("domain")
-            raise DeriveError(Msg("err_in_formula", name=f'{node!r}', message='division by zero or a value that is not real at the point (exactly, though the decimals come close)'), d.exercise.source.spot("formulas", node),
+            raise DeriveError(Msg("err_in_formula", name=f'{node!r}', message=Msg("err_exact_not_real")), d.exercise.source.spot("formulas", node),
                               Msg("err_defined"))
         judged = policy(element)
         if isinstance(judged, Unknown):
