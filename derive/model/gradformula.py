@@ -25,7 +25,7 @@ def expand(formulas: dict, values: dict, source) -> dict:
     """The formulas with every grad(L, w) written out (the others as they are); `formulas` in dependency order."""
     out = {}
     for name, f in formulas.items():
-        heads = [e for e in sp.preorder_traversal(f.expr) if op_of(e) is OPS["grad"]]
+        heads = [e for e in sp.preorder_traversal(f.expr) if op_of(e) is OPS["grad"]] if "grad" in f.text else []
         if heads:
             f = _written_out(f, heads, out, values, source)
         out[name] = f
