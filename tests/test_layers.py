@@ -475,3 +475,23 @@ def test_a_comparison_on_its_boundary_in_a_tensor_exercise_is_undefined_there_on
     t = leaves(values, ["r"])
     (g,) = torch.autograd.grad(((t["r"] > 0).double() * t["r"] + torch.where(t["r"] > 1, 1.0, 0.0)).sum(), [t["r"]])
     assert list(as_float(derive(torch_way).gradients["r"].value)) == list(g.numpy())
+
+
+def test_folded_code_is_the_same_program_and_fits_the_page():
+    """The generated torch code folded to the page (long tensor literals of a CNN): the same Python syntax tree,
+    and no line wider than the listing, in the committed Exercise 7 and 8 reports."""
+    import ast
+
+    from derive.outputs.report.codewrap import WIDTH, fit
+
+    source = ("point = {'X': torch.tensor(" + repr([[[[0.5] * 6] * 6]] * 2) + ", dtype=torch.float64),}"
+              "  # a comment long enough to be moved above its line and folded there as comment lines\n"
+              "print('a, # not a comment, ' * 3, [1, 2, 3] * 40)\n")
+    folded = fit(source)
+    assert ast.dump(ast.parse(folded)) == ast.dump(ast.parse(source))
+    assert max(map(len, folded.splitlines())) <= WIDTH or "'a, # not a comment, '" in folded
+    for lang in ("en", "es"):
+        for number in (7, 8):
+            tex = (ROOT / "reports" / lang / f"ejercicio{number}.tex").read_text(encoding="utf-8")
+            listing = tex[tex.index(r"\begin{Verbatim}"):tex.index(r"\end{Verbatim}")].splitlines()[1:]
+            assert max(map(len, listing)) <= WIDTH, (lang, number)

@@ -28,10 +28,9 @@ def _fold(line: str, width: int) -> list[str]:
     return _break_at_commas(line, width, indent)
 
 
-def _split_comment(line: str) -> tuple[str, str]:
-    """The code and its comment (from '#', outside strings)."""
-    quote = None
-    i = 0
+def _outside_strings(line: str):
+    """(index, character) for each character of a line of Python outside its string literals."""
+    quote, i = None, 0
     while i < len(line):
         ch = line[i]
         if quote:
@@ -41,34 +40,32 @@ def _split_comment(line: str) -> tuple[str, str]:
                 quote = None
         elif ch in "'\"":
             quote = ch
-        elif ch == "#":
+        else:
+            yield i, ch
+        i += 1
+
+
+def _split_comment(line: str) -> tuple[str, str]:
+    """The code and its comment (from '#', outside strings; a marker glued to it, ⟦# …⟧, goes with it)."""
+    for i, ch in _outside_strings(line):
+        if ch == "#":
             start = i
-            while start and not line[start - 1].isspace():     # a marker glued to it stays with it (⟦# …⟧)
+            while start and not line[start - 1].isspace():
                 start -= 1
             return line[:start], line[start:]
-        i += 1
     return line, ""
 
 
 def _break_at_commas(line: str, width: int, indent: str) -> list[str]:
     """Break after ', ' inside brackets (outside strings), each piece as long as fits."""
-    cuts, depth, quote, i = [], 0, None, 0
-    while i < len(line):
-        ch = line[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "([{":
+    cuts, depth = [], 0
+    for i, ch in _outside_strings(line):
+        if ch in "([{":
             depth += 1
         elif ch in ")]}":
             depth -= 1
         elif ch == "," and depth >= 1 and line[i + 1:i + 2] == " ":
             cuts.append(i + 1)
-        i += 1
     pieces, start, last = [], 0, 0
     prefix = indent + "    "
 
