@@ -495,3 +495,15 @@ def test_folded_code_is_the_same_program_and_fits_the_page():
             tex = (ROOT / "reports" / lang / f"ejercicio{number}.tex").read_text(encoding="utf-8")
             listing = tex[tex.index(r"\begin{Verbatim}"):tex.index(r"\end{Verbatim}")].splitlines()[1:]
             assert max(map(len, listing)) <= WIDTH, (lang, number)
+
+
+def test_keepdim_prints_as_written():
+    """keepdim=True is stored as a reshape that puts the axis back; it prints as the author wrote it, and a
+    reshape to another shape prints as a reshape."""
+    from derive.core.latex import latex
+    from derive.core.parser import parse
+
+    shapes = {"R": (3, 4)}
+    assert latex(parse("mean(R, dim=1, keepdim=True)", shapes).expr, shapes) == \
+        r"\operatorname{mean}\left(R, \mathrm{dim}=1, \mathrm{keepdim}=\mathrm{True}\right)"
+    assert r"\operatorname{reshape}" in latex(parse("reshape(sum(R, 1), 1, 3)", shapes).expr, shapes)

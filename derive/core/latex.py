@@ -76,6 +76,12 @@ class Printer(LatexPrinter):
         if op is not None and op.name in RELATIONS:
             a, b = expr.args
             return rf"\mathbb{{1}}\left[{self._print(a)} {RELATIONS[op.name][1]} {self._print(b)}\right]"
+        kept = _keepdim(expr, op, self._shape)
+        if kept is not None:                  # sum(X, dim=1, keepdim=True), stored as a reshape of sum(X, 1)
+            inner, axis = kept
+            text = (rf"{op_of(inner).latex}\left({self._print(inner.args[0])}, \mathrm{{dim}}={axis}, "
+                    rf"\mathrm{{keepdim}}=\mathrm{{True}}\right)")
+            return rf"{text}^{{{exp}}}" if exp else text
         if op is not None and op.keywords:
             shown = [self._print(a) for a in operands(expr, op)]
             shown += [rf"\mathrm{{{key.replace('_', chr(92) + '_')}}}={_option_tex(value)}"
@@ -104,6 +110,23 @@ class Printer(LatexPrinter):
 
 
 _RISKY = ("scr", "frak", "bm", "bold", "cal", "norm", "avg", "abs", "mag", "prm", "mathring", "ddddot", "dddot")
+
+
+def _keepdim(expr, op, shape_of):
+    """(the reduction, its axis) when expr is a reshape that only puts back, with length 1, the axis a sum or a
+    mean took away (how the parser stores keepdim=True); None for anything else."""
+    if op is None or op.name != "reshape":
+        return None
+    inner = expr.args[0]
+    inner_op = op_of(inner)
+    if inner_op is None or inner_op.name not in ("sum", "mean") or len(inner.args) != 2:
+        return None
+    shape = shape_of(inner.args[0])
+    if not shape:
+        return None
+    axis = int(inner.args[1]) % len(shape)
+    kept = tuple(1 if i == axis else n for i, n in enumerate(shape))
+    return (inner, int(inner.args[1])) if tuple(params_of(expr, op)[0]["shape"]) == kept else None
 
 
 def _option_tex(value) -> str:
