@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from . import arrays
-from .budget import shielded
+from .budget import TIE_DIGITS, shielded
 from .errors import ShapeError
 from .i18n import Msg
 
@@ -205,11 +205,21 @@ def _argmax(n, x, opts):
     for k, part in enumerate(parts[1:], 1):
         for index in np.ndindex(part.shape):
             v = part[index]
-            if v > top[index]:
-                top[index], best[index], tie[index] = v, k, False
-            elif v == top[index]:
+            if tied(v, top[index]):
                 tie[index] = True
+            elif v > top[index]:
+                top[index], best[index], tie[index] = v, k, False
     return g, xp, windows, top, best, tie
+
+
+def tied(u, v) -> bool:
+    """Equal as the numbers allow: exactly for SymPy's and floats, and for mpmath's to the working precision less
+    TIE_DIGITS (two routes to one value differ in their last bits; the engine's kinks use the same margin)."""
+    if isinstance(u, mpmath.mpf) and isinstance(v, mpmath.mpf):
+        if not (mpmath.isfinite(u) and mpmath.isfinite(v)):
+            return u == v
+        return abs(u - v) <= max(1, abs(u), abs(v)) * mpmath.mpf(10) ** (TIE_DIGITS - mpmath.mp.dps)
+    return bool(u == v)
 
 
 def max_pool_value(n: int):
@@ -230,7 +240,7 @@ def max_pool_vjp(n: int):
             view = grad[window]
             part = xp[window]
             for index in np.ndindex(view.shape):
-                if tie[index] and part[index] == top[index] and bar[index] != 0:
+                if tie[index] and tied(part[index], top[index]) and bar[index] != 0:
                     view[index] = A.undefined
                 elif best[index] == k and not tie[index]:
                     view[index] = view[index] + bar[index]

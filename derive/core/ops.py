@@ -738,11 +738,11 @@ def _extreme(sign):
         for line in lines:
             k = 0
             for j in range(1, len(line)):
-                if sign * (line[j] - line[k]) > 0:
+                if sign * (line[j] - line[k]) > 0 and not nnops.tied(line[j], line[k]):
                     k = j
             best.append(line[k])
             index.append(k)
-            tie.append(sum(1 for v in line if v == line[k]) > 1)
+            tie.append(sum(1 for v in line if nnops.tied(v, line[k])) > 1)
         shape = moved.shape[:-1]
         return (np.array(best, dtype=object).reshape(shape), np.array(index).reshape(shape),
                 np.array(tie).reshape(shape), moved.shape)
@@ -776,7 +776,7 @@ def _amax_vjp(sign):
         for row, (k, tied, b, top) in enumerate(zip(index.flat, tie.flat, bar.flat, best.flat)):
             if tied and b != 0:
                 for j, v in enumerate(moved[row]):
-                    if v == top:
+                    if nnops.tied(v, top):
                         flat_grad[row, j] = A.undefined
             else:
                 flat_grad[row, k] = b
