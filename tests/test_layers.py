@@ -383,7 +383,8 @@ def test_variants_of_a_convolution_draw_tensors_of_rank_three(tmp_path):
 
 FOUND = ["maximum([x, x], x)", "transpose(y, (2,), 0)", "reshape(K[:, :, ::2], shape=-3)", "max_pool2d(X, (1, 2, 3))",
          "cross_entropy(y, k, label_smoothing='a')", "argmax(x, dim=True)", "conv2d(X, K, stride=(1, 2, 3))",
-         "huber_loss(x, 0, delta=(1, 2))", "stack([])", "x[::0]", "x > y > 1", "gelu(x, approximate=2)"]
+         "huber_loss(x, 0, delta=(1, 2))", "stack([])", "x[::0]", "x > y > 1", "gelu(x, approximate=2)",
+         "sum(s, keepdim=True)", "max(s, keepdim=True)", "amin(s)", "reshape(s, 1)", "argmax(s, keepdim=True)"]
 CALLS = ["conv2d", "conv1d", "max_pool2d", "max_pool1d", "avg_pool1d", "avg_pool2d", "reshape", "view", "flatten",
          "stack", "cat", "where", "permute", "transpose", "max", "min", "sum", "mean", "argmax", "amax", "gelu",
          "huber_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "leaky_relu", "elu", "silu", "erf", "maximum",

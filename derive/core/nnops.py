@@ -315,11 +315,13 @@ def flatten_shape(shapes, params):
 
 
 def reshape_value(A, args, params):
-    return np.asarray(args[0], dtype=object).reshape(reshape_target(arrays.shape_of(args[0]), params[0]["shape"]))
+    shape = reshape_target(arrays.shape_of(args[0]), params[0]["shape"])
+    return arrays.settle(np.asarray(args[0], dtype=object).reshape(shape))
 
 
 def flatten_value(A, args, params):
-    return np.asarray(args[0], dtype=object).reshape(flatten_target(arrays.shape_of(args[0]), params[0]))
+    shape = flatten_target(arrays.shape_of(args[0]), params[0])
+    return arrays.settle(np.asarray(args[0], dtype=object).reshape(shape))
 
 
 def back_to_shape(A, bar, args, out, params):

@@ -753,7 +753,7 @@ def _keep(value, x_shape, opts):
     """A reduced value in torch's keepdim shape when asked."""
     value = np.asarray(value, dtype=object)
     if opts["keepdim"]:
-        return value.reshape(_reduce_dim_shape([x_shape], (opts,)))
+        return arrays.settle(value.reshape(_reduce_dim_shape([x_shape], (opts,))))
     return arrays.settle(value)
 
 
@@ -781,7 +781,8 @@ def _amax_vjp(sign):
             else:
                 flat_grad[row, k] = b
         grad = flat_grad.reshape(moved_shape)
-        return [grad.reshape(x.shape) if opts["dim"] is None else np.moveaxis(grad, -1, opts["dim"] % x.ndim)]
+        return [arrays.settle(grad.reshape(x.shape) if opts["dim"] is None
+                              else np.moveaxis(grad, -1, opts["dim"] % x.ndim))]
     return vjp
 
 
