@@ -2,7 +2,8 @@
 about (reshape, flatten, stack, cat). Values and vector-Jacobian products are written once in NumPy over
 arrays of any number type, so the exact (SymPy), the 30-digit (mpmath) and the float passes share them; each
 follows torch's definition (cross-correlation; padding, stride and dilation per spatial axis; pooling windows
-scanned in row-major order, a tie going to the first maximum as torch's CPU kernel does).
+scanned in row-major order; a window whose largest value is tied has no derivative there, though its value is
+the same whichever maximum is taken).
 
 Shapes: an input of a `conv{n}d` or `*_pool{n}d` is (C, *spatial) or (N, C, *spatial), n spatial axes."""
 from __future__ import annotations

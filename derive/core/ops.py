@@ -139,7 +139,8 @@ COMPARISON_CLASSES = {name: type(name, (_Comparison,), {"relation": staticmethod
 
 
 class where(sp.Function):
-    """where(c, a, b): a where c is nonzero (holds), b elsewhere, element by element; c is not differentiated."""
+    """where(c, a, b): a where c is nonzero (holds), b elsewhere, element by element. Its condition receives the
+    adjoint times a - b, which a comparison turns into 0 off its boundary (and into no derivative on it)."""
 
     nargs = 3
     is_real = True
