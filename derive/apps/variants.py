@@ -152,12 +152,7 @@ def _zero_reason(ex, d, zeros: set) -> str | None:
 
 def _gradient_draw(ex, rng: random.Random) -> dict:
     return {name: rng.choice(r.choices) if not r.shape else
-            arrays.array(_draw_nested(r.shape, lambda: rng.choice(r.choices))) for name, r in ex.ranges.items()}
-
-
-def _draw_nested(shape, pick):
-    return [pick() for _ in range(shape[0])] if len(shape) == 1 else [_draw_nested(shape[1:], pick)
-                                                                      for _ in range(shape[0])]
+            arrays.drawn(r.shape, lambda: rng.choice(r.choices)) for name, r in ex.ranges.items()}
 
 
 def _system_draw(ex, rng: random.Random, lim: dict) -> tuple:

@@ -64,7 +64,7 @@ def times(a, b):
 
 def _times(a, b):
     if _jump(a) or _jump(b):
-        return _NAN.get(type(a), a * 0) if _jump(a) else _NAN.get(type(b), b * 0)
+        return mpmath.nan
     if a == 0:
         return a
     if b == 0:
@@ -73,13 +73,19 @@ def _times(a, b):
 
 
 def _jump(x) -> bool:
-    """An infinite local derivative: a comparison on its boundary, where the formula may jump. Nothing cancels it
-    (0 times a jump is still no derivative), unlike an undefined (nan) one at a Lipschitz kink."""
-    return x == _INF.get(type(x), None) or x == -_INF.get(type(x), 0) if type(x) in _INF else False
+    """An infinite local derivative: a comparison on its boundary, where the formula may jump (the 30-digit pass
+    marks it with an mpmath infinity). Nothing cancels it (0 times a jump is still no derivative), unlike an
+    undefined (nan) one at a Lipschitz kink."""
+    return type(x) is mpmath.mpf and mpmath.isinf(x)
 
 
-_INF = {mpmath.mpf: mpmath.inf}
-_NAN = {mpmath.mpf: mpmath.nan}
+def drawn(shape: tuple[int, ...], pick) -> np.ndarray:
+    """An object array of `shape` whose elements are pick(), called in row-major order (a seeded draw gives the
+    same tensor however its shape is written)."""
+    out = np.empty(shape, dtype=object)
+    for index in np.ndindex(shape):
+        out[index] = pick()
+    return out
 
 
 def broadcast_to(value, shape: tuple[int, ...]):

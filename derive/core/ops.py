@@ -730,7 +730,8 @@ def _reduce_dim_shape(shapes, params):
 
 def _extreme(sign):
     def pick(A, x, opts):
-        """The largest (sign=-1: smallest) element along dim (all: None), the first one's index, and a tie."""
+        """The largest (sign=-1: smallest) element along dim (all: None), the first one's index, whether another
+        ties it, and the lines they were found in (dim moved last, one row each) with their shape."""
         x = np.asarray(x, dtype=object)
         dim = opts["dim"]
         moved = x.reshape(-1) if dim is None else np.moveaxis(x, dim % x.ndim, -1)
@@ -746,7 +747,7 @@ def _extreme(sign):
             tie.append(sum(1 for v in line if nnops.tied(v, line[k])) > 1)
         shape = moved.shape[:-1]
         return (np.array(best, dtype=object).reshape(shape), np.array(index).reshape(shape),
-                np.array(tie).reshape(shape), moved.shape)
+                np.array(tie).reshape(shape), lines, moved.shape)
     return pick
 
 
@@ -760,7 +761,7 @@ def _keep(value, x_shape, opts):
 
 def _amax_value(sign):
     def value(A, args, params):
-        best, _, _, _ = _extreme(sign)(A, args[0], params[0])
+        best = _extreme(sign)(A, args[0], params[0])[0]
         return _keep(best, arrays.shape_of(args[0]), params[0])
     return value
 
@@ -769,14 +770,12 @@ def _amax_vjp(sign):
     """Ȳ goes to the element that is the largest (smallest); where two tie, both get an undefined adjoint."""
     def vjp(A, bar, args, out, params):
         x, opts = np.asarray(args[0], dtype=object), params[0]
-        best, index, tie, moved_shape = _extreme(sign)(A, x, opts)
+        best, index, tie, lines, moved_shape = _extreme(sign)(A, x, opts)
         bar = np.asarray(bar, dtype=object).reshape(best.shape)
-        grad = np.full(moved_shape, A.zero, dtype=object)
-        flat_grad = grad.reshape(-1, moved_shape[-1])
-        moved = (x.reshape(-1) if opts["dim"] is None else np.moveaxis(x, opts["dim"] % x.ndim, -1)).reshape(-1, moved_shape[-1])
+        flat_grad = np.full(lines.shape, A.zero, dtype=object)
         for row, (k, tied, b, top) in enumerate(zip(index.flat, tie.flat, bar.flat, best.flat)):
             if tied and b != 0:
-                for j, v in enumerate(moved[row]):
+                for j, v in enumerate(lines[row]):
                     if nnops.tied(v, top):
                         flat_grad[row, j] = A.undefined
             else:
@@ -788,7 +787,7 @@ def _amax_vjp(sign):
 
 
 def _argmax_value(A, args, params):
-    _, index, _, _ = _extreme(1)(A, args[0], params[0])
+    index = _extreme(1)(A, args[0], params[0])[1]
     numbers = np.empty(index.shape, dtype=object)
     for i in np.ndindex(index.shape):
         numbers[i] = A.number(sp.Integer(int(index[i])))

@@ -528,13 +528,18 @@ class _Parser:
 
     def _literal(self, first, bars):
         tok = self.tokens[self.i - 1]
+        items = self._items(first)            # inside the brackets, as their first item was: no |…| open
+        self.bars = bars
+        return self._build_with_options(OPS["stack"], items, Options((("dim", 0),)), tok)
+
+    def _items(self, first) -> list:
+        """The rest of a bracketed list of expressions after its first, up to and past the closing ']'."""
         items = [first]
         while self.tok.text == ",":
             self.advance()
             items.append(self.comparison())
-        self.bars = bars
         self.expect("]")
-        return self._build_with_options(OPS["stack"], items, Options((("dim", 0),)), tok)
+        return items
 
     def _missing_operand(self, tok: Token):
         if tok.kind == "end":
@@ -625,11 +630,7 @@ class _Parser:
                 raise self.error(Msg("err_positional_after"), hint=Msg("err_positional_after_fix"))
             elif op.keywords and op.listed and not args and self.tok.text == "[":
                 self.advance()
-                args.append(self.comparison())
-                while self.tok.text == ",":
-                    self.advance()
-                    args.append(self.comparison())
-                self.expect("]")
+                args = self._items(self.comparison())         # stack([a, b], dim=1): the tensors as a list
                 most = len(args)
             elif op.keywords and most is not None and len(args) >= most:
                 at = self.tok

@@ -11,7 +11,6 @@ from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 import sympy as sp
 
 from ..core import arrays
@@ -316,11 +315,7 @@ def range_of(raw: dict, name: str, source: Source) -> Range:
             raise DeriveError(Msg("err_default", name=f'{name!r}'), spot)
     else:
         rng = random.Random(0)
-        default = rng.choice(choices)
-        if shape:
-            default = np.empty(shape, dtype=object)
-            for index in np.ndindex(shape):          # row-major, as a vector's and a matrix's always were
-                default[index] = rng.choice(choices)
+        default = arrays.drawn(shape, lambda: rng.choice(choices)) if shape else rng.choice(choices)
     return Range(choices, default, spot.line, shape)
 
 
